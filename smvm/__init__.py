@@ -1,0 +1,1 @@
+"""Smart-message virtual machine."""
