@@ -1,0 +1,194 @@
+"""Name resolution and the migration analysis.
+
+A call is a *potential migration point* when its callee may reach
+``sys_migrate``: a migration primitive, a brick function that is itself
+migrating, or any function value the compiler cannot see through (a local,
+a parameter, a subscript...). Method calls on plain data and builtins never
+migrate. Flagged calls get ``MIG_ATTR`` set; a function containing one is
+*migrating* and is compiled for capture and resume.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from . import _policy as policy
+from ._scopes import (
+    FunctionNode, comprehension_targets, declared, iter_own_scope, local_names,
+)
+
+MIG_ATTR = "_smvm_mig"
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+@dataclass
+class _Scope:
+    node: ast.AST
+    kind: str  # "module" | "function" | "comprehension"
+    names: set[str]
+    globals: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Resolution:
+    """Where each Name node's variable lives."""
+
+    scope_of: dict[int, ast.AST] = field(default_factory=dict)  # id(Name) -> scope node
+    captured: dict[int, set[str]] = field(default_factory=dict)  # id(function) -> names
+    module_names: set[str] = field(default_factory=set)
+    locals_of: dict[int, set[str]] = field(default_factory=dict)
+
+
+def resolve(tree: ast.Module) -> Resolution:
+    res = Resolution(module_names=local_names(tree))
+    module = _Scope(tree, "module", res.module_names)
+
+    def lookup(name: str, chain: list[_Scope]) -> tuple[_Scope, bool]:
+        crossed = False
+        for scope in reversed(chain):
+            if scope.kind == "comprehension":
+                if name in scope.names:
+                    return scope, crossed
+                continue
+            if scope.kind == "function":
+                if name in scope.globals:
+                    return module, crossed
+                if name in scope.names:
+                    return scope, crossed
+                crossed = True
+                continue
+            return scope, crossed
+        return module, crossed
+
+    def function_scope(fn: FunctionNode) -> _Scope:
+        names = local_names(fn)
+        res.locals_of[id(fn)] = names
+        glob, _ = declared(fn)
+        return _Scope(fn, "function", names, glob)
+
+    def walk(node: ast.AST, chain: list[_Scope]) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.Lambda)):
+            for d in [*node.args.defaults, *[k for k in node.args.kw_defaults if k]]:
+                walk(d, chain)
+            inner = chain + [function_scope(node)]
+            for stmt in (node.body if isinstance(node, ast.FunctionDef) else [node.body]):
+                walk(stmt, inner)
+            return
+        if isinstance(node, _COMPREHENSIONS):
+            gens = node.generators
+            walk(gens[0].iter, chain)
+            inner = chain + [_Scope(node, "comprehension", comprehension_targets(node))]
+            for i, gen in enumerate(gens):
+                walk(gen.target, inner)
+                if i:
+                    walk(gen.iter, inner)
+                for cond in gen.ifs:
+                    walk(cond, inner)
+            if isinstance(node, ast.DictComp):
+                walk(node.key, inner)
+                walk(node.value, inner)
+            else:
+                walk(node.elt, inner)
+            return
+        if isinstance(node, ast.Name):
+            scope, crossed = lookup(node.id, chain)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and scope.kind == "comprehension":
+                # walrus inside a comprehension binds in the enclosing function
+                pass
+            res.scope_of[id(node)] = scope.node
+            if crossed and scope.kind == "function":
+                res.captured.setdefault(id(scope.node), set()).add(node.id)
+            return
+        for child in ast.iter_child_nodes(node):
+            walk(child, chain)
+
+    for stmt in tree.body:
+        walk(stmt, [module])
+    return res
+
+
+def _module_functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
+    """Module-level names bound only by a ``def``."""
+    defs: dict[str, ast.FunctionDef] = {}
+    other: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.FunctionDef):
+            if stmt.name in defs:
+                other.add(stmt.name)
+            defs[stmt.name] = stmt
+        else:
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    other.add(node.id)
+    # names rebound anywhere via `global` count as unknown values
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global):
+            other.update(node.names)
+    return {k: v for k, v in defs.items() if k not in other}
+
+
+def _math_names(tree: ast.Module) -> set[str]:
+    out: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for alias in stmt.names:
+                out.add(alias.asname or alias.name)
+    return out
+
+
+def analyse(tree: ast.Module, res: Resolution) -> set[int]:
+    """Flag potential migration points; return ids of migrating functions."""
+    module_fns = _module_functions(tree)
+    imported = _math_names(tree)
+    functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda))]
+    calls_of: dict[int, list[ast.Call]] = {}
+    for fn in functions:
+        calls_of[id(fn)] = [
+            n for n in iter_own_scope(fn) if isinstance(n, ast.Call)
+        ]
+    migrating: set[int] = set()
+    by_name = {name: fn for name, fn in module_fns.items()}
+
+    def may_migrate(call: ast.Call) -> bool:
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            return False
+        if not isinstance(func, ast.Name):
+            return True
+        scope = res.scope_of.get(id(func))
+        if scope is not None and not isinstance(scope, ast.Module):
+            return True  # a local or enclosing variable: unknown function value
+        name = func.id
+        if name in by_name:
+            return id(by_name[name]) in migrating
+        if name in res.module_names:
+            return name not in imported
+        return name in policy.MIGRATION_PRIMITIVES
+
+    genexp_calls: dict[int, set[int]] = {}
+
+    def in_genexp(fn: ast.AST, call: ast.Call) -> bool:
+        # Calls inside a generator expression run in a generator frame that
+        # cannot be captured: they stay unflagged, and a migration attempted
+        # from one is reported at run time.
+        if id(fn) not in genexp_calls:
+            genexp_calls[id(fn)] = {
+                id(sub) for node in iter_own_scope(fn) if isinstance(node, ast.GeneratorExp)
+                for sub in ast.walk(node) if isinstance(sub, ast.Call)
+            }
+        return id(call) in genexp_calls[id(fn)]
+
+    changed = True
+    while changed:
+        changed = False
+        for fn in functions:
+            if id(fn) in migrating:
+                continue
+            if any(may_migrate(c) for c in calls_of[id(fn)] if not in_genexp(fn, c)):
+                migrating.add(id(fn))
+                changed = True
+    for fn in functions:
+        for call in calls_of[id(fn)]:
+            if may_migrate(call) and not in_genexp(fn, call):
+                setattr(call, MIG_ATTR, True)
+    return migrating

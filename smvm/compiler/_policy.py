@@ -1,0 +1,122 @@
+"""What the SM language allows: deny by default, everything here is opt-in."""
+from __future__ import annotations
+
+import ast
+import math
+
+#: Statement and expression node kinds a brick may contain.
+ALLOWED_NODES: frozenset[type] = frozenset({
+    ast.Module, ast.FunctionDef, ast.Return, ast.Delete, ast.Assign,
+    ast.AugAssign, ast.AnnAssign, ast.For, ast.While, ast.If, ast.Raise, ast.Try,
+    ast.Assert, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.Expr,
+    ast.Pass, ast.Break, ast.Continue,
+    ast.BoolOp, ast.NamedExpr, ast.BinOp, ast.UnaryOp, ast.Lambda, ast.IfExp,
+    ast.Dict, ast.Set, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+    ast.Compare, ast.Call, ast.FormattedValue, ast.JoinedStr, ast.Constant,
+    ast.Attribute, ast.Subscript, ast.Starred, ast.Name, ast.List, ast.Tuple,
+    ast.Slice,
+    ast.Load, ast.Store, ast.Del,
+    ast.And, ast.Or, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Mod, ast.Pow,
+    ast.LShift, ast.RShift, ast.BitOr, ast.BitXor, ast.BitAnd, ast.FloorDiv,
+    ast.Invert, ast.Not, ast.UAdd, ast.USub,
+    ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Is, ast.IsNot,
+    ast.In, ast.NotIn,
+    ast.comprehension, ast.ExceptHandler, ast.arguments, ast.arg, ast.keyword,
+    ast.alias,
+})
+
+#: Why some well-known constructs are refused (shown in the error message).
+REJECTED_WHY: dict[type, str] = {
+    ast.ClassDef: "classes are not supported: SM values are plain data",
+    ast.AsyncFunctionDef: "async functions are not supported",
+    ast.AsyncFor: "async for is not supported",
+    ast.AsyncWith: "async with is not supported",
+    ast.With: "'with' is not supported: there are no context managers in SM code",
+    ast.Yield: "generators are not supported: their frames cannot migrate",
+    ast.YieldFrom: "generators are not supported: their frames cannot migrate",
+    ast.Await: "await is not supported",
+    ast.Match: "'match' is not supported; use if/elif",
+    ast.TryStar: "'except*' is not supported",
+    ast.MatMult: "the @ operator is not supported",
+}
+
+#: Builtin functions and constants SM code may use (the names map to the
+#: guarded implementations in ``smvm.guest_builtins``).
+BUILTIN_NAMES: frozenset[str] = frozenset({
+    "abs", "all", "any", "bin", "bool", "bytearray", "bytes", "callable", "chr",
+    "dict", "divmod", "enumerate", "filter", "float", "format", "frozenset",
+    "hex", "int", "isinstance", "iter", "len", "list", "map", "max", "min",
+    "next", "oct", "ord", "pow", "range", "repr", "reversed", "round", "set",
+    "sorted", "str", "sum", "tuple", "zip", "True", "False", "None",
+})
+
+#: The SM primitives of this release (see DESIGN §5).
+PRIMITIVE_NAMES: frozenset[str] = frozenset({
+    "sys_migrate", "read_tag", "node_id", "now", "log",
+})
+
+#: Primitives at which an SM may be captured (migration points).
+MIGRATION_PRIMITIVES: frozenset[str] = frozenset({"sys_migrate"})
+
+#: Modules a brick may import, with the members it may use.
+MODULES: dict[str, frozenset[str]] = {
+    "math": frozenset(
+        name for name in dir(math)
+        if not name.startswith("_")
+    ),
+}
+
+#: Method and attribute names allowed after a dot. Values are plain data, so
+#: these are the public methods of str/bytes/bytearray/list/tuple/dict/set/
+#: frozenset/int/float/range plus the members of allowed modules. Deliberately
+#: absent: anything reaching code, frames, classes or the interpreter.
+_STR_METHODS = {
+    "capitalize", "casefold", "center", "count", "encode", "endswith",
+    "expandtabs", "find", "format", "format_map", "index", "isalnum", "isalpha",
+    "isascii", "isdecimal", "isdigit", "isidentifier", "islower", "isnumeric",
+    "isprintable", "isspace", "istitle", "isupper", "join", "ljust", "lower",
+    "lstrip", "maketrans", "partition", "removeprefix", "removesuffix",
+    "replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip",
+    "split", "splitlines", "startswith", "strip", "swapcase", "title",
+    "translate", "upper", "zfill",
+}
+_BYTES_METHODS = {"decode", "hex", "fromhex"}
+_LIST_METHODS = {
+    "append", "clear", "copy", "count", "extend", "index", "insert", "pop",
+    "remove", "reverse", "sort",
+}
+_DICT_METHODS = {
+    "clear", "copy", "fromkeys", "get", "items", "keys", "pop", "popitem",
+    "setdefault", "update", "values",
+}
+_SET_METHODS = {
+    "add", "clear", "copy", "difference", "difference_update", "discard",
+    "intersection", "intersection_update", "isdisjoint", "issubset",
+    "issuperset", "pop", "remove", "symmetric_difference",
+    "symmetric_difference_update", "union", "update",
+}
+_NUMBER_ATTRS = {
+    "as_integer_ratio", "bit_count", "bit_length", "conjugate", "denominator",
+    "from_bytes", "imag", "is_integer", "numerator", "real", "to_bytes",
+}
+_RANGE_ATTRS = {"start", "stop", "step"}
+_EXCEPTION_ATTRS = {"args"}
+
+ALLOWED_ATTRIBUTES: frozenset[str] = frozenset(
+    _STR_METHODS | _BYTES_METHODS | _LIST_METHODS | _DICT_METHODS | _SET_METHODS
+    | _NUMBER_ATTRS | _RANGE_ATTRS | _EXCEPTION_ATTRS
+    | set().union(*MODULES.values())
+)
+
+#: Methods that may only be called directly (``s.format(...)``), never taken
+#: as values: the compiler routes those calls through guarded versions.
+CALL_ONLY_ATTRIBUTES: frozenset[str] = frozenset({"format", "format_map"})
+
+#: Methods whose iterable arguments may be consumed by C code: the compiler
+#: routes the arguments through the fuel-charging ``bounded`` guard.
+CONSUMING_METHODS: frozenset[str] = frozenset({
+    "join", "extend", "update", "union", "intersection", "difference",
+    "symmetric_difference", "issubset", "issuperset", "isdisjoint",
+    "intersection_update", "difference_update", "symmetric_difference_update",
+    "fromkeys",
+})

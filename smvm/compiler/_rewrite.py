@@ -1,0 +1,275 @@
+"""Source-level rewrites done before the capture transform.
+
+* imports become assignments from the VM's module table, annotations go;
+* calls that could break the sandbox are routed through runtime guards
+  (``str.format``, iterable-consuming methods, ``**``);
+* lambdas that may migrate become nested ``def``s (statements can resume);
+* variables shared with nested functions become explicit ``Cell`` boxes, so a
+  frame and the closures it made still share them after a migration.
+"""
+from __future__ import annotations
+
+import ast
+
+from ..errors import SourceError
+from . import _policy as policy
+from ._analysis import MIG_ATTR, Resolution
+from ._astutil import assign, attr, call, const, load, store
+from ._scopes import iter_own_scope, params
+
+
+class Rejections(Exception):
+    def __init__(self, errors: list[SourceError]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class SimplifyImports(ast.NodeTransformer):
+    """``import math`` -> ``math = _MODULES['math']``; drop annotations."""
+
+    def visit_Import(self, node: ast.Import) -> list[ast.stmt]:
+        return [ast.copy_location(assign(a.asname or a.name, ast.Subscript(
+            value=load("_MODULES"), slice=const(a.name), ctx=ast.Load())), node)
+            for a in node.names]
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> list[ast.stmt]:
+        module = ast.Subscript(value=load("_MODULES"), slice=const(node.module), ctx=ast.Load())
+        return [ast.copy_location(assign(a.asname or a.name, attr(module, a.name)), node)
+                for a in node.names]
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.stmt | None:
+        if node.value is None:
+            return None
+        return ast.copy_location(ast.Assign(targets=[node.target], value=node.value), node)
+
+    def visit_arg(self, node: ast.arg) -> ast.arg:
+        node.annotation = None
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        node.returns = None
+        self.generic_visit(node)
+        return node
+
+
+class GuardCalls(ast.NodeTransformer):
+    """Route sandbox-relevant operations through the runtime ``_R``."""
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            if func.attr in ("format", "format_map"):
+                return ast.copy_location(ast.Call(
+                    func=attr("_R", "str_" + func.attr),
+                    args=[func.value, *node.args], keywords=node.keywords), node)
+            if func.attr in policy.CONSUMING_METHODS:
+                node.args = [a if isinstance(a, ast.Starred) else
+                             ast.copy_location(call(attr("_R", "bounded"), a), a)
+                             for a in node.args]
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Pow):
+            return ast.copy_location(call(attr("_R", "power"), node.left, node.right), node)
+        return node
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.stmt:
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Pow) and isinstance(node.target, ast.Name):
+            value = call(attr("_R", "power"), load(node.target.id), node.value)
+            return ast.copy_location(ast.Assign(targets=[store(node.target.id)], value=value), node)
+        if isinstance(node.op, ast.Pow):
+            raise Rejections([SourceError("", node.lineno, "'**=' is only supported on plain names")])
+        return node
+
+
+def _contains_flagged(node: ast.AST) -> bool:
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, ast.Call) and getattr(cur, MIG_ATTR, False):
+            return True
+        if isinstance(cur, (ast.FunctionDef, ast.GeneratorExp)) or (
+                cur is not node and isinstance(cur, ast.Lambda)):
+            continue
+        stack.extend(ast.iter_child_nodes(cur))
+    return False
+
+
+class LiftMigratingLambdas:
+    """Turn each lambda whose body may migrate into a ``def`` placed just
+    before the statement that holds it (only statements can resume)."""
+
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.count = 0
+        self.changed = False
+
+    def run(self, tree: ast.Module) -> None:
+        self._block(tree.body, in_function=False)
+
+    def _block(self, body: list[ast.stmt], in_function: bool) -> None:
+        index = 0
+        while index < len(body):
+            stmt = body[index]
+            new_defs: list[ast.stmt] = []
+            self._visit(stmt, new_defs, in_comprehension=False)
+            for sub in _child_blocks(stmt):
+                self._block(sub, in_function=True)
+            body[index:index] = new_defs
+            index += len(new_defs) + 1
+
+    def _visit(self, node: ast.AST, out: list[ast.stmt], in_comprehension: bool) -> None:
+        for fieldname, value in ast.iter_fields(node):
+            if isinstance(node, (ast.stmt,)) and fieldname in ("body", "orelse", "finalbody", "handlers"):
+                continue
+            items = value if isinstance(value, list) else [value]
+            for i, child in enumerate(items):
+                if not isinstance(child, ast.AST):
+                    continue
+                if isinstance(child, ast.Lambda) and _contains_flagged(child.body):
+                    if in_comprehension:
+                        raise Rejections([SourceError(
+                            self.filename, child.lineno,
+                            "a lambda that may migrate cannot be written inside a "
+                            "comprehension; define it with def before")])
+                    self._visit(child, out, in_comprehension)
+                    name = f"_lambda{self.count}"
+                    self.count += 1
+                    fn = ast.FunctionDef(name=name, args=child.args,
+                                         body=[ast.Return(value=child.body)],
+                                         decorator_list=[], returns=None, type_comment=None)
+                    out.append(ast.copy_location(fn, child))
+                    replacement = ast.copy_location(load(name), child)
+                    if isinstance(value, list):
+                        value[i] = replacement
+                    else:
+                        setattr(node, fieldname, replacement)
+                    self.changed = True
+                    continue
+                self._visit(child, out, in_comprehension or isinstance(
+                    child, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)))
+
+
+def _child_blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    blocks = []
+    for name in ("body", "orelse", "finalbody"):
+        value = getattr(stmt, name, None)
+        if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+            blocks.append(value)
+    for handler in getattr(stmt, "handlers", []):
+        blocks.append(handler.body)
+    return blocks
+
+
+CELL_PREFIX = "_c_"
+PROLOGUE_ATTR = "_smvm_prologue"
+
+
+class Cellify:
+    """Give each variable shared with a nested function an explicit Cell."""
+
+    def __init__(self, res: Resolution, filename: str):
+        self.res = res
+        self.filename = filename
+        self.errors: list[SourceError] = []
+
+    def run(self, tree: ast.Module) -> None:
+        owners: dict[int, ast.AST] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.Lambda)) and id(node) in self.res.captured:
+                owners[id(node)] = node
+        if not owners:
+            return
+        shared = {key: names for key, names in self.res.captured.items() if key in owners}
+        # Rewrite every Name that resolves to a shared variable, in any scope.
+        for node in ast.walk(tree):
+            for fieldname, value in ast.iter_fields(node):
+                items = value if isinstance(value, list) else [value]
+                for i, child in enumerate(items):
+                    repl = self._replacement(child, shared)
+                    if repl is None:
+                        continue
+                    if isinstance(value, list):
+                        value[i] = repl
+                    else:
+                        setattr(node, fieldname, repl)
+        for key, fn in owners.items():
+            self._fix_owner(fn, shared[key])
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Nonlocal):
+                node.names = [n for n in node.names if not self._is_shared_anywhere(n, shared)]
+        # drop emptied nonlocal statements
+        for node in ast.walk(tree):
+            for name in ("body", "orelse", "finalbody"):
+                block = getattr(node, name, None)
+                if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                    kept = [s for s in block if not (isinstance(s, ast.Nonlocal) and not s.names)]
+                    block[:] = kept or [ast.Pass()]
+
+    @staticmethod
+    def _is_shared_anywhere(name: str, shared: dict[int, set[str]]) -> bool:
+        return any(name in names for names in shared.values())
+
+    def _replacement(self, child: object, shared: dict[int, set[str]]) -> ast.AST | None:
+        if isinstance(child, ast.Name):
+            scope = self.res.scope_of.get(id(child))
+            if scope is None or id(scope) not in shared or child.id not in shared[id(scope)]:
+                return None
+            cell = ast.Attribute(value=load(CELL_PREFIX + child.id), attr="v", ctx=child.ctx)
+            if isinstance(child.ctx, ast.Del):
+                self.errors.append(SourceError(self.filename, child.lineno,
+                                               f"cannot delete '{child.id}': a nested function uses it"))
+            return ast.copy_location(cell, child)
+        if isinstance(child, ast.NamedExpr):
+            scope = self.res.scope_of.get(id(child.target))
+            if scope is not None and id(scope) in shared and child.target.id in shared[id(scope)]:
+                value = child.value
+                repl = call(attr("_R", "set_cell"), load(CELL_PREFIX + child.target.id), value)
+                return ast.copy_location(repl, child)
+        return None
+
+    def _fix_owner(self, fn: ast.AST, names: set[str]) -> None:
+        prologue: list[ast.stmt] = []
+        own_params = set(params(fn))  # type: ignore[arg-type]
+        for name in sorted(names):
+            init = call("_Cell", load(name)) if name in own_params else call("_Cell")
+            prologue.append(assign(CELL_PREFIX + name, init))
+        if isinstance(fn, ast.Lambda):
+            # A lambda owning shared variables: only its parameters can be
+            # shared (lambdas bind nothing else); wrap via a helper call.
+            raise Rejections([SourceError(self.filename, fn.lineno,
+                                          "a lambda whose parameters are used by a nested "
+                                          "lambda is not supported; use def")])
+        setattr(fn, PROLOGUE_ATTR, prologue + getattr(fn, PROLOGUE_ATTR, []))
+        # def statements and except handlers binding shared names
+        for node in list(iter_own_scope(fn)):
+            if isinstance(node, (ast.FunctionDef, ast.Lambda)):
+                continue
+            for block_name in ("body", "orelse", "finalbody"):
+                block = getattr(node, block_name, None)
+                if isinstance(block, list):
+                    self._fix_block(block, names)
+            if isinstance(node, ast.ExceptHandler) and node.name in names:
+                hidden = "_hx_" + node.name
+                node.body.insert(0, ast.Assign(
+                    targets=[ast.Attribute(value=load(CELL_PREFIX + node.name), attr="v",
+                                           ctx=ast.Store())], value=load(hidden)))
+                node.name = hidden
+        self._fix_block(fn.body, names)  # type: ignore[union-attr]
+
+    @staticmethod
+    def _fix_block(block: list[ast.stmt], names: set[str]) -> None:
+        index = 0
+        while index < len(block):
+            stmt = block[index]
+            if isinstance(stmt, ast.FunctionDef) and stmt.name in names and not getattr(
+                    stmt, "_smvm_celled", False):
+                stmt._smvm_celled = True  # type: ignore[attr-defined]
+                block.insert(index + 1, ast.Assign(
+                    targets=[ast.Attribute(value=load(CELL_PREFIX + stmt.name), attr="v",
+                                           ctx=ast.Store())], value=load(stmt.name)))
+                index += 1
+            index += 1

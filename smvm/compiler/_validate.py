@@ -1,0 +1,177 @@
+"""Layer 1 of the sandbox: the whitelist check of a brick's syntax tree.
+
+Every problem is collected (not only the first) and reported as a
+``SourceError``; nothing is transformed here.
+"""
+from __future__ import annotations
+
+import ast
+
+from ..errors import SourceError
+from ..values import GUEST_EXCEPTIONS
+from . import _policy as policy
+
+MAX_SOURCE_BYTES = 1 << 20
+
+
+def parse(source: str, filename: str) -> ast.Module:
+    """Parse ``source``; syntax problems become a one-item error list."""
+    if len(source.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
+        raise _Rejected([SourceError(filename, 1, f"brick larger than {MAX_SOURCE_BYTES} bytes")])
+    try:
+        return ast.parse(source, filename=filename, type_comments=False)
+    except SyntaxError as exc:
+        raise _Rejected([SourceError(filename, exc.lineno or 1, f"syntax error: {exc.msg}")])
+    except (RecursionError, MemoryError, ValueError) as exc:
+        raise _Rejected([SourceError(filename, 1, f"cannot parse brick: {type(exc).__name__}")])
+
+
+class _Rejected(Exception):
+    def __init__(self, errors: list[SourceError]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def bound_names(tree: ast.AST) -> set[str]:
+    """Every name the brick binds anywhere (any scope)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.alias):
+            names.add(node.asname or node.name)
+    return names
+
+
+class Validator(ast.NodeVisitor):
+    """Collects whitelist violations for one brick."""
+
+    def __init__(self, filename: str, tree: ast.Module):
+        self.filename = filename
+        self.errors: list[SourceError] = []
+        self.known_names = (
+            bound_names(tree) | policy.BUILTIN_NAMES | policy.PRIMITIVE_NAMES
+            | set(GUEST_EXCEPTIONS)
+        )
+        self._call_funcs: set[int] = set()
+
+    def error(self, node: ast.AST, message: str) -> None:
+        self.errors.append(SourceError(self.filename, getattr(node, "lineno", 1), message))
+
+    def check_name(self, node: ast.AST, name: str, what: str) -> None:
+        if name.startswith("_"):
+            self.error(node, f"{what} '{name}' starts with '_': such names are reserved")
+
+    # -- generic rule: deny every node kind not whitelisted ------------------
+    def generic_visit(self, node: ast.AST) -> None:
+        kind = type(node)
+        if kind not in policy.ALLOWED_NODES:
+            why = policy.REJECTED_WHY.get(kind)
+            self.error(node, why or f"{kind.__name__} is not allowed in SM code")
+            if kind in (ast.ClassDef, ast.AsyncFunctionDef):
+                return
+        super().generic_visit(node)
+
+    def visit_Module(self, node: ast.Module) -> None:
+        for index, stmt in enumerate(node.body):
+            allowed = (ast.FunctionDef, ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom)
+            is_docstring = (index == 0 and isinstance(stmt, ast.Expr)
+                            and isinstance(stmt.value, ast.Constant)
+                            and isinstance(stmt.value.value, str))
+            if not isinstance(stmt, allowed) and not is_docstring and type(stmt) in policy.ALLOWED_NODES:
+                self.error(stmt, "only function definitions, imports and assignments "
+                                 "are allowed at module level")
+        self.generic_visit(node)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self.check_name(node, node.name, "function name")
+        for deco in node.decorator_list:
+            self.error(deco, "decorators are not supported")
+        self.generic_visit(node)
+
+    def visit_arg(self, node: ast.arg) -> None:
+        self.check_name(node, node.arg, "parameter")
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        self.check_name(node, node.id, "name")
+        if (isinstance(node.ctx, ast.Load) and node.id not in self.known_names
+                and not node.id.startswith("_")):
+            self.error(node, f"unknown name '{node.id}' (not defined in the brick "
+                             "and not an SM builtin)")
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self.check_name(node, node.attr, "attribute")
+        if not isinstance(node.ctx, ast.Load):
+            self.error(node, "attributes cannot be assigned or deleted: SM values are plain data")
+        elif not node.attr.startswith("_"):
+            if node.attr not in policy.ALLOWED_ATTRIBUTES:
+                self.error(node, f"attribute '{node.attr}' is not allowed")
+            elif node.attr in policy.CALL_ONLY_ATTRIBUTES and id(node) not in self._call_funcs:
+                self.error(node, f"'.{node.attr}' may only be called directly")
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self._call_funcs.add(id(node.func))
+        for kw in node.keywords:
+            if kw.arg is not None:
+                self.check_name(kw, kw.arg, "keyword argument")
+        self.generic_visit(node)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.name not in policy.MODULES:
+                self.error(node, f"import of '{alias.name}' is not allowed "
+                                 f"(allowed: {', '.join(sorted(policy.MODULES))})")
+            self.check_name(node, alias.asname or alias.name, "name")
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        members = policy.MODULES.get(node.module or "")
+        if members is None or node.level:
+            self.error(node, f"import from '{node.module}' is not allowed "
+                             f"(allowed: {', '.join(sorted(policy.MODULES))})")
+            return
+        for alias in node.names:
+            if alias.name == "*":
+                self.error(node, "'import *' is not allowed")
+            elif alias.name not in members:
+                self.error(node, f"'{node.module}' has no allowed member '{alias.name}'")
+            self.check_name(node, alias.asname or alias.name, "name")
+
+    def visit_Global(self, node: ast.Global) -> None:
+        for name in node.names:
+            self.check_name(node, name, "name")
+
+    visit_Nonlocal = visit_Global
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self.check_name(node, node.name, "name")
+        self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, (complex, type(...))):
+            self.error(node, f"{type(node.value).__name__} constants are not supported")
+
+
+def validate(tree: ast.Module, filename: str) -> list[SourceError]:
+    """Return every whitelist violation in ``tree`` (empty when valid)."""
+    validator = Validator(filename, tree)
+    try:
+        validator.visit(tree)
+    except RecursionError:
+        validator.error(tree, "brick is nested too deeply")
+    # Imports are only meaningful at module level (module objects cannot migrate).
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            for inner in ast.walk(node):
+                if isinstance(inner, (ast.Import, ast.ImportFrom)):
+                    validator.error(inner, "imports are only allowed at module level")
+    validator.errors.sort(key=lambda e: e.line)
+    return validator.errors
