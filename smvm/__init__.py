@@ -1,1 +1,15 @@
-"""Smart-message virtual machine."""
+"""Smart-message virtual machine: compile, sandbox and migrate SM code."""
+from .compiler import Brick, compile_brick
+from .errors import (
+    CompileError, ContinuationError, MigrationError, RemoteInputError, SMVMError,
+    SourceError, StateDecodeError, StateEncodeError, UsageError, VMBug,
+)
+from .line import ExecResult, run_line
+from .vm import DEFAULT_FUEL, DEFAULT_MEMORY_MB, ErrorRecord, SMInstance
+
+__all__ = [
+    "Brick", "CompileError", "ContinuationError", "DEFAULT_FUEL", "DEFAULT_MEMORY_MB",
+    "ErrorRecord", "ExecResult", "MigrationError", "RemoteInputError", "SMInstance",
+    "SMVMError", "SourceError", "StateDecodeError", "StateEncodeError", "UsageError",
+    "VMBug", "compile_brick", "run_line",
+]

@@ -1,0 +1,223 @@
+"""The per-SM runtime object (``_R`` in compiled code) and its guards.
+
+Compiled bricks call into this module for everything the sandbox or the
+capture/resume protocol needs: fuel top-ups, capture records, resume steps,
+and the guarded forms of operations that could otherwise run away in C code.
+"""
+from __future__ import annotations
+
+import itertools
+import string
+from typing import Any, Callable
+
+from .errors import FuelExhausted, SandboxViolation, VMBug
+
+#: Fuel units granted per slice; the slow path runs once per slice.
+FUEL_SLICE = 10_000
+#: C code walks this many items in about the time a guest loop does one.
+C_ITEMS_PER_FUEL = 16
+#: Largest result ``**`` may produce, in bits (about 300,000 decimal digits).
+MAX_POWER_BITS = 1_000_000
+_CHUNK = 4096
+
+
+class Frame:
+    """One captured activation: function id, resume point, live locals."""
+
+    __slots__ = ("fid", "point", "locals", "child")
+
+    def __init__(self, fid: str, point: int, locals_: dict, child: "Frame | PrimitiveResume | None" = None):
+        self.fid = fid
+        self.point = point
+        self.locals = locals_
+        self.child = child
+
+
+class PrimitiveResume:
+    """What the migration primitive returns (or raises) once the SM resumes."""
+
+    __slots__ = ("primitive", "value", "error")
+
+    def __init__(self, primitive: Callable, value: object = None, error: BaseException | None = None):
+        self.primitive = primitive
+        self.value = value
+        self.error = error
+
+
+class Capture(BaseException):
+    """Unwinds a migrating SM, collecting each frame on the way up.
+
+    Guest ``except`` clauses never catch it (it is not an ``Exception``), and
+    ``finally`` blocks stay quiet while it passes (``Runtime.unwinding``).
+    """
+
+    def __init__(self, runtime: "Runtime", primitive: Callable, request: dict):
+        super().__init__(request.get("kind", "capture"))
+        self.runtime = runtime
+        self.request = request
+        self.frames: list[tuple[str, int, dict]] = []  # innermost first
+        self.expect: object = primitive
+        self.broken = False
+
+    def push(self, fid: str, point: int, frame_locals: dict, callee: object) -> None:
+        if not self.broken and not self._called(callee):
+            # Something between this frame and the last one was builtin C code
+            # (a key= function, map(), ...): that stack cannot be captured.
+            self.broken = True
+        locs = {k: v for k, v in frame_locals.items() if k not in _HIDDEN}
+        self.frames.append((fid, point, locs))
+        self.expect = fid
+
+    def _called(self, callee: object) -> bool:
+        if not isinstance(self.expect, str):
+            return callee is self.expect
+        code = getattr(callee, "__code__", None)
+        return code is not None and self.runtime.fid_of_code.get(id(code)) == self.expect
+
+
+_HIDDEN = frozenset({"_fr", "_L", "_rp", "_cap"})
+
+
+class _SafeFormatter(string.Formatter):
+    """``str.format`` without attribute traversal (``{0.__class__}``)."""
+
+    def get_field(self, field_name: str, args, kwargs):
+        if "." in field_name:
+            raise ValueError("attribute access in format fields is not allowed in SM code")
+        return super().get_field(field_name, args, kwargs)
+
+
+_FORMATTER = _SafeFormatter()
+
+
+class Runtime:
+    """State shared between an SM's compiled code and the VM."""
+
+    def __init__(self, fuel_limit: int, fid_of_code: dict[int, str], functions: dict):
+        self.fuel_limit = fuel_limit
+        self.fuel_granted = 0
+        self.ns: dict[str, Any] = {}
+        self.unwinding = False
+        self.fid_of_code = fid_of_code
+        self.functions = functions
+
+    # ---- fuel --------------------------------------------------------------
+    def start_fuel(self, already_used: int) -> None:
+        self.fuel_granted = already_used
+        self.ns["_fuel"] = 0
+        self.refuel()
+
+    def fuel_used(self) -> int:
+        return self.fuel_granted - max(self.ns.get("_fuel", 0), 0)
+
+    def refuel(self) -> bool:
+        left = self.ns["_fuel"]
+        remaining = self.fuel_limit - (self.fuel_granted - left)
+        if remaining <= 0:
+            self.ns["_fuel"] = left
+            self.unwinding = True
+            raise FuelExhausted(f"fuel budget of {self.fuel_limit:,} units exhausted")
+        grant = min(FUEL_SLICE, remaining)
+        self.ns["_fuel"] = left + grant
+        self.fuel_granted += grant
+        return True
+
+    def tick(self) -> bool:
+        self.ns["_fuel"] -= 1
+        if self.ns["_fuel"] < 0:
+            self.refuel()
+        return True
+
+    def charge(self, units: int) -> None:
+        if units <= 0:
+            return
+        self.ns["_fuel"] -= units
+        while self.ns["_fuel"] < 0:
+            self.refuel()
+
+    # ---- capture / resume --------------------------------------------------
+    def enter(self, frame: object, fid: str) -> dict:
+        if type(frame) is not Frame or frame.fid != fid:
+            self.unwinding = True
+            raise SandboxViolation("a resume frame was passed to a function by SM code")
+        return frame.locals
+
+    def resume_call(self, frame: Frame, callee: object) -> object:
+        child = frame.child
+        if type(child) is PrimitiveResume:
+            if callee is not child.primitive:
+                raise VMBug("continuation resumes a primitive through the wrong callee")
+            frame.child = None
+            if child.error is not None:
+                raise child.error
+            return child.value
+        if type(child) is not Frame:
+            raise VMBug("continuation frame chain is broken")
+        info = self.functions.get(child.fid)
+        if info is None or getattr(callee, "__code__", None) is not info.code:
+            raise VMBug(f"continuation expects a call of {child.fid} here")
+        dummies = [None] * info.required_positional
+        keywords = {name: None for name in info.required_keywords}
+        return callee(*dummies, _fr=child, **keywords)
+
+    # ---- guards ------------------------------------------------------------
+    def snapshot(self, iterable: object) -> object:
+        """What a resumable ``for`` loop indexes: the sequence itself when
+        indexing sees what iteration would, else a list of its items."""
+        if type(iterable) in (list, tuple, str, bytes, bytearray, range):
+            return iterable
+        return list(self.bounded(iterable))
+
+    def bounded(self, iterable: object) -> object:
+        """Charge fuel for C code about to walk ``iterable``; meter unsized
+        C iterators chunk by chunk so they cannot run for ever."""
+        kind = type(iterable)
+        if kind in _SIZED:
+            self.charge(len(iterable) // C_ITEMS_PER_FUEL)  # type: ignore[arg-type]
+            return iterable
+        if kind in _LAZY_PYTHON:
+            return iterable  # generator frames tick fuel themselves
+        try:
+            size = len(iterable)  # type: ignore[arg-type]
+        except TypeError:
+            return self._metered(iter(iterable))  # type: ignore[call-overload]
+        self.charge(size // C_ITEMS_PER_FUEL)
+        return iterable
+
+    def _metered(self, iterator):
+        while True:
+            chunk = list(itertools.islice(iterator, _CHUNK))
+            if not chunk:
+                return
+            self.charge(len(chunk) // C_ITEMS_PER_FUEL + 1)
+            yield from chunk
+
+    def power(self, base: object, exp: object, mod: object = None) -> object:
+        if mod is None and type(exp) is int and exp > 0 and type(base) is int:
+            bits = abs(base).bit_length()
+            if bits > 1 and (bits - 1) * exp > MAX_POWER_BITS:
+                raise OverflowError(
+                    f"integer power too large: about {(bits - 1) * exp:,} bits "
+                    f"(limit {MAX_POWER_BITS:,})")
+        if mod is None:
+            return base ** exp  # type: ignore[operator]
+        return pow(base, exp, mod)  # type: ignore[call-overload]
+
+    def str_format(self, template: object, *args: object, **kwargs: object) -> str:
+        if type(template) is not str:
+            raise AttributeError(f"'{type(template).__name__}' object has no attribute 'format'")
+        return _FORMATTER.vformat(template, args, kwargs)
+
+    def str_format_map(self, template: object, mapping: object) -> str:
+        if type(template) is not str:
+            raise AttributeError(f"'{type(template).__name__}' object has no attribute 'format_map'")
+        return _FORMATTER.vformat(template, (), mapping)  # type: ignore[arg-type]
+
+    @staticmethod
+    def set_cell(cell: Any, value: object) -> object:
+        cell.v = value
+        return value
+
+
+_SIZED = frozenset({list, tuple, str, bytes, bytearray, dict, set, frozenset, range})
+_LAZY_PYTHON = frozenset({type(x for x in ())})

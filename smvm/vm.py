@@ -1,0 +1,350 @@
+"""Running one smart message on one node: start, capture, resume.
+
+An ``SMInstance`` is one SM's activation on one node: a fresh module
+namespace for its brick, its runtime (fuel, capture state) and the node's
+primitives. ``start`` runs the entry function; ``resume`` rebuilds the stack
+from a continuation received from another node. Both return an ``Outcome``:
+the SM finished, failed, or asks to migrate (with its serialized state).
+"""
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+from . import statecodec
+from ._limits import memory_budget, recursion_budget
+from .compiler import Brick
+from .errors import (
+    ContinuationError, MigrationError, SMTerminated, SMVMError, StateDecodeError,
+    StateEncodeError, TagNotFound, VMBug,
+)
+from .guest_builtins import GUEST_MODULES, MODULE_NAMESPACES, make_builtins
+from .runtime import Capture, Frame, PrimitiveResume, Runtime
+from .values import GUEST_EXCEPTIONS, Cell
+
+#: Defaults chosen so an endless loop or allocation ends within seconds.
+DEFAULT_FUEL = 100_000_000
+DEFAULT_MEMORY_MB = 256.0
+MAX_GUEST_DEPTH = 400
+FORMAT_VERSION = 1
+
+_GUEST_EXCEPTION_TYPES = tuple(GUEST_EXCEPTIONS.values())
+_NOCATCH = (MemoryError, RecursionError, SMVMError)
+
+
+class NodeHost(Protocol):
+    """What the VM needs from the node an SM runs on."""
+
+    node_id: Any
+
+    def neighbors(self) -> list: ...
+
+    def now(self) -> float: ...
+
+    def read_io_tag(self, name: str) -> Any: ...
+
+    def log(self, sm_id: str, text: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class ErrorRecord:
+    """Why an SM ended without a result."""
+
+    type: str
+    message: str
+    line: int | None = None
+
+    def to_json(self) -> dict:
+        return {"type": self.type, "message": self.message, "line": self.line}
+
+
+@dataclass(frozen=True)
+class Finished:
+    value: object
+    fuel: int
+
+
+@dataclass(frozen=True)
+class Failed:
+    error: ErrorRecord
+    fuel: int
+
+
+@dataclass(frozen=True)
+class Migrate:
+    target: object
+    state: bytes
+    fuel: int
+
+
+Outcome = Finished | Failed | Migrate
+
+
+@dataclass
+class SMInstance:
+    brick: Brick
+    host: NodeHost
+    sm_id: str = "sm"
+    fuel_limit: int = DEFAULT_FUEL
+    memory_mb: float | None = DEFAULT_MEMORY_MB
+    fuel_used: int = 0
+    ns: dict = field(init=False, repr=False)
+    runtime: Runtime = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        rt = Runtime(self.fuel_limit, self.brick.fid_of_code, self.brick.functions)
+        self.runtime = rt
+        self.primitives = self._primitives()
+        builtins_ns = make_builtins(rt)
+        builtins_ns.update(self.primitives)
+        ns: dict[str, Any] = {
+            "__builtins__": builtins_ns, "__name__": self.brick.name,
+            "_R": rt, "_Capture": Capture, "_locals": locals, "_len": len, "_set": set,
+            "_Cell": Cell, "_BaseException": BaseException, "_Exception": Exception,
+            "_AssertionError": AssertionError, "_NOCATCH": _NOCATCH,
+            "_isinstance": isinstance, "_MODULES": GUEST_MODULES, "_fuel": 0,
+            "_refuel": rt.refuel, "_tick": rt.tick,
+        }
+        rt.ns = ns
+        self.ns = ns
+        self._builtins = builtins_ns
+
+    # ---- primitives ----------------------------------------------------------
+    def _primitives(self) -> dict[str, Callable]:
+        host, rt = self.host, self.runtime
+
+        def sys_migrate(neighbor):
+            if neighbor not in host.neighbors():
+                raise MigrationError(f"{neighbor!r} is not a neighbour of node {host.node_id!r}")
+            rt.unwinding = True
+            raise Capture(rt, sys_migrate, {"kind": "migrate", "target": neighbor})
+
+        def read_tag(name):
+            if type(name) is not str:
+                raise TypeError("tag names are strings")
+            try:
+                return host.read_io_tag(name)
+            except KeyError:
+                raise TagNotFound(f"no tag named {name!r} on node {host.node_id!r}") from None
+
+        def node_id():
+            return host.node_id
+
+        def now():
+            return host.now()
+
+        def log(*values):
+            host.log(self.sm_id, " ".join(str(v) for v in values))
+
+        return {"sys_migrate": sys_migrate, "read_tag": read_tag, "node_id": node_id,
+                "now": now, "log": log}
+
+    # ---- running -------------------------------------------------------------
+    def start(self, entry: str, args: list | tuple = ()) -> Outcome:
+        def run():
+            self._load_module()
+            fn = self.ns.get(entry)
+            if not isinstance(fn, types.FunctionType) or id(fn.__code__) not in self.brick.fid_of_code:
+                raise _EntryMissing(entry)
+            return fn(*args)
+        return self._run(run, entry)
+
+    def resume(self, state: bytes) -> Outcome:
+        """Continue an SM from state serialized by another node.
+
+        Raises ``RemoteInputError`` (before running anything) when the state
+        does not decode or does not fit this brick.
+        """
+        cont = self._decode(state)
+
+        def run():
+            self._load_module()
+            for name, value in cont["globals"].items():
+                self.ns[name] = value
+            head = cont["frames"][0]
+            fn = self.ns.get(head.fid.split(":")[0])
+            info = self.brick.functions[head.fid]
+            if not isinstance(fn, types.FunctionType) or fn.__code__ is not info.code:
+                raise ContinuationError(f"entry function {head.fid} is not a module-level function")
+            return fn(*[None] * info.required_positional, _fr=head,
+                      **{k: None for k in info.required_keywords})
+        return self._run(run, cont["entry"])
+
+    def _load_module(self) -> None:
+        exec(self.brick.code, self.ns)  # noqa: S102 - code produced by the SM compiler
+
+    def _run(self, body: Callable[[], object], entry: str) -> Outcome:
+        rt = self.runtime
+        rt.unwinding = False
+        rt.start_fuel(self.fuel_used)
+        captured: Capture | None = None
+        try:
+            with recursion_budget(MAX_GUEST_DEPTH), memory_budget(self.memory_mb):
+                try:
+                    value = body()
+                except Capture as cap:
+                    captured = cap
+        except _EntryMissing as exc:
+            return self._failed(ErrorRecord("EntryError", f"the brick has no function '{exc.args[0]}'"))
+        except BaseException as exc:  # noqa: BLE001 - guest code may raise anything
+            return self._failed(self._record(exc))
+        finally:
+            self.fuel_used = rt.fuel_used()
+        if captured is None:
+            try:
+                statecodec.dumps(value, functions=self._function_refs())
+            except StateEncodeError as exc:
+                return self._failed(ErrorRecord("ResultError", f"result cannot be returned: {exc}"))
+            return Finished(value, self.fuel_used)
+        return self._after_capture(captured, entry)
+
+    def _failed(self, record: ErrorRecord) -> Failed:
+        return Failed(record, self.fuel_used)
+
+    def _record(self, exc: BaseException) -> ErrorRecord:
+        line = self._guest_line(exc)
+        exc.__traceback__ = None  # free what the guest allocated
+        if isinstance(exc, SMTerminated):
+            return ErrorRecord(exc.kind, str(exc), line)
+        if isinstance(exc, MemoryError):
+            return ErrorRecord("MemoryExhausted", f"memory budget of {self.memory_mb:g} MB exhausted", line)
+        if isinstance(exc, RecursionError):
+            return ErrorRecord("RecursionLimit", f"recursion deeper than {MAX_GUEST_DEPTH} calls", line)
+        if isinstance(exc, (ContinuationError, StateDecodeError)):
+            return ErrorRecord(type(exc).__name__, str(exc), line)
+        if isinstance(exc, SMVMError):
+            return ErrorRecord("VMBug", f"{type(exc).__name__}: {exc}", line)
+        if isinstance(exc, _GUEST_EXCEPTION_TYPES) or type(exc) in (SystemExit, KeyboardInterrupt, GeneratorExit):
+            return ErrorRecord(type(exc).__name__, _message(exc), line)
+        return ErrorRecord("VMBug", f"{type(exc).__name__}: {exc}", line)
+
+    def _guest_line(self, exc: BaseException) -> int | None:
+        line = None
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == self.brick.name:
+                line = tb.tb_lineno
+            tb = tb.tb_next
+        return line
+
+    # ---- capture -> continuation -------------------------------------------------
+    def _after_capture(self, cap: Capture, entry: str) -> Outcome:
+        if cap.broken or not cap.frames:
+            return self._failed(ErrorRecord(
+                "MigrationError",
+                "cannot migrate from inside a function called by builtin code "
+                "(for example a key= function, or a function given to map() or sorted()) "
+                "or from a generator expression"))
+        frames = [[fid, point, locs] for fid, point, locs in reversed(cap.frames)]
+        state = {
+            "v": FORMAT_VERSION, "brick": self.brick.hash, "entry": entry,
+            "frames": frames, "globals": self._global_data(), "request": cap.request,
+            "fuel": self.fuel_used,
+        }
+        try:
+            payload = statecodec.dumps(state, functions=self._function_refs())
+        except StateEncodeError as exc:
+            return self._failed(ErrorRecord("MigrationError", f"cannot carry the SM's state: {exc}"))
+        return Migrate(cap.request.get("target"), payload, self.fuel_used)
+
+    def _global_data(self) -> dict:
+        out = {}
+        for name, value in self.ns.items():
+            if name.startswith("_") or id(value) in MODULE_NAMESPACES:
+                continue
+            out[name] = value
+        return out
+
+    def _named_objects(self) -> list[tuple[object, str]]:
+        """Functions (and guest classes) that travel by name, not by value."""
+        pairs: list[tuple[object, str]] = []
+        for name, value in self._builtins.items():
+            if callable(value):
+                pairs.append((value, "builtin:" + name))
+        for name, fn in self.primitives.items():
+            pairs.append((fn, "prim:" + name))
+        for value in self.ns.values():
+            if isinstance(value, types.FunctionType) and id(value.__code__) in self.brick.fid_of_code:
+                pairs.append((value, "fn:" + self.brick.fid_of_code[id(value.__code__)]))
+        return pairs
+
+    def _function_refs(self) -> dict[int, str]:
+        return {id(obj): ref for obj, ref in self._named_objects()}
+
+    def _function_table(self) -> dict[str, object]:
+        return {ref: obj for obj, ref in self._named_objects()}
+
+    def _decode(self, state: bytes) -> dict:
+        self._load_module_for_refs()
+        try:
+            cont = statecodec.loads(state, functions=self._function_table())
+        except StateDecodeError:
+            raise
+        return _validate(cont, self.brick, self.primitives)
+
+    def _load_module_for_refs(self) -> None:
+        # Function references resolve to this instance's functions, which the
+        # module body defines; it runs again (harmlessly) when the SM resumes.
+        if "_loaded" not in self.ns:
+            self.runtime.start_fuel(self.fuel_used)
+            with recursion_budget(MAX_GUEST_DEPTH), memory_budget(self.memory_mb):
+                self._load_module()
+            self.ns["_loaded"] = True
+
+
+class _EntryMissing(Exception):
+    pass
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, KeyError) and len(exc.args) == 1:
+        return repr(exc.args[0])
+    return str(exc)
+
+
+def _validate(cont: object, brick: Brick, primitives: dict) -> dict:
+    """Check a decoded continuation against the brick before running it."""
+    def bad(why: str) -> ContinuationError:
+        return ContinuationError(f"invalid continuation: {why}")
+
+    if type(cont) is not dict:
+        raise bad("not a map")
+    if cont.get("v") != FORMAT_VERSION:
+        raise bad(f"unsupported format version {cont.get('v')!r}")
+    if cont.get("brick") != brick.hash:
+        raise bad("it belongs to another brick")
+    entry, frames, glob, request = (cont.get(k) for k in ("entry", "frames", "globals", "request"))
+    if type(entry) is not str or type(glob) is not dict or type(request) is not dict:
+        raise bad("missing or mistyped fields")
+    if type(cont.get("fuel")) is not int or cont["fuel"] < 0:
+        raise bad("bad fuel count")
+    if any(type(k) is not str or k.startswith("_") for k in glob):
+        raise bad("bad module data names")
+    if type(frames) is not list or not frames:
+        raise bad("no frames")
+    chain: list[Frame] = []
+    for item in frames:
+        if type(item) is not list or len(item) != 3:
+            raise bad("frame is not [function, point, locals]")
+        fid, point, locs = item
+        info = brick.functions.get(fid) if type(fid) is str else None
+        if info is None or not info.resumable:
+            raise bad(f"no resumable function {fid!r} in the brick")
+        if type(point) is not int or not 1 <= point <= info.points:
+            raise bad(f"function {fid} has no resume point {point!r}")
+        if type(locs) is not dict or not all(type(k) is str for k in locs):
+            raise bad("locals are not a name map")
+        extra = set(locs) - info.local_names
+        if extra:
+            raise bad(f"function {fid} has no locals {sorted(extra)}")
+        chain.append(Frame(fid, point, locs))
+    if chain[0].fid.split(":")[0] != entry or "." in entry:
+        raise bad("the outermost frame is not the entry function")
+    if request.get("kind") != "migrate":
+        raise bad(f"unknown request {request.get('kind')!r}")
+    for outer, inner in zip(chain, chain[1:]):
+        outer.child = inner
+    chain[-1].child = PrimitiveResume(primitives["sys_migrate"], None)
+    cont["frames"] = chain
+    return cont
