@@ -1,0 +1,47 @@
+# args: [6]
+# guest function values held in locals and containers across migrations.
+
+
+def hop():
+    sys_migrate(1 - node_id())
+    return node_id()
+
+
+def double(x):
+    return x * 2
+
+
+def square(x):
+    return x * x
+
+
+def pick(name):
+    if name == "d":
+        return double
+    return square
+
+
+def make_pipeline(*steps):
+    def run(x):
+        for step in steps:
+            x = step(x)
+            hop()
+        return x
+    return run
+
+
+def main(n):
+    f = double
+    g = pick("s")
+    ops = [double, square, f]
+    table = {"dbl": double, "sq": square}
+    hop()
+    r = [f(n), g(n), ops[1](n), table["dbl"](n), ops[2] is double]
+    pipe = make_pipeline(double, square, pick("d"))
+    hop()
+    r.append(pipe(n))
+    held = hop
+    held()
+    r.append(callable(held))
+    r.append(held())
+    return r, node_id()
