@@ -207,7 +207,9 @@ class Normaliser:
 
     # ---- expressions -------------------------------------------------------
     def materialise(self, e: ast.expr, stmts: list[ast.stmt]) -> ast.expr:
-        if isinstance(e, ast.Constant):
+        # Constants and hidden names (temporaries, cells, the runtime) cannot
+        # change under a later call, so they need no temporary.
+        if isinstance(e, ast.Constant) or (isinstance(e, ast.Name) and e.id.startswith("_") and e.id != "_"):
             return e
         if isinstance(e, ast.Starred):
             return ast.Starred(value=self.materialise(e.value, stmts), ctx=ast.Load())
@@ -240,11 +242,16 @@ class Normaliser:
         return method(e)
 
     def ex_Call(self, e: ast.Call) -> tuple[list[ast.stmt], ast.expr]:
-        children = [e.func, *e.args, *[k.value for k in e.keywords]]
         point = getattr(e, MIG_ATTR, False)
+        method = isinstance(e.func, ast.Attribute) and not point
+        # A method is looked up after its arguments are evaluated: for plain
+        # data that is the same method, and no bound method needs carrying.
+        head = e.func.value if method else e.func
+        children = [head, *e.args, *[k.value for k in e.keywords]]
         stmts, out = self.sequence(children, materialise_all=point)
         n = len(e.args)
-        new = ast.Call(func=out[0], args=out[1:1 + n],
+        func = ast.Attribute(value=out[0], attr=e.func.attr, ctx=ast.Load()) if method else out[0]
+        new = ast.Call(func=func, args=out[1:1 + n],
                        keywords=[ast.keyword(arg=k.arg, value=v) for k, v in zip(e.keywords, out[1 + n:])])
         if not point:
             return stmts, new

@@ -65,7 +65,7 @@ class Validator(ast.NodeVisitor):
         self.errors.append(SourceError(self.filename, getattr(node, "lineno", 1), message))
 
     def check_name(self, node: ast.AST, name: str, what: str) -> None:
-        if name.startswith("_"):
+        if name.startswith("_") and name != "_":
             self.error(node, f"{what} '{name}' starts with '_': such names are reserved")
 
     # -- generic rule: deny every node kind not whitelisted ------------------
@@ -102,7 +102,7 @@ class Validator(ast.NodeVisitor):
     def visit_Name(self, node: ast.Name) -> None:
         self.check_name(node, node.id, "name")
         if (isinstance(node.ctx, ast.Load) and node.id not in self.known_names
-                and not node.id.startswith("_")):
+                and (node.id == "_" or not node.id.startswith("_"))):
             self.error(node, f"unknown name '{node.id}' (not defined in the brick "
                              "and not an SM builtin)")
 

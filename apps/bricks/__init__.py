@@ -1,0 +1,1 @@
+"""Bricks shipped with the demo applications."""

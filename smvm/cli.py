@@ -1,0 +1,142 @@
+"""The ``smvm`` command line: check, exec, demo."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from importlib import resources
+from pathlib import Path
+
+from .errors import CompileError, UsageError
+from .line import ExecResult, run_line
+from .vm import DEFAULT_FUEL, DEFAULT_MEMORY_MB
+
+EXIT_OK, EXIT_GUEST_ERROR, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit 2 with a one-line message
+        self.print_usage(sys.stderr)
+        print(f"smvm: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="smvm", description="Smart-message virtual machine")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    c = sub.add_parser("check", help="check that bricks are valid SM code")
+    c.add_argument("files", nargs="+", metavar="FILE")
+    e = sub.add_parser("exec", help="run a brick's main(*ARGS) as an SM on a line of nodes")
+    e.add_argument("file", metavar="FILE")
+    e.add_argument("args", nargs="*", metavar="ARG",
+                   help="arguments as JSON literals (anything else is a string)")
+    e.add_argument("--nodes", type=int, default=3, help="nodes on the line (default 3)")
+    e.add_argument("--fuel", type=int, default=DEFAULT_FUEL,
+                   help=f"fuel budget in units (default {DEFAULT_FUEL:,})")
+    e.add_argument("--memory", type=float, default=DEFAULT_MEMORY_MB,
+                   help=f"memory budget in MB (default {DEFAULT_MEMORY_MB:g})")
+    e.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
+    sub.add_parser("demo", help="run the bundled demo")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args.files)
+        if args.command == "exec":
+            return _exec(args)
+        return _demo()
+    except UsageError as exc:
+        print(f"smvm: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("smvm: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - report, never a traceback
+        print(f"smvm: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror if isinstance(exc, OSError) else exc}")
+
+
+def _check(files: list[str]) -> int:
+    from .compiler import check_source
+    failed = False
+    for path in files:
+        errors = check_source(_read(path), path)
+        for err in errors:
+            print(err)
+        failed = failed or bool(errors)
+    return EXIT_GUEST_ERROR if failed else EXIT_OK
+
+
+def _parse_arg(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _exec(args: argparse.Namespace) -> int:
+    source = _read(args.file)
+    try:
+        result = run_line(source, [_parse_arg(a) for a in args.args], nodes=args.nodes,
+                          fuel=args.fuel, memory_mb=args.memory, filename=args.file)
+    except CompileError as exc:
+        for err in exc.errors:
+            print(err, file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(jsonable(result.to_json()), allow_nan=False))
+    else:
+        _print_human(result)
+    return EXIT_GUEST_ERROR if result.error else EXIT_OK
+
+
+def jsonable(value: object) -> object:
+    """A JSON-safe view of an SM value (what JSON cannot express is a repr)."""
+    if value is None or type(value) in (bool, int, str):
+        return value
+    if type(value) is float:
+        return value if math.isfinite(value) else repr(value)
+    if type(value) in (list, tuple):
+        return [jsonable(v) for v in value]  # type: ignore[union-attr]
+    if type(value) in (set, frozenset):
+        return sorted((jsonable(v) for v in value), key=repr)  # type: ignore[union-attr]
+    if type(value) is dict:
+        return {(k if type(k) is str else json.dumps(jsonable(k))): jsonable(v)
+                for k, v in value.items()}  # type: ignore[union-attr]
+    return repr(value)
+
+
+def _print_human(r: ExecResult) -> None:
+    for entry in r.log:
+        print(f"[node {entry['node']} t={entry['time']:.2f}s] {entry['text']}")
+    if r.error:
+        where = f" (line {r.error.line})" if r.error.line else ""
+        print(f"error: {r.error.type}: {r.error.message}{where}", file=sys.stderr)
+    else:
+        print(f"result: {r.result!r}")
+    print(f"ended on node {r.node} after {r.hops} hops, {r.bytes:,} bytes moved, {r.fuel:,} fuel units")
+
+
+def _demo() -> int:
+    source = resources.files("apps").joinpath("bricks/line_tour.py").read_text(encoding="utf-8")
+    nodes = 5
+    print(f"Demo: a smart message tours a line of {nodes} simulated nodes and comes back.")
+    print("Each hop serialises the running program (stack, locals) and resumes it on the next node.\n")
+    r = run_line(source, [], nodes=nodes, filename="line_tour.py")
+    _print_human(r)
+    return EXIT_GUEST_ERROR if r.error else EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
