@@ -23,64 +23,106 @@ GUEST_MODULES: dict[str, SimpleNamespace] = {
 MODULE_NAMESPACES = frozenset(id(ns) for ns in GUEST_MODULES.values())
 
 
+class _Guarded:
+    """Builtins that must charge fuel or check sizes through the SM's runtime."""
+
+    __slots__ = ("rt",)
+
+    def __init__(self, rt: Runtime):
+        self.rt = rt
+
+    def sum(self, iterable, /, start=0):
+        return builtins.sum(self.rt.bounded(iterable), start)
+
+    def min(self, *args, **kwargs):
+        if len(args) == 1:
+            return builtins.min(self.rt.bounded(args[0]), **kwargs)
+        return builtins.min(*args, **kwargs)
+
+    def max(self, *args, **kwargs):
+        if len(args) == 1:
+            return builtins.max(self.rt.bounded(args[0]), **kwargs)
+        return builtins.max(*args, **kwargs)
+
+    def sorted(self, iterable, /, *, key=None, reverse=False):
+        return builtins.sorted(self.rt.bounded(iterable), key=key, reverse=reverse)
+
+    def any(self, iterable, /):
+        return builtins.any(self.rt.bounded(iterable))
+
+    def all(self, iterable, /):
+        return builtins.all(self.rt.bounded(iterable))
+
+    def pow(self, base, exp, mod=None):
+        return self.rt.power(base, exp, mod)
+
+    def _container(self, real, args, kwargs):
+        if args and not (real in (bytes, bytearray) and type(args[0]) in (int, str)):
+            args = (self.rt.bounded(args[0]), *args[1:])
+        return real(*args, **kwargs)
+
+    def list(self, *args, **kwargs):
+        return self._container(builtins.list, args, kwargs)
+
+    def tuple(self, *args, **kwargs):
+        return self._container(builtins.tuple, args, kwargs)
+
+    def set(self, *args, **kwargs):
+        return self._container(builtins.set, args, kwargs)
+
+    def frozenset(self, *args, **kwargs):
+        return self._container(builtins.frozenset, args, kwargs)
+
+    def dict(self, *args, **kwargs):
+        return self._container(builtins.dict, args, kwargs)
+
+    def bytes(self, *args, **kwargs):
+        return self._container(builtins.bytes, args, kwargs)
+
+    def bytearray(self, *args, **kwargs):
+        return self._container(builtins.bytearray, args, kwargs)
+
+
+_GUARDED_NAMES = ("sum", "min", "max", "sorted", "any", "all", "pow", "list", "tuple",
+                  "set", "frozenset", "dict", "bytes", "bytearray")
+_REAL_TYPES = {name: getattr(builtins, name) for name in
+               ("list", "tuple", "set", "frozenset", "dict", "bytes", "bytearray")}
+
+
+def _iter(obj, /):
+    return builtins.iter(obj)  # one argument only: iter(callable, sentinel) never ends
+
+
+def _isinstance(obj, classinfo, /):
+    # ``list``, ``dict``... are guarded functions for SM code; map them back.
+    if type(classinfo) is tuple:
+        classinfo = tuple(_TYPE_OF_GUARD.get(getattr(c, "__name__", None), c)
+                          if getattr(c, "__func__", None) is not None else c for c in classinfo)
+    elif getattr(classinfo, "__func__", None) is not None:
+        classinfo = _TYPE_OF_GUARD.get(classinfo.__name__, classinfo)
+    return builtins.isinstance(obj, classinfo)
+
+
+_TYPE_OF_GUARD = dict(_REAL_TYPES)
+
+_STATIC: dict[str, Any] = {name: getattr(builtins, name) for name in _PLAIN}
+_STATIC.update(iter=_iter, isinstance=_isinstance, **GUEST_EXCEPTIONS)
+_STATIC.update({"True": True, "False": False, "None": None})
+
+
 def make_builtins(rt: Runtime) -> dict[str, Any]:
     """The ``__builtins__`` mapping for one SM's module namespace."""
-    b: dict[str, Any] = {name: getattr(builtins, name) for name in _PLAIN}
-    bounded = rt.bounded
-
-    def g_sum(iterable, /, start=0):
-        return builtins.sum(bounded(iterable), start)
-
-    def g_minmax(real):
-        def guarded(*args, **kwargs):
-            if len(args) == 1:
-                return real(bounded(args[0]), **kwargs)
-            return real(*args, **kwargs)
-        guarded.__name__ = real.__name__
-        return guarded
-
-    def g_sorted(iterable, /, *, key=None, reverse=False):
-        return builtins.sorted(bounded(iterable), key=key, reverse=reverse)
-
-    def g_container(real):
-        def guarded(*args, **kwargs):
-            if args and not (real in (bytes, bytearray) and type(args[0]) in (int, str)):
-                args = (bounded(args[0]), *args[1:])
-            return real(*args, **kwargs)
-        guarded.__name__ = real.__name__
-        return guarded
-
-    def g_any(iterable, /):
-        return builtins.any(bounded(iterable))
-
-    def g_all(iterable, /):
-        return builtins.all(bounded(iterable))
-
-    def g_iter(obj, /):
-        return builtins.iter(obj)
-
-    def g_pow(base, exp, mod=None):
-        return rt.power(base, exp, mod)
-
-    b.update(
-        sum=g_sum, min=g_minmax(builtins.min), max=g_minmax(builtins.max), sorted=g_sorted,
-        list=g_container(list), tuple=g_container(tuple), set=g_container(set),
-        frozenset=g_container(frozenset), dict=g_container(dict), bytes=g_container(bytes),
-        bytearray=g_container(bytearray), any=g_any, all=g_all, iter=g_iter, pow=g_pow,
-    )
-    real_types = {b[name]: getattr(builtins, name) for name in
-                  ("list", "tuple", "set", "frozenset", "dict", "bytes", "bytearray")}
-
-    def g_isinstance(obj, classinfo, /):
-        if type(classinfo) is tuple:
-            classinfo = tuple(real_types.get(c, c) for c in classinfo)
-        else:
-            classinfo = real_types.get(classinfo, classinfo)
-        return builtins.isinstance(obj, classinfo)
-
-    b["isinstance"] = g_isinstance
-    b.update(GUEST_EXCEPTIONS)
-    b["True"], b["False"], b["None"] = True, False, None
-    missing = (BUILTIN_NAMES - {"True", "False", "None"}) - set(b)
-    assert not missing, missing
+    b = dict(_STATIC)
+    guarded = _Guarded(rt)
+    for name in _GUARDED_NAMES:
+        b[name] = getattr(guarded, name)
     return b
+
+
+_missing = (BUILTIN_NAMES - {"True", "False", "None"}) - set(_STATIC) - set(_GUARDED_NAMES)
+assert not _missing, _missing
+
+#: Reference strings of the builtins shared by every SM (they travel by name).
+STATIC_REFS: dict[int, str] = {id(v): "builtin:" + k for k, v in _STATIC.items() if callable(v)}
+STATIC_TABLE: dict[str, object] = {"builtin:" + k: v for k, v in _STATIC.items() if callable(v)}
+GUARDED_NAMES = _GUARDED_NAMES

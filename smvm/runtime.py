@@ -96,44 +96,62 @@ class Runtime:
     def __init__(self, fuel_limit: int, fid_of_code: dict[int, str], functions: dict):
         self.fuel_limit = fuel_limit
         self.fuel_granted = 0
+        self.fuel_list: list[None] = []
         self.ns: dict[str, Any] = {}
         self.unwinding = False
         self.fid_of_code = fid_of_code
         self.functions = functions
 
     # ---- fuel --------------------------------------------------------------
+    # Fuel left in the current slice is the length of ``fuel_list``; compiled
+    # code pops one item per unit and calls ``refuel`` when it is empty.
     def start_fuel(self, already_used: int) -> None:
         self.fuel_granted = already_used
-        self.ns["_fuel"] = 0
+        self.fuel_list.clear()
         self.refuel()
 
     def fuel_used(self) -> int:
-        return self.fuel_granted - max(self.ns.get("_fuel", 0), 0)
+        return self.fuel_granted - len(self.fuel_list)
 
     def refuel(self) -> bool:
-        left = self.ns["_fuel"]
-        remaining = self.fuel_limit - (self.fuel_granted - left)
+        remaining = self.fuel_limit - self.fuel_granted
         if remaining <= 0:
-            self.ns["_fuel"] = left
             self.unwinding = True
             raise FuelExhausted(f"fuel budget of {self.fuel_limit:,} units exhausted")
-        grant = min(FUEL_SLICE, remaining)
-        self.ns["_fuel"] = left + grant
+        # Slices grow from small (cheap to start many short SMs) to FUEL_SLICE.
+        grant = min(max(len_hint := self.fuel_granted // 4, 256), FUEL_SLICE, remaining)
+        del len_hint
+        self.fuel_list.extend(itertools.repeat(None, grant))
         self.fuel_granted += grant
         return True
 
     def tick(self) -> bool:
-        self.ns["_fuel"] -= 1
-        if self.ns["_fuel"] < 0:
+        if not self.fuel_list:
             self.refuel()
+        self.fuel_list.pop()
         return True
 
     def charge(self, units: int) -> None:
-        if units <= 0:
+        """Spend ``units`` at once (work done by C code on the SM's behalf)."""
+        have = len(self.fuel_list)
+        if units <= have:
+            del self.fuel_list[have - units:]
             return
-        self.ns["_fuel"] -= units
-        while self.ns["_fuel"] < 0:
-            self.refuel()
+        self.fuel_list.clear()
+        self.fuel_granted += units - have
+        if self.fuel_granted > self.fuel_limit:
+            self.fuel_granted = self.fuel_limit
+        self.refuel()
+
+    def counted(self, iterable: object) -> object:
+        """A comprehension's iterable, charged one unit per item."""
+        kind = type(iterable)
+        if kind in _LAZY_PYTHON:
+            return iterable
+        if kind in _SIZED:
+            self.charge(len(iterable))  # type: ignore[arg-type]
+            return iterable
+        return self._metered(iter(iterable), per_item=True)  # type: ignore[call-overload]
 
     # ---- capture / resume --------------------------------------------------
     def enter(self, frame: object, fid: str) -> dict:
@@ -184,12 +202,30 @@ class Runtime:
         self.charge(size // C_ITEMS_PER_FUEL)
         return iterable
 
-    def _metered(self, iterator):
+    def lazy_counted(self, iterable: object) -> object:
+        """A generator expression's iterable: charged a chunk at a time as it
+        is consumed, so short-circuiting consumers pay only for what they use."""
+        kind = type(iterable)
+        if kind in _LAZY_PYTHON:
+            return iterable
+        if kind in (list, tuple, str, bytes, bytearray, range):
+            return itertools.chain.from_iterable(self._slices(iterable))
+        return self._metered(iter(iterable), per_item=True)  # type: ignore[call-overload]
+
+    def _slices(self, seq):
+        start = 0
+        while start < len(seq):
+            chunk = seq[start:start + _CHUNK]
+            self.charge(len(chunk))
+            yield chunk
+            start += _CHUNK
+
+    def _metered(self, iterator, per_item: bool = False):
         while True:
             chunk = list(itertools.islice(iterator, _CHUNK))
             if not chunk:
                 return
-            self.charge(len(chunk) // C_ITEMS_PER_FUEL + 1)
+            self.charge(len(chunk) if per_item else len(chunk) // C_ITEMS_PER_FUEL + 1)
             yield from chunk
 
     def power(self, base: object, exp: object, mod: object = None) -> object:

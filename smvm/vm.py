@@ -19,7 +19,9 @@ from .errors import (
     ContinuationError, MigrationError, SMTerminated, SMVMError, StateDecodeError,
     StateEncodeError, TagNotFound, VMBug,
 )
-from .guest_builtins import GUEST_MODULES, MODULE_NAMESPACES, make_builtins
+from .guest_builtins import (
+    GUARDED_NAMES, GUEST_MODULES, MODULE_NAMESPACES, STATIC_REFS, STATIC_TABLE, make_builtins,
+)
 from .runtime import Capture, Frame, PrimitiveResume, Runtime
 from .values import GUEST_EXCEPTIONS, Cell
 
@@ -103,7 +105,8 @@ class SMInstance:
             "_R": rt, "_Capture": Capture, "_locals": locals, "_len": len, "_set": set,
             "_Cell": Cell, "_BaseException": BaseException, "_Exception": Exception,
             "_AssertionError": AssertionError, "_NOCATCH": _NOCATCH,
-            "_isinstance": isinstance, "_MODULES": GUEST_MODULES, "_fuel": 0,
+            "_isinstance": isinstance, "_MODULES": GUEST_MODULES,
+            "_fuel_pop": rt.fuel_list.pop, "_IndexError": IndexError,
             "_refuel": rt.refuel, "_tick": rt.tick,
         }
         rt.ns = ns
@@ -144,6 +147,7 @@ class SMInstance:
     def start(self, entry: str, args: list | tuple = ()) -> Outcome:
         def run():
             self._load_module()
+            self.ns["_loaded"] = True
             fn = self.ns.get(entry)
             if not isinstance(fn, types.FunctionType) or id(fn.__code__) not in self.brick.fid_of_code:
                 raise _EntryMissing(entry)
@@ -159,7 +163,6 @@ class SMInstance:
         cont = self._decode(state)
 
         def run():
-            self._load_module()
             for name, value in cont["globals"].items():
                 self.ns[name] = value
             head = cont["frames"][0]
@@ -186,8 +189,10 @@ class SMInstance:
                 except Capture as cap:
                     captured = cap
         except _EntryMissing as exc:
+            self.fuel_used = rt.fuel_used()
             return self._failed(ErrorRecord("EntryError", f"the brick has no function '{exc.args[0]}'"))
         except BaseException as exc:  # noqa: BLE001 - guest code may raise anything
+            self.fuel_used = rt.fuel_used()
             return self._failed(self._record(exc))
         finally:
             self.fuel_used = rt.fuel_used()
@@ -256,24 +261,26 @@ class SMInstance:
             out[name] = value
         return out
 
-    def _named_objects(self) -> list[tuple[object, str]]:
-        """Functions (and guest classes) that travel by name, not by value."""
-        pairs: list[tuple[object, str]] = []
-        for name, value in self._builtins.items():
-            if callable(value):
-                pairs.append((value, "builtin:" + name))
-        for name, fn in self.primitives.items():
-            pairs.append((fn, "prim:" + name))
+    def _dynamic_objects(self) -> list[tuple[object, str]]:
+        """This SM's own named objects: guarded builtins, primitives, functions."""
+        pairs = [(self._builtins[name], "builtin:" + name) for name in GUARDED_NAMES]
+        pairs += [(fn, "prim:" + name) for name, fn in self.primitives.items()]
+        fid_of_code = self.brick.fid_of_code
         for value in self.ns.values():
-            if isinstance(value, types.FunctionType) and id(value.__code__) in self.brick.fid_of_code:
-                pairs.append((value, "fn:" + self.brick.fid_of_code[id(value.__code__)]))
+            if type(value) is types.FunctionType and id(value.__code__) in fid_of_code:
+                pairs.append((value, "fn:" + fid_of_code[id(value.__code__)]))
         return pairs
 
     def _function_refs(self) -> dict[int, str]:
-        return {id(obj): ref for obj, ref in self._named_objects()}
+        """id(object) -> reference, for everything that travels by name."""
+        refs = dict(STATIC_REFS)
+        refs.update((id(obj), ref) for obj, ref in self._dynamic_objects())
+        return refs
 
     def _function_table(self) -> dict[str, object]:
-        return {ref: obj for obj, ref in self._named_objects()}
+        table = dict(STATIC_TABLE)
+        table.update((ref, obj) for obj, ref in self._dynamic_objects())
+        return table
 
     def _decode(self, state: bytes) -> dict:
         self._load_module_for_refs()

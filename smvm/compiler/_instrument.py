@@ -9,21 +9,13 @@ from ._astutil import attr, call, const, if_, load, not_
 
 
 def _tick_stmt() -> ast.stmt:
-    # `if (_fuel := _fuel - 1) < 0: _refuel()` -- one global decrement per
-    # loop iteration or call; the slow path tops the slice up or ends the SM.
-    walrus = ast.NamedExpr(target=ast.Name(id="_fuel", ctx=ast.Store()),
-                           value=ast.BinOp(left=load("_fuel"), op=ast.Sub(), right=const(1)))
-    test = ast.Compare(left=walrus, ops=[ast.Lt()], comparators=[const(0)])
-    return if_(test, [ast.Expr(value=call("_refuel"))])
-
-
-def _tick_expr(in_lambda: bool) -> ast.expr:
-    if in_lambda:
-        return call("_tick")
-    walrus = ast.NamedExpr(target=ast.Name(id="_fuel", ctx=ast.Store()),
-                           value=ast.BinOp(left=load("_fuel"), op=ast.Sub(), right=const(1)))
-    ok = ast.Compare(left=walrus, ops=[ast.GtE()], comparators=[const(0)])
-    return ast.BoolOp(op=ast.Or(), values=[ok, call("_refuel")])
+    # One fuel unit is one item popped off the SM's fuel list: a C call, and
+    # the try costs nothing until the slice runs out. (A global counter would
+    # be simpler but every write to a module global slows all global reads.)
+    return ast.Try(body=[ast.Expr(value=call("_fuel_pop"))],
+                   handlers=[ast.ExceptHandler(type=load("_IndexError"), name=None,
+                                               body=[ast.Expr(value=call("_refuel"))])],
+                   orelse=[], finalbody=[])
 
 
 _COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -34,19 +26,25 @@ class Instrument:
         self.names = itertools.count()
 
     def run(self, tree: ast.Module) -> None:
-        self._visit(tree, in_lambda=False)
+        self._visit(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef):
                 node.body.insert(0, _tick_stmt())
-                node.body.insert(0, ast.Global(names=["_fuel"]))
 
-    def _visit(self, node: ast.AST, in_lambda: bool) -> None:
+    def _visit(self, node: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
-            self._visit(child, in_lambda or isinstance(child, ast.Lambda))
+            self._visit(child)
         if isinstance(node, (ast.For, ast.While)):
             node.body.insert(0, _tick_stmt())
+        elif isinstance(node, ast.GeneratorExp):
+            # consumed lazily (any(), next()...): charged chunk by chunk
+            node.generators[0].iter = call(attr("_R", "lazy_counted"), node.generators[0].iter)
+            for gen in node.generators[1:]:
+                gen.iter = call(attr("_R", "counted"), gen.iter)
         elif isinstance(node, _COMPS):
-            node.generators[0].ifs.insert(0, _tick_expr(in_lambda))
+            # consumed whole: charge each generator's items as it starts
+            for gen in node.generators:
+                gen.iter = call(attr("_R", "counted"), gen.iter)
         elif isinstance(node, ast.Try):
             for handler in node.handlers:
                 self._guest_handler(handler)

@@ -1,0 +1,196 @@
+"""VM speed against plain CPython, measured side by side in one run.
+
+Each compute-bound brick runs in the VM (fuel accounting on, compiled for
+migration) and as plain Python (the same source, primitives stubbed); the
+ratio is VM time / CPython time, best of several repeats. Also measures the
+cost of capturing and resuming an SM with a 5-deep stack of 10 locals each,
+against a bare msgpack round trip of the same values.
+
+    python benchmarks/vm_speed.py [--repeat N]
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import time
+
+import msgpack
+
+from smvm import compile_brick
+from smvm.vm import Migrate, SMInstance
+
+PROGRAMS = {
+    "sieve": ("""
+def main(n):
+    flags = [True] * (n + 1)
+    flags[0] = flags[1] = False
+    i = 2
+    while i * i <= n:
+        if flags[i]:
+            for j in range(i * i, n + 1, i):
+                flags[j] = False
+        i += 1
+    return sum(1 for f in flags if f)
+""", [300_000]),
+    "fib": ("""
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+def main(n):
+    return fib(n)
+""", [24]),
+    "word_count": ("""
+def main(n):
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]
+    text = " ".join(words[(i * 7) % len(words)] for i in range(n))
+    counts = {}
+    for w in text.split():
+        counts[w] = counts.get(w, 0) + 1
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return top[:3], len(text.upper())
+""", [200_000]),
+    "nbody": ("""
+def main(steps):
+    bodies = [[0.0, 0.0, 0.0, 0.0, 39.47], [4.84, -1.16, 0.60, 1.66, 0.037],
+              [8.34, 4.12, -1.01, 1.82, 0.011], [12.89, -15.11, 1.08, 0.86, 0.0017],
+              [15.37, -25.91, 0.97, 0.59, 0.002]]
+    dt = 0.01
+    for _ in range(steps):
+        n = len(bodies)
+        for i in range(n):
+            bi = bodies[i]
+            for j in range(i + 1, n):
+                bj = bodies[j]
+                dx = bi[0] - bj[0]
+                dy = bi[1] - bj[1]
+                d2 = dx * dx + dy * dy
+                mag = dt / (d2 * d2 ** 0.5)
+                bi[2] -= dx * bj[4] * mag
+                bi[3] -= dy * bj[4] * mag
+                bj[2] += dx * bi[4] * mag
+                bj[3] += dy * bi[4] * mag
+        for b in bodies:
+            b[0] += dt * b[2]
+            b[1] += dt * b[3]
+    return round(bodies[0][0], 6)
+""", [20_000]),
+    "calls_and_strings": ("""
+def norm(s):
+    return s.strip().lower().replace("-", "_")
+def main(n):
+    out = []
+    for i in range(n):
+        key = norm(f"  Item-{i % 97}  ")
+        out.append(key[:8] + str(i % 10))
+    return len(set(out)), out[-1]
+""", [150_000]),
+}
+
+
+class _Host:
+    node_id = 0
+
+    def neighbors(self):
+        return [1]
+
+    def now(self):
+        return 0.0
+
+    def read_io_tag(self, name):
+        return [1] if name == "neighbors" else 0
+
+    def log(self, sm_id, text):
+        pass
+
+
+def _best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def bench_programs(repeat: int) -> list[tuple[str, float, float]]:
+    rows = []
+    for name, (source, args) in PROGRAMS.items():
+        brick = compile_brick(source, name)
+        plain_ns: dict = {}
+        exec(compile(source, name, "exec"), plain_ns)
+
+        def vm_run():
+            sm = SMInstance(brick, _Host(), fuel_limit=10**12, memory_mb=None)
+            outcome = sm.start("main", args)
+            assert outcome.__class__.__name__ == "Finished", outcome
+            return outcome.value
+
+        def cpy_run():
+            return plain_ns["main"](*args)
+
+        assert vm_run() == cpy_run(), name
+        rows.append((name, _best(vm_run, repeat), _best(cpy_run, repeat)))
+    return rows
+
+
+CAPTURE_SOURCE = """
+def level(depth, seed):
+    a0 = seed; a1 = seed + 1; a2 = "s%d" % seed; a3 = [seed, seed]; a4 = {"k": seed}
+    a5 = seed * 1.5; a6 = (seed, "t"); a7 = None; a8 = True; a9 = b"xy"
+    if depth == 0:
+        sys_migrate(1)
+        return a0 + a1
+    return level(depth - 1, seed + 10) + a0
+def main():
+    return level(4, 1)
+"""
+
+
+def bench_capture(repeat: int) -> dict:
+    brick = compile_brick(CAPTURE_SOURCE, "capture")
+    host = _Host()
+
+    def capture_resume():
+        sm = SMInstance(brick, host, memory_mb=None)
+        out = sm.start("main", [])
+        assert isinstance(out, Migrate)
+        sm2 = SMInstance(brick, host, memory_mb=None)
+        sm2.resume(out.state)
+        return out.state
+
+    state = capture_resume()
+    values = []
+    for seed in (1, 11, 21, 31, 41):
+        values.append([seed, seed + 1, "s%d" % seed, [seed, seed], {"k": seed}, seed * 1.5,
+                       (seed, "t"), None, True, b"xy"])
+
+    def msgpack_roundtrip():
+        msgpack.unpackb(msgpack.packb(values), strict_map_key=False)
+
+    n = 2000
+    t_sm = _best(lambda: [capture_resume() for _ in range(n)], repeat) / n
+    t_mp = _best(lambda: [msgpack_roundtrip() for _ in range(n)], repeat) / n
+    return {"capture_resume_us": t_sm * 1e6, "msgpack_us": t_mp * 1e6, "ratio": t_sm / t_mp,
+            "state_bytes": len(state), "msgpack_bytes": len(msgpack.packb(values))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    rows = bench_programs(args.repeat)
+    print(f"{'program':<20}{'VM s':>10}{'CPython s':>12}{'ratio':>8}")
+    for name, t_vm, t_py in rows:
+        print(f"{name:<20}{t_vm:>10.4f}{t_py:>12.4f}{t_vm / t_py:>8.2f}")
+    geo = math.exp(statistics.fmean(math.log(v / p) for _, v, p in rows))
+    print(f"{'geometric mean':<42}{geo:>8.2f}   (target <= 1.5)")
+    cap = bench_capture(args.repeat)
+    print(f"\ncapture+resume, 5 frames x 10 locals: {cap['capture_resume_us']:.1f} us; "
+          f"bare msgpack round trip of the same values: {cap['msgpack_us']:.1f} us; "
+          f"ratio {cap['ratio']:.2f} (target <= 3)")
+    print(f"serialized SM state: {cap['state_bytes']} bytes (bare msgpack of the values: "
+          f"{cap['msgpack_bytes']} bytes)")
+
+
+if __name__ == "__main__":
+    main()
