@@ -1,0 +1,117 @@
+"""The compiler's whitelist: exact errors for what is rejected, and the
+breadth of what is accepted."""
+from __future__ import annotations
+
+import pytest
+
+from smvm import CompileError, compile_brick, run_line
+from smvm.compiler import check_source
+
+
+def errors(source: str) -> list[str]:
+    return [str(e) for e in check_source(source, "b.py")]
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("class A:\n    pass\n", "b.py:1: classes are not supported: SM values are plain data"),
+    ("def f():\n    yield 1\n", "b.py:2: generators are not supported: their frames cannot migrate"),
+    ("async def f():\n    pass\n", "b.py:1: async functions are not supported"),
+    ("def f(x):\n    with x:\n        pass\n", "b.py:2: 'with' is not supported: there are no context managers in SM code"),
+    ("import os\n", "b.py:1: import of 'os' is not allowed (allowed: math)"),
+    ("from os import path\n", "b.py:1: import from 'os' is not allowed (allowed: math)"),
+    ("from math import *\n", "b.py:1: 'import *' is not allowed"),
+    ("def f():\n    import math\n", "b.py:2: imports are only allowed at module level"),
+    ("def f(x):\n    return x.__class__\n", "b.py:2: attribute '__class__' starts with '_': such names are reserved"),
+    ("def f(x):\n    return x.gi_frame\n", "b.py:2: attribute 'gi_frame' is not allowed"),
+    ("def f(x):\n    x.a = 1\n", "b.py:2: attributes cannot be assigned or deleted: SM values are plain data"),
+    ("def f(_x):\n    pass\n", "b.py:1: parameter '_x' starts with '_': such names are reserved"),
+    ("def _f():\n    pass\n", "b.py:1: function name '_f' starts with '_': such names are reserved"),
+    ("def f():\n    return eval('1')\n", "b.py:2: unknown name 'eval' (not defined in the brick and not an SM builtin)"),
+    ("def f():\n    return __import__('os')\n", "b.py:2: name '__import__' starts with '_': such names are reserved"),
+    ("def f(s):\n    g = s.format\n", "b.py:2: '.format' may only be called directly"),
+    ("def f():\n    try:\n        pass\n    except* ValueError:\n        pass\n", "b.py:2: 'except*' is not supported"),
+    ("def f(x):\n    match x:\n        case 1:\n            pass\n", "b.py:2: 'match' is not supported; use if/elif"),
+    ("x = 1\nif x:\n    pass\n", "b.py:2: only function definitions, imports and assignments are allowed at module level"),
+    ("def f(:\n", "b.py:1: syntax error: invalid syntax"),
+    ("@dec\ndef f():\n    pass\n", "b.py:1: decorators are not supported"),
+])
+def test_rejections_are_exact(source: str, expected: str) -> None:
+    assert expected in errors(source)
+
+
+def test_every_error_is_reported_not_only_the_first() -> None:
+    found = errors("import os\nclass A:\n    pass\ndef f(x):\n    return x.__dict__ + eval(x)\n")
+    assert found == [
+        "b.py:1: import of 'os' is not allowed (allowed: math)",
+        "b.py:2: classes are not supported: SM values are plain data",
+        "b.py:5: attribute '__dict__' starts with '_': such names are reserved",
+        "b.py:5: unknown name 'eval' (not defined in the brick and not an SM builtin)",
+    ]
+
+
+BROAD = '''
+import math
+from math import sqrt as root
+
+LIMIT = 10
+
+def kw(a, b=2, *rest, c, d=4, **more):
+    return a + b + sum(rest) + c + d + sum(more.values())
+
+def only(a, b, /, c):
+    return a * b * c
+
+def main():
+    first, *middle, last = [1, 2, 3, 4, 5]
+    pairs = {k: v for k, v in zip("abc", range(3))}
+    squares = [x * x for x in range(LIMIT) if x % 2]
+    unique = {x % 3 for x in range(10)}
+    gen_total = sum(x for x in range(5))
+    text = f"{math.pi:.3f}|{root(16):>6}|{'x'!r}"
+    sliced = list(range(20))[2:10:3]
+    count = 0
+    while True:
+        count += 1
+        if count > 3:
+            break
+    else:
+        count = -1
+    for i in range(3):
+        pass
+    else:
+        count += 100
+    try:
+        {}["missing"]
+    except KeyError as e:
+        caught = e.args
+    finally:
+        count += 1000
+    lam = lambda x, y=1: x + y
+    walrus = [y for x in range(3) if (y := x * 2) > 1]
+    nums = sorted([3, 1, 2], key=lambda v: -v)
+    return (first, middle, last, pairs, squares, sorted(unique), gen_total, text, sliced,
+            count, caught, lam(1), walrus, nums, kw(1, 3, 5, c=7, e=9), only(2, 3, c=4),
+            "a,b".split(","), b"xy".hex(), (255).to_bytes(2, "big"), divmod(7, 2),
+            isinstance([], list), isinstance(3, (str, int)))
+'''
+
+
+def test_a_broad_brick_compiles_and_matches_cpython() -> None:
+    namespace: dict = {}
+    exec(BROAD, namespace)  # noqa: S102 - the test's own source
+    expected = namespace["main"]()
+    result = run_line(BROAD, [])
+    assert result.error is None, result.error
+    assert result.result == expected
+
+
+def test_compile_error_carries_structured_errors() -> None:
+    with pytest.raises(CompileError) as info:
+        compile_brick("def f(:\n", "x.py")
+    assert info.value.errors[0].filename == "x.py"
+    assert info.value.errors[0].line == 1
+
+
+def test_huge_or_deep_sources_are_rejected_cleanly() -> None:
+    assert errors("x = " + "(" * 300 + "1" + ")" * 300 + "\n")
+    assert "brick larger than" in errors("x = 1\n" * 200_000)[0]
