@@ -18,7 +18,7 @@ everyone, and belonging to more domains never takes a right away.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._errors import BadTagArgument
 from ._principal import Principal
@@ -58,14 +58,17 @@ class Access:
     origin: str = ""
     code: str = ""
     others: str = ""
+    _bits: tuple[int, int, int, int, int] = field(
+        default=(0, 0, 0, 0, 0), init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         for domain in DOMAINS:
             value = getattr(self, domain)
-            if value not in _BITS or type(value) is not str:
+            if type(value) is not str or value not in _BITS:
                 raise BadTagArgument(
                     f"access for domain {domain!r} must be one of '', 'r', 'w', 'rw'; "
                     f"got {value!r}")
+        object.__setattr__(self, "_bits", tuple(_BITS[getattr(self, d)] for d in DOMAINS))
 
     @classmethod
     def from_spec(cls, spec: Access | Mapping[str, str] | None) -> Access:
@@ -92,9 +95,8 @@ class Access:
         return {d: getattr(self, d) for d in DOMAINS}
 
     def bits(self) -> tuple[int, int, int, int, int]:
-        """Bit masks in ``DOMAINS`` order."""
-        return (_BITS[self.owner], _BITS[self.family], _BITS[self.origin],
-                _BITS[self.code], _BITS[self.others])
+        """Bit masks in ``DOMAINS`` order (computed once, at construction)."""
+        return self._bits
 
 
 DEFAULT_ACCESS = Access()
@@ -118,7 +120,7 @@ class Protected:
         self.code = code
         self.access = access
         (self.owner_bits, self.family_bits, self.origin_bits,
-         self.code_bits, self.others_bits) = access.bits()
+         self.code_bits, self.others_bits) = access._bits
 
 
 def allowed(tag: Protected, who: Principal, need: int) -> bool:

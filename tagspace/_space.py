@@ -11,7 +11,8 @@ import itertools
 import math
 from collections.abc import Callable, Hashable, Iterable, Mapping
 
-from ._domains import READ, WRITE, Access, Protected, allowed, describe_denial
+from ._domains import (DEFAULT_ACCESS, READ, WRITE, Access, Protected, allowed,
+                       describe_denial)
 from ._errors import (AccessDenied, BadTagArgument, IOTagUnavailable, QuotaExceeded,
                       ReadOnlyTag, TagExists, TagMissing, TagUsageError)
 from ._events import (Event, IOTagUpdated, TagCreated, TagDeleted, TagExpired, TagWritten,
@@ -19,8 +20,8 @@ from ._events import (Event, IOTagUpdated, TagCreated, TagDeleted, TagExpired, T
 from ._iotags import Clock, NodeStatus, StaticValue, Unavailable
 from ._principal import Principal, code_set
 from ._tag import Tag, TagInfo
-from ._values import (IMMUTABLE, TAG_OVERHEAD, ValueTooLarge, check_name, copy_out,
-                      measure_copy, name_size)
+from ._values import (IMMUTABLE, MAX_NAME_LENGTH, TAG_OVERHEAD, ValueTooLarge, check_name,
+                      copy_out, measure_copy, name_size)
 from ._waiters import WaitQueue
 
 _NO_LIMIT = 1 << 62
@@ -122,7 +123,8 @@ class TagSpace:
     def _charge(self, owner_id: str, delta: int, name: str, now: float) -> None:
         """Account ``delta`` bytes to the owner and the node, or raise QuotaExceeded."""
         per_sm, node = self.per_sm_limit_bytes, self.memory_limit_bytes
-        if delta > 0 and ((per_sm is not None and self._used_by.get(owner_id, 0) + delta > per_sm)
+        used_by = self._used_by
+        if delta > 0 and ((per_sm is not None and used_by.get(owner_id, 0) + delta > per_sm)
                           or (node is not None and self._used + delta > node)):
             self.expire(now)  # expired tags may still hold memory
             sm_used = self._used_by.get(owner_id, 0)
@@ -137,11 +139,11 @@ class TagSpace:
                     f"holds {self._used} of its tag memory limit of {node} bytes",
                     name=name, limit_name="node", limit=node, used=self._used, needed=delta)
         self._used += delta
-        left = self._used_by.get(owner_id, 0) + delta
+        left = used_by.get(owner_id, 0) + delta
         if left:
-            self._used_by[owner_id] = left
+            used_by[owner_id] = left
         else:
-            self._used_by.pop(owner_id, None)
+            del used_by[owner_id]
 
     def _too_large(self, name: str, at_least: int) -> QuotaExceeded:
         per_sm, node = self.per_sm_limit_bytes, self.memory_limit_bytes
@@ -181,7 +183,9 @@ class TagSpace:
         rights per domain (default owner "rw", others nothing). ``code``: brick
         hashes naming the code domain (default: the creator's bricks).
         """
-        check_name(name)
+        if type(name) is not str or not 0 < len(name) <= MAX_NAME_LENGTH or name[0] == "_" \
+                or not name.isprintable():
+            check_name(name)  # raises, saying what is wrong
         if name in self._io:
             raise TagExists(f"cannot create {name!r}: it is an I/O tag of node {self.node_id!r}",
                             name=name)
@@ -191,23 +195,38 @@ class TagSpace:
                 raise TagExists(f"tag {name!r} already exists (owner {old.owner_id!r})", name=name)
             self._expire_one(old, now)
         if lifetime is not None:
-            if type(lifetime) not in (int, float) or not math.isfinite(lifetime) or lifetime <= 0:
+            if type(lifetime) is not float and type(lifetime) is not int \
+                    or not 0 < lifetime < math.inf:
                 raise BadTagArgument(
                     f"lifetime must be a positive finite number of seconds or None, "
                     f"got {lifetime!r}")
-        acc = Access.from_spec(access)
+        acc = DEFAULT_ACCESS if access is None else Access.from_spec(access)
         codes = principal.code if code is None else code_set(code)
-        try:
-            stored, vsize = measure_copy(value, self._value_budget)
-        except ValueTooLarge as e:
-            raise self._too_large(name, e.at_least) from None
-        size = TAG_OVERHEAD + name_size(name) + vsize
-        self._charge(principal.sm_id, size, name, now)
+        t = type(value)  # fast paths for common scalars; same sizes as measure_copy
+        if t is int and value.bit_length() < 64 or t is float:  # type: ignore[union-attr]
+            stored, vsize = value, 16
+        else:
+            try:
+                stored, vsize = measure_copy(value, self._value_budget)
+            except ValueTooLarge as e:
+                raise self._too_large(name, e.at_least) from None
+        size = TAG_OVERHEAD + (16 + len(name) if name.isascii() else name_size(name)) + vsize
+        owner_id = principal.sm_id
+        mine = self._used_by.get(owner_id, 0) + size
+        per_sm, node = self.per_sm_limit_bytes, self.memory_limit_bytes
+        if (per_sm is not None and mine > per_sm) or (
+                node is not None and self._used + size > node):
+            self._charge(owner_id, size, name, now)  # reclaims expired tags or raises
+        else:
+            self._used_by[owner_id] = mine
+            self._used += size
         tag = Tag(name, stored, size, vsize, principal, acc, codes, lifetime, now)
         self._tags[name] = tag
         if tag.expires_at is not None:
-            heapq.heappush(self._expiry, (tag.expires_at, next(self._seq), tag))
-            self._compact_expiry()
+            heap = self._expiry
+            heapq.heappush(heap, (tag.expires_at, next(self._seq), tag))
+            if len(heap) > 2 * len(self._tags) + 64:
+                self._compact_expiry()
         woken = self._waits.wake(name, now, "created") if name in self._waiting else ()
         if self._observers:
             self._emit(TagCreated(name, principal.sm_id, now, size))
@@ -226,9 +245,11 @@ class TagSpace:
         exp = tag.expires_at
         if exp is not None and now >= exp:
             raise TagMissing(f"tag {name!r} expired at t={exp}", name=name)
-        if not (tag.others_bits & READ
+        if not (tag.others_bits & READ  # domains.allowed(), inlined for speed
                 or (tag.owner_bits & READ and principal.sm_id == tag.owner_id)
-                or allowed(tag, principal, READ)):
+                or (tag.family_bits & READ and principal.family == tag.family)
+                or (tag.origin_bits & READ and principal.origin == tag.origin)
+                or (tag.code_bits & READ and tag.code and tag.code <= principal.code)):
             raise self._denied(tag, principal, "read", name)
         v = tag.value
         return v if type(v) in IMMUTABLE else copy_out(v)
@@ -249,9 +270,11 @@ class TagSpace:
         exp = tag.expires_at
         if exp is not None and now >= exp:
             raise TagMissing(f"tag {name!r} expired at t={exp}", name=name)
-        if not (tag.others_bits & WRITE
+        if not (tag.others_bits & WRITE  # domains.allowed(), inlined for speed
                 or (tag.owner_bits & WRITE and principal.sm_id == tag.owner_id)
-                or allowed(tag, principal, WRITE)):
+                or (tag.family_bits & WRITE and principal.family == tag.family)
+                or (tag.origin_bits & WRITE and principal.origin == tag.origin)
+                or (tag.code_bits & WRITE and tag.code and tag.code <= principal.code)):
             raise self._denied(tag, principal, "write", name)
         t = type(value)  # fast paths for common scalars; same sizes as measure_copy
         if t is int and value.bit_length() < 64 or t is float:  # type: ignore[union-attr]
@@ -381,10 +404,9 @@ class TagSpace:
             self._emit(TagExpired(tag.name, tag.owner_id, tag.expires_at, now))  # type: ignore[arg-type]
 
     def _compact_expiry(self) -> None:
-        heap = self._expiry
-        if len(heap) > 64 and len(heap) > 2 * len(self._tags):
-            self._expiry = [e for e in heap if self._tags.get(e[2].name) is e[2]]
-            heapq.heapify(self._expiry)
+        # Deleted and replaced tags leave entries behind; drop them all at once.
+        self._expiry = [e for e in self._expiry if self._tags.get(e[2].name) is e[2]]
+        heapq.heapify(self._expiry)
 
     def _denied(self, tag: Protected, principal: Principal, operation: str,
                 name: str) -> AccessDenied:

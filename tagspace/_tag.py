@@ -20,7 +20,15 @@ class Tag(Protected):
 
     def __init__(self, name: str, value: object, size: int, value_size: int, owner: Principal,
                  access: Access, code: frozenset[str], lifetime: float | None, now: float):
-        super().__init__(owner, access, code)
+        # Protected.__init__, inlined: creating tags is on the hot path.
+        self.owner = owner
+        self.owner_id = owner.sm_id
+        self.family = owner.family
+        self.origin = owner.origin
+        self.code = code
+        self.access = access
+        (self.owner_bits, self.family_bits, self.origin_bits,
+         self.code_bits, self.others_bits) = access._bits
         self.name = name
         self.value = value
         self.size = size

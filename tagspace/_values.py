@@ -164,6 +164,23 @@ def measure_copy(value: object, budget: int) -> tuple[object, int]:
             size = _str_size(value)  # type: ignore[arg-type]
         elif t is bytes:
             size = 16 + len(value)  # type: ignore[arg-type]
+        elif (t is list or t is tuple) and 16 + 8 * len(value) <= budget:  # type: ignore[arg-type]
+            # flat sequences of numbers and ASCII strings: no walker needed
+            size = 16 + 8 * len(value)  # type: ignore[arg-type]
+            for x in value:  # type: ignore[attr-defined]
+                tx = type(x)
+                if tx is int and x.bit_length() < 64 or tx is float:
+                    size += 16
+                elif tx is str and x.isascii():
+                    size += 16 + len(x)
+                else:
+                    break
+            else:
+                if size > budget:
+                    raise ValueTooLarge(size)
+                return (list(value) if t is list else value), size  # type: ignore[call-overload]
+            walker = _Walker(budget)
+            return walker.copy(value, 0), walker.used
         else:
             walker = _Walker(budget)
             copy = walker.copy(value, 0)
