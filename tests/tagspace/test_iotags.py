@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import pytest
-from ts_principals import NEIGHBOUR, OWNER, PEER, ROUTE, STRANGER
 
 from tagspace import (AccessDenied, BadTagArgument, IOTag, IOTagUnavailable, MockActuator,
                       MockSensor, ReadOnlyTag, StaticValue, TagExists, TagMissing, TagSpace,
                       TagUsageError, TagWritten, diurnal)
+
+from .ts_principals import NEIGHBOUR, OWNER, PEER, ROUTE, STRANGER
 
 
 def test_standard_io_tags(space):

@@ -4,9 +4,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from ts_principals import OWNER, SIBLING, STRANGER
 
 from tagspace import AccessDenied, BadTagArgument, TagExpired, TagMissing
+
+from .ts_principals import OWNER, SIBLING, STRANGER
 
 
 def test_expired_tag_is_gone_for_every_reader_before_expire(space):

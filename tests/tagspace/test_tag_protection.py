@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from ts_principals import APP, NEIGHBOUR, OWNER, PARTIAL, PEER, ROUTE, SIBLING, STRANGER
 
 from tagspace import (DEFAULT_ACCESS, Access, AccessDenied, BadTagArgument, Principal, TagExists,
                       TagMissing, TagSpace, domains_of, effective_rights)
+
+from .ts_principals import APP, NEIGHBOUR, OWNER, PARTIAL, PEER, ROUTE, SIBLING, STRANGER
 
 # domain -> (a principal in that domain, a principal that is not and gets nothing)
 MATRIX = {

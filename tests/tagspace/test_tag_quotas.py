@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from ts_principals import OWNER, SIBLING, STRANGER
 
 from tagspace import (TAG_OVERHEAD, BadTagArgument, QuotaExceeded, TagSpace, estimate_size)
+
+from .ts_principals import OWNER, SIBLING, STRANGER
 
 
 def tag_cost(name: str, value: object) -> int:
@@ -149,3 +150,21 @@ def test_values_are_copied_in_and_out(space):
     space.write(OWNER, "t", w, 0.0)
     w.append(2)
     assert space.read(OWNER, "t", 0.0) == [1]
+
+
+@pytest.mark.parametrize("value", [
+    7, -(1 << 63), (1 << 63) - 1, 1 << 63, 2.5, "ascii", "ünï", b"b", True, None,
+    [1, 2.0, "x"], (1, "y"), [1, True], [1, [2]], ("é",), [1 << 70], {"k": [1, "v"]}, {1: 2.0},
+    [], (),
+])
+def test_fast_paths_agree_with_the_general_walk(space, value):
+    from tagspace._values import _Walker, measure_copy
+    walker = _Walker(1 << 40)
+    copy = walker.copy(value, 0)
+    assert measure_copy(value, 1 << 40) == (copy, walker.used)
+    # the space's own fast paths for create and write charge the same
+    space.create(OWNER, "t", value, now=0.0)
+    assert space.info("t", 0.0).size == TAG_OVERHEAD + estimate_size("t") + walker.used
+    space.write(OWNER, "t", None, 0.0)
+    space.write(OWNER, "t", value, 0.0)
+    assert space.info("t", 0.0).size == TAG_OVERHEAD + estimate_size("t") + walker.used

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from ts_principals import OWNER, SIBLING, STRANGER
 
 from tagspace import (AccessDenied, BadTagArgument, IOTagUpdated, TagCreated, TagDeleted,
                       TagUsageError, TagWritten, TimedOut, Woken)
+
+from .ts_principals import OWNER, SIBLING, STRANGER
 
 
 def test_write_wakes_waiters_in_registration_order(space):

@@ -1,4 +1,4 @@
-"""Principals shared by the tag-space tests (a plain module, imported by name)."""
+"""Principals shared by the tag-space tests."""
 from __future__ import annotations
 
 from tagspace import Principal
