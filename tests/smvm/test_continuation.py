@@ -1,0 +1,150 @@
+"""Continuations from the network: validated before anything runs, and no
+mutation of one can crash the VM."""
+from __future__ import annotations
+
+import random
+
+import msgpack
+import pytest
+
+from smvm import ContinuationError, RemoteInputError, compile_brick
+from smvm.vm import Failed, Finished, Migrate, SMInstance
+
+SOURCE = '''
+def walk(steps, acc):
+    for i in range(steps):
+        nb = read_tag("neighbors")
+        sys_migrate(nb[-1] if node_id() == 0 else nb[0])
+        acc.append((i, node_id()))
+    return acc
+
+def main(steps):
+    data = {"start": node_id(), "seen": []}
+    try:
+        walk(steps, data["seen"])
+    finally:
+        data["done"] = True
+    return data
+'''
+
+
+class Host:
+    def __init__(self, node_id: int):
+        self.node_id = node_id
+
+    def neighbors(self):
+        return [n for n in (self.node_id - 1, self.node_id + 1) if 0 <= n < 3]
+
+    def now(self):
+        return 0.0
+
+    def read_io_tag(self, name):
+        if name == "neighbors":
+            return self.neighbors()
+        raise KeyError(name)
+
+    def log(self, sm_id, text):
+        pass
+
+
+@pytest.fixture(scope="module")
+def brick():
+    return compile_brick(SOURCE, "walk.py")
+
+
+@pytest.fixture(scope="module")
+def state(brick) -> bytes:
+    out = SMInstance(brick, Host(0)).start("main", [3])
+    assert isinstance(out, Migrate) and out.target == 1
+    return out.state
+
+
+def resume(brick, state: bytes, fuel: int = 10_000):
+    return SMInstance(brick, Host(1), fuel_limit=fuel, memory_mb=64).resume(state)
+
+
+def test_valid_state_resumes(brick, state) -> None:
+    out = resume(brick, state)
+    assert isinstance(out, Migrate) and out.target == 0
+
+
+def _edit(state: bytes, change) -> bytes:
+    """Decode the outer msgpack layer, change it, encode it again."""
+    obj = msgpack.unpackb(state, strict_map_key=False, raw=False)
+    change(obj)
+    return msgpack.packb(obj, use_bin_type=True)
+
+
+def _frames(obj):
+    return obj["frames"]
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda o: o.__setitem__("v", 99), "unsupported format version"),
+    (lambda o: o.__setitem__("brick", "0" * 64), "another brick"),
+    (lambda o: o.__setitem__("frames", []), "no frames"),
+    (lambda o: _frames(o)[0].__setitem__(0, "nosuch:1"), "no resumable function"),
+    (lambda o: _frames(o)[0].__setitem__(1, 999), "has no resume point 999"),
+    (lambda o: _frames(o)[0].__setitem__(1, 0), "has no resume point 0"),
+    (lambda o: _frames(o)[0][2].__setitem__("injected", 1), "has no locals ['injected']"),
+    (lambda o: _frames(o).reverse(), "not the entry function"),
+    (lambda o: o["request"].__setitem__("kind", "exec"), "unknown request"),
+    (lambda o: o.__setitem__("fuel", -5), "bad fuel count"),
+    (lambda o: o["globals"].__setitem__("_R", 1), "bad module data names"),
+])
+def test_inconsistent_continuations_are_rejected_before_running(brick, state, change, message) -> None:
+    forged = _edit(state, change)
+    with pytest.raises(ContinuationError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        resume(brick, forged)
+
+
+def test_mistyped_hidden_locals_end_as_guest_errors(brick, state) -> None:
+    """A forged value for a compiler temporary runs only brick code: it fails
+    inside the SM, it cannot reach the host."""
+    def change(obj):
+        for frame in _frames(obj):
+            for name in list(frame[2]):
+                if name.startswith("_s") or name.startswith("_i"):
+                    frame[2][name] = "not an index"
+    out = resume(brick, _edit(state, change))
+    assert isinstance(out, (Failed, Migrate, Finished))
+    if isinstance(out, Failed):
+        assert out.error.type in ("TypeError", "ValueError", "IndexError", "AttributeError")
+
+
+def test_random_mutations_never_crash_the_vm(brick, state) -> None:
+    rng = random.Random(20261122)
+    outcomes = {"rejected": 0, "ran": 0}
+    for _ in range(3000):
+        data = bytearray(state)
+        for _ in range(rng.randint(1, 4)):
+            op = rng.random()
+            pos = rng.randrange(len(data))
+            if op < 0.5:
+                data[pos] = rng.randrange(256)
+            elif op < 0.7:
+                del data[pos]
+            elif op < 0.9:
+                data.insert(pos, rng.randrange(256))
+            else:
+                del data[pos:]
+                if not data:
+                    data.append(0)
+        try:
+            out = resume(brick, bytes(data), fuel=2_000)
+        except RemoteInputError:
+            outcomes["rejected"] += 1
+            continue
+        assert isinstance(out, (Failed, Finished, Migrate))
+        if isinstance(out, Failed):
+            assert out.error.type != "VMBug", out.error
+        outcomes["ran"] += 1
+    assert outcomes["rejected"] > 0
+
+
+def test_random_bytes_are_rejected(brick) -> None:
+    rng = random.Random(7)
+    for _ in range(2000):
+        blob = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
+        with pytest.raises(RemoteInputError):
+            resume(brick, blob)
