@@ -43,7 +43,7 @@ BUILTIN_NAMES = (
 #: AST node kinds the SM language leaves out (checked on corpus bricks).
 FORBIDDEN_NODES = (
     ast.ClassDef, ast.Yield, ast.YieldFrom, ast.AsyncFunctionDef, ast.AsyncFor,
-    ast.AsyncWith, ast.Await, ast.With, ast.GeneratorExp, ast.TryStar, ast.Delete,
+    ast.AsyncWith, ast.Await, ast.With, ast.TryStar, ast.Delete,
 )
 
 
@@ -66,6 +66,7 @@ class RefResult:
     error_type: str | None = None
     error_message: str | None = None
     error_line: int | None = None
+    error_lines: list = field(default_factory=list)
     node: int = 0
     hops: int = 0
     log: list = field(default_factory=list)
@@ -175,13 +176,13 @@ def namespace(line: Line) -> dict:
     return {"__builtins__": allowed, "__name__": "brick"}
 
 
-def innermost_line(exc: BaseException, filename: str) -> int | None:
-    """Line of the innermost traceback entry that belongs to the brick."""
-    line = None
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename == filename:
-            line = frame.lineno
-    return line
+def brick_lines(exc: BaseException, filename: str) -> list[int]:
+    """Lines of the traceback entries that belong to the brick, outermost first.
+
+    The last one is where the exception was first raised; an exception raised
+    again (``raise e``) also lists the line of the second ``raise``."""
+    return [frame.lineno for frame in traceback.extract_tb(exc.__traceback__)
+            if frame.filename == filename]
 
 
 def run_reference(source: str, args: list, *, nodes: int = 3,
@@ -196,7 +197,8 @@ def run_reference(source: str, args: list, *, nodes: int = 3,
     except Exception as exc:  # guest exceptions only; anything else is a harness bug
         res.error_type = type(exc).__name__
         res.error_message = str(exc)
-        res.error_line = innermost_line(exc, filename)
+        res.error_lines = brick_lines(exc, filename)
+        res.error_line = res.error_lines[-1] if res.error_lines else None
     res.node = line.node
     res.hops = line.hops
     res.log = line.log

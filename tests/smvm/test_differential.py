@@ -63,8 +63,10 @@ def test_vm_matches_cpython(brick, run_line):
     if ref.error_type is None:
         diff = _stubs.same_value(ref.result, res.result)
         assert diff is None, diff
-    elif res.error.line is not None:
-        assert res.error.line == ref.error_line, "error line differs"
     assert (res.node, res.hops) == (ref.node, ref.hops), "final node / hop count differ"
     if ref.hops:
         assert res.bytes > 0, "migrations happened, so bytes were carried"
+    if ref.error_type is not None and res.error.line is not None:
+        # where the exception was raised (or raised again), as CPython's traceback says
+        assert res.error.line in ref.error_lines, (
+            f"error line {res.error.line} is not one of {ref.error_lines}")

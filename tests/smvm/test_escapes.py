@@ -49,36 +49,36 @@ CASES = [
     # --- walking the class hierarchy ---------------------------------------
     Case("subclasses_walk", PAYLOAD + '''
 def main(path, env, mod):
-    for c in ().__class__.__base__.__subclasses__():
-        g = getattr(c.__init__, "__globals__", None)
+    for c in ().__class__.__base__.__subclasses__():  # route
+        g = getattr(c.__init__, "__globals__", None)  # route
         if g and "sys" in g:
             return payload(g["sys"], path, env, mod)
 ''', live=True),
     Case("subclasses_mro", PAYLOAD + '''
 def main(path, env, mod):
-    for c in ().__class__.__mro__[-1].__subclasses__():
-        g = getattr(c.__init__, "__globals__", None)
+    for c in ().__class__.__mro__[-1].__subclasses__():  # route
+        g = getattr(c.__init__, "__globals__", None)  # route
         if g and "sys" in g:
             return payload(g["sys"], path, env, mod)
 ''', live=True),
     Case("getattr_runtime_strings", PAYLOAD + '''
 def main(path, env, mod):
     u = "_" + "_"
-    base = getattr(getattr((), u + "cl" + "ass" + u), u + "base" + u)
-    for c in getattr(base, u + "subclasses" + u)():
-        g = getattr(getattr(c, u + "init" + u), u + "globals" + u, None)
+    base = getattr(getattr((), u + "cl" + "ass" + u), u + "base" + u)  # route
+    for c in getattr(base, u + "subclasses" + u)():  # route
+        g = getattr(getattr(c, u + "init" + u), u + "globals" + u, None)  # route
         if g and "sys" in g:
             return payload(g["sys"], path, env, mod)
 ''', live=True),
     Case("getattr_from_bytes", PAYLOAD + '''
 def main(path, env, mod):
     name = bytes([95, 95, 99, 108, 97, 115, 115, 95, 95]).decode()
-    return getattr(1, name).mro()
+    return getattr(1, name).mro()  # route
 '''),
     Case("type_dict", PAYLOAD + '''
 def main(path, env, mod):
-    for c in type.__dict__["__subclasses__"](object):
-        g = getattr(c.__init__, "__globals__", None)
+    for c in type.__dict__["__subclasses__"](object):  # route
+        g = getattr(c.__init__, "__globals__", None)  # route
         if g and "sys" in g:
             return payload(g["sys"], path, env, mod)
 ''', live=True),
@@ -89,7 +89,7 @@ def main(path, env, mod):
 '''),
     # --- namespaces ----------------------------------------------------------
     Case("vars_module_level", PAYLOAD + '''
-G = vars()
+G = vars()  # route
 def main(path, env, mod):
     b = G["__builtins__"]
     op = b["open"] if isinstance(b, dict) else vars(b)["open"]
@@ -101,7 +101,7 @@ def main(path, env, mod):
 '''),
     Case("globals_builtins", '''
 def main(path, env, mod):
-    b = globals()["__builtins__"]
+    b = globals()["__builtins__"]  # route
     op = b["open"] if isinstance(b, dict) else b.open
     op(path, "w").write("pwned")
 ''', live=True),
@@ -110,7 +110,7 @@ def main(path, env, mod):
     return sorted(globals())
 '''),
     Case("locals_module_level", '''
-L = locals()
+L = locals()  # route
 def main(path, env, mod):
     b = L["__builtins__"]
     op = b["open"] if isinstance(b, dict) else b.open
@@ -186,7 +186,7 @@ def main(path, env, mod):
 '''),
     Case("format_fromhex", '''
 def main(path, env, mod):
-    return ("{0." + bytes.fromhex("5f5f636c6173735f5f").decode() + "}").format(1)
+    return ("{0." + bytes([95, 95, 99, 108, 97, 115, 115, 95, 95]).decode() + "}").format(1)
 '''),
     Case("format_nested_spec_attr", '''
 def main(path, env, mod):
@@ -237,7 +237,7 @@ def main(path, env, mod):
     Case("generator_frame", '''
 def main(path, env, mod):
     g = (i for i in [1])
-    b = g.gi_frame.f_builtins
+    b = g.gi_frame.f_builtins  # route
     b["open"](path, "w").write("pwned")
 ''', live=True),
     Case("generator_function", '''
@@ -264,12 +264,12 @@ def main(path, env, mod):
     try:
         1 / 0
     except ZeroDivisionError as e:
-        b = e.__traceback__.tb_frame.f_builtins
+        b = e.__traceback__.tb_frame.f_builtins  # route
         b["open"](path, "w").write("pwned")
 ''', live=True),
     Case("function_globals", '''
 def main(path, env, mod):
-    b = main.__globals__["__builtins__"]
+    b = main.__globals__["__builtins__"]  # route
     op = b["open"] if isinstance(b, dict) else b.open
     op(path, "w").write("pwned")
 ''', live=True),
@@ -305,7 +305,7 @@ def main(path, env, mod):
 '''),
     Case("builtin_self", '''
 def main(path, env, mod):
-    return len.__self__.open(path, "w").write("pwned")
+    return len.__self__.open(path, "w").write("pwned")  # route
 ''', live=True),
     Case("primitive_self", '''
 def main(path, env, mod):
@@ -446,6 +446,22 @@ def main(path, env, mod):
             pass
     return "all refused"
 ''', expect="safe", value=["all refused"]),
+    Case("forged_resume_frame", '''
+def f(x):
+    sys_migrate(1 - node_id())
+    return x
+
+def main(path, env, mod):
+    return f(1, **{"_fr": {"fid": "main", "point": 1, "locals": {}}})
+''', plain=False),
+    Case("forged_resume_frame_none", '''
+def f(x):
+    sys_migrate(1 - node_id())
+    return x
+
+def main(path, env, mod):
+    return f(1, **{"_fr": None}), node_id()
+''', expect="safe", value=[(1, 1)], plain=False),
     Case("assign_module_attribute", '''
 import math
 
@@ -461,13 +477,13 @@ def main(path, env, mod):
 '''),
     # --- imports and forbidden builtins ----------------------------------------
     Case("import_os", PAYLOAD + '''
-import os
+import os  # route
 
 def main(path, env, mod):
     os.environ[env] = "pwned"
 ''', live=True),
     Case("import_sys", PAYLOAD + '''
-import sys
+import sys  # route
 
 def main(path, env, mod):
     return payload(sys, path, env, mod)
@@ -492,7 +508,7 @@ def main(path, env, mod):
 ''', live=True),
     Case("import_inside_function", PAYLOAD + '''
 def main(path, env, mod):
-    import sys
+    import sys  # route
     return payload(sys, path, env, mod)
 ''', live=True),
     Case("import_math_os", '''
@@ -515,17 +531,17 @@ def main(path, env, mod):
 '''),
     Case("dunder_import", PAYLOAD + '''
 def main(path, env, mod):
-    return payload(__import__("sys"), path, env, mod)
+    return payload(__import__("sys"), path, env, mod)  # route
 ''', live=True),
     Case("dunder_builtins_name", '''
 def main(path, env, mod):
-    b = __builtins__
+    b = __builtins__  # route
     op = b["open"] if isinstance(b, dict) else b.open
     op(path, "w").write("pwned")
 ''', live=True),
     Case("eval", '''
 def main(path, env, mod):
-    return eval("open")(path, "w").write("pwned")
+    return eval("open")(path, "w").write("pwned")  # route
 ''', live=True),
     Case("exec", '''
 def main(path, env, mod):
@@ -533,7 +549,7 @@ def main(path, env, mod):
 ''', live=True),
     Case("open", '''
 def main(path, env, mod):
-    open(path, "w").write("pwned")
+    open(path, "w").write("pwned")  # route
 ''', live=True),
     Case("compile", '''
 def main(path, env, mod):
@@ -642,7 +658,7 @@ def main(path, env, mod):
 ''', expect="compile"),
     Case("with_statement", '''
 def main(path, env, mod):
-    with open(path, "w") as f:
+    with open(path, "w") as f:  # route
         f.write("pwned")
 ''', expect="compile", live=True),
     # --- hostile arguments to the primitives ------------------------------------
@@ -702,8 +718,13 @@ def main(path, env, mod):
 ''', "ok", (7, 8, "empty")),
     Case("ok_bytes_decode", '''
 def main(path, env, mod):
-    return b"\\x5f\\x5fclass\\x5f\\x5f".decode(), bytes.fromhex("41").decode()
+    return b"\\x5f\\x5fclass\\x5f\\x5f".decode(), bytes([65]).decode()
 ''', "ok", ("__class__", "A")),
+    Case("ok_type_level_methods", '''
+def main(path, env, mod):
+    return (bytes.fromhex("4142"), dict.fromkeys("ab", 0), int.from_bytes(b"\\x01\\x00", "big"),
+            bytearray.fromhex("43"), float.fromhex("0x1p-1"), str.maketrans("a", "b"))
+''', "ok", (b"AB", {"a": 0, "b": 0}, 256, bytearray(b"C"), 0.5, {97: 98})),
     Case("ok_lambda_defaults", '''
 def main(path, env, mod):
     fs = [lambda k=k: k * 2 for k in range(3)]
@@ -812,6 +833,11 @@ def attempt(vm, case: Case, canary: Canary):
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_escape_is_contained(vm, case, canary):
     err, res = attempt(vm, case, canary)
+    route = {n for n, text in enumerate(case.source.splitlines(), 1) if "# route" in text}
+    if err is not None and route:
+        # the escape route itself is refused, not just the payload after it
+        assert {e.line for e in err.errors} & route, (
+            f"only the payload was refused, not the route on lines {sorted(route)}: {err}")
     if case.expect == "compile":
         assert err is not None, f"expected CompileError, got {res!r}"
     elif case.expect == "blocked":

@@ -1,6 +1,5 @@
 # args: [[4, 1, 3]]
-# builtin functions, exception classes and the math module held in locals across a migration.
-import math
+# builtin functions and exception classes held in locals across a migration.
 
 
 def hop():
@@ -11,21 +10,18 @@ def hop():
 def main(values):
     measure = len
     order = sorted
-    root = math.sqrt
     conv = int
-    upper = str.upper
     exc = ValueError
     kinds = (int, str)
-    mod = math
+    fold = [sum, max, min]
     hop()
-    out = [measure(values), order(values), root(16), conv("12"), upper("ab")]
+    out = [measure(values), order(values), conv("12"), [f(values) for f in fold]]
     hop()
     try:
         raise exc("held class")
     except ValueError as e:
         out.append(str(e))
     out.append(isinstance(5, kinds))
-    out.append(mod.floor(2.5))
     hop()
     out.append(measure is len)
     return out, node_id()

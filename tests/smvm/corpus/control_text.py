@@ -12,4 +12,5 @@ def main(text):
     letters = sorted(set(text) - {" "})
     table = {c: text.count(c) for c in "aeiou"}
     widths = [f"{w:<6}|" for w in words[:3]]
-    return ranked[:3], caps, "".join(letters), table, widths, len(text), node_id()
+    longest = max(len(w) for w in words)
+    return ranked[:3], caps, "".join(letters), table, widths, len(text), longest, node_id()

@@ -7,25 +7,30 @@ def hop():
     return node_id()
 
 
+ORDER = []
+
+
+def a():
+    ORDER.append("a")
+    return 1
+
+
+def b():
+    ORDER.append("b")
+    return 2
+
+
+def hop_and_read():
+    ORDER.append("hop")
+    hop()
+    return node_id() * 100
+
+
+def f(p, q, r):
+    return (p, q, r)
+
+
 def main(x):
-    order = []
-
-    def a():
-        order.append("a")
-        return 1
-
-    def b():
-        order.append("b")
-        return 2
-
-    def hop_and_read():
-        order.append("hop")
-        hop()
-        return node_id() * 100
-
-    def f(p, q, r):
-        return (p, q, r)
-
     total = 5
     total = total + hop_and_read()
     triple = f(a(), hop_and_read(), b())
@@ -44,4 +49,4 @@ def main(x):
     kw = dict(left=hop(), right=hop_and_read(), **{"z": hop()})
     big = sum([hop(), hop(), hop()]) + max(hop(), x)
     return (total, triple, falsy, truthy, either, cond1, cond2, chained, chained2,
-            chained3, neg, member, mixed, nested, kw, big, order, node_id())
+            chained3, neg, member, mixed, nested, kw, big, ORDER, node_id())

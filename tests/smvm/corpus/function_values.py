@@ -21,13 +21,11 @@ def pick(name):
     return square
 
 
-def make_pipeline(*steps):
-    def run(x):
-        for step in steps:
-            x = step(x)
-            hop()
-        return x
-    return run
+def run_pipeline(steps, x):
+    for step in steps:
+        x = step(x)
+        hop()
+    return x
 
 
 def main(n):
@@ -37,9 +35,9 @@ def main(n):
     table = {"dbl": double, "sq": square}
     hop()
     r = [f(n), g(n), ops[1](n), table["dbl"](n), ops[2] is double]
-    pipe = make_pipeline(double, square, pick("d"))
+    pipe = [double, square, pick("d")]
     hop()
-    r.append(pipe(n))
+    r.append(run_pipeline(pipe, n))
     held = hop
     held()
     r.append(callable(held))

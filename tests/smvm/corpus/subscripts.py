@@ -7,18 +7,21 @@ def hop():
     return node_id()
 
 
+ORDER = []
+
+
+def key():
+    ORDER.append("key")
+    return "n" + str(hop())
+
+
+def val():
+    ORDER.append("val")
+    hop()
+    return 10
+
+
 def main():
-    order = []
-
-    def key():
-        order.append("key")
-        return "n" + str(hop())
-
-    def val():
-        order.append("val")
-        hop()
-        return 10
-
     d = {"n0": 0, "n1": 0}
     counts = [0, 0]
     d[key()] += 1
@@ -40,4 +43,4 @@ def main():
     nested["a"]["b"][hop()] -= 100
     t = (5, 6, 7)
     last = t[-1 - hop()]
-    return d, counts, grid, part, lst, x, sub, nested, last, order, node_id()
+    return d, counts, grid, part, lst, x, sub, nested, last, ORDER, node_id()
