@@ -43,7 +43,7 @@ BUILTIN_NAMES = (
 #: AST node kinds the SM language leaves out (checked on corpus bricks).
 FORBIDDEN_NODES = (
     ast.ClassDef, ast.Yield, ast.YieldFrom, ast.AsyncFunctionDef, ast.AsyncFor,
-    ast.AsyncWith, ast.Await, ast.With, ast.TryStar, ast.Delete,
+    ast.AsyncWith, ast.Await, ast.With, ast.TryStar,
 )
 
 

@@ -21,4 +21,6 @@ def main():
     before = where()
     LIMIT = 100
     hop()
-    return before, where(), bounded(50), LIMIT, node_id()
+    middle = where()
+    hop()
+    return before, middle, where(), bounded(50), LIMIT, node_id()
