@@ -165,6 +165,13 @@ BOMBS = [
     ("recursion_bare_except",
      "def f(n):\n    try:\n        return f(n + 1)\n    except:\n        return f(n + 1)\n\n"
      "def main():\n    return f(0)\n", {"RecursionLimit", "FuelExhausted"}, False, {}),
+    # a termination is final: 'finally: continue/return' must not swallow it
+    ("finally_continue_swallows_memory",
+     brick("n = 0\nwhile n < 5:\n    n += 1\n    try:\n        x = [0] * 10 ** 10\n"
+           "    finally:\n        continue\nreturn n"), MEMORY_ONLY, False, {}),
+    ("finally_return_swallows_recursion",
+     "def f(n):\n    return f(n + 1)\n\ndef g():\n    try:\n        f(0)\n    finally:\n"
+     "        return 'survived'\n\ndef main():\n    return g()\n", {"RecursionLimit"}, False, {}),
     ("migrating_forever", brick("while True:\n    sys_migrate(1 - node_id())"),
      FUEL_ONLY, False, {"fuel": 10_000}),
     ("recursion_with_migration",
