@@ -332,3 +332,25 @@ def test_deep_nesting_then_migrate_is_contained(vm):
     if report["outcome"] == "result":
         assert report["result"] == "100000"
     assert report["after"] == {"outcome": "result", "result": repr(NORMAL_RESULT)}, report
+
+
+# States that are small in memory but large once written out (shared immutable
+# values): carrying them may succeed or fail with a guest error, but quickly.
+STATE_BLOWUPS = [
+    ("tuple_dag", "def main():\n    t = (1,)\n    for i in range(40):\n        t = (t, t)\n"
+                  "    sys_migrate(1)\n    return 'moved'\n"),
+    ("shared_big_string", "def main():\n    s = 'x' * 10 ** 6\n    many = [s] * 1000\n"
+                          "    sys_migrate(1)\n    return len(many)\n"),
+    ("shared_big_bytes", "def main():\n    s = b'x' * 10 ** 6\n    many = [(s,)] * 1000\n"
+                         "    sys_migrate(1)\n    return len(many)\n"),
+]
+
+
+@pytest.mark.parametrize("name,source", STATE_BLOWUPS, ids=[c[0] for c in STATE_BLOWUPS])
+def test_state_blowup_is_contained_quickly(vm, name, source):
+    report = run_in_child(source, (), fuel=10**7, memory_mb=256)
+    assert report["outcome"] in ("result", "error"), report
+    if report["outcome"] == "error":
+        assert report["type"] in ("MigrationError", "MemoryExhausted", "FuelExhausted"), report
+    assert report["seconds"] < 5, f"took {report['seconds']}s"
+    assert report["after"] == {"outcome": "result", "result": repr(NORMAL_RESULT)}, report
