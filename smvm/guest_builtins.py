@@ -7,8 +7,8 @@ import math
 from types import SimpleNamespace
 from typing import Any
 
-from .compiler._policy import BUILTIN_NAMES, MODULES
-from .runtime import Runtime
+from .compiler._policy import ALLOWED_ATTRIBUTES, BUILTIN_NAMES, MODULES
+from .runtime import C_ITEMS_PER_FUEL, MAX_POWER_BITS, Runtime
 from .values import GUEST_EXCEPTIONS
 
 _PLAIN = ("abs", "bin", "bool", "callable", "chr", "divmod", "enumerate", "filter",
@@ -17,9 +17,32 @@ _PLAIN = ("abs", "bin", "bool", "callable", "chr", "divmod", "enumerate", "filte
 
 #: Module namespaces handed to ``import`` statements (plain namespaces, not
 #: the real modules, so nothing but the listed members is reachable).
-GUEST_MODULES: dict[str, SimpleNamespace] = {
-    "math": SimpleNamespace(**{name: getattr(math, name) for name in MODULES["math"]}),
-}
+def _math_namespace() -> SimpleNamespace:
+    members = {name: getattr(math, name) for name in MODULES["math"]}
+
+    def factorial(n, /):
+        if type(n) is int and n > 20_000:
+            raise OverflowError(f"factorial({n}) is too large for an SM (limit 20000)")
+        return math.factorial(n)
+
+    def comb(n, k, /):
+        if type(n) is int and n > 100_000:
+            raise OverflowError(f"comb() with n={n} is too large for an SM (limit 100000)")
+        return math.comb(n, k)
+
+    def perm(n, k=None, /):
+        if type(n) is int and n > 20_000:
+            raise OverflowError(f"perm() with n={n} is too large for an SM (limit 20000)")
+        return math.perm(n, k)
+
+    def ldexp(x, i, /):
+        return math.ldexp(x, i)
+
+    members.update(factorial=factorial, comb=comb, perm=perm)
+    return SimpleNamespace(**members)
+
+
+GUEST_MODULES: dict[str, SimpleNamespace] = {"math": _math_namespace()}
 MODULE_NAMESPACES = frozenset(id(ns) for ns in GUEST_MODULES.values())
 
 
@@ -32,7 +55,14 @@ class _Guarded:
         self.rt = rt
 
     def sum(self, iterable, /, start=0):
-        return builtins.sum(self.rt.bounded(iterable), start)
+        if type(start) in (int, float, bool):
+            return builtins.sum(self.rt.bounded(iterable), start)
+        # Adding sequences copies the running total each step: charge for it.
+        total = start
+        for item in self.rt.bounded(iterable):
+            self.rt.charge(len(total) // C_ITEMS_PER_FUEL + 1 if hasattr(total, "__len__") else 1)
+            total = total + item
+        return total
 
     def min(self, *args, **kwargs):
         if len(args) == 1:
@@ -56,35 +86,36 @@ class _Guarded:
     def pow(self, base, exp, mod=None):
         return self.rt.power(base, exp, mod)
 
-    def _container(self, real, args, kwargs):
-        if args and not (real in (bytes, bytearray) and type(args[0]) in (int, str)):
+
+
+class GuardedType:
+    """A container type as SM code sees it: calling it charges fuel for the
+    iterable it consumes; its alternative constructors stay available."""
+
+    __slots__ = ("real", "rt")
+
+    def __init__(self, real: type, rt: Runtime):
+        self.real = real
+        self.rt = rt
+
+    def __getattr__(self, name: str):
+        # Only reached for names the compiler allowed (never '_'-prefixed).
+        if name.startswith("_") or name not in ALLOWED_ATTRIBUTES:
+            raise AttributeError(name)
+        return getattr(self.real, name)
+
+    def __call__(self, *args, **kwargs):
+        if args and not (self.real in (builtins.bytes, builtins.bytearray)
+                         and type(args[0]) in (int, str)):
             args = (self.rt.bounded(args[0]), *args[1:])
-        return real(*args, **kwargs)
+        return self.real(*args, **kwargs)
 
-    def list(self, *args, **kwargs):
-        return self._container(builtins.list, args, kwargs)
-
-    def tuple(self, *args, **kwargs):
-        return self._container(builtins.tuple, args, kwargs)
-
-    def set(self, *args, **kwargs):
-        return self._container(builtins.set, args, kwargs)
-
-    def frozenset(self, *args, **kwargs):
-        return self._container(builtins.frozenset, args, kwargs)
-
-    def dict(self, *args, **kwargs):
-        return self._container(builtins.dict, args, kwargs)
-
-    def bytes(self, *args, **kwargs):
-        return self._container(builtins.bytes, args, kwargs)
-
-    def bytearray(self, *args, **kwargs):
-        return self._container(builtins.bytearray, args, kwargs)
+    def __repr__(self) -> str:
+        return repr(self.real)
 
 
-_GUARDED_NAMES = ("sum", "min", "max", "sorted", "any", "all", "pow", "list", "tuple",
-                  "set", "frozenset", "dict", "bytes", "bytearray")
+_GUARDED_NAMES = ("sum", "min", "max", "sorted", "any", "all", "pow")
+_GUARDED_TYPES = ("list", "tuple", "set", "frozenset", "dict", "bytes", "bytearray")
 _REAL_TYPES = {name: getattr(builtins, name) for name in
                ("list", "tuple", "set", "frozenset", "dict", "bytes", "bytearray")}
 
@@ -94,16 +125,12 @@ def _iter(obj, /):
 
 
 def _isinstance(obj, classinfo, /):
-    # ``list``, ``dict``... are guarded functions for SM code; map them back.
+    # ``list``, ``dict``... are GuardedType objects for SM code; map them back.
     if type(classinfo) is tuple:
-        classinfo = tuple(_TYPE_OF_GUARD.get(getattr(c, "__name__", None), c)
-                          if getattr(c, "__func__", None) is not None else c for c in classinfo)
-    elif getattr(classinfo, "__func__", None) is not None:
-        classinfo = _TYPE_OF_GUARD.get(classinfo.__name__, classinfo)
+        classinfo = tuple(c.real if type(c) is GuardedType else c for c in classinfo)
+    elif type(classinfo) is GuardedType:
+        classinfo = classinfo.real
     return builtins.isinstance(obj, classinfo)
-
-
-_TYPE_OF_GUARD = dict(_REAL_TYPES)
 
 _STATIC: dict[str, Any] = {name: getattr(builtins, name) for name in _PLAIN}
 _STATIC.update(iter=_iter, isinstance=_isinstance, **GUEST_EXCEPTIONS)
@@ -116,13 +143,30 @@ def make_builtins(rt: Runtime) -> dict[str, Any]:
     guarded = _Guarded(rt)
     for name in _GUARDED_NAMES:
         b[name] = getattr(guarded, name)
+    for name in _GUARDED_TYPES:
+        b[name] = GuardedType(getattr(builtins, name), rt)
     return b
 
 
-_missing = (BUILTIN_NAMES - {"True", "False", "None"}) - set(_STATIC) - set(_GUARDED_NAMES)
+_missing = (BUILTIN_NAMES - {"True", "False", "None"}) - set(_STATIC) - set(_GUARDED_NAMES) \
+    - set(_GUARDED_TYPES)
 assert not _missing, _missing
 
 #: Reference strings of the builtins shared by every SM (they travel by name).
 STATIC_REFS: dict[int, str] = {id(v): "builtin:" + k for k, v in _STATIC.items() if callable(v)}
 STATIC_TABLE: dict[str, object] = {"builtin:" + k: v for k, v in _STATIC.items() if callable(v)}
-GUARDED_NAMES = _GUARDED_NAMES
+# Unbound methods (``str.upper``) travel by name too.
+for _type in (str, bytes, bytearray, list, tuple, dict, set, frozenset, int, float, range):
+    for _name in ALLOWED_ATTRIBUTES:
+        _value = getattr(_type, _name, None)
+        if _value is not None and callable(_value) and not _name.startswith("_"):
+            STATIC_REFS.setdefault(id(_value), f"method:{_type.__name__}.{_name}")
+            STATIC_TABLE[f"method:{_type.__name__}.{_name}"] = _value
+for _module, _ns in GUEST_MODULES.items():
+    STATIC_REFS[id(_ns)] = "module:" + _module
+    STATIC_TABLE["module:" + _module] = _ns
+    for _name, _value in vars(_ns).items():
+        if callable(_value):
+            STATIC_REFS[id(_value)] = f"{_module}:{_name}"
+            STATIC_TABLE[f"{_module}:{_name}"] = _value
+GUARDED_NAMES = _GUARDED_NAMES + _GUARDED_TYPES

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import string
+import sys
 from typing import Any, Callable
 
 from .errors import FuelExhausted, SandboxViolation, VMBug
@@ -178,6 +179,17 @@ class Runtime:
         keywords = {name: None for name in info.required_keywords}
         return callee(*dummies, _fr=child, **keywords)
 
+    def finally_ok(self) -> bool:
+        """May a guest ``finally`` block run now? Not while the SM is being
+        captured or ended, and not over a MemoryError/RecursionError, which
+        the block could otherwise swallow with ``return`` or ``continue``."""
+        if self.unwinding:
+            return False
+        if isinstance(sys.exc_info()[1], (MemoryError, RecursionError)):
+            self.unwinding = True
+            return False
+        return True
+
     # ---- guards ------------------------------------------------------------
     def snapshot(self, iterable: object) -> object:
         """What a resumable ``for`` loop indexes: the sequence itself when
@@ -198,7 +210,11 @@ class Runtime:
         try:
             size = len(iterable)  # type: ignore[arg-type]
         except TypeError:
-            return self._metered(iter(iterable))  # type: ignore[call-overload]
+            try:
+                iterator = iter(iterable)  # type: ignore[call-overload]
+            except TypeError:
+                return iterable  # not iterable: let the real call say so
+            return self._metered(iterator)
         self.charge(size // C_ITEMS_PER_FUEL)
         return iterable
 
@@ -228,6 +244,16 @@ class Runtime:
             self.charge(len(chunk) if per_item else len(chunk) // C_ITEMS_PER_FUEL + 1)
             yield from chunk
 
+    def contains(self, item: object, container: object) -> bool:
+        if type(container) in _SCANNED and len(container) > 256:  # type: ignore[arg-type]
+            self.charge(len(container) // C_ITEMS_PER_FUEL)  # type: ignore[arg-type]
+        return item in container  # type: ignore[operator]
+
+    def cut(self, value: object) -> object:
+        if type(value) in _SCANNED and len(value) > 256:  # type: ignore[arg-type]
+            self.charge(len(value) // C_ITEMS_PER_FUEL)  # type: ignore[arg-type]
+        return value
+
     def power(self, base: object, exp: object, mod: object = None) -> object:
         if mod is None and type(exp) is int and exp > 0 and type(base) is int:
             bits = abs(base).bit_length()
@@ -255,5 +281,6 @@ class Runtime:
         return value
 
 
+_SCANNED = frozenset({list, tuple, str, bytes, bytearray})
 _SIZED = frozenset({list, tuple, str, bytes, bytearray, dict, set, frozenset, range})
 _LAZY_PYTHON = frozenset({type(x for x in ())})

@@ -4,35 +4,42 @@ The state of a running SM (its frames' locals, module data) travels between
 nodes as one msgpack object. Plain data is packed by msgpack itself, in C:
 
 * None, bool, float, str, bytes and ints that fit 64 bits are msgpack scalars;
-* a ``list`` is a msgpack array, a ``dict`` whose keys are all such scalars is a
-  msgpack map (insertion order kept).
+* a ``list`` is a msgpack array; a ``dict`` whose keys are all such scalars is
+  a msgpack map (insertion order kept). Map keys are never anything else.
 
 Every other kind is a msgpack array whose first item is a *marker*: an ext
 value with an empty payload whose code names the kind. The rest of the array
 holds the kind's fields, themselves encoded the same way:
 
 ====  ==========  ==============================================================
-code  kind        array after the marker
+code  kind        fields after the marker
 ====  ==========  ==============================================================
-0     ref         object id (uint): a mutable object already met (shared/cycle)
+0     ref         object id (uint) of a mutable object met before
 1     big int     bin: two's complement, big endian (ints beyond 64 bits)
-2     tuple       items
-3     set         items
-4     frozenset   items
+2     tuple       the items
+3     set         the items
+4     frozenset   the items
 5     bytearray   bin: the contents
 6     Cell        the cell's value
 7     function    str: the function's reference string
 8     partial     str: the function's reference string, then the bound args
 9     exception   str: class name in ``GUEST_EXCEPTIONS``, then the args
 10    range       start, stop, step
-11    dict        key, value, key, value... (dicts with non-scalar keys)
+11    dict        key, value, key, value... (a dict with a non-scalar key)
 ====  ==========  ==============================================================
 
 Identity: mutable objects (list, dict, set, bytearray, Cell) are numbered 0, 1,
-2... in the order a depth-first, left-to-right walk first meets them, a
-container being numbered before its contents. Encoder and decoder walk in the
-same order, so a later occurrence is just ``[ref, id]`` and shared objects and
-cycles come back as they were. Immutable values carry no identity.
+2... in the order a depth-first, left-to-right walk of the encoding meets them,
+a container before its contents. A later occurrence of the same object is just
+``[ref, id]``, so shared objects and cycles come back as they were. Immutable
+values carry no identity (a tuple met twice is sent twice).
+
+Speed: most states share nothing. ``dumps`` first checks that with one cheap
+pass and then lets msgpack walk the value in C, calling back only for the
+non-msgpack kinds; the walk that numbers objects runs only when something is
+shared. ``loads`` likewise returns msgpack's result as is when it holds no
+marker, builds the marked kinds bottom-up while msgpack unpacks when there is
+no ref, and walks the tree only when there are refs.
 
 Decoding takes bytes from the network: every problem raises
 ``StateDecodeError`` and nothing else, sizes are bounded by ``CodecLimits``,
@@ -45,6 +52,7 @@ import gc
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import chain
 
 import msgpack
 
@@ -72,11 +80,12 @@ REF, BIGINT, TUPLE, SET, FROZENSET, BYTEARRAY, CELL, FUNCTION, PARTIAL, EXCEPTIO
     range(12))
 
 _NoneType = type(None)
-#: Types msgpack packs and unpacks exactly, with no help. ``int`` is only safe
-#: within 64 bits: the encoder first assumes it is and starts over in careful
-#: mode (ints checked one by one) if msgpack overflows.
-_FAST_SCALARS = frozenset({_NoneType, bool, int, float, str, bytes})
-_CAREFUL_SCALARS = frozenset({_NoneType, bool, float, str, bytes})
+_partial = functools.partial
+#: Types msgpack packs and unpacks exactly, with no help. ``int`` is safe only
+#: within 64 bits: encoders assume it is and start over more carefully when
+#: msgpack overflows.
+_SCALARS = frozenset({_NoneType, bool, int, float, str, bytes})
+_CAREFUL_SCALARS = _SCALARS - {int}
 _INT_MIN, _INT_MAX = -(1 << 63), (1 << 64) - 1
 
 
@@ -87,14 +96,104 @@ def _digit_bound(digits: int) -> int:
 
 # --- encoding -------------------------------------------------------------------
 
-_M = {code: msgpack.ExtType(code, b"") for code in range(12)}
-_M_REF, _M_BIGINT, _M_TUPLE, _M_SET, _M_FROZENSET, _M_BYTEARRAY = (_M[c] for c in range(6))
-_M_CELL, _M_FUNCTION, _M_PARTIAL, _M_EXCEPTION, _M_RANGE, _M_DICT = (_M[c] for c in range(6, 12))
+_M = [msgpack.ExtType(code, b"") for code in range(12)]
+_M_REF, _M_BIGINT, _M_TUPLE, _M_SET, _M_FROZENSET, _M_BYTEARRAY = _M[:6]
+_M_CELL, _M_FUNCTION, _M_PARTIAL, _M_EXCEPTION, _M_RANGE, _M_DICT = _M[6:]
+
+#: Kinds the fast path looks inside (``gc.get_referents`` lists their items).
+_FOLLOW = frozenset({list, dict, tuple, set, frozenset, Cell, _partial})
+#: Kinds whose identity must be kept: met twice means the full encoder.
+_MUTABLE = frozenset({list, dict, set, Cell, bytearray})
+#: Objects msgpack would pack natively but wrongly (as bin, or as raw ext).
+_REFUSE = frozenset({bytearray, memoryview, msgpack.ExtType, msgpack.Timestamp})
+_SCAN = _FOLLOW | _REFUSE
+
+
+class _NotPlain(Exception):
+    """The fast path cannot encode this value; the full encoder will."""
+
+
+def _scan(root: object) -> list[list] | None:
+    """Check ``root`` for the fast path; return its containers level by level.
+
+    None when a mutable object is met twice (shared or cyclic: refs needed),
+    or the value is deep, huge, or holds a bytearray. The walk goes level by
+    level, letting ``gc.get_referents`` list the items of a whole level in one
+    C call (a list's items, a dict's values and non-str keys, a Cell's value, a
+    partial's function and args...), so the Python work per item is one type
+    test. Types it does not know are left to the packer's ``default`` hook.
+    """
+    seen: set[int] = set()
+    level = [root]
+    levels = []
+    referents = gc.get_referents
+    budget = _DEFAULT_LIMITS.max_objects
+    # Wire depth can exceed the level count by one (a function or big int
+    # becomes an array); stay a level short of the limit, else let the full
+    # encoder judge exactly.
+    for _ in range(_DEFAULT_LIMITS.max_depth - 1):
+        kinds = set(map(type, level))
+        if not kinds.isdisjoint(_REFUSE):
+            return None
+        muts = level if kinds <= _MUTABLE else [v for v in level if type(v) in _MUTABLE]
+        n = len(seen)
+        seen.update(map(id, muts))
+        if len(seen) != n + len(muts):
+            return None
+        levels.append(level)
+        level = [v for v in referents(*level) if type(v) in _SCAN]
+        if not level:
+            return levels
+        budget -= len(level)    # immutables met twice are walked twice
+        if budget < 0:
+            return None
+    return None
+
+
+class _Packing:
+    """msgpack's ``default`` hook for the fast path: one call per non-msgpack value."""
+
+    __slots__ = ("functions", "levels", "keys_checked")
+
+    def __init__(self, functions: Mapping[int, str], levels: list[list]):
+        self.functions = functions
+        self.levels = levels
+        self.keys_checked = False
+
+    def convert(self, obj: object) -> object:
+        if not self.keys_checked:
+            # The hook also sees dict keys; a marker array there would be lost
+            # (maps keys must stay scalars), so check all keys once, now that
+            # some non-scalar exists.
+            dicts = [v for level in self.levels for v in level if type(v) is dict]
+            if not set(map(type, chain.from_iterable(dicts))) <= _SCALARS:
+                raise _NotPlain
+            self.keys_checked = True
+        t = type(obj)
+        if t is tuple:
+            return [_M_TUPLE, *obj]
+        if t is Cell:
+            return [_M_CELL, obj.v]
+        if t is _partial:
+            ref = self.functions.get(id(obj.func))
+            if ref is None or obj.keywords:
+                raise _NotPlain
+            return [_M_PARTIAL, ref, *obj.args]
+        if t is set:
+            return [_M_SET, *obj]
+        if t is frozenset:
+            return [_M_FROZENSET, *obj]
+        if t is range:
+            return [_M_RANGE, obj.start, obj.stop, obj.step]
+        ref = self.functions.get(id(obj))
+        if ref is not None:
+            return [_M_FUNCTION, ref]
+        raise _NotPlain         # exceptions, errors: the full encoder
 
 
 class _Unencodable(Exception):
-    """Raised deep in the walk; containers prepend their step to ``path`` as it
-    unwinds, so the path costs nothing unless something fails."""
+    """Raised deep in the full encoder; containers prepend their step to
+    ``path`` as it unwinds, so the path costs nothing unless something fails."""
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -102,7 +201,10 @@ class _Unencodable(Exception):
         self.path: list[str] = []
 
     def describe(self) -> str:
-        where = "".join(reversed(self.path)) or "the top level"
+        steps = self.path[::-1]
+        if len(steps) > 12:
+            steps[6:-6] = [f"...{len(steps) - 12} more..."]
+        where = "".join(steps) or "the top level"
         return f"{self.message} (at {where})"
 
 
@@ -113,18 +215,30 @@ def _key_step(key: object) -> str:
     return f"[{text}]"
 
 
+_FUNCTION_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType)
+
+
+def _name_of(f: object) -> str:
+    return getattr(f, "__qualname__", None) or type(f).__name__
+
+
 class _Encoder:
+    """The full encoder: a depth-first walk that numbers mutable objects."""
+
     __slots__ = ("memo", "functions", "scalars", "budget", "max_depth", "max_digits")
 
-    def __init__(self, functions: Mapping[int, str] | None, careful: bool):
+    def __init__(self, functions: Mapping[int, str], careful: bool):
         self.memo: dict[int, int] = {}
-        self.functions = functions if functions is not None else {}
-        self.scalars = _CAREFUL_SCALARS if careful else _FAST_SCALARS
-        # Immutable containers are not memoised, so a DAG of tuples could
+        self.functions = functions
+        self.scalars = _CAREFUL_SCALARS if careful else _SCALARS
+        # Immutable containers are not numbered, so a DAG of tuples could
         # expand exponentially; count their visits to stop that early.
         self.budget = _DEFAULT_LIMITS.max_objects
         self.max_depth = _DEFAULT_LIMITS.max_depth
         self.max_digits = _DEFAULT_LIMITS.max_int_digits
+
+    def too_deep(self) -> _Unencodable:
+        return _Unencodable(f"state nested more than {self.max_depth} levels deep")
 
     def enc(self, x: object, depth: int) -> object:
         t = type(x)
@@ -134,7 +248,7 @@ class _Encoder:
         if t is int:                    # careful mode only
             return self.enc_int(x, depth)
         if depth >= self.max_depth:
-            raise _Unencodable(f"state nested more than {self.max_depth} levels deep")
+            raise self.too_deep()
         depth += 1
         if t is list or t is dict:
             memo = self.memo
@@ -145,7 +259,7 @@ class _Encoder:
             enc = self.enc
             if t is list:
                 if set(map(type, x)) <= scalars:
-                    return x            # msgpack packs it as is
+                    return x            # msgpack packs it as it is
                 out: list = []
                 append = out.append
                 try:
@@ -173,7 +287,7 @@ class _Encoder:
                     out.append(enc(k, depth))
                     out.append(enc(v, depth))
             except _Unencodable as e:
-                # An odd length means the key failed, an even one its value.
+                # An even length means the key failed, an odd one its value.
                 e.path.append(f"<key #{len(out) // 2}>" if len(out) % 2 else _key_step(k))
                 raise
             return out
@@ -213,7 +327,7 @@ class _Encoder:
         if _INT_MIN <= x <= _INT_MAX:
             return x
         if depth >= self.max_depth:
-            raise _Unencodable(f"state nested more than {self.max_depth} levels deep")
+            raise self.too_deep()
         # log2(10) > 3.32: a cheap necessary condition before the exact test.
         if x.bit_length() > 3.32 * self.max_digits and abs(x) >= _digit_bound(self.max_digits):
             raise _Unencodable(f"int with more than {self.max_digits} digits")
@@ -281,15 +395,8 @@ class _Encoder:
         raise _Unencodable(f"cannot carry a value of type {t.__name__!r}")
 
 
-_FUNCTION_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType)
-
-
-def _name_of(f: object) -> str:
-    return getattr(f, "__qualname__", None) or type(f).__name__
-
-
 _ENCODERS: dict[type, Callable[[_Encoder, object, int], object]] = {
-    int: _Encoder.enc_int,           # careful mode only; fast mode packs ints directly
+    int: _Encoder.enc_int,           # careful mode only; otherwise msgpack packs ints
     tuple: _Encoder.enc_tuple,
     set: _Encoder.enc_set,
     frozenset: _Encoder.enc_frozenset,
@@ -298,39 +405,7 @@ _ENCODERS: dict[type, Callable[[_Encoder, object, int], object]] = {
     range: _Encoder.enc_range,
     functools.partial: _Encoder.enc_partial,
 }
-
-
-def _plain_tree(root: list | dict) -> bool:
-    """True if only lists, dicts and scalars hang below ``root``, none twice.
-
-    Such a value needs no markers: msgpack can pack it as it is. The walk goes
-    level by level, letting ``gc.get_referents`` list the items of a whole
-    level in one C call (a list's items, a dict's values and its non-str keys),
-    so the Python work per item is one type test. Scalars other than msgpack's
-    own exact types are caught by the strict packer, not here.
-    """
-    seen = {id(root)}
-    level = [root]
-    referents = gc.get_referents
-    for depth in range(1, _DEFAULT_LIMITS.max_depth + 1):
-        level = [v for v in referents(*level) if type(v) is list or type(v) is dict]
-        if not level:
-            return True
-        if depth == _DEFAULT_LIMITS.max_depth:
-            return False        # too deep: the full encoder says so
-        n = len(seen)
-        seen.update(map(id, level))
-        if len(seen) != n + len(level):
-            return False        # shared or cyclic: needs refs
-    return False                # pragma: no cover - the loop always returns
-
-
-class _NotPlain(Exception):
-    pass
-
-
-def _not_plain(obj: object) -> object:
-    raise _NotPlain
+_EMPTY: Mapping = {}
 
 
 def dumps(value: object, *, functions: Mapping[int, str] | None = None) -> bytes:
@@ -340,14 +415,17 @@ def dumps(value: object, *, functions: Mapping[int, str] | None = None) -> bytes
     receiving node can find that function. Raises ``StateEncodeError`` naming
     the type and place of the first value that cannot be carried.
     """
+    if functions is None:
+        functions = _EMPTY
     out = None
-    t = type(value)
-    if (t is list or t is dict) and _plain_tree(value):
-        # Fast path for the common case. strict_types sends anything but exact
-        # msgpack types (tuple keys, subclasses, other objects) to _not_plain;
-        # ints beyond 64 bits and lone surrogates raise too.
+    levels = _scan(value)
+    if levels is not None:
+        # Nothing shared: msgpack walks the value in C. strict_types sends
+        # every non-msgpack type (tuples, subclasses...) to the hook; big ints
+        # and lone surrogates make msgpack raise. Any surprise: the full encoder.
         try:
-            out = msgpack.packb(value, strict_types=True, default=_not_plain)
+            out = msgpack.packb(value, strict_types=True,
+                                default=_Packing(functions, levels).convert)
         except (_NotPlain, OverflowError, UnicodeEncodeError):
             pass
     if out is None:
@@ -355,8 +433,8 @@ def dumps(value: object, *, functions: Mapping[int, str] | None = None) -> bytes
             try:
                 out = msgpack.packb(_Encoder(functions, False).enc(value, 0))
             except (OverflowError, UnicodeEncodeError):
-                # Rare: an int beyond 64 bits, or a str holding lone surrogates.
-                # Start over checking every int, with a packer that passes surrogates.
+                # An int beyond 64 bits or a str with lone surrogates: start
+                # over checking every int, with a packer that passes surrogates.
                 tree = _Encoder(functions, True).enc(value, 0)
                 out = msgpack.Packer(unicode_errors="surrogatepass").pack(tree)
         except _Unencodable as e:
@@ -372,7 +450,7 @@ def dumps(value: object, *, functions: Mapping[int, str] | None = None) -> bytes
 # --- decoding -------------------------------------------------------------------
 
 class _Kind:
-    """What the decoder's ext hook returns for a marker."""
+    """What unpacking turns a marker into; one instance per ext code."""
 
     __slots__ = ("code",)
 
@@ -381,16 +459,20 @@ class _Kind:
 
 
 _KINDS = {code: _Kind(code) for code in range(12)}
-_SCALARS = _FAST_SCALARS
+_KIND_REF = _KINDS[REF]
+
+
+def _fail(message: str) -> StateDecodeError:
+    return StateDecodeError(message)
 
 
 def _check_depth(tree: object, max_depth: int) -> None:
-    """Raise unless the plain tree ``tree`` nests less than ``max_depth`` deep.
+    """Raise unless the unpacked ``tree`` nests less than ``max_depth`` deep.
 
-    Level by level, as ``_plain_tree``; a fresh tree from msgpack has only
-    scalars (never tracked by the garbage collector), lists (always tracked)
+    Level by level like ``_scan``. A fresh tree from msgpack holds scalars
+    (never tracked by the garbage collector), markers, lists (always tracked)
     and dicts (tracked once they hold a container), so ``gc.is_tracked``
-    finds exactly the containers worth descending into.
+    narrows each level to a few candidates before the exact type test.
     """
     if type(tree) is not list and type(tree) is not dict:
         return
@@ -400,7 +482,8 @@ def _check_depth(tree: object, max_depth: int) -> None:
     referents = gc.get_referents
     is_tracked = gc.is_tracked
     for _ in range(1, max_depth):
-        level = list(filter(is_tracked, referents(*level)))
+        level = [v for v in filter(is_tracked, referents(*level))
+                 if type(v) is list or type(v) is dict]
         if not level:
             return
     # ``level`` holds the containers at depth max_depth - 1: they must be leaves.
@@ -408,24 +491,132 @@ def _check_depth(tree: object, max_depth: int) -> None:
         raise _fail(f"state nested more than {max_depth} levels deep")
 
 
-class _Decoder:
-    __slots__ = ("objs", "functions", "max_depth", "limits", "marked")
+# Builders of the immutable kinds, from fields already decoded (marker removed).
 
-    def __init__(self, functions: Mapping[str, object] | None, limits: CodecLimits):
-        self.marked = False
+def _build_bigint(dec: _Decoder, f: list) -> int:
+    digits = dec.limits.max_int_digits
+    if len(f) != 1 or type(f[0]) is not bytes:
+        raise _fail("malformed big int")
+    # 256**n > 10**(2.4n): bound the size before any arithmetic.
+    if len(f[0]) > digits * 0.42 + 2:
+        raise _fail(f"int with more than {digits} digits")
+    n = int.from_bytes(f[0], "big", signed=True)
+    if abs(n) >= _digit_bound(digits):
+        raise _fail(f"int with more than {digits} digits")
+    return n
+
+
+def _build_tuple(dec: _Decoder, f: list) -> tuple:
+    return tuple(f)
+
+
+def _build_frozenset(dec: _Decoder, f: list) -> frozenset:
+    return frozenset(f)
+
+
+def _build_bytearray(dec: _Decoder, f: list) -> bytearray:
+    if len(f) != 1 or type(f[0]) is not bytes:
+        raise _fail("malformed bytearray")
+    return bytearray(f[0])
+
+
+def _build_function(dec: _Decoder, f: list) -> object:
+    if len(f) != 1:
+        raise _fail("malformed function")
+    return dec.function(f[0])
+
+
+def _build_partial(dec: _Decoder, f: list) -> functools.partial:
+    if not f:
+        raise _fail("malformed partial")
+    return _partial(dec.function(f[0]), *f[1:])
+
+
+def _build_exception(dec: _Decoder, f: list) -> BaseException:
+    if not f or type(f[0]) is not str:
+        raise _fail("malformed exception")
+    cls = GUEST_EXCEPTIONS.get(f[0])
+    if cls is None:
+        raise _fail(f"unknown exception class {f[0][:80]!r}")
+    return cls(*f[1:])
+
+
+def _build_range(dec: _Decoder, f: list) -> range:
+    if len(f) != 3 or set(map(type, f)) != {int}:
+        raise _fail("malformed range")
+    return range(*f)
+
+
+# Builders of the mutable kinds, used when no ref can point at them.
+
+def _build_set(dec: _Decoder, f: list) -> set:
+    return set(f)
+
+
+def _build_cell(dec: _Decoder, f: list) -> Cell:
+    if len(f) != 1:
+        raise _fail("malformed cell")
+    return Cell(f[0])
+
+
+def _build_dict(dec: _Decoder, f: list) -> dict:
+    if len(f) % 2:
+        raise _fail("malformed dict")
+    return dict(zip(f[::2], f[1::2]))
+
+
+def _build_ref(dec: _Decoder, f: list) -> object:
+    raise _fail("unexpected ref")       # pragma: no cover - refs take the walk
+
+
+_BUILDERS: dict[int, Callable[[_Decoder, list], object]] = {
+    REF: _build_ref, BIGINT: _build_bigint, TUPLE: _build_tuple, SET: _build_set,
+    FROZENSET: _build_frozenset, BYTEARRAY: _build_bytearray, CELL: _build_cell,
+    FUNCTION: _build_function, PARTIAL: _build_partial, EXCEPTION: _build_exception,
+    RANGE: _build_range, DICT: _build_dict,
+}
+
+
+class _Decoder:
+    __slots__ = ("objs", "functions", "max_depth", "limits", "markers", "refs", "built")
+
+    def __init__(self, functions: Mapping[str, object], limits: CodecLimits):
         self.objs: list = []
-        self.functions = functions if functions is not None else {}
+        self.functions = functions
         self.max_depth = limits.max_depth
         self.limits = limits
+        self.markers = 0
+        self.refs = 0
+        self.built = 0
 
     def ext_hook(self, code: int, data: bytes) -> _Kind:
         if data:
-            raise StateDecodeError(f"marker {code} with a payload")
+            raise _fail(f"marker {code} with a payload")
         kind = _KINDS.get(code)
         if kind is None:
-            raise StateDecodeError(f"unknown ext code {code}")
-        self.marked = True
+            raise _fail(f"unknown ext code {code}")
+        self.markers += 1
+        if kind is _KIND_REF:
+            self.refs += 1
         return kind
+
+    def list_hook(self, x: list) -> object:
+        """Bottom-up build of the marked kinds, while msgpack unpacks."""
+        if x and type(x[0]) is _Kind:
+            self.built += 1
+            return _BUILDERS[x[0].code](self, x[1:])
+        return x
+
+    def function(self, ref: object) -> object:
+        if type(ref) is not str:
+            raise _fail("malformed function reference")
+        f = self.functions.get(ref)
+        if f is None:
+            raise _fail(f"unknown function reference {ref[:80]!r}")
+        return f
+
+    # The walk, for states with refs: it numbers mutable objects in the same
+    # order as the encoder, each before its contents so cycles resolve.
 
     def dec(self, x: object, depth: int) -> object:
         t = type(x)
@@ -436,7 +627,11 @@ class _Decoder:
         depth += 1
         if t is list:
             if x and type(x[0]) is _Kind:
-                return _DECODERS[x[0].code](self, x, depth)
+                code = x[0].code
+                walk = _WALKERS.get(code)
+                if walk is not None:
+                    return walk(self, x, depth)
+                return _BUILDERS[code](self, self.rest(x, depth))
             self.objs.append(x)
             if set(map(type, x)) <= _SCALARS:
                 return x
@@ -459,49 +654,29 @@ class _Decoder:
             return x
         raise _fail(f"unexpected {t.__name__} in state")
 
-    def rest(self, x: list, depth: int, start: int = 1) -> list:
+    def rest(self, x: list, depth: int) -> list:
         dec = self.dec
-        return [item if type(item) in _SCALARS else dec(item, depth) for item in x[start:]]
+        return [item if type(item) in _SCALARS else dec(item, depth) for item in x[1:]]
 
-    def dec_ref(self, x: list, depth: int) -> object:
+    def walk_ref(self, x: list, depth: int) -> object:
         if len(x) != 2 or type(x[1]) is not int or not 0 <= x[1] < len(self.objs):
             raise _fail("reference to an object not yet defined")
         return self.objs[x[1]]
 
-    def dec_bigint(self, x: list, depth: int) -> int:
-        digits = self.limits.max_int_digits
-        if len(x) != 2 or type(x[1]) is not bytes:
-            raise _fail("malformed big int")
-        # 256**n > 10**(2.4n): bound the size before doing any arithmetic.
-        if len(x[1]) > digits * 0.42 + 2:
-            raise _fail(f"int with more than {digits} digits")
-        n = int.from_bytes(x[1], "big", signed=True)
-        if abs(n) >= _digit_bound(digits):
-            raise _fail(f"int with more than {digits} digits")
-        return n
-
-    def dec_tuple(self, x: list, depth: int) -> tuple:
-        return tuple(self.rest(x, depth))
-
-    def dec_set(self, x: list, depth: int) -> set:
+    def walk_set(self, x: list, depth: int) -> set:
         s: set = set()
-        self.objs.append(s)     # numbered before its items, as when encoding
+        self.objs.append(s)
         dec = self.dec
         for item in x[1:]:
             s.add(item if type(item) in _SCALARS else dec(item, depth))
         return s
 
-    def dec_frozenset(self, x: list, depth: int) -> frozenset:
-        return frozenset(self.rest(x, depth))
-
-    def dec_bytearray(self, x: list, depth: int) -> bytearray:
-        if len(x) != 2 or type(x[1]) is not bytes:
-            raise _fail("malformed bytearray")
-        b = bytearray(x[1])
+    def walk_bytearray(self, x: list, depth: int) -> bytearray:
+        b = _build_bytearray(self, x[1:])
         self.objs.append(b)
         return b
 
-    def dec_cell(self, x: list, depth: int) -> Cell:
+    def walk_cell(self, x: list, depth: int) -> Cell:
         if len(x) != 2:
             raise _fail("malformed cell")
         c = Cell()
@@ -509,41 +684,7 @@ class _Decoder:
         c.v = self.dec(x[1], depth)
         return c
 
-    def function(self, ref: object) -> object:
-        if type(ref) is not str:
-            raise _fail("malformed function reference")
-        f = self.functions.get(ref)
-        if f is None:
-            raise _fail(f"unknown function reference {ref[:80]!r}")
-        return f
-
-    def dec_function(self, x: list, depth: int) -> object:
-        if len(x) != 2:
-            raise _fail("malformed function")
-        return self.function(x[1])
-
-    def dec_partial(self, x: list, depth: int) -> functools.partial:
-        if len(x) < 2:
-            raise _fail("malformed partial")
-        return functools.partial(self.function(x[1]), *self.rest(x, depth, 2))
-
-    def dec_exception(self, x: list, depth: int) -> BaseException:
-        if len(x) < 2 or type(x[1]) is not str:
-            raise _fail("malformed exception")
-        cls = GUEST_EXCEPTIONS.get(x[1])
-        if cls is None:
-            raise _fail(f"unknown exception class {x[1][:80]!r}")
-        return cls(*self.rest(x, depth, 2))
-
-    def dec_range(self, x: list, depth: int) -> range:
-        if len(x) != 4:
-            raise _fail("malformed range")
-        bounds = self.rest(x, depth)
-        if set(map(type, bounds)) != {int}:
-            raise _fail("malformed range")
-        return range(*bounds)
-
-    def dec_dict(self, x: list, depth: int) -> dict:
+    def walk_dict(self, x: list, depth: int) -> dict:
         if len(x) % 2 != 1:
             raise _fail("malformed dict")
         d: dict = {}
@@ -555,12 +696,9 @@ class _Decoder:
         return d
 
 
-_DECODERS: dict[int, Callable[[_Decoder, list, int], object]] = {
-    REF: _Decoder.dec_ref, BIGINT: _Decoder.dec_bigint, TUPLE: _Decoder.dec_tuple,
-    SET: _Decoder.dec_set, FROZENSET: _Decoder.dec_frozenset,
-    BYTEARRAY: _Decoder.dec_bytearray, CELL: _Decoder.dec_cell,
-    FUNCTION: _Decoder.dec_function, PARTIAL: _Decoder.dec_partial,
-    EXCEPTION: _Decoder.dec_exception, RANGE: _Decoder.dec_range, DICT: _Decoder.dec_dict,
+_WALKERS: dict[int, Callable[[_Decoder, list, int], object]] = {
+    REF: _Decoder.walk_ref, SET: _Decoder.walk_set, BYTEARRAY: _Decoder.walk_bytearray,
+    CELL: _Decoder.walk_cell, DICT: _Decoder.walk_dict,
 }
 
 
@@ -586,13 +724,13 @@ class _Counter:
     def list_hook(self, x: list) -> list:
         self.left -= len(x)
         if self.left < 0:
-            raise StateDecodeError("too many objects")
+            raise _fail("too many objects")
         return x
 
     def object_hook(self, x: dict) -> dict:
         self.left -= 2 * len(x)
         if self.left < 0:
-            raise StateDecodeError("too many objects")
+            raise _fail("too many objects")
         return x
 
 
@@ -605,26 +743,34 @@ def loads(data: bytes, *, functions: Mapping[str, object] | None = None,
     """
     try:
         if type(data) is not bytes:
-            if not isinstance(data, (bytes, bytearray, memoryview)):
+            if not isinstance(data, (bytearray, memoryview)):
                 raise _fail(f"expected bytes, got {type(data).__name__}")
             data = bytes(data)
         if len(data) > limits.max_bytes:
             raise _fail(f"state of {len(data)} bytes exceeds the limit of {limits.max_bytes}")
         options = _DEFAULT_OPTIONS if limits is _DEFAULT_LIMITS else _unpack_options(limits)
+        dec = _Decoder(functions if functions is not None else _EMPTY, limits)
         if len(data) > limits.max_objects:
             # Every msgpack object takes at least one byte, so only an input
-            # longer than the object limit can exceed it: count those while
-            # unpacking, before they fill memory.
+            # longer than the object limit can exceed it: count while
+            # unpacking, before the objects fill memory.
             counter = _Counter(limits.max_objects - 1)
-            options = dict(options, list_hook=counter.list_hook,
-                           object_hook=counter.object_hook)
-        decoder = _Decoder(functions, limits)
-        tree = msgpack.unpackb(data, ext_hook=decoder.ext_hook, **options)
-        if decoder.marked:
-            return decoder.dec(tree, 0)
-        # No marker anywhere: msgpack built plain lists, dicts and scalars, none
-        # shared, exactly the value. Only the depth remains to be checked.
+            tree = msgpack.unpackb(data, ext_hook=dec.ext_hook, list_hook=counter.list_hook,
+                                   object_hook=counter.object_hook, **options)
+        else:
+            tree = msgpack.unpackb(data, ext_hook=dec.ext_hook, **options)
         _check_depth(tree, limits.max_depth)
+        if not dec.markers:
+            # Plain lists, dicts and scalars, fresh and unshared: the value itself.
+            return tree
+        if dec.refs:
+            return dec.dec(tree, 0)
+        # Markers but no ref: unpack again, building the kinds bottom-up. Each
+        # marker must start an array; one anywhere else makes the counts differ.
+        dec.markers = 0
+        tree = msgpack.unpackb(data, ext_hook=dec.ext_hook, list_hook=dec.list_hook, **options)
+        if dec.built != dec.markers:
+            raise _fail("marker out of place")
         return tree
     except StateDecodeError:
         raise

@@ -165,6 +165,12 @@ class SMInstance:
         def run():
             for name, value in cont["globals"].items():
                 self.ns[name] = value
+            functions = self._module_functions()
+            for fid, (defaults, kwdefaults) in cont["defaults"].items():
+                fn = functions[fid]
+                fn.__defaults__ = defaults or None
+                if kwdefaults:
+                    fn.__kwdefaults__ = {**fn.__kwdefaults__, **kwdefaults}
             head = cont["frames"][0]
             fn = self.ns.get(head.fid.split(":")[0])
             info = self.brick.functions[head.fid]
@@ -244,14 +250,29 @@ class SMInstance:
         frames = [[fid, point, locs] for fid, point, locs in reversed(cap.frames)]
         state = {
             "v": FORMAT_VERSION, "brick": self.brick.hash, "entry": entry,
-            "frames": frames, "globals": self._global_data(), "request": cap.request,
+            "frames": frames, "globals": self._global_data(), "defaults": self._defaults(),
+            "request": cap.request,
             "fuel": self.fuel_used,
         }
         try:
-            payload = statecodec.dumps(state, functions=self._function_refs())
+            with memory_budget(self.memory_mb):
+                payload = statecodec.dumps(state, functions=self._function_refs())
         except StateEncodeError as exc:
             return self._failed(ErrorRecord("MigrationError", f"cannot carry the SM's state: {exc}"))
+        except MemoryError:
+            return self._failed(ErrorRecord("MemoryExhausted", "the SM's state is too large to carry"))
         return Migrate(cap.request.get("target"), payload, self.fuel_used)
+
+    def _module_functions(self) -> dict[str, types.FunctionType]:
+        fid_of_code = self.brick.fid_of_code
+        return {fid_of_code[id(v.__code__)]: v for v in self.ns.values()
+                if type(v) is types.FunctionType and id(v.__code__) in fid_of_code}
+
+    def _defaults(self) -> dict:
+        """Default values of module-level functions: mutable ones are state."""
+        return {fid: [fn.__defaults__ or (), fn.__kwdefaults__ or {}]
+                for fid, fn in self._module_functions().items()
+                if fn.__defaults__ or fn.__kwdefaults__}
 
     def _global_data(self) -> dict:
         out = {}
@@ -288,7 +309,18 @@ class SMInstance:
             cont = statecodec.loads(state, functions=self._function_table())
         except StateDecodeError:
             raise
-        return _validate(cont, self.brick, self.primitives)
+        cont = _validate(cont, self.brick, self.primitives)
+        functions = self._module_functions()
+        defaults = cont.get("defaults")
+        if type(defaults) is not dict:
+            raise ContinuationError("invalid continuation: bad defaults")
+        for fid, pair in defaults.items():
+            fn = functions.get(fid)
+            if (fn is None or type(pair) is not list or len(pair) != 2
+                    or type(pair[0]) is not tuple or len(pair[0]) != len(fn.__defaults__ or ())
+                    or type(pair[1]) is not dict or set(pair[1]) - set(fn.__kwdefaults__ or {})):
+                raise ContinuationError(f"invalid continuation: defaults do not fit {fid!r}")
+        return cont
 
     def _load_module_for_refs(self) -> None:
         # Function references resolve to this instance's functions, which the

@@ -101,8 +101,17 @@ class Normaliser:
         return stmts
 
     def target(self, t: ast.expr, stmts: list[ast.stmt]) -> ast.expr:
+        if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Slice):
+            s = t.slice
+            pre, (obj, lower, upper, step) = self.sequence(
+                [t.value, s.lower, s.upper, s.step], materialise_all=True)
+            stmts.extend(pre)
+            return ast.Subscript(value=obj, slice=ast.Slice(lower=lower, upper=upper, step=step),
+                                 ctx=ast.Store())
         if isinstance(t, ast.Subscript):
             pre, (obj, key) = self.sequence([t.value, t.slice], materialise_all=True)
+            if not isinstance(obj, ast.Name):
+                obj = self.materialise(obj, pre)
             stmts.extend(pre)
             return ast.Subscript(value=obj, slice=key, ctx=ast.Store())
         if isinstance(t, (ast.Tuple, ast.List)):
@@ -117,10 +126,11 @@ class Normaliser:
         stmts: list[ast.stmt] = []
         acc = self.temp()
         if isinstance(s.target, ast.Subscript):
-            pre, (obj, key) = self.sequence([s.target.value, s.target.slice], materialise_all=True)
-            stmts.extend(pre)
-            stmts.append(assign(acc, ast.Subscript(value=obj, slice=key, ctx=ast.Load())))
-            store_target: ast.expr = ast.Subscript(value=obj, slice=key, ctx=ast.Store())
+            stored = self.target(s.target, stmts)
+            loaded = copy.deepcopy(stored)
+            loaded.ctx = ast.Load()
+            stmts.append(assign(acc, loaded))
+            store_target: ast.expr = stored
         else:
             loaded = copy.deepcopy(s.target)
             loaded.ctx = ast.Load()
@@ -274,7 +284,13 @@ class Normaliser:
         return stmts, ast.Attribute(value=value, attr=e.attr, ctx=e.ctx)
 
     def ex_Subscript(self, e: ast.Subscript):
-        stmts, (value, key) = self.sequence([e.value, e.slice])
+        if isinstance(e.slice, ast.Slice):
+            # a slice is not a value of its own: flatten its bounds in place
+            s = e.slice
+            stmts, (value, lower, upper, step) = self.sequence([e.value, s.lower, s.upper, s.step])
+            key: ast.expr = ast.Slice(lower=lower, upper=upper, step=step)
+        else:
+            stmts, (value, key) = self.sequence([e.value, e.slice])
         return stmts, ast.Subscript(value=value, slice=key, ctx=e.ctx)
 
     def ex_Slice(self, e: ast.Slice):

@@ -49,7 +49,7 @@ class Instrument:
             for handler in node.handlers:
                 self._guest_handler(handler)
             if node.finalbody and not getattr(node, "_smvm_generated", False):
-                node.finalbody = [if_(not_(attr("_R", "unwinding")), node.finalbody)]
+                node.finalbody = [if_(call(attr("_R", "finally_ok")), node.finalbody)]
 
     def _guest_handler(self, handler: ast.ExceptHandler) -> None:
         if isinstance(handler.type, ast.Name) and handler.type.id.startswith("_"):

@@ -64,9 +64,28 @@ class GuardCalls(ast.NodeTransformer):
                     func=attr("_R", "str_" + func.attr),
                     args=[func.value, *node.args], keywords=node.keywords), node)
             if func.attr in policy.CONSUMING_METHODS:
-                node.args = [a if isinstance(a, ast.Starred) else
+                first_only = func.attr in ("fromkeys", "join", "extend")
+                node.args = [a if isinstance(a, ast.Starred) or (first_only and i) else
                              ast.copy_location(call(attr("_R", "bounded"), a), a)
-                             for a in node.args]
+                             for i, a in enumerate(node.args)]
+        return node
+
+    def visit_Compare(self, node: ast.Compare) -> ast.expr:
+        # ``x in big_list`` is a C loop: charged by the container's size.
+        self.generic_visit(node)
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)) and not isinstance(
+                node.comparators[0], (ast.Set, ast.Dict, ast.Tuple, ast.List, ast.Constant)):
+            test = call(attr("_R", "contains"), node.left, node.comparators[0])
+            if isinstance(node.ops[0], ast.NotIn):
+                test = ast.UnaryOp(op=ast.Not(), operand=test)
+            return ast.copy_location(test, node)
+        return node
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
+        # A slice copies its items in C: charged by the result's size.
+        self.generic_visit(node)
+        if isinstance(node.slice, ast.Slice) and isinstance(node.ctx, ast.Load):
+            return ast.copy_location(call(attr("_R", "cut"), node), node)
         return node
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
