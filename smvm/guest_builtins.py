@@ -124,13 +124,17 @@ def _iter(obj, /):
     return builtins.iter(obj)  # one argument only: iter(callable, sentinel) never ends
 
 
-def _isinstance(obj, classinfo, /):
+def _real_classinfo(classinfo, depth=0):
     # ``list``, ``dict``... are GuardedType objects for SM code; map them back.
-    if type(classinfo) is tuple:
-        classinfo = tuple(c.real if type(c) is GuardedType else c for c in classinfo)
-    elif type(classinfo) is GuardedType:
-        classinfo = classinfo.real
-    return builtins.isinstance(obj, classinfo)
+    if type(classinfo) is GuardedType:
+        return classinfo.real
+    if type(classinfo) is tuple and depth < 16:
+        return tuple(_real_classinfo(c, depth + 1) for c in classinfo)
+    return classinfo
+
+
+def _isinstance(obj, classinfo, /):
+    return builtins.isinstance(obj, _real_classinfo(classinfo))
 
 _STATIC: dict[str, Any] = {name: getattr(builtins, name) for name in _PLAIN}
 _STATIC.update(iter=_iter, isinstance=_isinstance, **GUEST_EXCEPTIONS)
