@@ -18,7 +18,8 @@ import time
 import msgpack
 
 from smvm import compile_brick
-from smvm.vm import Migrate, SMInstance
+from smvm.line import LineWorld
+from smvm.vm import DEFAULT_FUEL, Migrate, SMInstance
 
 PROGRAMS = {
     "sieve": ("""
@@ -87,20 +88,8 @@ def main(n):
 }
 
 
-class _Host:
-    node_id = 0
-
-    def neighbors(self):
-        return [1]
-
-    def now(self):
-        return 0.0
-
-    def read_io_tag(self, name):
-        return [1] if name == "neighbors" else 0
-
-    def log(self, sm_id, text):
-        pass
+def _Host():
+    return LineWorld(2, DEFAULT_FUEL, 256).nodes[0]
 
 
 def _best(fn, repeat: int) -> float:

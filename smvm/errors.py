@@ -90,6 +90,10 @@ class TagQuotaError(TagError):
     """Creating or growing a tag would exceed a tag-space memory quota."""
 
 
+class TagExists(TagError):
+    """``create_tag`` of a name that is already live on this node."""
+
+
 # --- ending an SM from inside guest code ---------------------------------------
 
 class SMTerminated(BaseException):

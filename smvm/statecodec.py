@@ -4,19 +4,22 @@ The state of a running SM (its frames' locals, module data) travels between
 nodes as one msgpack object. Plain data is packed by msgpack itself, in C:
 
 * None, bool, float, str, bytes and ints that fit 64 bits are msgpack scalars;
-* a ``list`` is a msgpack array; a ``dict`` whose keys are all such scalars is
-  a msgpack map (insertion order kept). Map keys are never anything else.
+* a ``list`` is a msgpack array; a ``dict`` whose keys are all such scalars
+  (or tuples of them) is a msgpack map, insertion order kept;
+* a tuple holding only such scalars is ext 12 (``SCALAR_TUPLE``), whose
+  payload is the items packed as one msgpack array (and so it can also be a
+  map key; msgpack's ext hook rebuilds it while unpacking).
 
 Every other kind is a msgpack array whose first item is a *marker*: an ext
-value with an empty payload whose code names the kind. The rest of the array
-holds the kind's fields, themselves encoded the same way:
+value with an empty payload whose code (0-11) names the kind. The rest of the
+array holds the kind's fields, themselves encoded the same way:
 
 ====  ==========  ==============================================================
 code  kind        fields after the marker
 ====  ==========  ==============================================================
 0     ref         object id (uint) of a mutable object met before
 1     big int     bin: two's complement, big endian (ints beyond 64 bits)
-2     tuple       the items
+2     tuple       the items (a tuple holding a non-scalar)
 3     set         the items
 4     frozenset   the items
 5     bytearray   bin: the contents
@@ -25,7 +28,7 @@ code  kind        fields after the marker
 8     partial     str: the function's reference string, then the bound args
 9     exception   str: class name in ``GUEST_EXCEPTIONS``, then the args
 10    range       start, stop, step
-11    dict        key, value, key, value... (a dict with a non-scalar key)
+11    dict        key, value, key, value... (a dict with other keys)
 ====  ==========  ==============================================================
 
 Identity: mutable objects (list, dict, set, bytearray, Cell) are numbered 0, 1,
@@ -37,9 +40,10 @@ values carry no identity (a tuple met twice is sent twice).
 Speed: most states share nothing. ``dumps`` first checks that with one cheap
 pass and then lets msgpack walk the value in C, calling back only for the
 non-msgpack kinds; the walk that numbers objects runs only when something is
-shared. ``loads`` likewise returns msgpack's result as is when it holds no
-marker, builds the marked kinds bottom-up while msgpack unpacks when there is
-no ref, and walks the tree only when there are refs.
+shared. ``loads`` returns msgpack's result as it is when it holds no marker
+(scalar tuples are built by msgpack's ext hook), builds the marked kinds
+bottom-up in a second unpacking when there is no ref, and walks the tree,
+numbering objects, only when there are refs.
 
 Decoding takes bytes from the network: every problem raises
 ``StateDecodeError`` and nothing else, sizes are bounded by ``CodecLimits``,
@@ -78,6 +82,7 @@ _DEFAULT_LIMITS = CodecLimits()
 # Ext codes of the markers (see the module docstring).
 REF, BIGINT, TUPLE, SET, FROZENSET, BYTEARRAY, CELL, FUNCTION, PARTIAL, EXCEPTION, RANGE, DICT = (
     range(12))
+SCALAR_TUPLE = 12
 
 _NoneType = type(None)
 _partial = functools.partial
@@ -99,6 +104,26 @@ def _digit_bound(digits: int) -> int:
 _M = [msgpack.ExtType(code, b"") for code in range(12)]
 _M_REF, _M_BIGINT, _M_TUPLE, _M_SET, _M_FROZENSET, _M_BYTEARRAY = _M[:6]
 _M_CELL, _M_FUNCTION, _M_PARTIAL, _M_EXCEPTION, _M_RANGE, _M_DICT = _M[6:]
+# ExtType's own constructor validates in Python; ours are valid by construction.
+_new_ext = functools.partial(tuple.__new__, msgpack.ExtType)
+_SCALAR_KEYS = _SCALARS | {tuple}
+
+
+def _scalar_tuple(t: tuple) -> msgpack.ExtType:
+    """Ext 12 for a tuple of scalars (big ints, lone surrogates: msgpack raises)."""
+    return _new_ext((SCALAR_TUPLE, msgpack.packb(t)))
+
+
+def _scalar_keys(dicts: list[dict]) -> bool:
+    """True if every key of ``dicts`` is a scalar or a tuple of scalars."""
+    kinds = set(map(type, chain.from_iterable(dicts)))
+    if kinds <= _SCALARS:
+        return True
+    if not kinds <= _SCALAR_KEYS:
+        return False
+    return all(set(map(type, k)) <= _SCALARS
+               for d in dicts for k in d if type(k) is tuple)
+
 
 #: Kinds the fast path looks inside (``gc.get_referents`` lists their items).
 _FOLLOW = frozenset({list, dict, tuple, set, frozenset, Cell, _partial})
@@ -132,18 +157,20 @@ def _scan(root: object) -> list[list] | None:
     # becomes an array); stay a level short of the limit, else let the full
     # encoder judge exactly.
     for _ in range(_DEFAULT_LIMITS.max_depth - 1):
-        kinds = set(map(type, level))
-        if not kinds.isdisjoint(_REFUSE):
-            return None
-        muts = level if kinds <= _MUTABLE else [v for v in level if type(v) in _MUTABLE]
-        n = len(seen)
-        seen.update(map(id, muts))
-        if len(seen) != n + len(muts):
-            return None
+        ids = set(map(id, level))
+        if len(ids) != len(level) or not seen.isdisjoint(ids):
+            # Met before: fine for immutables (packed again), not for mutables.
+            muts = [v for v in level if type(v) in _MUTABLE]
+            mids = set(map(id, muts))
+            if len(mids) != len(muts) or not seen.isdisjoint(mids):
+                return None
+        seen |= ids
         levels.append(level)
         level = [v for v in referents(*level) if type(v) in _SCAN]
         if not level:
-            return levels
+            if set(map(type, chain.from_iterable(levels))).isdisjoint(_REFUSE):
+                return levels
+            return None
         budget -= len(level)    # immutables met twice are walked twice
         if budget < 0:
             return None
@@ -162,15 +189,15 @@ class _Packing:
 
     def convert(self, obj: object) -> object:
         if not self.keys_checked:
-            # The hook also sees dict keys; a marker array there would be lost
-            # (maps keys must stay scalars), so check all keys once, now that
-            # some non-scalar exists.
-            dicts = [v for level in self.levels for v in level if type(v) is dict]
-            if not set(map(type, chain.from_iterable(dicts))) <= _SCALARS:
+            # The hook also sees dict keys, and a marker array cannot be a map
+            # key: check all keys once, now that some non-scalar exists.
+            if not _scalar_keys([v for level in self.levels for v in level if type(v) is dict]):
                 raise _NotPlain
             self.keys_checked = True
         t = type(obj)
         if t is tuple:
+            if set(map(type, obj)) <= _SCALARS:
+                return _scalar_tuple(obj)
             return [_M_TUPLE, *obj]
         if t is Cell:
             return [_M_CELL, obj.v]
@@ -225,11 +252,12 @@ def _name_of(f: object) -> str:
 class _Encoder:
     """The full encoder: a depth-first walk that numbers mutable objects."""
 
-    __slots__ = ("memo", "functions", "scalars", "budget", "max_depth", "max_digits")
+    __slots__ = ("memo", "functions", "careful", "scalars", "budget", "max_depth", "max_digits")
 
     def __init__(self, functions: Mapping[int, str], careful: bool):
         self.memo: dict[int, int] = {}
         self.functions = functions
+        self.careful = careful
         self.scalars = _CAREFUL_SCALARS if careful else _SCALARS
         # Immutable containers are not numbered, so a DAG of tuples could
         # expand exponentially; count their visits to stop that early.
@@ -269,7 +297,8 @@ class _Encoder:
                     e.path.append(f"[{len(out)}]")
                     raise
                 return out
-            if set(map(type, x)) <= scalars:
+            key_types = set(map(type, x))
+            if key_types <= scalars:
                 # Scalar keys: a msgpack map.
                 if set(map(type, x.values())) <= scalars:
                     return x
@@ -277,6 +306,17 @@ class _Encoder:
                 try:
                     for k, v in x.items():
                         res[k] = v if type(v) in scalars else enc(v, depth)
+                except _Unencodable as e:
+                    e.path.append(_key_step(k))
+                    raise
+                return res
+            if not self.careful and key_types <= _SCALAR_KEYS and _scalar_keys([x]):
+                # Keys include tuples of scalars: still a map, keys as ext 12.
+                res = {}
+                try:
+                    for k, v in x.items():
+                        res[k if type(k) is not tuple else enc(k, depth)] = (
+                            v if type(v) in scalars else enc(v, depth))
                 except _Unencodable as e:
                     e.path.append(_key_step(k))
                     raise
@@ -333,10 +373,10 @@ class _Encoder:
             raise _Unencodable(f"int with more than {self.max_digits} digits")
         return [_M_BIGINT, x.to_bytes(x.bit_length() // 8 + 1, "big", signed=True)]
 
-    def enc_tuple(self, x: tuple, depth: int) -> list:
+    def enc_tuple(self, x: tuple, depth: int) -> object:
         self.spend()
         if set(map(type, x)) <= self.scalars:
-            return [_M_TUPLE, *x]
+            return [_M_TUPLE, *x] if self.careful else _scalar_tuple(x)
         return self.items(_M_TUPLE, x, depth)
 
     def enc_set(self, x: set, depth: int) -> list:
@@ -460,35 +500,130 @@ class _Kind:
 
 _KINDS = {code: _Kind(code) for code in range(12)}
 _KIND_REF = _KINDS[REF]
+#: What a first unpacking yields besides scalars and markers.
+_RAW = frozenset({list, dict, tuple})
+#: Values the walk leaves as they are (tuples came out of ext 12 finished).
+_FINAL = _SCALARS | {tuple}
 
 
 def _fail(message: str) -> StateDecodeError:
     return StateDecodeError(message)
 
 
-def _check_depth(tree: object, max_depth: int) -> None:
-    """Raise unless the unpacked ``tree`` nests less than ``max_depth`` deep.
+def _no_ext(code: int, data: bytes) -> object:
+    raise _fail("ext inside a scalar tuple")
 
-    Level by level like ``_scan``. A fresh tree from msgpack holds scalars
-    (never tracked by the garbage collector), markers, lists (always tracked)
-    and dicts (tracked once they hold a container), so ``gc.is_tracked``
-    narrows each level to a few candidates before the exact type test.
+
+_BASE_OPTIONS = {"strict_map_key": False, "unicode_errors": "surrogatepass"}
+# Inside a scalar tuple: no ext at all (max_ext_len=0 also keeps msgpack's own
+# timestamp ext out).
+_TUPLE_OPTIONS = {**_BASE_OPTIONS, "ext_hook": _no_ext, "max_ext_len": 0}
+
+
+def _options(limits: CodecLimits, size: int, base: dict = _BASE_OPTIONS) -> dict:
+    """Keyword arguments for ``msgpack.unpackb`` of ``size`` bytes.
+
+    msgpack bounds every length by the input's size by default, so the limits
+    are only worth passing (each costs a little per call) for longer inputs.
     """
-    if type(tree) is not list and type(tree) is not dict:
-        return
+    if size <= limits.max_str_len and size <= limits.max_objects:
+        return base
+    return {"max_str_len": limits.max_str_len, "max_bin_len": limits.max_str_len,
+            "max_ext_len": limits.max_str_len, "max_array_len": limits.max_objects,
+            "max_map_len": limits.max_objects, **base}
+
+
+class _Unpacking:
+    """Hooks for msgpack's unpacker: markers, scalar tuples, object counting."""
+
+    __slots__ = ("limits", "left", "markers")
+
+    def __init__(self, limits: CodecLimits, count: bool):
+        self.limits = limits
+        # Objects still allowed, when counting (see ``loads``).
+        self.left = limits.max_objects - 1 if count else None
+        self.markers = 0
+
+    def ext_hook(self, code: int, data: bytes) -> object:
+        if code == SCALAR_TUPLE:
+            items = msgpack.unpackb(data, **_options(self.limits, len(data), _TUPLE_OPTIONS))
+            if type(items) is not list or not set(map(type, items)) <= _SCALARS:
+                raise _fail("malformed scalar tuple")
+            if self.left is not None:
+                self.left -= len(items)
+                if self.left < 0:
+                    raise _fail("too many objects")
+            return tuple(items)
+        if data:
+            raise _fail(f"marker {code} with a payload")
+        return _KINDS[code]     # KeyError for unknown codes: caught by loads
+
+    def tallied_ext_hook(self, code: int, data: bytes) -> object:
+        value = self.ext_hook(code, data)
+        if type(value) is _Kind:
+            self.markers += 1
+        return value
+
+    def list_hook(self, x: list) -> list:
+        self.left -= len(x)
+        if self.left < 0:
+            raise _fail("too many objects")
+        return x
+
+    def object_hook(self, x: dict) -> dict:
+        self.left -= 2 * len(x)
+        if self.left < 0:
+            raise _fail("too many objects")
+        return x
+
+
+_DEFAULT_UNPACKING = _Unpacking(_DEFAULT_LIMITS, count=False)   # no state: shareable
+
+
+def _markers_in(objs: list, kinds: set[type]) -> int:
+    if not kinds <= _RAW | _SCALARS | {_Kind}:
+        raise _fail(f"unexpected {min(t.__name__ for t in kinds - _RAW - _SCALARS)} in state")
+    if _Kind not in kinds:
+        return 0
+    return 2 if _KIND_REF in objs else 1
+
+
+def _survey(tree: object, max_depth: int) -> int:
+    """Check an unpacked tree's depth and types; return 0 if it holds no
+    marker, 1 if it does, 2 if some are refs.
+
+    Level by level, like ``_scan``. A tree fresh from msgpack holds scalars
+    (never tracked by the garbage collector), lists (always tracked), dicts and
+    tuples (tracked when they hold anything tracked, as the collector must),
+    markers and odd objects (tracked), so ``gc.is_tracked`` picks just what is
+    worth a look. A tuple holding only scalars may have been untracked: it is
+    a leaf, only the last level has to see it, by type.
+    """
+    t = type(tree)
+    if t in _SCALARS:
+        return 0
+    if t not in _RAW:
+        raise _fail(f"unexpected {t.__name__} in state")
     if max_depth <= 0:
         raise _fail("state nested more than 0 levels deep")
+    found = 0
     level = [tree]
     referents = gc.get_referents
     is_tracked = gc.is_tracked
     for _ in range(1, max_depth):
-        level = [v for v in filter(is_tracked, referents(*level))
-                 if type(v) is list or type(v) is dict]
+        level = list(filter(is_tracked, referents(*level)))
         if not level:
-            return
+            return found
+        kinds = set(map(type, level))
+        if not kinds <= _RAW:
+            found = max(found, _markers_in(level, kinds))
+            level = [v for v in level if type(v) in _RAW]
     # ``level`` holds the containers at depth max_depth - 1: they must be leaves.
-    if any(type(v) is list or type(v) is dict for v in referents(*level)):
+    objs = referents(*level)
+    kinds = set(map(type, objs))
+    if not kinds.isdisjoint(_RAW):
         raise _fail(f"state nested more than {max_depth} levels deep")
+    return max(found, _markers_in(objs, kinds))
 
 
 # Builders of the immutable kinds, from fields already decoded (marker removed).
@@ -578,27 +713,14 @@ _BUILDERS: dict[int, Callable[[_Decoder, list], object]] = {
 
 
 class _Decoder:
-    __slots__ = ("objs", "functions", "max_depth", "limits", "markers", "refs", "built")
+    __slots__ = ("objs", "functions", "max_depth", "limits", "built")
 
     def __init__(self, functions: Mapping[str, object], limits: CodecLimits):
         self.objs: list = []
         self.functions = functions
         self.max_depth = limits.max_depth
         self.limits = limits
-        self.markers = 0
-        self.refs = 0
         self.built = 0
-
-    def ext_hook(self, code: int, data: bytes) -> _Kind:
-        if data:
-            raise _fail(f"marker {code} with a payload")
-        kind = _KINDS.get(code)
-        if kind is None:
-            raise _fail(f"unknown ext code {code}")
-        self.markers += 1
-        if kind is _KIND_REF:
-            self.refs += 1
-        return kind
 
     def list_hook(self, x: list) -> object:
         """Bottom-up build of the marked kinds, while msgpack unpacks."""
@@ -620,7 +742,7 @@ class _Decoder:
 
     def dec(self, x: object, depth: int) -> object:
         t = type(x)
-        if t in _SCALARS:
+        if t in _FINAL:
             return x
         if depth >= self.max_depth:
             raise _fail(f"state nested more than {self.max_depth} levels deep")
@@ -633,30 +755,30 @@ class _Decoder:
                     return walk(self, x, depth)
                 return _BUILDERS[code](self, self.rest(x, depth))
             self.objs.append(x)
-            if set(map(type, x)) <= _SCALARS:
+            if set(map(type, x)) <= _FINAL:
                 return x
             dec = self.dec
             # The unpacked list becomes the value itself; fix items in place.
             for i, item in enumerate(x):
-                if type(item) not in _SCALARS:
+                if type(item) not in _FINAL:
                     x[i] = dec(item, depth)
             return x
         if t is dict:
             self.objs.append(x)
-            if not set(map(type, x)) <= _SCALARS:
+            if not set(map(type, x)) <= _FINAL:
                 raise _fail("map key of a non-scalar type")
-            if set(map(type, x.values())) <= _SCALARS:
+            if set(map(type, x.values())) <= _FINAL:
                 return x
             dec = self.dec
             for k, v in x.items():    # replacing values keeps the dict's size: safe
-                if type(v) not in _SCALARS:
+                if type(v) not in _FINAL:
                     x[k] = dec(v, depth)
             return x
         raise _fail(f"unexpected {t.__name__} in state")
 
     def rest(self, x: list, depth: int) -> list:
         dec = self.dec
-        return [item if type(item) in _SCALARS else dec(item, depth) for item in x[1:]]
+        return [item if type(item) in _FINAL else dec(item, depth) for item in x[1:]]
 
     def walk_ref(self, x: list, depth: int) -> object:
         if len(x) != 2 or type(x[1]) is not int or not 0 <= x[1] < len(self.objs):
@@ -668,7 +790,7 @@ class _Decoder:
         self.objs.append(s)
         dec = self.dec
         for item in x[1:]:
-            s.add(item if type(item) in _SCALARS else dec(item, depth))
+            s.add(item if type(item) in _FINAL else dec(item, depth))
         return s
 
     def walk_bytearray(self, x: list, depth: int) -> bytearray:
@@ -702,38 +824,6 @@ _WALKERS: dict[int, Callable[[_Decoder, list, int], object]] = {
 }
 
 
-def _unpack_options(limits: CodecLimits) -> dict:
-    return dict(
-        raw=False, strict_map_key=False, unicode_errors="surrogatepass",
-        max_str_len=limits.max_str_len, max_bin_len=limits.max_str_len,
-        max_array_len=limits.max_objects, max_map_len=limits.max_objects, max_ext_len=0,
-    )
-
-
-_DEFAULT_OPTIONS = _unpack_options(_DEFAULT_LIMITS)
-
-
-class _Counter:
-    """Counts objects while msgpack unpacks, for inputs big enough to matter."""
-
-    __slots__ = ("left",)
-
-    def __init__(self, limit: int):
-        self.left = limit
-
-    def list_hook(self, x: list) -> list:
-        self.left -= len(x)
-        if self.left < 0:
-            raise _fail("too many objects")
-        return x
-
-    def object_hook(self, x: dict) -> dict:
-        self.left -= 2 * len(x)
-        if self.left < 0:
-            raise _fail("too many objects")
-        return x
-
-
 def loads(data: bytes, *, functions: Mapping[str, object] | None = None,
           limits: CodecLimits = _DEFAULT_LIMITS) -> object:
     """Rebuild a value serialised by ``dumps``.
@@ -748,28 +838,32 @@ def loads(data: bytes, *, functions: Mapping[str, object] | None = None,
             data = bytes(data)
         if len(data) > limits.max_bytes:
             raise _fail(f"state of {len(data)} bytes exceeds the limit of {limits.max_bytes}")
-        options = _DEFAULT_OPTIONS if limits is _DEFAULT_LIMITS else _unpack_options(limits)
-        dec = _Decoder(functions if functions is not None else _EMPTY, limits)
+        options = _options(limits, len(data))
         if len(data) > limits.max_objects:
             # Every msgpack object takes at least one byte, so only an input
             # longer than the object limit can exceed it: count while
             # unpacking, before the objects fill memory.
-            counter = _Counter(limits.max_objects - 1)
-            tree = msgpack.unpackb(data, ext_hook=dec.ext_hook, list_hook=counter.list_hook,
-                                   object_hook=counter.object_hook, **options)
+            hooks = _Unpacking(limits, count=True)
+            tree = msgpack.unpackb(data, ext_hook=hooks.ext_hook, list_hook=hooks.list_hook,
+                                   object_hook=hooks.object_hook, **options)
         else:
-            tree = msgpack.unpackb(data, ext_hook=dec.ext_hook, **options)
-        _check_depth(tree, limits.max_depth)
-        if not dec.markers:
-            # Plain lists, dicts and scalars, fresh and unshared: the value itself.
+            hooks = _DEFAULT_UNPACKING if limits is _DEFAULT_LIMITS else _Unpacking(limits, False)
+            tree = msgpack.unpackb(data, ext_hook=hooks.ext_hook, **options)
+        found = _survey(tree, limits.max_depth)
+        if not found:
+            # Plain lists, dicts, scalars and scalar tuples, fresh and unshared:
+            # the value itself.
             return tree
-        if dec.refs:
+        dec = _Decoder(functions if functions is not None else _EMPTY, limits)
+        if found == 2:
+            # Refs: walk the tree, numbering objects as the encoder did.
             return dec.dec(tree, 0)
-        # Markers but no ref: unpack again, building the kinds bottom-up. Each
-        # marker must start an array; one anywhere else makes the counts differ.
-        dec.markers = 0
-        tree = msgpack.unpackb(data, ext_hook=dec.ext_hook, list_hook=dec.list_hook, **options)
-        if dec.built != dec.markers:
+        # No ref: unpack again, building the kinds bottom-up. Each marker must
+        # start an array; one anywhere else makes the counts differ.
+        hooks = _Unpacking(limits, count=False)
+        tree = msgpack.unpackb(data, ext_hook=hooks.tallied_ext_hook, list_hook=dec.list_hook,
+                               **options)
+        if dec.built != hooks.markers:
             raise _fail("marker out of place")
         return tree
     except StateDecodeError:

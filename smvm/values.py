@@ -32,7 +32,7 @@ _BUILTIN_EXCEPTION_NAMES = (
 
 _SM_EXCEPTIONS = (
     errors.MigrationError, errors.TagError, errors.TagAccessError,
-    errors.TagNotFound, errors.TagTimeout, errors.TagQuotaError,
+    errors.TagNotFound, errors.TagTimeout, errors.TagQuotaError, errors.TagExists,
 )
 
 #: Exception classes SM code can name, raise, catch and carry across a

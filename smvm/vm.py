@@ -16,9 +16,11 @@ from . import statecodec
 from ._limits import memory_budget, recursion_budget
 from .compiler import Brick
 from .errors import (
-    ContinuationError, MigrationError, SMTerminated, SMVMError, StateDecodeError,
-    StateEncodeError, TagNotFound, VMBug,
+    ContinuationError, SMTerminated, SMVMError, StateDecodeError, StateEncodeError,
 )
+from tagspace import Principal
+
+from .primitives import make_primitives
 from .guest_builtins import (
     GUARDED_NAMES, GUEST_MODULES, MODULE_NAMESPACES, STATIC_REFS, STATIC_TABLE, make_builtins,
 )
@@ -44,7 +46,13 @@ class NodeHost(Protocol):
 
     def now(self) -> float: ...
 
-    def read_io_tag(self, name: str) -> Any: ...
+    tagspace: Any  # tagspace.TagSpace
+
+    def wake(self, woken: tuple) -> None: ...
+
+    def spawn(self, parent: "SMInstance", entry: str, args: bytes) -> str: ...
+
+    def create_sm(self, parent: "SMInstance", brick: str, entry: str, args: bytes) -> str: ...
 
     def log(self, sm_id: str, text: str) -> None: ...
 
@@ -74,13 +82,22 @@ class Failed:
 
 
 @dataclass(frozen=True)
-class Migrate:
-    target: object
+class Suspended:
+    """The SM stopped at a suspension point; ``state`` resumes it elsewhere
+    (``request["kind"]`` is "migrate" with a "target", or "block" with a
+    "tag" and a "timeout")."""
+
+    request: dict
     state: bytes
     fuel: int
 
+    @property
+    def target(self) -> object:
+        return self.request.get("target")
 
-Outcome = Finished | Failed | Migrate
+
+Migrate = Suspended  # the common case's name
+Outcome = Finished | Failed | Suspended
 
 
 @dataclass
@@ -91,13 +108,17 @@ class SMInstance:
     fuel_limit: int = DEFAULT_FUEL
     memory_mb: float | None = DEFAULT_MEMORY_MB
     fuel_used: int = 0
+    principal: Any = None
     ns: dict = field(init=False, repr=False)
     runtime: Runtime = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         rt = Runtime(self.fuel_limit, self.brick.fid_of_code, self.brick.functions)
         self.runtime = rt
-        self.primitives = self._primitives()
+        if self.principal is None:
+            self.principal = Principal(self.sm_id, self.sm_id, str(self.host.node_id),
+                                       frozenset({self.brick.hash}))
+        self.primitives = make_primitives(self)
         builtins_ns = make_builtins(rt)
         builtins_ns.update(self.primitives)
         ns: dict[str, Any] = {
@@ -113,36 +134,6 @@ class SMInstance:
         self.ns = ns
         self._builtins = builtins_ns
 
-    # ---- primitives ----------------------------------------------------------
-    def _primitives(self) -> dict[str, Callable]:
-        host, rt = self.host, self.runtime
-
-        def sys_migrate(neighbor):
-            if neighbor not in host.neighbors():
-                raise MigrationError(f"{neighbor!r} is not a neighbour of node {host.node_id!r}")
-            rt.unwinding = True
-            raise Capture(rt, sys_migrate, {"kind": "migrate", "target": neighbor})
-
-        def read_tag(name):
-            if type(name) is not str:
-                raise TypeError("tag names are strings")
-            try:
-                return host.read_io_tag(name)
-            except KeyError:
-                raise TagNotFound(f"no tag named {name!r} on node {host.node_id!r}") from None
-
-        def node_id():
-            return host.node_id
-
-        def now():
-            return host.now()
-
-        def log(*values):
-            host.log(self.sm_id, " ".join(str(v) for v in values))
-
-        return {"sys_migrate": sys_migrate, "read_tag": read_tag, "node_id": node_id,
-                "now": now, "log": log}
-
     # ---- running -------------------------------------------------------------
     def start(self, entry: str, args: list | tuple = ()) -> Outcome:
         def run():
@@ -154,13 +145,14 @@ class SMInstance:
             return fn(*args)
         return self._run(run, entry)
 
-    def resume(self, state: bytes) -> Outcome:
-        """Continue an SM from state serialized by another node.
+    def resume(self, state: bytes, value: object = None, error: BaseException | None = None) -> Outcome:
+        """Continue an SM from its serialized state: the suspension point
+        returns ``value`` (or raises ``error``) and the SM runs on.
 
         Raises ``RemoteInputError`` (before running anything) when the state
         does not decode or does not fit this brick.
         """
-        cont = self._decode(state)
+        cont = self._decode(state, value, error)
 
         def run():
             for name, value in cont["globals"].items():
@@ -261,7 +253,7 @@ class SMInstance:
             return self._failed(ErrorRecord("MigrationError", f"cannot carry the SM's state: {exc}"))
         except MemoryError:
             return self._failed(ErrorRecord("MemoryExhausted", "the SM's state is too large to carry"))
-        return Migrate(cap.request.get("target"), payload, self.fuel_used)
+        return Suspended(cap.request, payload, self.fuel_used)
 
     def _module_functions(self) -> dict[str, types.FunctionType]:
         fid_of_code = self.brick.fid_of_code
@@ -303,13 +295,18 @@ class SMInstance:
         table.update((ref, obj) for obj, ref in self._dynamic_objects())
         return table
 
-    def _decode(self, state: bytes) -> dict:
+    def function_refs(self) -> dict[int, str]:
         self._load_module_for_refs()
-        try:
-            cont = statecodec.loads(state, functions=self._function_table())
-        except StateDecodeError:
-            raise
-        cont = _validate(cont, self.brick, self.primitives)
+        return self._function_refs()
+
+    def function_table(self) -> dict[str, object]:
+        self._load_module_for_refs()
+        return self._function_table()
+
+    def _decode(self, state: bytes, value: object, error: BaseException | None) -> dict:
+        self._load_module_for_refs()
+        cont = statecodec.loads(state, functions=self._function_table())
+        cont = _validate(cont, self.brick, self.primitives, value, error)
         functions = self._module_functions()
         defaults = cont.get("defaults")
         if type(defaults) is not dict:
@@ -342,7 +339,8 @@ def _message(exc: BaseException) -> str:
     return str(exc)
 
 
-def _validate(cont: object, brick: Brick, primitives: dict) -> dict:
+def _validate(cont: object, brick: Brick, primitives: dict, value: object = None,
+              error: BaseException | None = None) -> dict:
     """Check a decoded continuation against the brick before running it."""
     def bad(why: str) -> ContinuationError:
         return ContinuationError(f"invalid continuation: {why}")
@@ -380,10 +378,11 @@ def _validate(cont: object, brick: Brick, primitives: dict) -> dict:
         chain.append(Frame(fid, point, locs))
     if chain[0].fid.split(":")[0] != entry or "." in entry:
         raise bad("the outermost frame is not the entry function")
-    if request.get("kind") != "migrate":
+    primitive = {"migrate": "sys_migrate", "block": "block_tag"}.get(request.get("kind"))
+    if primitive is None:
         raise bad(f"unknown request {request.get('kind')!r}")
     for outer, inner in zip(chain, chain[1:]):
         outer.child = inner
-    chain[-1].child = PrimitiveResume(primitives["sys_migrate"], None)
+    chain[-1].child = PrimitiveResume(primitives[primitive], value, error)
     cont["frames"] = chain
     return cont

@@ -52,11 +52,12 @@ BUILTIN_NAMES: frozenset[str] = frozenset({
 
 #: The SM primitives of this release (see DESIGN §5).
 PRIMITIVE_NAMES: frozenset[str] = frozenset({
-    "sys_migrate", "read_tag", "node_id", "now", "log",
+    "sys_migrate", "block_tag", "create_tag", "read_tag", "write_tag", "delete_tag",
+    "has_tag", "spawn", "create_sm", "node_id", "now", "log",
 })
 
-#: Primitives at which an SM may be captured (migration points).
-MIGRATION_PRIMITIVES: frozenset[str] = frozenset({"sys_migrate"})
+#: Primitives at which an SM may be captured (its state saved and resumed).
+MIGRATION_PRIMITIVES: frozenset[str] = frozenset({"sys_migrate", "block_tag"})
 
 #: Modules a brick may import, with the members it may use.
 MODULES: dict[str, frozenset[str]] = {

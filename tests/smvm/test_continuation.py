@@ -8,6 +8,7 @@ import msgpack
 import pytest
 
 from smvm import ContinuationError, RemoteInputError, compile_brick
+from smvm.line import LineWorld
 from smvm.vm import Failed, Finished, Migrate, SMInstance
 
 SOURCE = '''
@@ -28,23 +29,8 @@ def main(steps):
 '''
 
 
-class Host:
-    def __init__(self, node_id: int):
-        self.node_id = node_id
-
-    def neighbors(self):
-        return [n for n in (self.node_id - 1, self.node_id + 1) if 0 <= n < 3]
-
-    def now(self):
-        return 0.0
-
-    def read_io_tag(self, name):
-        if name == "neighbors":
-            return self.neighbors()
-        raise KeyError(name)
-
-    def log(self, sm_id, text):
-        pass
+def Host(node_id: int):
+    return LineWorld(3, 10_000, 64).nodes[node_id]
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +73,8 @@ def _frames(obj):
     (lambda o: _frames(o)[0].__setitem__(1, 999), "has no resume point 999"),
     (lambda o: _frames(o)[0].__setitem__(1, 0), "has no resume point 0"),
     (lambda o: _frames(o)[0][2].__setitem__("injected", 1), "has no locals ['injected']"),
-    (lambda o: _frames(o).reverse(), "not the entry function"),
+    (lambda o: _frames(o).__setitem__(slice(None), [[f[0], f[1], {}] for f in reversed(_frames(o))]),
+     "not the entry function"),
     (lambda o: o["request"].__setitem__("kind", "exec"), "unknown request"),
     (lambda o: o.__setitem__("fuel", -5), "bad fuel count"),
     (lambda o: o["globals"].__setitem__("_R", 1), "bad module data names"),

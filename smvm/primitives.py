@@ -1,0 +1,139 @@
+"""The SM primitives: what SM code calls to move, use tags and make SMs.
+
+Each SM instance gets its own set, closed over its node and identity (a
+``tagspace.Principal`` held by the VM, never by SM code). Tag-space errors
+become the guest exceptions SM code can catch.
+"""
+from __future__ import annotations
+
+import types
+from typing import TYPE_CHECKING, Any, Callable
+
+import tagspace
+
+from . import statecodec
+from .errors import (
+    MigrationError, StateEncodeError, TagAccessError, TagError, TagExists, TagNotFound,
+    TagQuotaError,
+)
+from .runtime import Capture
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .vm import SMInstance
+
+_MAX_TIMEOUT = 10.0 ** 9
+
+
+def _guest_error(exc: tagspace.TagSpaceError) -> Exception:
+    """The exception SM code sees for a tag-space refusal."""
+    message = str(exc)
+    if isinstance(exc, tagspace.AccessDenied):  # ReadOnlyTag included
+        return TagAccessError(message)
+    if isinstance(exc, tagspace.TagMissing):
+        return TagNotFound(message)
+    if isinstance(exc, tagspace.QuotaExceeded):
+        return TagQuotaError(message)
+    if isinstance(exc, tagspace.TagExists):
+        return TagExists(message)
+    if isinstance(exc, tagspace.BadTagArgument):
+        return ValueError(message)
+    return TagError(message)
+
+
+def make_primitives(sm: "SMInstance") -> dict[str, Callable]:
+    host, rt = sm.host, sm.runtime
+
+    def space() -> tagspace.TagSpace:
+        return host.tagspace
+
+    def sys_migrate(neighbor):
+        if neighbor not in host.neighbors():
+            raise MigrationError(f"{neighbor!r} is not a neighbour of node {host.node_id!r}")
+        rt.unwinding = True
+        raise Capture(rt, sys_migrate, {"kind": "migrate", "target": neighbor})
+
+    def block_tag(name, timeout=None):
+        if type(name) is not str:
+            raise TypeError("tag names are strings")
+        if timeout is not None:
+            if type(timeout) not in (int, float) or not 0 <= timeout <= _MAX_TIMEOUT:
+                raise ValueError(f"timeout must be None or a number of seconds in [0, 1e9], "
+                                 f"got {timeout!r}")
+            timeout = float(timeout)
+        try:  # refuse now what the wait would refuse (no read right)
+            space().wait(sm.principal, name, ("probe", sm.sm_id), None, now=host.now())
+            space().cancel_wait(("probe", sm.sm_id))
+        except tagspace.TagSpaceError as exc:
+            raise _guest_error(exc) from None
+        rt.unwinding = True
+        raise Capture(rt, block_tag, {"kind": "block", "tag": name, "timeout": timeout})
+
+    def create_tag(name, value=None, lifetime=None, access=None, code=None):
+        try:
+            woken = space().create(sm.principal, name, value, lifetime, access, code,
+                                   now=host.now())
+        except tagspace.TagSpaceError as exc:
+            raise _guest_error(exc) from None
+        host.wake(woken)
+
+    def read_tag(name):
+        try:
+            return space().read(sm.principal, name, host.now())
+        except tagspace.TagSpaceError as exc:
+            raise _guest_error(exc) from None
+
+    def write_tag(name, value):
+        try:
+            woken = space().write(sm.principal, name, value, host.now())
+        except tagspace.TagSpaceError as exc:
+            raise _guest_error(exc) from None
+        host.wake(woken)
+
+    def delete_tag(name):
+        try:
+            space().delete(sm.principal, name, host.now())
+        except tagspace.TagSpaceError as exc:
+            raise _guest_error(exc) from None
+
+    def has_tag(name):
+        try:
+            return space().exists(name, host.now())
+        except tagspace.TagSpaceError as exc:
+            raise _guest_error(exc) from None
+
+    def spawn(function, *args):
+        if type(function) is not types.FunctionType or sm.ns.get(function.__name__) is not function:
+            raise TypeError("spawn() needs a function defined at module level of the brick")
+        return host.spawn(sm, function.__name__, _copy_args(sm, args))
+
+    def create_sm(brick, entry, *args):
+        if type(brick) is not str or type(entry) is not str:
+            raise TypeError("create_sm(brick, entry, *args) takes the brick's name and the "
+                            "entry function's name")
+        return host.create_sm(sm, brick, entry, _copy_args(sm, args))
+
+    def node_id():
+        return host.node_id
+
+    def now():
+        return host.now()
+
+    def log(*values):
+        host.log(sm.sm_id, " ".join(str(v) for v in values))
+
+    return {"sys_migrate": sys_migrate, "block_tag": block_tag, "create_tag": create_tag,
+            "read_tag": read_tag, "write_tag": write_tag, "delete_tag": delete_tag,
+            "has_tag": has_tag, "spawn": spawn, "create_sm": create_sm,
+            "node_id": node_id, "now": now, "log": log}
+
+
+def _copy_args(sm: "SMInstance", args: tuple) -> bytes:
+    """A new SM gets its own copy of the arguments, as plain data."""
+    try:
+        return statecodec.dumps(list(args), functions=sm.function_refs())
+    except StateEncodeError as exc:
+        raise TypeError(f"arguments of a new SM must be plain data: {exc}") from None
+
+
+def load_args(sm: "SMInstance", blob: bytes) -> list[Any]:
+    return statecodec.loads(blob, functions=sm.function_table())
