@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -60,3 +62,29 @@ def recursion_budget(max_guest_depth: int) -> Iterator[None]:
         yield
     finally:
         sys.setrecursionlimit(old)
+
+
+@contextmanager
+def cpu_budget(seconds: float | None, on_expiry) -> Iterator[None]:
+    """Call ``on_expiry`` (which raises) once the process has spent
+    ``seconds`` of CPU time in the block: the backstop for single C-level
+    operations that fuel cannot see (a multiplication of huge integers).
+
+    Python runs signal handlers between bytecodes, so an operation already in
+    progress finishes first. Only the main thread can set the timer; elsewhere
+    (and without ``seconds``) the block runs unbounded by CPU time.
+    """
+    if seconds is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        on_expiry()
+
+    old = signal.signal(signal.SIGPROF, handler)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, old)

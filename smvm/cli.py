@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import CompileError, UsageError
 from .line import ExecResult, run_line
-from .vm import DEFAULT_FUEL, DEFAULT_MEMORY_MB
+from .vm import DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB
 
 EXIT_OK, EXIT_GUEST_ERROR, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"fuel budget in units (default {DEFAULT_FUEL:,})")
     e.add_argument("--memory", type=float, default=DEFAULT_MEMORY_MB,
                    help=f"memory budget in MB (default {DEFAULT_MEMORY_MB:g})")
+    e.add_argument("--cpu", type=float, default=DEFAULT_CPU_SECONDS,
+                   help=f"CPU seconds per execution slice (default {DEFAULT_CPU_SECONDS:g})")
     e.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
     sub.add_parser("demo", help="run the bundled demo")
     return p
@@ -89,7 +91,8 @@ def _exec(args: argparse.Namespace) -> int:
     source = _read(args.file)
     try:
         result = run_line(source, [_parse_arg(a) for a in args.args], nodes=args.nodes,
-                          fuel=args.fuel, memory_mb=args.memory, filename=args.file)
+                          fuel=args.fuel, memory_mb=args.memory, filename=args.file,
+                          cpu_seconds=args.cpu)
     except CompileError as exc:
         for err in exc.errors:
             print(err, file=sys.stderr)

@@ -106,6 +106,10 @@ class FuelExhausted(SMTerminated):
     kind = "FuelExhausted"
 
 
+class CPUTimeExhausted(SMTerminated):
+    kind = "CPUTimeExhausted"
+
+
 class MemoryExhausted(SMTerminated):
     kind = "MemoryExhausted"
 

@@ -20,7 +20,7 @@ from .compiler import Brick, compile_brick
 from .errors import RemoteInputError, TagTimeout, UsageError
 from .primitives import load_args
 from .vm import (
-    DEFAULT_FUEL, DEFAULT_MEMORY_MB, ErrorRecord, Failed, Finished, SMInstance, Suspended,
+    DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB, ErrorRecord, Failed, Finished, SMInstance, Suspended,
 )
 
 #: Virtual time one hop takes on the line (seconds).
@@ -112,7 +112,9 @@ class ExecResult:
 class LineWorld:
     """The event loop: (time, seq) ordered actions on SMs of the line."""
 
-    def __init__(self, size: int, fuel: int, memory_mb: float):
+    def __init__(self, size: int, fuel: int, memory_mb: float,
+                 cpu_seconds: float | None = DEFAULT_CPU_SECONDS):
+        self.cpu_seconds = cpu_seconds
         self.clock = 0.0
         self.log: list[dict] = []
         self.fuel = fuel
@@ -165,7 +167,8 @@ class LineWorld:
     # ---- running SMs ---------------------------------------------------------------
     def _instance(self, rec: SMRecord) -> SMInstance:
         return SMInstance(rec.brick, self.nodes[rec.node], sm_id=rec.sm_id, fuel_limit=self.fuel,
-                          memory_mb=self.memory_mb, fuel_used=rec.fuel, principal=rec.principal)
+                          memory_mb=self.memory_mb, fuel_used=rec.fuel, principal=rec.principal,
+                          cpu_seconds=self.cpu_seconds)
 
     def _start(self, rec: SMRecord, entry: str, args: bytes | list) -> None:
         sm = self._instance(rec)
@@ -214,7 +217,7 @@ class LineWorld:
 
 def run_line(source: str, args: list | tuple = (), *, nodes: int = 3, fuel: int | None = None,
              memory_mb: float | None = None, filename: str = "<brick>",
-             entry: str = "main") -> ExecResult:
+             entry: str = "main", cpu_seconds: float | None = DEFAULT_CPU_SECONDS) -> ExecResult:
     """Run ``entry(*args)`` of a brick as an SM starting on node 0 of a line.
 
     SMs it spawns or creates run too, in virtual time, until none can run.
@@ -230,7 +233,9 @@ def run_line(source: str, args: list | tuple = (), *, nodes: int = 3, fuel: int 
     if memory_mb <= 0:
         raise UsageError("memory must be positive")
     brick = compile_brick(source, filename)
-    world = LineWorld(nodes, fuel, memory_mb)
+    if cpu_seconds is not None and not cpu_seconds > 0:
+        raise UsageError("the CPU time budget must be positive")
+    world = LineWorld(nodes, fuel, memory_mb, cpu_seconds)
     world.bricks[_brick_name(filename)] = brick
     main_id = world.new_sm(world.nodes[0], brick, entry, list(args), family=None, origin="0")
     world.run()

@@ -109,9 +109,15 @@ _new_ext = functools.partial(tuple.__new__, msgpack.ExtType)
 _SCALAR_KEYS = _SCALARS | {tuple}
 
 
-def _scalar_tuple(t: tuple) -> msgpack.ExtType:
+def _tuple_packer() -> msgpack.Packer:
+    # A small buffer: a fresh Packer (as msgpack.packb makes) allocates 256 KiB,
+    # which costs page faults when done inside another pack call.
+    return msgpack.Packer(buf_size=256)
+
+
+def _scalar_tuple(t: tuple, packer: msgpack.Packer) -> msgpack.ExtType:
     """Ext 12 for a tuple of scalars (big ints, lone surrogates: msgpack raises)."""
-    return _new_ext((SCALAR_TUPLE, msgpack.packb(t)))
+    return _new_ext((SCALAR_TUPLE, packer.pack(t)))
 
 
 def _scalar_keys(dicts: list[dict]) -> bool:
@@ -180,24 +186,27 @@ def _scan(root: object) -> list[list] | None:
 class _Packing:
     """msgpack's ``default`` hook for the fast path: one call per non-msgpack value."""
 
-    __slots__ = ("functions", "levels", "keys_checked")
+    __slots__ = ("functions", "levels", "keys_checked", "packer")
 
     def __init__(self, functions: Mapping[int, str], levels: list[list]):
         self.functions = functions
         self.levels = levels
         self.keys_checked = False
+        self.packer: msgpack.Packer | None = None
 
     def convert(self, obj: object) -> object:
+        t = type(obj)
+        if t is tuple and set(map(type, obj)) <= _SCALARS:
+            if self.packer is None:
+                self.packer = _tuple_packer()
+            return _scalar_tuple(obj, self.packer)
         if not self.keys_checked:
-            # The hook also sees dict keys, and a marker array cannot be a map
-            # key: check all keys once, now that some non-scalar exists.
+            # The hook also sees dict keys, and what follows makes arrays,
+            # which cannot be map keys: check all keys once, now.
             if not _scalar_keys([v for level in self.levels for v in level if type(v) is dict]):
                 raise _NotPlain
             self.keys_checked = True
-        t = type(obj)
         if t is tuple:
-            if set(map(type, obj)) <= _SCALARS:
-                return _scalar_tuple(obj)
             return [_M_TUPLE, *obj]
         if t is Cell:
             return [_M_CELL, obj.v]
@@ -252,9 +261,11 @@ def _name_of(f: object) -> str:
 class _Encoder:
     """The full encoder: a depth-first walk that numbers mutable objects."""
 
-    __slots__ = ("memo", "functions", "careful", "scalars", "budget", "max_depth", "max_digits")
+    __slots__ = ("memo", "functions", "careful", "scalars", "budget", "max_depth", "max_digits",
+                 "packer")
 
     def __init__(self, functions: Mapping[int, str], careful: bool):
+        self.packer = _tuple_packer()
         self.memo: dict[int, int] = {}
         self.functions = functions
         self.careful = careful
@@ -376,7 +387,7 @@ class _Encoder:
     def enc_tuple(self, x: tuple, depth: int) -> object:
         self.spend()
         if set(map(type, x)) <= self.scalars:
-            return [_M_TUPLE, *x] if self.careful else _scalar_tuple(x)
+            return [_M_TUPLE, *x] if self.careful else _scalar_tuple(x, self.packer)
         return self.items(_M_TUPLE, x, depth)
 
     def enc_set(self, x: set, depth: int) -> list:

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from . import statecodec
-from ._limits import memory_budget, recursion_budget
+from ._limits import cpu_budget, memory_budget, recursion_budget
 from .compiler import Brick
 from .errors import (
-    ContinuationError, SMTerminated, SMVMError, StateDecodeError, StateEncodeError,
+    ContinuationError, CPUTimeExhausted, SMTerminated, SMVMError, StateDecodeError, StateEncodeError,
 )
 from tagspace import Principal
 
@@ -30,6 +30,8 @@ from .values import GUEST_EXCEPTIONS, Cell
 #: Defaults chosen so an endless loop or allocation ends within seconds.
 DEFAULT_FUEL = 100_000_000
 DEFAULT_MEMORY_MB = 256.0
+#: CPU seconds one execution slice may use (backstop for long C operations).
+DEFAULT_CPU_SECONDS = 10.0
 MAX_GUEST_DEPTH = 400
 FORMAT_VERSION = 1
 
@@ -109,6 +111,7 @@ class SMInstance:
     memory_mb: float | None = DEFAULT_MEMORY_MB
     fuel_used: int = 0
     principal: Any = None
+    cpu_seconds: float | None = DEFAULT_CPU_SECONDS
     ns: dict = field(init=False, repr=False)
     runtime: Runtime = field(init=False, repr=False)
 
@@ -181,7 +184,8 @@ class SMInstance:
         rt.start_fuel(self.fuel_used)
         captured: Capture | None = None
         try:
-            with recursion_budget(MAX_GUEST_DEPTH), memory_budget(self.memory_mb):
+            with recursion_budget(MAX_GUEST_DEPTH), memory_budget(self.memory_mb), \
+                    cpu_budget(self.cpu_seconds, self._cpu_expired):
                 try:
                     value = body()
                 except Capture as cap:
@@ -201,6 +205,10 @@ class SMInstance:
                 return self._failed(ErrorRecord("ResultError", f"result cannot be returned: {exc}"))
             return Finished(value, self.fuel_used)
         return self._after_capture(captured, entry)
+
+    def _cpu_expired(self) -> None:
+        self.runtime.unwinding = True
+        raise CPUTimeExhausted(f"CPU time budget of {self.cpu_seconds:g} s exhausted")
 
     def _failed(self, record: ErrorRecord) -> Failed:
         return Failed(record, self.fuel_used)
