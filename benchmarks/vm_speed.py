@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import statistics
+import sys
 import time
 
-import msgpack
+# benchmarks/tagspace.py would shadow the tagspace package imported by smvm
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 
-from smvm import compile_brick
-from smvm.line import LineWorld
-from smvm.vm import DEFAULT_FUEL, Migrate, SMInstance
+import msgpack  # noqa: E402
+
+from smvm import compile_brick  # noqa: E402
+from smvm.line import LineWorld  # noqa: E402
+from smvm.vm import DEFAULT_FUEL, Migrate, SMInstance  # noqa: E402
 
 PROGRAMS = {
     "sieve": ("""
