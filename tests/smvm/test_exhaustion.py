@@ -39,6 +39,13 @@ CONVERSION = {"ValueError", "MemoryExhausted", "FuelExhausted"}
 # A power known to be too large up front may be refused as OverflowError, as
 # CPython refuses float overflow; building it must never be attempted.
 POWER = {"MemoryExhausted", "OverflowError"}
+# Big-int arithmetic cannot be metered item by item; a CPU-time backstop
+# (short here: BACKSTOP_SECONDS) is an acceptable way to stop it.
+BIGINT = POWER | {"FuelExhausted", "CPUTimeExhausted"}
+BACKSTOP_SECONDS = 2.0
+# Long loops inside builtins: metering them as fuel is best, the CPU backstop
+# is acceptable too.
+CWORK = EITHER | {"CPUTimeExhausted"}
 
 
 def brick(body: str, params: str = "") -> str:
@@ -84,8 +91,25 @@ BOMBS = [
     ("big_power_negative_base", brick("return (-7) ** (10 ** 8 + 1) < 0"), POWER, False, {}),
     ("big_shift", brick("return (2 << 10 ** 9) > 0"), MEMORY_ONLY, False, {}),
     ("big_power_in_loop", brick("x = 3\nfor i in range(40):\n    x = x * x\nreturn x > 0"),
-     EITHER, False, {}),
-    ("big_factorial", brick("return math.factorial(10 ** 7) > 0"), EITHER, False, {}),
+     BIGINT, False, {}),
+    ("big_multiply_once", brick("x = 3 ** 600000\nfor i in range(5):\n    x = x << (x.bit_length() - 1)\n"
+                                "return (x * x) > 0"), BIGINT, False, {"memory_mb": 256}),
+    # one C call that runs for minutes on small operands: only a guard before
+    # the call, or a CPU backstop that interrupts the call, can stop these
+    ("big_multiply_single_op", brick("x = (1 << 60000000) - 1\nreturn (x * x) > 0"),
+     BIGINT, False, {}),
+    ("big_divide_single_op",
+     brick("a = (1 << 8000000) - 12345\nb = (1 << 4000000) - 1\nreturn (a // b) > 0"),
+     BIGINT, False, {}),
+    ("big_modpow_single_op", brick("return pow(3, (1 << 50000) - 1, (1 << 50000) + 1) > 0"),
+     BIGINT, False, {}),
+    ("big_factorial", brick("return math.factorial(10 ** 7) > 0"), BIGINT, False, {}),
+    ("big_comb", brick("return math.comb(10 ** 7, 5 * 10 ** 6) > 0"), BIGINT, False, {}),
+    ("big_perm", brick("return math.perm(10 ** 7, 5 * 10 ** 6) > 0"), BIGINT, False, {}),
+    ("big_prod", brick("return math.prod(range(1, 10 ** 6)) > 0"), BIGINT, False, {}),
+    ("big_lcm", brick("return math.lcm(*range(1, 10 ** 6)) > 0"), BIGINT, False, {}),
+    ("big_isqrt_chain", brick("x = 10 ** 300000\nfor i in range(10 ** 6):\n    x = math.isqrt(x * x)\n"
+                              "return x > 0"), BIGINT, False, {}),
     ("format_width", brick('return len("{:>10000000000}".format(1))'), MEMORY_ONLY, False, {}),
     ("fstring_width", brick('w = 10 ** 10\nreturn len(f"{1:>{w}}")'), MEMORY_ONLY, False, {}),
     ("format_builtin_width", brick('return len(format(1, "10000000000"))'), MEMORY_ONLY, False, {}),
@@ -101,27 +125,33 @@ BOMBS = [
      MEMORY_ONLY, False, {}),
     ("expandtabs_huge", brick('return len("\\t".expandtabs(10 ** 9))'), MEMORY_ONLY, False, {}),
     # --- long loops inside builtins (C code) ------------------------------------
-    ("sum_range", brick("return sum(range(10 ** 13))"), EITHER, False, {}),
-    ("max_range", brick("return max(range(10 ** 13))"), EITHER, False, {}),
-    ("list_range", brick("return len(list(range(10 ** 12)))"), EITHER, False, {}),
-    ("sorted_range", brick("return len(sorted(range(10 ** 12)))"), EITHER, False, {}),
-    ("set_range", brick("return len(set(range(10 ** 12)))"), EITHER, False, {}),
-    ("tuple_range", brick("return len(tuple(range(10 ** 12)))"), EITHER, False, {}),
+    ("sum_range", brick("return sum(range(10 ** 13))"), CWORK, False, {}),
+    ("max_range", brick("return max(range(10 ** 13))"), CWORK, False, {}),
+    ("list_range", brick("return len(list(range(10 ** 12)))"), CWORK, False, {}),
+    ("sorted_range", brick("return len(sorted(range(10 ** 12)))"), CWORK, False, {}),
+    ("set_range", brick("return len(set(range(10 ** 12)))"), CWORK, False, {}),
+    ("tuple_range", brick("return len(tuple(range(10 ** 12)))"), CWORK, False, {}),
     ("join_map_str_range", brick('return len("".join(map(str, range(10 ** 12))))'),
-     EITHER, False, {}),
+     CWORK, False, {}),
     ("any_generator", brick("return any(x < 0 for x in range(10 ** 13))"), EITHER, True, {}),
     ("all_map_lambda", brick("return all(map(lambda x: x >= 0, range(10 ** 13)))"),
-     EITHER, False, {}),
-    ("sum_of_lists", brick("return len(sum([[1]] * 10 ** 5, []))"), EITHER, False, {}),
+     CWORK, False, {}),
+    ("sum_of_lists", brick("return len(sum([[1]] * 10 ** 5, []))"), CWORK, False, {}),
     # a cheap-looking loop whose every step makes C code walk a big list
     ("membership_scan_loop",
      brick("lst = [0] * 10 ** 6\nn = 0\nwhile True:\n    if -1 in lst:\n        break\n    n += 1"),
-     FUEL_ONLY, False, {"fuel": 10_000}),
+     FUEL_ONLY | {"CPUTimeExhausted"}, False, {"fuel": 10_000}),
     ("slice_copy_loop",
      brick("lst = [0] * 10 ** 6\nwhile True:\n    copy = lst[:]"),
-     EITHER, False, {"fuel": 10_000}),
-    ("in_huge_range_list", brick("return -1 in list(range(10 ** 12))"), EITHER, False, {}),
-    ("sorted_big_list", brick("x = [5] * 10 ** 7\nreturn len(sorted(x) * 10)"), EITHER, False, {}),
+     CWORK, False, {"fuel": 10_000}),
+    ("in_huge_range_list", brick("return -1 in list(range(10 ** 12))"), CWORK, False, {}),
+    ("sorted_big_list", brick("x = [5] * 10 ** 7\nreturn len(sorted(x) * 10)"), CWORK, False, {}),
+    # keys that all hash alike make one C call quadratic, with no signal checks inside
+    ("hash_collision_set", brick("m = 2 ** 61 - 1\nreturn len(set(range(0, 2 * 10 ** 5 * m, m)))"),
+     CWORK, False, {}),
+    ("hash_collision_dict",
+     brick("m = 2 ** 61 - 1\nreturn len(dict.fromkeys(range(0, 2 * 10 ** 5 * m, m)))"),
+     CWORK, False, {}),
     ("iter_callable_sum", brick("return sum(iter(int, 1))"),
      EITHER | {"TypeError", "SandboxViolation"}, False, {}),
     ("iter_callable_list", brick("return len(list(iter(int, 1)))"),
@@ -244,6 +274,11 @@ def run_in_child(source: str, args=(), **kwargs) -> dict:
         receiver.close()
 
 
+def _has_cpu_budget(run_line) -> bool:
+    import inspect
+    return "cpu_seconds" in inspect.signature(run_line).parameters
+
+
 @pytest.fixture(scope="module")
 def vm():
     try:
@@ -257,6 +292,8 @@ def vm():
                          ids=[b[0] for b in BOMBS])
 def test_bomb_ends_as_guest_error(vm, name, source, accepted, compile_ok, kwargs):
     kwargs = {"fuel": FUEL, "memory_mb": MEMORY_MB, **kwargs}
+    if _has_cpu_budget(vm[0]):
+        kwargs.setdefault("cpu_seconds", BACKSTOP_SECONDS)
     report = run_in_child(source, (), **kwargs)
     if not (compile_ok and report["outcome"] == "compile"):
         assert report["outcome"] == "error", report
