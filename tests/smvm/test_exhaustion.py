@@ -42,7 +42,7 @@ POWER = {"MemoryExhausted", "OverflowError"}
 # Big-int arithmetic cannot be metered item by item; a CPU-time backstop
 # (short here: BACKSTOP_SECONDS) is an acceptable way to stop it.
 BIGINT = POWER | {"FuelExhausted", "CPUTimeExhausted"}
-BACKSTOP_SECONDS = 2.0
+BACKSTOP_SECONDS = 1.0
 # Long loops inside builtins: metering them as fuel is best, the CPU backstop
 # is acceptable too.
 CWORK = EITHER | {"CPUTimeExhausted"}
