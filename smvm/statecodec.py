@@ -7,17 +7,17 @@ nodes as one msgpack object. Plain data is packed by msgpack itself, in C:
 * a ``list`` is a msgpack array; a ``dict`` whose keys are all such scalars
   (or tuples of them) is a msgpack map, insertion order kept;
 * a tuple holding only such scalars is ext 12 (``SCALAR_TUPLE``), whose
-  payload is the items packed as one msgpack array (and so it can also be a
-  map key; msgpack's ext hook rebuilds it while unpacking).
+  payload is the items packed as one msgpack array: it can be a map key, and
+  msgpack's ext hook rebuilds it while unpacking.
 
 Every other kind is a msgpack array whose first item is a *marker*: an ext
-value with an empty payload whose code (0-11) names the kind. The rest of the
-array holds the kind's fields, themselves encoded the same way:
+value with an empty payload whose code names the kind. The rest of the array
+holds the kind's fields, themselves encoded the same way:
 
 ====  ==========  ==============================================================
 code  kind        fields after the marker
 ====  ==========  ==============================================================
-0     ref         object id (uint) of a mutable object met before
+0     ref         object id (uint) of an object met before
 1     big int     bin: two's complement, big endian (ints beyond 64 bits)
 2     tuple       the items (a tuple holding a non-scalar)
 3     set         the items
@@ -29,18 +29,27 @@ code  kind        fields after the marker
 9     exception   str: class name in ``GUEST_EXCEPTIONS``, then the args
 10    range       start, stop, step
 11    dict        key, value, key, value... (a dict with other keys)
+13    same        object id, then the fields of a tuple, frozenset, partial or
+                  exception that turned out to be that object (see below)
 ====  ==========  ==============================================================
 
-Identity: mutable objects (list, dict, set, bytearray, Cell) are numbered 0, 1,
-2... in the order a depth-first, left-to-right walk of the encoding meets them,
-a container before its contents. A later occurrence of the same object is just
-``[ref, id]``, so shared objects and cycles come back as they were. Immutable
-values carry no identity (a tuple met twice is sent twice).
+Identity: the objects with one (list, dict, set, bytearray, Cell, and the
+non-scalar tuples, frozensets, partials and exceptions) are numbered 0, 1, 2...
+in the order a depth-first, left-to-right walk of the encoding meets them: a
+mutable one before its contents, so that cycles resolve; an immutable one once
+built, after its contents. A later occurrence of the same object is just
+``[ref, id]``, so shared objects and cycles come back as they were. An
+immutable object can only be part of a cycle through a mutable one; the walk
+then meets it again while encoding its contents, numbers that inner copy, and
+sends the outer one as ``same``: the decoder decodes its fields (which define
+the objects in them) and uses the numbered object. Scalars and tuples of
+scalars are values and carry no identity.
 
 Speed: most states share nothing. ``dumps`` first checks that with one cheap
 pass and then lets msgpack walk the value in C, calling back only for the
 non-msgpack kinds; the walk that numbers objects runs only when something is
-shared. ``loads`` returns msgpack's result as it is when it holds no marker
+shared (or for what the hook leaves to it: exceptions, big ints, lone
+surrogates, dicts keyed by other values). ``loads`` returns msgpack's result as it is when it holds no marker
 (scalar tuples are built by msgpack's ext hook), builds the marked kinds
 bottom-up in a second unpacking when there is no ref, and walks the tree,
 numbering objects, only when there are refs.
@@ -82,7 +91,8 @@ _DEFAULT_LIMITS = CodecLimits()
 # Ext codes of the markers (see the module docstring).
 REF, BIGINT, TUPLE, SET, FROZENSET, BYTEARRAY, CELL, FUNCTION, PARTIAL, EXCEPTION, RANGE, DICT = (
     range(12))
-SCALAR_TUPLE = 12
+SCALAR_TUPLE = 12     # not a marker: its payload holds the items
+SAME = 13
 
 _NoneType = type(None)
 _partial = functools.partial
@@ -104,6 +114,7 @@ def _digit_bound(digits: int) -> int:
 _M = [msgpack.ExtType(code, b"") for code in range(12)]
 _M_REF, _M_BIGINT, _M_TUPLE, _M_SET, _M_FROZENSET, _M_BYTEARRAY = _M[:6]
 _M_CELL, _M_FUNCTION, _M_PARTIAL, _M_EXCEPTION, _M_RANGE, _M_DICT = _M[6:]
+_M_SAME = msgpack.ExtType(SAME, b"")
 # ExtType's own constructor validates in Python; ours are valid by construction.
 _new_ext = functools.partial(tuple.__new__, msgpack.ExtType)
 _SCALAR_KEYS = _SCALARS | {tuple}
@@ -131,11 +142,10 @@ def _scalar_keys(dicts: list[dict]) -> bool:
                for d in dicts for k in d if type(k) is tuple)
 
 
-#: Kinds the fast path looks inside (``gc.get_referents`` lists their items).
+#: Containers the fast path looks inside (``gc.get_referents`` lists their items).
 _FOLLOW = frozenset({list, dict, tuple, set, frozenset, Cell, _partial})
-#: Kinds whose identity must be kept: met twice means the full encoder.
-_MUTABLE = frozenset({list, dict, set, Cell, bytearray})
-#: Objects msgpack would pack natively but wrongly (as bin, or as raw ext).
+#: Objects msgpack would pack natively but wrongly (as bin, or as raw ext):
+#: the full encoder handles or refuses them.
 _REFUSE = frozenset({bytearray, memoryview, msgpack.ExtType, msgpack.Timestamp})
 _SCAN = _FOLLOW | _REFUSE
 
@@ -147,14 +157,13 @@ class _NotPlain(Exception):
 def _scan(root: object) -> list[list] | None:
     """Check ``root`` for the fast path; return its containers level by level.
 
-    None when a mutable object is met twice (shared or cyclic: refs needed),
-    or the value is deep, huge, or holds a bytearray. The walk goes level by
+    None when a container is met twice (shared or cyclic: refs needed), or
+    the value is deep, huge, or holds a bytearray. The walk goes level by
     level, letting ``gc.get_referents`` list the items of a whole level in one
     C call (a list's items, a dict's values and non-str keys, a Cell's value, a
     partial's function and args...), so the Python work per item is one type
     test. Types it does not know are left to the packer's ``default`` hook.
     """
-    seen: set[int] = set()
     level = [root]
     levels = []
     referents = gc.get_referents
@@ -162,31 +171,47 @@ def _scan(root: object) -> list[list] | None:
     # Wire depth can exceed the level count by one (a function or big int
     # becomes an array); stay a level short of the limit, else let the full
     # encoder judge exactly.
-    for _ in range(_DEFAULT_LIMITS.max_depth - 1):
-        ids = set(map(id, level))
-        if len(ids) != len(level) or not seen.isdisjoint(ids):
-            # Met before: fine for immutables (packed again), not for mutables.
-            muts = [v for v in level if type(v) in _MUTABLE]
-            mids = set(map(id, muts))
-            if len(mids) != len(muts) or not seen.isdisjoint(mids):
-                return None
-        seen |= ids
+    for depth in range(1, _DEFAULT_LIMITS.max_depth):
         levels.append(level)
         level = [v for v in referents(*level) if type(v) in _SCAN]
         if not level:
-            if set(map(type, chain.from_iterable(levels))).isdisjoint(_REFUSE):
-                return levels
-            return None
-        budget -= len(level)    # immutables met twice are walked twice
+            break
+        budget -= len(level)
         if budget < 0:
             return None
-    return None
+        if depth & (depth - 1) == 0 and depth >= 8 and not _distinct(levels):
+            # Shared containers (a cycle would go on until the depth limit, a
+            # DAG would grow each level): look now and then.
+            return None
+    else:
+        return None
+    return levels if _distinct(levels) else None
+
+
+def _distinct(levels: list[list]) -> bool:
+    """True if no container occurs twice in ``levels`` and none is refused.
+
+    Tuples of scalars are values, like str: those may occur twice.
+    """
+    objs = list(chain.from_iterable(levels))
+    if not set(map(type, objs)).isdisjoint(_REFUSE):
+        return False
+    if len(set(map(id, objs))) == len(objs):
+        return True
+    seen: set[int] = set()
+    for v in objs:
+        if id(v) in seen:
+            if type(v) is not tuple or not set(map(type, v)) <= _SCALARS:
+                return False
+        else:
+            seen.add(id(v))
+    return True
 
 
 class _Packing:
     """msgpack's ``default`` hook for the fast path: one call per non-msgpack value."""
 
-    __slots__ = ("functions", "levels", "keys_checked", "packer")
+    __slots__ = ("functions", "keys_checked", "levels", "packer")
 
     def __init__(self, functions: Mapping[int, str], levels: list[list]):
         self.functions = functions
@@ -259,10 +284,11 @@ def _name_of(f: object) -> str:
 
 
 class _Encoder:
-    """The full encoder: a depth-first walk that numbers mutable objects."""
+    """The full encoder: a depth-first walk that numbers the objects with an
+    identity: mutable ones on entry, immutable ones (non-scalar tuples,
+    frozensets, partials, exceptions) on exit, once built."""
 
-    __slots__ = ("memo", "functions", "careful", "scalars", "budget", "max_depth", "max_digits",
-                 "packer")
+    __slots__ = ("careful", "functions", "max_depth", "max_digits", "memo", "packer", "scalars")
 
     def __init__(self, functions: Mapping[int, str], careful: bool):
         self.packer = _tuple_packer()
@@ -270,9 +296,6 @@ class _Encoder:
         self.functions = functions
         self.careful = careful
         self.scalars = _CAREFUL_SCALARS if careful else _SCALARS
-        # Immutable containers are not numbered, so a DAG of tuples could
-        # expand exponentially; count their visits to stop that early.
-        self.budget = _DEFAULT_LIMITS.max_objects
         self.max_depth = _DEFAULT_LIMITS.max_depth
         self.max_digits = _DEFAULT_LIMITS.max_int_digits
 
@@ -360,12 +383,6 @@ class _Encoder:
             raise
         return out
 
-    def spend(self) -> None:
-        self.budget -= 1
-        if self.budget < 0:
-            raise _Unencodable(
-                f"state holds more than {_DEFAULT_LIMITS.max_objects} objects once expanded")
-
     def remember(self, x: object) -> int | None:
         """Number a mutable object; return its id if it was met before."""
         memo = self.memo
@@ -373,6 +390,18 @@ class _Encoder:
         if oid is None:
             memo[id(x)] = len(memo)
         return oid
+
+    def finish(self, x: object, out: list) -> list:
+        """Number an immutable object once encoded. If a cycle through a
+        mutable object inside it made the walk encode it (and number it)
+        already, send ``same``: the fields are decoded, then dropped."""
+        memo = self.memo
+        oid = memo.get(id(x))
+        if oid is not None:
+            out[0] = oid
+            return [_M_SAME, *out]
+        memo[id(x)] = len(memo)
+        return out
 
     def enc_int(self, x: int, depth: int) -> object:
         if _INT_MIN <= x <= _INT_MAX:
@@ -385,10 +414,13 @@ class _Encoder:
         return [_M_BIGINT, x.to_bytes(x.bit_length() // 8 + 1, "big", signed=True)]
 
     def enc_tuple(self, x: tuple, depth: int) -> object:
-        self.spend()
-        if set(map(type, x)) <= self.scalars:
-            return [_M_TUPLE, *x] if self.careful else _scalar_tuple(x, self.packer)
-        return self.items(_M_TUPLE, x, depth)
+        scalar = set(map(type, x)) <= self.scalars
+        if scalar and not self.careful:
+            return _scalar_tuple(x, self.packer)    # a value, like str
+        oid = self.memo.get(id(x))
+        if oid is not None:
+            return [_M_REF, oid]
+        return self.finish(x, [_M_TUPLE, *x] if scalar else self.items(_M_TUPLE, x, depth))
 
     def enc_set(self, x: set, depth: int) -> list:
         oid = self.remember(x)
@@ -397,8 +429,10 @@ class _Encoder:
         return self.items(_M_SET, x, depth, "{{item #{}}}")
 
     def enc_frozenset(self, x: frozenset, depth: int) -> list:
-        self.spend()
-        return self.items(_M_FROZENSET, x, depth, "{{item #{}}}")
+        oid = self.memo.get(id(x))
+        if oid is not None:
+            return [_M_REF, oid]
+        return self.finish(x, self.items(_M_FROZENSET, x, depth, "{{item #{}}}"))
 
     def enc_bytearray(self, x: bytearray, depth: int) -> list:
         oid = self.remember(x)
@@ -417,12 +451,13 @@ class _Encoder:
             raise
 
     def enc_range(self, x: range, depth: int) -> list:
-        self.spend()
         return [_M_RANGE, self.enc(x.start, depth), self.enc(x.stop, depth),
                 self.enc(x.step, depth)]
 
     def enc_partial(self, x: functools.partial, depth: int) -> list:
-        self.spend()
+        oid = self.memo.get(id(x))
+        if oid is not None:
+            return [_M_REF, oid]
         if x.keywords:
             raise _Unencodable("cannot carry a partial with keyword arguments")
         ref = self.functions.get(id(x.func))
@@ -430,17 +465,19 @@ class _Encoder:
             raise _Unencodable(f"cannot carry unknown function {_name_of(x.func)!r} in a partial")
         out = self.items(_M_PARTIAL, x.args, depth, ".args[{}]")
         out.insert(1, ref)
-        return out
+        return self.finish(x, out)
 
     def other(self, x: object, t: type, depth: int) -> object:
         ref = self.functions.get(id(x))
         if ref is not None:
             return [_M_FUNCTION, ref]
         if isinstance(x, BaseException) and GUEST_EXCEPTIONS.get(t.__name__) is t:
-            self.spend()
+            oid = self.memo.get(id(x))
+            if oid is not None:
+                return [_M_REF, oid]
             out = self.items(_M_EXCEPTION, x.args, depth, ".args[{}]")
             out.insert(1, t.__name__)
-            return out
+            return self.finish(x, out)
         if isinstance(x, _FUNCTION_TYPES):
             raise _Unencodable(f"cannot carry unknown function {_name_of(x)!r}")
         raise _Unencodable(f"cannot carry a value of type {t.__name__!r}")
@@ -509,8 +546,8 @@ class _Kind:
         self.code = code
 
 
-_KINDS = {code: _Kind(code) for code in range(12)}
-_KIND_REF = _KINDS[REF]
+_KINDS = {code: _Kind(code) for code in (*range(12), SAME)}
+_WALK_ONLY = {_KINDS[REF], _KINDS[SAME]}
 #: What a first unpacking yields besides scalars and markers.
 _RAW = frozenset({list, dict, tuple})
 #: Values the walk leaves as they are (tuples came out of ext 12 finished).
@@ -547,7 +584,7 @@ def _options(limits: CodecLimits, size: int, base: dict = _BASE_OPTIONS) -> dict
 class _Unpacking:
     """Hooks for msgpack's unpacker: markers, scalar tuples, object counting."""
 
-    __slots__ = ("limits", "left", "markers")
+    __slots__ = ("left", "limits", "markers")
 
     def __init__(self, limits: CodecLimits, count: bool):
         self.limits = limits
@@ -596,12 +633,12 @@ def _markers_in(objs: list, kinds: set[type]) -> int:
         raise _fail(f"unexpected {min(t.__name__ for t in kinds - _RAW - _SCALARS)} in state")
     if _Kind not in kinds:
         return 0
-    return 2 if _KIND_REF in objs else 1
+    return 2 if not _WALK_ONLY.isdisjoint(v for v in objs if type(v) is _Kind) else 1
 
 
 def _survey(tree: object, max_depth: int) -> int:
     """Check an unpacked tree's depth and types; return 0 if it holds no
-    marker, 1 if it does, 2 if some are refs.
+    marker, 1 if it does, 2 if some of them need the walk (ref, same).
 
     Level by level, like ``_scan``. A tree fresh from msgpack holds scalars
     (never tracked by the garbage collector), lists (always tracked), dicts and
@@ -712,19 +749,19 @@ def _build_dict(dec: _Decoder, f: list) -> dict:
 
 
 def _build_ref(dec: _Decoder, f: list) -> object:
-    raise _fail("unexpected ref")       # pragma: no cover - refs take the walk
+    raise _fail("unexpected ref")       # refs and ``same`` take the walk
 
 
 _BUILDERS: dict[int, Callable[[_Decoder, list], object]] = {
     REF: _build_ref, BIGINT: _build_bigint, TUPLE: _build_tuple, SET: _build_set,
     FROZENSET: _build_frozenset, BYTEARRAY: _build_bytearray, CELL: _build_cell,
     FUNCTION: _build_function, PARTIAL: _build_partial, EXCEPTION: _build_exception,
-    RANGE: _build_range, DICT: _build_dict,
+    RANGE: _build_range, DICT: _build_dict, SAME: _build_ref,
 }
 
 
 class _Decoder:
-    __slots__ = ("objs", "functions", "max_depth", "limits", "built")
+    __slots__ = ("built", "functions", "limits", "max_depth", "objs")
 
     def __init__(self, functions: Mapping[str, object], limits: CodecLimits):
         self.objs: list = []
@@ -748,8 +785,9 @@ class _Decoder:
             raise _fail(f"unknown function reference {ref[:80]!r}")
         return f
 
-    # The walk, for states with refs: it numbers mutable objects in the same
-    # order as the encoder, each before its contents so cycles resolve.
+    # The walk, for states with refs: it numbers objects in the same order as
+    # the encoder: a mutable one before its contents (so cycles resolve), an
+    # immutable one once built.
 
     def dec(self, x: object, depth: int) -> object:
         t = type(x)
@@ -764,7 +802,10 @@ class _Decoder:
                 walk = _WALKERS.get(code)
                 if walk is not None:
                     return walk(self, x, depth)
-                return _BUILDERS[code](self, self.rest(x, depth))
+                value = _BUILDERS[code](self, self.rest(x, depth))
+                if code in _NUMBERED:
+                    self.objs.append(value)
+                return value
             self.objs.append(x)
             if set(map(type, x)) <= _FINAL:
                 return x
@@ -793,6 +834,14 @@ class _Decoder:
 
     def walk_ref(self, x: list, depth: int) -> object:
         if len(x) != 2 or type(x[1]) is not int or not 0 <= x[1] < len(self.objs):
+            raise _fail("reference to an object not yet defined")
+        return self.objs[x[1]]
+
+    def walk_same(self, x: list, depth: int) -> object:
+        if len(x) < 2 or type(x[1]) is not int:
+            raise _fail("malformed same")
+        self.rest(x[1:], depth)         # for the objects defined inside
+        if not 0 <= x[1] < len(self.objs):
             raise _fail("reference to an object not yet defined")
         return self.objs[x[1]]
 
@@ -831,8 +880,10 @@ class _Decoder:
 
 _WALKERS: dict[int, Callable[[_Decoder, list, int], object]] = {
     REF: _Decoder.walk_ref, SET: _Decoder.walk_set, BYTEARRAY: _Decoder.walk_bytearray,
-    CELL: _Decoder.walk_cell, DICT: _Decoder.walk_dict,
+    CELL: _Decoder.walk_cell, DICT: _Decoder.walk_dict, SAME: _Decoder.walk_same,
 }
+#: Immutable kinds numbered once built (the others are values).
+_NUMBERED = frozenset({TUPLE, FROZENSET, PARTIAL, EXCEPTION})
 
 
 def loads(data: bytes, *, functions: Mapping[str, object] | None = None,
@@ -883,7 +934,7 @@ def loads(data: bytes, *, functions: Mapping[str, object] | None = None,
         raise StateDecodeError("state nested too deeply") from None
     except MemoryError:
         raise StateDecodeError("state too large for memory") from None
-    except Exception as e:  # anything msgpack or a constructor may raise
+    except Exception as e:  # noqa: BLE001 - whatever msgpack or a constructor raises
         text = str(e)
         if len(text) > 200:
             text = text[:197] + "..."

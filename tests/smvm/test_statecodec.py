@@ -1,0 +1,638 @@
+"""Tests of the SM state codec: round trips, identity, limits, hostile input."""
+from __future__ import annotations
+
+import collections
+import enum
+import functools
+import math
+import random
+
+import msgpack
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from smvm.errors import StateDecodeError, StateEncodeError
+from smvm.statecodec import (
+    BIGINT,
+    BYTEARRAY,
+    CELL,
+    DICT,
+    EXCEPTION,
+    FROZENSET,
+    FUNCTION,
+    PARTIAL,
+    RANGE,
+    REF,
+    SAME,
+    SET,
+    TUPLE,
+    CodecLimits,
+    dumps,
+    loads,
+)
+from smvm.values import GUEST_EXCEPTIONS, Cell
+
+
+def helper(*args):
+    return args
+
+
+def other_helper(*args):
+    return len(args)
+
+
+ENC_FUNCS = {id(helper): "f1a2:helper", id(other_helper): "f1a2:other_helper"}
+DEC_FUNCS = {"f1a2:helper": helper, "f1a2:other_helper": other_helper}
+
+
+def roundtrip(value, **kw):
+    return loads(dumps(value, functions=ENC_FUNCS), functions=DEC_FUNCS, **kw)
+
+
+def canon(x):
+    """A comparable form that tells bool/int/float apart and sees NaN, -0.0, Cells."""
+    t = type(x)
+    if t is float:
+        return ("float", repr(x))
+    if t in (type(None), bool, int, str, bytes, bytearray, range):
+        return (t.__name__, x if t is not bytearray else bytes(x))
+    if t in (list, tuple):
+        return (t.__name__, tuple(canon(i) for i in x))
+    if t is dict:
+        return ("dict", tuple((canon(k), canon(v)) for k, v in x.items()))
+    if t in (set, frozenset):
+        return (t.__name__, frozenset(canon(i) for i in x))
+    if t is Cell:
+        return ("Cell", canon(x.v))
+    if t is functools.partial:
+        return ("partial", x.func, tuple(canon(a) for a in x.args))
+    if isinstance(x, BaseException):
+        return (t.__name__, tuple(canon(a) for a in x.args))
+    return ("other", x)
+
+
+def assert_same(a, b):
+    assert canon(a) == canon(b)
+
+
+def marker(code: int) -> msgpack.ExtType:
+    return msgpack.ExtType(code, b"")
+
+
+def pack(obj) -> bytes:
+    return msgpack.packb(obj)
+
+
+# --- round trips -----------------------------------------------------------------
+
+SCALARS = [
+    None, True, False, 0, 1, -1, 2**63 - 1, 2**63, 2**64 - 1, -(2**63),
+    0.0, -0.0, 1.5, float("inf"), float("-inf"), 1e308,
+    "", "text", "ünïcødé ✓", "\ud800 lone surrogate", b"", b"\x00\xff", bytearray(b"abc"),
+]
+
+VALUES = SCALARS + [
+    [], [1, "a", None], (), (1,), (1, (2, (3,))), {}, {"a": 1, "b": [2]},
+    {7: "int key", 2.5: "float key", None: "none", True: "bool", b"k": "bytes"},
+    {(1, 2): "tuple key", frozenset({3}): "frozenset key"},
+    set(), {1, 2, 3}, {(1, 2), (3, 4)}, frozenset(), frozenset({"a", (1, frozenset({2}))}),
+    range(0), range(10), range(-5, 100, 7), range(2**70, 2**71, 2**65),
+    Cell(), Cell(5), Cell([1, 2]), Cell(Cell("nested")),
+    [(1, 2), {3}, Cell(1)],
+    2**64, -(2**63) - 1, 2**200, -(2**200), 10**4299, -(10**4299) + 1,
+    {"big": [2**100, (2**100,)]},
+]
+
+
+@pytest.mark.parametrize("value", VALUES, ids=repr)
+def test_roundtrip_every_supported_type(value):
+    assert_same(roundtrip(value), value)
+
+
+def test_nan_roundtrips():
+    out = roundtrip([float("nan"), (float("nan"),)])
+    assert math.isnan(out[0]) and math.isnan(out[1][0])
+
+
+def test_bool_int_float_are_told_apart():
+    value = [True, 1, 1.0, False, 0, 0.0, (True, 1), {"t": True, "o": 1}, {True: "x"}, {1: "y"}]
+    out = roundtrip(value)
+    assert [type(v) for v in out[:6]] == [bool, int, float, bool, int, float]
+    assert type(out[6][0]) is bool and type(out[6][1]) is int
+    assert type(out[7]["t"]) is bool and type(out[7]["o"]) is int
+    assert type(next(iter(out[8]))) is bool and type(next(iter(out[9]))) is int
+
+
+def test_dict_order_is_kept():
+    keys = ["z", "a", "m", "b"]
+    value = {k: i for i, k in enumerate(keys)}
+    assert list(roundtrip(value)) == keys
+    odd = {(3,): 1, (1,): 2, (2,): 3}          # pair form
+    assert list(roundtrip(odd)) == [(3,), (1,), (2,)]
+
+
+def test_sets_of_tuples_and_tuple_keys():
+    value = {"s": {(1, "a"), (2, "b")}, "d": {(1, 2): [3], ("x", (4,)): {5}}}
+    out = roundtrip(value)
+    assert out == value and type(out["s"]) is set
+
+
+def test_bytearray_stays_bytearray():
+    out = roundtrip({"b": bytearray(b"xy"), "k": b"xy"})
+    assert type(out["b"]) is bytearray and type(out["k"]) is bytes
+
+
+def test_buffer_inputs_are_accepted():
+    data = dumps([1, 2])
+    assert loads(bytearray(data)) == [1, 2]
+    assert loads(memoryview(data)) == [1, 2]
+
+
+def test_big_int_digit_limit():
+    assert roundtrip(10**4300 - 1) == 10**4300 - 1
+    with pytest.raises(StateEncodeError, match="digits"):
+        dumps(10**4300)
+    small = CodecLimits(max_int_digits=20)
+    assert loads(dumps(10**20 - 1), limits=small) == 10**20 - 1
+    with pytest.raises(StateDecodeError, match="digits"):
+        loads(dumps(10**20), limits=small)
+    with pytest.raises(StateDecodeError, match="digits"):
+        loads(dumps([-(10**20)]), limits=small)
+    # A payload far too long is refused before any arithmetic.
+    with pytest.raises(StateDecodeError):
+        loads(pack([marker(BIGINT), b"\x01" * 5000]))
+
+
+# --- identity ---------------------------------------------------------------------
+
+def test_shared_list_between_locals():
+    a = []
+    frames = [{"locals": {"a": a, "b": a}}]
+    out = roundtrip(frames)
+    assert out[0]["locals"]["a"] is out[0]["locals"]["b"]
+    out[0]["locals"]["a"].append(1)
+    assert out[0]["locals"]["b"] == [1]
+
+
+def test_list_containing_itself():
+    a = [1]
+    a.append(a)
+    out = roundtrip(a)
+    assert out[1] is out and out[0] == 1
+
+
+def test_dict_containing_a_list_twice():
+    shared = [1, 2]
+    d = {"x": shared, "y": shared, "z": [1, 2]}
+    out = roundtrip(d)
+    assert out["x"] is out["y"] and out["z"] is not out["x"] and out["z"] == [1, 2]
+
+
+def test_mutual_cycle_through_dicts():
+    a, b = {}, {}
+    a["b"], b["a"] = b, a
+    out = roundtrip([a, b])
+    assert out[0]["b"] is out[1] and out[1]["a"] is out[0]
+
+
+def test_cell_cycle_through_partial():
+    # A recursive closure: the cell holds a partial that holds the same cell.
+    c = Cell()
+    c.v = functools.partial(helper, c, 7)
+    out = roundtrip({"f": c.v, "c": c})
+    assert out["c"].v.args[0] is out["c"]
+    assert out["f"].args[0] is out["c"] and out["f"].args[1] == 7 and out["f"].func is helper
+
+
+def test_shared_set_bytearray_cell_and_dict():
+    s, b, c, d = {1}, bytearray(b"x"), Cell(0), {"k": 1}
+    out = roundtrip([s, b, c, d, (s, b, c, d)])
+    for i in range(4):
+        assert out[i] is out[4][i]
+
+
+def test_set_reached_through_its_own_item():
+    s: set = set()
+    c = Cell(s)
+    s.add(functools.partial(helper, c))
+    out = roundtrip(s)
+    (p,) = out
+    assert p.args[0].v is out
+
+
+def test_shared_list_inside_tuple_and_exception():
+    shared = [1]
+    out = roundtrip([shared, (shared,), ValueError(shared)])
+    assert out[1][0] is out[0] and out[2].args[0] is out[0]
+
+
+def test_shared_immutables_keep_identity():
+    inner = [1]
+    t = (inner, inner)
+    e = ValueError("x")
+    p = functools.partial(helper, inner)
+    fs = frozenset({(1, (2,))})
+    out = roundtrip({"t": t, "again": t, "pair": [e, e], "p": [p, p], "fs": (fs, fs)})
+    assert out["t"] is out["again"] and out["t"][0] is out["t"][1]
+    assert out["pair"][0] is out["pair"][1]
+    assert out["p"][0] is out["p"][1] and out["p"][0].args[0] is out["t"][0]
+    assert out["fs"][0] is out["fs"][1]
+
+
+def test_tuples_of_scalars_are_values():
+    t = (1, "a")
+    out = roundtrip([t, t, (), ()])
+    assert out == [t, t, (), ()] and all(type(v) is tuple for v in out)
+
+
+def test_tuple_in_a_cycle_through_a_list():
+    items: list = []
+    t = (items, 5)
+    items.append(t)
+    out = roundtrip([t, items])
+    assert out[0] is out[1][0] and out[0][0] is out[1]
+    exc = KeyError(items)
+    items.append(exc)
+    out = roundtrip(exc)
+    assert out.args[0][1] is out and out.args[0][0][0] is out.args[0]
+
+
+def test_tuple_dag_is_carried_by_reference():
+    t: tuple = ([],)
+    for _ in range(60):
+        t = (t, t)
+    data = dumps(t)
+    assert len(data) < 2000
+    out = loads(data)
+    for _ in range(60):
+        assert out[0] is out[1]
+        out = out[0]
+
+
+# --- functions, partials, exceptions -------------------------------------------------
+
+def test_functions_and_partials_via_the_mappings():
+    p = functools.partial(helper, 1, [2], Cell("c"))
+    out = roundtrip({"f": helper, "g": other_helper, "p": p})
+    assert out["f"] is helper and out["g"] is other_helper
+    assert out["p"].func is helper and out["p"]() == (1, [2], out["p"].args[2])
+
+
+def test_unknown_function_is_refused_on_encode():
+    def local():
+        pass
+    with pytest.raises(StateEncodeError, match="local"):
+        dumps([local], functions=ENC_FUNCS)
+    with pytest.raises(StateEncodeError, match="unknown function"):
+        dumps([functools.partial(local, 1)], functions=ENC_FUNCS)
+    with pytest.raises(StateEncodeError):
+        dumps([helper])                        # no mapping at all
+
+
+def test_partial_with_keywords_is_refused():
+    with pytest.raises(StateEncodeError, match="keyword"):
+        dumps({"p": functools.partial(helper, 1, x=2)}, functions=ENC_FUNCS)
+
+
+def test_unknown_function_reference_is_refused_on_decode():
+    data = dumps([helper], functions=ENC_FUNCS)
+    with pytest.raises(StateDecodeError, match="unknown function"):
+        loads(data, functions={})
+    with pytest.raises(StateDecodeError):
+        loads(data)
+    with pytest.raises(StateDecodeError):
+        loads(pack([marker(FUNCTION), 5]), functions=DEC_FUNCS)
+
+
+@pytest.mark.parametrize("name", sorted(GUEST_EXCEPTIONS))
+def test_guest_exceptions_roundtrip(name):
+    cls = GUEST_EXCEPTIONS[name]
+    out = roundtrip([cls("message", 3)])
+    assert type(out[0]) is cls and out[0].args == ("message", 3)
+
+
+def test_other_exceptions_are_refused():
+    class Custom(ValueError):
+        pass
+    with pytest.raises(StateEncodeError, match="Custom"):
+        dumps([Custom("x")])
+    with pytest.raises(StateEncodeError, match="OSError"):
+        dumps([OSError("x")])
+
+
+def test_unknown_exception_name_is_refused_on_decode():
+    with pytest.raises(StateDecodeError, match="exception"):
+        loads(pack([marker(EXCEPTION), "SystemExit", 1]))
+
+
+# --- values that cannot travel ---------------------------------------------------------
+
+class Colour(enum.IntEnum):
+    RED = 1
+
+
+class MyList(list):
+    pass
+
+
+class MyStr(str):
+    pass
+
+
+UNSUPPORTED = [
+    (map(str, []), "map"), (zip([], []), "zip"), (enumerate([]), "enumerate"),
+    ({}.keys(), "dict_keys"), ({}.values(), "dict_values"), ({}.items(), "dict_items"),
+    (iter([]), "list_iterator"), ((i for i in []), "generator"), (math, "module"),
+    (int, "type"), (object(), "object"), (collections.OrderedDict(), "OrderedDict"),
+    (MyList(), "MyList"), (MyStr("s"), "MyStr"), (Colour.RED, "Colour"), (1j, "complex"),
+    (memoryview(b"x"), "memoryview"), (msgpack.ExtType(1, b""), "ExtType"),
+    (slice(1), "slice"), (print, "print"),
+]
+
+
+@pytest.mark.parametrize(("value", "name"), UNSUPPORTED, ids=lambda v: type(v).__name__)
+def test_unsupported_values_name_type_and_place(value, name):
+    state = [{"locals": {"n": 1}}, {"locals": {"ok": [1, 2], "m": value}}]
+    with pytest.raises(StateEncodeError) as err:
+        dumps(state)
+    assert name in str(err.value)
+    assert "(at [1]['locals']['m'])" in str(err.value)
+
+
+def test_error_message_shape():
+    with pytest.raises(StateEncodeError) as err:
+        dumps([0, {"locals": {"m": map(str, [])}}])
+    assert str(err.value) == "cannot carry a value of type 'map' (at [1]['locals']['m'])"
+
+
+def test_error_paths_through_other_containers():
+    bad = map(str, [])
+    cases = [
+        ((1, bad), "[1]"), (Cell(bad), ".v"), ({(1, bad): 2}, "<key #0>[1]"),
+        ({"a": 1, 5: bad}, "[5]"), (functools.partial(helper, 0, bad), ".args[1]"),
+        (bad, "the top level"),
+    ]
+    for value, where in cases:
+        with pytest.raises(StateEncodeError) as err:
+            dumps(value, functions=ENC_FUNCS)
+        assert f"(at {where})" in str(err.value), str(err.value)
+
+
+def test_unsupported_dict_key_types_are_refused():
+    with pytest.raises(StateEncodeError, match="MyStr"):
+        dumps({MyStr("k"): 1})
+
+
+# --- limits ---------------------------------------------------------------------------
+
+def nest(depth: int, leaf=None, kind=list):
+    value = leaf
+    for _ in range(depth):
+        value = kind([value]) if kind is not dict else {"k": value}
+    return value
+
+
+@pytest.mark.parametrize("kind", [list, dict])
+def test_depth_limit_on_decode(kind):
+    limits = CodecLimits(max_depth=10)
+    assert loads(dumps(nest(10, kind=kind)), limits=limits) == nest(10, kind=kind)
+    with pytest.raises(StateDecodeError, match="deep"):
+        loads(dumps(nest(11, kind=kind)), limits=limits)
+
+
+def test_depth_limit_with_markers_and_refs():
+    limits = CodecLimits(max_depth=10)
+    shared = [0]
+    marked = nest(9, leaf=(1,))                      # tuples: marker arrays
+    with_ref = nest(8, leaf=[shared, shared])        # refs: the walk
+    loads(dumps(marked), limits=limits)
+    loads(dumps(with_ref), limits=limits)
+    with pytest.raises(StateDecodeError, match="deep"):
+        loads(dumps(nest(10, leaf=(1,))), limits=limits)
+    with pytest.raises(StateDecodeError, match="deep"):
+        loads(dumps(nest(9, leaf=[shared, shared])), limits=limits)
+
+
+@pytest.mark.parametrize("extra", [None, (1,), "shared", "cell"])
+def test_encoder_depth_limit_matches_decoder(extra):
+    def build(depth):
+        shared = [1]
+        leaf = {None: None, (1,): (1,), "shared": [shared, shared], "cell": Cell(2)}[extra]
+        return nest(depth, leaf=leaf)
+    # 200 wire levels in all: the leaf's own arrays count.
+    own = {None: 0, (1,): 1, "shared": 2, "cell": 1}[extra]
+    ok = build(200 - own)
+    assert_same(loads(dumps(ok)), ok)
+    with pytest.raises(StateEncodeError, match="deep") as err:
+        dumps(build(201 - own))
+    assert len(str(err.value)) < 200      # a long path is abbreviated
+
+
+def test_deeply_nested_hostile_input():
+    data = b"\x91" * 5000 + b"\xc0"
+    with pytest.raises(StateDecodeError):
+        loads(data)
+    with pytest.raises(StateDecodeError):
+        loads(b"\x91" * 300 + b"\xc0")
+
+
+def test_object_limit():
+    limits = CodecLimits(max_objects=50)
+    loads(dumps(list(range(40))), limits=limits)
+    with pytest.raises(StateDecodeError, match="objects|exceeds"):
+        loads(dumps(list(range(60))), limits=limits)
+    with pytest.raises(StateDecodeError):
+        loads(dumps([[]] * 30), limits=limits)     # 30 distinct empty lists
+    with pytest.raises(StateDecodeError):
+        loads(dumps({i: (i,) for i in range(30)}), limits=limits)
+    with pytest.raises(StateDecodeError, match="objects"):
+        loads(dumps([tuple(range(40)), tuple(range(40))]), limits=limits)  # scalar tuple items
+    # Long but with few objects: counted, and accepted.
+    assert loads(dumps({"k": "x" * 100}), limits=CodecLimits(max_objects=5)) == {"k": "x" * 100}
+
+
+def test_string_and_bytes_limits():
+    limits = CodecLimits(max_str_len=8)
+    assert loads(dumps(["12345678", b"12345678"]), limits=limits)
+    for value in ["123456789", b"123456789", bytearray(b"123456789")]:
+        with pytest.raises(StateDecodeError):
+            loads(dumps([value]), limits=limits)
+
+
+def test_input_size_limit():
+    data = dumps("x" * 100)
+    assert loads(data, limits=CodecLimits(max_bytes=len(data))) == "x" * 100
+    with pytest.raises(StateDecodeError, match="bytes"):
+        loads(data, limits=CodecLimits(max_bytes=len(data) - 1))
+
+
+def test_hostile_size_claims():
+    for data in [b"\xdd\xff\xff\xff\xff", b"\xdf\xff\xff\xff\xff", b"\xdb\xff\xff\xff\xff",
+                 b"\xc6\xff\xff\xff\xff", b"\xc9\xff\xff\xff\xff\x01"]:
+        with pytest.raises(StateDecodeError):
+            loads(data)
+
+
+# --- malformed input --------------------------------------------------------------------
+
+MALFORMED = [
+    b"", b"\xc1", b"\x92\x01", b"\x01\x02",                       # empty, bad, short, trailing
+    "not bytes", None, 5,
+    pack(marker(TUPLE)),                                         # marker outside an array
+    pack([1, marker(TUPLE)]),                                    # marker not first
+    pack({"k": marker(TUPLE)}), pack({"k": [1, marker(CELL)]}),
+    pack([[marker(TUPLE), 1], marker(TUPLE)]),
+    pack(msgpack.ExtType(TUPLE, b"x")),                          # marker with payload
+    pack([msgpack.ExtType(99, b"")]), pack([msgpack.ExtType(12, b"")]),
+    b"\xd6\xff\x00\x00\x00\x01",                                  # timestamp ext
+    b"\x92\x01\xd6\xff\x00\x00\x00\x01", b"\x81\xa1k\xd6\xff\x00\x00\x00\x01",
+    b"\x81\xd6\xff\x00\x00\x00\x01\x01",                              # timestamps inside
+    b"\x91\xc7\x02\x0c\x90\x90", b"\x91\xc7\x01\x0c\x01",                  # bad ext 12 payloads
+    pack(msgpack.ExtType(12, pack([[1]]))), pack(msgpack.ExtType(12, pack({"a": 1}))),
+    pack(msgpack.ExtType(12, pack([msgpack.ExtType(2, b"")]))),
+    pack([marker(REF), 0]), pack([[], [marker(REF), 2]]),        # refs to nothing
+    pack([[], [marker(REF), -1]]), pack([[], [marker(REF), "0"]]),
+    pack([marker(CELL)]), pack([marker(CELL), 1, 2]),
+    pack([marker(DICT), 1]), pack([marker(DICT), [], 1]),        # odd, unhashable key
+    pack([marker(DICT), [marker(REF), 0], 1]),
+    pack([marker(RANGE), 1, 2]), pack([marker(RANGE), 1, 2, 0]), pack([marker(RANGE), 1, 2, 1.0]),
+    pack([marker(RANGE), True, 2, 1]),
+    pack([marker(BIGINT), 5]), pack([marker(BIGINT)]), pack([marker(BYTEARRAY), "s"]),
+    pack([marker(PARTIAL)]), pack([marker(EXCEPTION)]), pack([marker(EXCEPTION), 3]),
+    pack([marker(SET), [1]]),                                    # set of a list
+    pack([marker(FROZENSET), {}]),                               # frozenset of a dict
+    pack({(1, 2): 3}),                                           # array as map key
+    pack([[marker(REF), 0], [marker(SET), [marker(REF), 0]]]),
+    pack([marker(SAME), 0, 1]), pack([[], [marker(SAME)]]), pack([[], [marker(SAME), "0", 1]]),
+    pack([[], [marker(SAME), 5, 1]]),
+]
+
+
+@pytest.mark.parametrize("data", MALFORMED, ids=repr)
+def test_malformed_input_raises_decode_error_only(data):
+    with pytest.raises(StateDecodeError):
+        loads(data, functions=DEC_FUNCS)
+
+
+@pytest.mark.parametrize("bad", [
+    [marker(TUPLE), 1, marker(TUPLE)], [marker(CELL)], [marker(CELL), 1, 2], [marker(DICT), 1],
+    [marker(DICT), [], 1], [marker(BYTEARRAY), 1], [marker(RANGE), 1], {"k": marker(SET)},
+])
+def test_marker_errors_in_both_decoding_paths(bad):
+    # With and without a ref elsewhere (the walk, or the bottom-up build).
+    for prefix in ([], [[], [marker(REF), 0]]):
+        with pytest.raises(StateDecodeError):
+            loads(pack([*prefix, bad]))
+        assert loads(pack([*prefix, [marker(TUPLE), 1, [2]]]))[-1] == (1, [2])
+
+
+# --- properties -------------------------------------------------------------------------
+
+_scalars = (
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.integers(-100, 100)
+    | st.floats(allow_nan=True) | st.text(max_size=8)
+    | st.text(st.characters(codec=None, min_codepoint=0xD800, max_codepoint=0xDFFF), max_size=2)
+    | st.binary(max_size=8)
+)
+_hashables = st.recursive(_scalars, lambda c: st.tuples(c, c) | st.frozensets(c, max_size=3),
+                          max_leaves=6)
+_values = st.recursive(
+    _scalars,
+    lambda c: (st.lists(c, max_size=5) | st.tuples(c, c) | st.dictionaries(_hashables, c, max_size=4)
+               | st.sets(_hashables, max_size=4) | st.frozensets(_hashables, max_size=3)
+               | st.builds(bytearray, st.binary(max_size=4)) | st.builds(Cell, c)),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_values)
+def test_random_nested_values_roundtrip(value):
+    assert_same(roundtrip(value), value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_values, st.data())
+def test_random_sharing_roundtrips(value, data):
+    # Reuse one mutable object at several random places of a list of slots.
+    shared = [value]
+    slots = data.draw(st.lists(st.sampled_from(["shared", "copy", "cell"]), min_size=2, max_size=6))
+    cell = Cell(shared)
+    state = [shared if s == "shared" else cell if s == "cell" else [value] for s in slots]
+    out = roundtrip(state)
+    firsts = [o for o, s in zip(out, slots, strict=True) if s == "shared"]
+    assert all(o is firsts[0] for o in firsts)
+    cells = [o for o, s in zip(out, slots, strict=True) if s == "cell"]
+    assert all(c is cells[0] for c in cells)
+    if firsts and cells:
+        assert cells[0].v is firsts[0]
+    assert_same(out[0] if slots[0] != "cell" else out[0].v, shared)
+
+
+# --- fuzzing ------------------------------------------------------------------------------
+
+def _corpus() -> list[bytes]:
+    shared = [1, "s"]
+    c = Cell()
+    c.v = functools.partial(helper, c, shared)
+    values = [
+        None, 0, -1, 2**64, 2**100, 1.5, "text", b"bytes", [], {}, [1, [2, [3]]],
+        {"a": 1, "b": [True, None], "c": {"d": b"x"}}, (1, (2,)), {1, 2}, frozenset({3}),
+        {(1, 2): "k", 3: 4}, range(1, 5), bytearray(b"ba"), Cell(5), helper,
+        functools.partial(other_helper, 1), KeyError("k"), [shared, shared, (shared,)],
+        {"frames": [{"locals": {"c": c, "f": c.v, "l": [1.5, "x"]}}]},
+    ]
+    return [dumps(v, functions=ENC_FUNCS) for v in values]
+
+
+def _mutate(rng: random.Random, data: bytes) -> bytes:
+    b = bytearray(data)
+    for _ in range(rng.randint(1, 4)):
+        op = rng.randrange(4)
+        pos = rng.randint(0, len(b))
+        if op == 0 and b:                            # flip bits
+            i = min(pos, len(b) - 1)
+            b[i] ^= 1 << rng.randrange(8) if rng.random() < 0.7 else rng.randrange(256)
+        elif op == 1:                                # insert
+            b[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 3)))
+        elif op == 2 and b:                          # delete
+            del b[pos:pos + rng.randint(1, 3)]
+        else:                                        # truncate
+            del b[pos:]
+    return bytes(b)
+
+
+def _check_decode_only_raises_decode_error(data: bytes) -> None:
+    try:
+        value = loads(data, functions=DEC_FUNCS)
+    except StateDecodeError:
+        return
+    # Whatever decodes is made of carriable values and can be sent on again.
+    dumps(value, functions=ENC_FUNCS)
+
+
+def test_fuzz_random_bytes():
+    rng = random.Random(1234)
+    for _ in range(20_000):
+        n = rng.choice((1, 2, 3, 5, 8, 16, 40))
+        data = bytes(rng.randrange(256) for _ in range(rng.randint(0, n)))
+        if rng.random() < 0.5 and data:
+            # Bias towards arrays and our markers so the decoder gets exercised.
+            data = rng.choice((b"\x92", b"\x93\xc7\x00", b"\x94\xc7\x00\x0b", b"\x91")) + data
+        _check_decode_only_raises_decode_error(data)
+
+
+def test_fuzz_mutated_encodings():
+    rng = random.Random(5678)
+    corpus = _corpus()
+    decoded = 0
+    for _ in range(20_000):
+        data = _mutate(rng, rng.choice(corpus))
+        try:
+            value = loads(data, functions=DEC_FUNCS)
+        except StateDecodeError:
+            continue
+        decoded += 1
+        dumps(value, functions=ENC_FUNCS)
+    assert decoded > 100        # mutants do reach the deeper decoding paths
