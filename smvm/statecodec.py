@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -69,6 +70,7 @@ from itertools import chain
 
 import msgpack
 
+from .compiler._policy import ALLOWED_ATTRIBUTES, CALL_ONLY_ATTRIBUTES
 from .errors import StateDecodeError, StateEncodeError
 from .values import GUEST_EXCEPTIONS, Cell
 
@@ -83,7 +85,7 @@ class CodecLimits:
     max_depth: int = 200                    # nesting depth of containers
     max_objects: int = 1_000_000            # total containers + scalars decoded
     max_str_len: int = 8 * 1024 * 1024      # one str/bytes
-    max_int_digits: int = 4300              # decimal digits of a big int
+    max_int_digits: int = 1_000_000         # decimal digits of a big int (about)
 
 
 _DEFAULT_LIMITS = CodecLimits()
@@ -93,6 +95,7 @@ REF, BIGINT, TUPLE, SET, FROZENSET, BYTEARRAY, CELL, FUNCTION, PARTIAL, EXCEPTIO
     range(12))
 SCALAR_TUPLE = 12     # not a marker: its payload holds the items
 SAME = 13
+CLOSURE, BOUND, ITERATOR, VIEW, UNBOUND = 14, 15, 16, 17, 18
 
 _NoneType = type(None)
 _partial = functools.partial
@@ -115,6 +118,8 @@ _M = [msgpack.ExtType(code, b"") for code in range(12)]
 _M_REF, _M_BIGINT, _M_TUPLE, _M_SET, _M_FROZENSET, _M_BYTEARRAY = _M[:6]
 _M_CELL, _M_FUNCTION, _M_PARTIAL, _M_EXCEPTION, _M_RANGE, _M_DICT = _M[6:]
 _M_SAME = msgpack.ExtType(SAME, b"")
+_M_CLOSURE, _M_BOUND, _M_ITERATOR, _M_VIEW, _M_UNBOUND = (
+    msgpack.ExtType(code, b"") for code in (CLOSURE, BOUND, ITERATOR, VIEW, UNBOUND))
 # ExtType's own constructor validates in Python; ours are valid by construction.
 _new_ext = functools.partial(tuple.__new__, msgpack.ExtType)
 _SCALAR_KEYS = _SCALARS | {tuple}
@@ -278,6 +283,39 @@ def _key_step(key: object) -> str:
 
 _FUNCTION_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType)
 
+#: Plain types whose methods may travel bound to a value (or to the type).
+_TYPE_NAMES: dict[type, str] = {t: t.__name__ for t in (
+    str, bytes, bytearray, list, tuple, dict, set, frozenset, int, float, range)}
+_TYPES_BY_NAME = {name: t for t, name in _TYPE_NAMES.items()}
+_METHOD_NAMES: frozenset[str] = frozenset(
+    name for name in ALLOWED_ATTRIBUTES - CALL_ONLY_ATTRIBUTES
+    if any(callable(getattr(t, name, None)) for t in _TYPE_NAMES))
+#: Builtin iterators travel as the constructor call their ``__reduce__`` gives.
+_ITERATOR_MAKERS = {"iter": iter, "reversed": reversed, "enumerate": enumerate, "zip": zip,
+                    "map": map, "filter": filter}
+_ITERATOR_MAKER_NAMES = {id(v): k for k, v in _ITERATOR_MAKERS.items()}
+_ITERATOR_TYPES = frozenset(type(x) for x in (
+    iter([]), iter(()), iter(range(0)), iter(""), iter("\u20ac"), iter(b""), iter(bytearray()),
+    iter(set()), iter({}), iter({}.values()), iter({}.items()), reversed([]), reversed(()),
+    reversed({}), reversed({}.values()), reversed({}.items()), enumerate([]), zip(), map(len, []),
+    filter(None, [])))
+_SEQUENCES = frozenset({list, tuple, str, bytes, bytearray, range})
+_VIEW_KINDS = {type({}.keys()): "keys", type({}.values()): "values", type({}.items()): "items"}
+_HOST_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def exception_line(exc: BaseException) -> int | None:
+    """The brick line an exception was raised at (it travels with it)."""
+    line = getattr(exc, "_smvm_line", None)
+    if type(line) is int:
+        return line  # raised on an earlier node
+    tb = exc.__traceback__
+    while tb is not None:
+        if not tb.tb_frame.f_code.co_filename.startswith(_HOST_DIR):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line if type(line) is int else None
+
 
 def _name_of(f: object) -> str:
     return getattr(f, "__qualname__", None) or type(f).__name__
@@ -408,9 +446,9 @@ class _Encoder:
             return x
         if depth >= self.max_depth:
             raise self.too_deep()
-        # log2(10) > 3.32: a cheap necessary condition before the exact test.
-        if x.bit_length() > 3.32 * self.max_digits and abs(x) >= _digit_bound(self.max_digits):
-            raise _Unencodable(f"int with more than {self.max_digits} digits")
+        # Bounded by bit length (log2(10) < 3.33): linear work, no big powers.
+        if x.bit_length() > 3.33 * self.max_digits:
+            raise _Unencodable(f"int with more than about {self.max_digits} digits")
         return [_M_BIGINT, x.to_bytes(x.bit_length() // 8 + 1, "big", signed=True)]
 
     def enc_tuple(self, x: tuple, depth: int) -> object:
@@ -476,11 +514,92 @@ class _Encoder:
             if oid is not None:
                 return [_M_REF, oid]
             out = self.items(_M_EXCEPTION, x.args, depth, ".args[{}]")
-            out.insert(1, t.__name__)
+            out[1:1] = [t.__name__, exception_line(x)]
             return self.finish(x, out)
+        if t is types.FunctionType:
+            ref = self.functions.get(id(x.__code__))
+            if ref is not None:
+                return self.enc_closure(x, ref, depth)
+        if t is types.BuiltinMethodType:
+            return self.enc_bound(x, depth)
+        if t in _ITERATOR_TYPES:
+            return self.enc_iterator(x, depth)
+        if t in _VIEW_KINDS:
+            oid = self.memo.get(id(x))
+            if oid is not None:
+                return [_M_REF, oid]
+            owner = gc.get_referents(x)
+            if len(owner) != 1 or type(owner[0]) is not dict:
+                raise _Unencodable(f"cannot carry a value of type {t.__name__!r}")
+            return self.finish(x, [_M_VIEW, _VIEW_KINDS[t], self.enc(owner[0], depth)])
         if isinstance(x, _FUNCTION_TYPES):
             raise _Unencodable(f"cannot carry unknown function {_name_of(x)!r}")
         raise _Unencodable(f"cannot carry a value of type {t.__name__!r}")
+
+
+    def enc_closure(self, f: types.FunctionType, ref: str, depth: int) -> list:
+        """A nested function: its code by reference, then its cells, defaults
+        and the cells' contents. The cells it brings are numbered first, then
+        the function, then the contents, so the decoder can build the function
+        before filling cells that lead back to it."""
+        oid = self.memo.get(id(f))
+        if oid is not None:
+            return [_M_REF, oid]
+        memo = self.memo
+        cells: list = []
+        new: list = []
+        for cell in f.__closure__ or ():
+            coid = memo.get(id(cell))
+            if coid is None:
+                memo[id(cell)] = len(memo)
+                new.append(cell)
+                cells.append(True)
+            else:
+                cells.append(coid)
+        memo[id(f)] = len(memo)
+        try:
+            defaults = self.enc(f.__defaults__, depth)
+            kwdefaults = self.enc(f.__kwdefaults__, depth)
+            contents = []
+            for cell in new:
+                try:
+                    contents.append(self.enc(cell.cell_contents, depth))
+                except ValueError:  # an empty cell
+                    contents.append([_M_UNBOUND])
+        except _Unencodable as e:
+            e.path.append(f"<function {f.__qualname__}>")
+            raise
+        return [_M_CLOSURE, ref, cells, defaults, kwdefaults, contents]
+
+    def enc_bound(self, m: object, depth: int) -> list:
+        """A method of a plain value (``items.append``) or of a plain type
+        (``bytes.fromhex``): the object and the method's name."""
+        owner = m.__self__  # type: ignore[attr-defined]
+        name = m.__name__  # type: ignore[attr-defined]
+        if name not in _METHOD_NAMES:
+            raise _Unencodable(f"cannot carry the method {name!r}")
+        if type(owner) is type and owner in _TYPE_NAMES:
+            return [_M_BOUND, 0, _TYPE_NAMES[owner], name]
+        if type(owner) not in _TYPE_NAMES:
+            raise _Unencodable(f"cannot carry a method of {type(owner).__name__!r}")
+        return [_M_BOUND, 1, self.enc(owner, depth), name]
+
+    def enc_iterator(self, it: object, depth: int) -> list:
+        """A builtin iterator, by the constructor call that rebuilds it."""
+        oid = self.memo.get(id(it))
+        if oid is not None:
+            return [_M_REF, oid]
+        reduced = it.__reduce__()  # type: ignore[attr-defined]
+        maker = _ITERATOR_MAKER_NAMES.get(id(reduced[0]))
+        if maker is None:
+            raise _Unencodable(f"cannot carry a value of type {type(it).__name__!r}")
+        state = reduced[2] if len(reduced) > 2 else None
+        try:
+            out = [_M_ITERATOR, maker, self.enc(list(reduced[1]), depth), self.enc(state, depth)]
+        except _Unencodable as e:
+            e.path.append(f"<{type(it).__name__}>")
+            raise
+        return self.finish(it, out)
 
 
 _ENCODERS: dict[type, Callable[[_Encoder, object, int], object]] = {
@@ -546,8 +665,10 @@ class _Kind:
         self.code = code
 
 
-_KINDS = {code: _Kind(code) for code in (*range(12), SAME)}
-_WALK_ONLY = {_KINDS[REF], _KINDS[SAME]}
+_KINDS = {code: _Kind(code) for code in (*range(12), SAME, CLOSURE, BOUND, ITERATOR, VIEW,
+                                          UNBOUND)}
+_WALK_ONLY = {_KINDS[REF], _KINDS[SAME], _KINDS[CLOSURE], _KINDS[BOUND], _KINDS[ITERATOR],
+              _KINDS[VIEW], _KINDS[UNBOUND]}
 #: What a first unpacking yields besides scalars and markers.
 _RAW = frozenset({list, dict, tuple})
 #: Values the walk leaves as they are (tuples came out of ext 12 finished).
@@ -682,11 +803,8 @@ def _build_bigint(dec: _Decoder, f: list) -> int:
         raise _fail("malformed big int")
     # 256**n > 10**(2.4n): bound the size before any arithmetic.
     if len(f[0]) > digits * 0.42 + 2:
-        raise _fail(f"int with more than {digits} digits")
-    n = int.from_bytes(f[0], "big", signed=True)
-    if abs(n) >= _digit_bound(digits):
-        raise _fail(f"int with more than {digits} digits")
-    return n
+        raise _fail(f"int with more than about {digits} digits")
+    return int.from_bytes(f[0], "big", signed=True)
 
 
 def _build_tuple(dec: _Decoder, f: list) -> tuple:
@@ -716,12 +834,15 @@ def _build_partial(dec: _Decoder, f: list) -> functools.partial:
 
 
 def _build_exception(dec: _Decoder, f: list) -> BaseException:
-    if not f or type(f[0]) is not str:
+    if len(f) < 2 or type(f[0]) is not str or not (f[1] is None or type(f[1]) is int):
         raise _fail("malformed exception")
     cls = GUEST_EXCEPTIONS.get(f[0])
     if cls is None:
         raise _fail(f"unknown exception class {f[0][:80]!r}")
-    return cls(*f[1:])
+    exc = cls(*f[2:])
+    if f[1] is not None:
+        exc._smvm_line = f[1]  # type: ignore[attr-defined]
+    return exc
 
 
 def _build_range(dec: _Decoder, f: list) -> range:
@@ -878,9 +999,111 @@ class _Decoder:
         return d
 
 
+    def walk_closure(self, x: list, depth: int) -> types.FunctionType:
+        if len(x) != 6 or type(x[2]) is not list or type(x[5]) is not list:
+            raise _fail("malformed closure")
+        target = self.function(x[1])
+        if type(target) is not tuple or len(target) != 2 or type(target[0]) is not types.CodeType:
+            raise _fail("closure reference names no code")
+        code, namespace = target
+        if len(x[2]) != len(code.co_freevars):
+            raise _fail("closure has the wrong number of cells")
+        cells, new = [], []
+        for item in x[2]:
+            if item is True:
+                cell = types.CellType()
+                self.objs.append(cell)
+                new.append(cell)
+            elif type(item) is int and 0 <= item < len(self.objs) \
+                    and type(self.objs[item]) is types.CellType:
+                cell = self.objs[item]
+            else:
+                raise _fail("malformed closure cell")
+            cells.append(cell)
+        fn = types.FunctionType(code, namespace, code.co_name, None, tuple(cells))
+        self.objs.append(fn)
+        defaults = self.dec(x[3], depth)
+        kwdefaults = self.dec(x[4], depth)
+        if not (defaults is None or type(defaults) is tuple) or \
+                not (kwdefaults is None or type(kwdefaults) is dict
+                     and all(type(k) is str for k in kwdefaults)):
+            raise _fail("malformed closure defaults")
+        fn.__defaults__ = defaults
+        fn.__kwdefaults__ = kwdefaults
+        if len(x[5]) != len(new):
+            raise _fail("malformed closure contents")
+        for cell, item in zip(new, x[5]):
+            if type(item) is list and len(item) == 1 and type(item[0]) is _Kind \
+                    and item[0].code == UNBOUND:
+                continue
+            cell.cell_contents = self.dec(item, depth)
+        return fn
+
+    def walk_bound(self, x: list, depth: int) -> object:
+        if len(x) != 4 or x[1] not in (0, 1) or type(x[3]) is not str \
+                or x[3] not in _METHOD_NAMES:
+            raise _fail("malformed method")
+        if x[1] == 0:
+            owner = _TYPES_BY_NAME.get(x[2]) if type(x[2]) is str else None
+            if owner is None:
+                raise _fail("method of an unknown type")
+        else:
+            owner = self.dec(x[2], depth)
+            if type(owner) not in _TYPE_NAMES:
+                raise _fail("method of an unsupported value")
+        method = getattr(owner, x[3], None)
+        if type(method) is not types.BuiltinMethodType:
+            raise _fail(f"no method {x[3]!r} there")
+        return method
+
+    def walk_iterator(self, x: list, depth: int) -> object:
+        if len(x) != 4 or type(x[1]) is not str or x[1] not in _ITERATOR_MAKERS:
+            raise _fail("malformed iterator")
+        args = self.dec(x[2], depth)
+        state = self.dec(x[3], depth)
+        if type(args) is not list:
+            raise _fail("malformed iterator")
+        maker = _ITERATOR_MAKERS[x[1]]
+        if x[1] in ("iter", "reversed"):
+            if len(args) != 1 or type(args[0]) not in _SEQUENCES:
+                raise _fail("malformed iterator source")
+        elif x[1] in ("map", "filter"):
+            if not args or not callable(args[0]) and not (x[1] == "filter" and args[0] is None):
+                raise _fail("malformed iterator function")
+            if not all(type(a) in _ITERATOR_TYPES for a in args[1:]):
+                raise _fail("malformed iterator source")
+        elif x[1] == "enumerate":
+            if len(args) != 2 or type(args[0]) not in _ITERATOR_TYPES or type(args[1]) is not int:
+                raise _fail("malformed enumerate")
+        elif not all(type(a) in _ITERATOR_TYPES for a in args):  # zip
+            raise _fail("malformed zip")
+        it = maker(*args)
+        if state is not None:
+            if type(state) not in (int, bool):
+                raise _fail("malformed iterator state")
+            it.__setstate__(state)
+        self.objs.append(it)
+        return it
+
+    def walk_view(self, x: list, depth: int) -> object:
+        if len(x) != 3 or x[1] not in ("keys", "values", "items"):
+            raise _fail("malformed dict view")
+        owner = self.dec(x[2], depth)
+        if type(owner) is not dict:
+            raise _fail("malformed dict view")
+        view = getattr(owner, x[1])()
+        self.objs.append(view)
+        return view
+
+    def walk_unbound(self, x: list, depth: int) -> object:
+        raise _fail("empty cell marker out of place")
+
+
 _WALKERS: dict[int, Callable[[_Decoder, list, int], object]] = {
     REF: _Decoder.walk_ref, SET: _Decoder.walk_set, BYTEARRAY: _Decoder.walk_bytearray,
     CELL: _Decoder.walk_cell, DICT: _Decoder.walk_dict, SAME: _Decoder.walk_same,
+    CLOSURE: _Decoder.walk_closure, BOUND: _Decoder.walk_bound,
+    ITERATOR: _Decoder.walk_iterator, VIEW: _Decoder.walk_view, UNBOUND: _Decoder.walk_unbound,
 }
 #: Immutable kinds numbered once built (the others are values).
 _NUMBERED = frozenset({TUPLE, FROZENSET, PARTIAL, EXCEPTION})

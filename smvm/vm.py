@@ -231,6 +231,9 @@ class SMInstance:
         return ErrorRecord("VMBug", f"{type(exc).__name__}: {exc}", line)
 
     def _guest_line(self, exc: BaseException) -> int | None:
+        line = getattr(exc, "_smvm_line", None)
+        if type(line) is int:
+            return line  # raised on an earlier node, carried here
         line = None
         tb = exc.__traceback__
         while tb is not None:
@@ -293,14 +296,17 @@ class SMInstance:
         return pairs
 
     def _function_refs(self) -> dict[int, str]:
-        """id(object) -> reference, for everything that travels by name."""
+        """id(object) -> reference, for everything that travels by name
+        (code objects too: nested functions travel as code plus cells)."""
         refs = dict(STATIC_REFS)
         refs.update((id(obj), ref) for obj, ref in self._dynamic_objects())
+        refs.update((id(info.code), "code:" + fid) for fid, info in self.brick.functions.items())
         return refs
 
     def _function_table(self) -> dict[str, object]:
         table = dict(STATIC_TABLE)
         table.update((ref, obj) for obj, ref in self._dynamic_objects())
+        table.update(("code:" + fid, (info.code, self.ns)) for fid, info in self.brick.functions.items())
         return table
 
     def function_refs(self) -> dict[int, str]:

@@ -699,8 +699,9 @@ def make_resumable(fn: ast.FunctionDef, fid: str, normaliser: Normaliser) -> lis
     steered = steer.block(body)
     fn.args.kwonlyargs.append(ast.arg(arg=RESUME_PARAM, annotation=None))
     fn.args.kw_defaults.append(const(None))
-    fn.body = steered
-    names = own_locals(fn)
+    prologue = getattr(fn, PROLOGUE_ATTR, [])
+    fn.body = prologue + steered
+    names = own_locals(fn)  # cells made by the prologue are locals too
     restore: list[ast.stmt] = [
         assign("_L", call(attr("_R", "enter"), load(RESUME_PARAM), const(fid))),
         assign("_rp", attr(RESUME_PARAM, "point")),
@@ -708,7 +709,6 @@ def make_resumable(fn: ast.FunctionDef, fid: str, normaliser: Normaliser) -> lis
     for name in names:
         restore.append(if_(ast.Compare(left=const(name), ops=[ast.In()], comparators=[load("_L")]),
                            [assign(name, ast.Subscript(value=load("_L"), slice=const(name), ctx=ast.Load()))]))
-    prologue = getattr(fn, PROLOGUE_ATTR, [])
     fn.body = prologue + [assign("_rp", const(0)),
                           if_(ast.Compare(left=load(RESUME_PARAM), ops=[ast.IsNot()], comparators=[const(None)]),
                               restore)] + steered
