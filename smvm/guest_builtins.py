@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from .compiler._policy import ALLOWED_ATTRIBUTES, BUILTIN_NAMES, MODULES
-from .runtime import C_ITEMS_PER_FUEL, MAX_POWER_BITS, Runtime
+from .runtime import C_ITEMS_PER_FUEL, END, MAX_POWER_BITS, Runtime
 from .values import GUEST_EXCEPTIONS
 
 _PLAIN = ("abs", "bin", "bool", "callable", "chr", "divmod", "enumerate", "filter",
@@ -159,6 +159,8 @@ assert not _missing, _missing
 #: Reference strings of the builtins shared by every SM (they travel by name).
 STATIC_REFS: dict[int, str] = {id(v): "builtin:" + k for k, v in _STATIC.items() if callable(v)}
 STATIC_TABLE: dict[str, object] = {"builtin:" + k: v for k, v in _STATIC.items() if callable(v)}
+STATIC_REFS[id(END)] = "const:end"
+STATIC_TABLE["const:end"] = END
 # Unbound methods (``str.upper``) travel by name too.
 for _type in (str, bytes, bytearray, list, tuple, dict, set, frozenset, int, float, range):
     for _name in ALLOWED_ATTRIBUTES:

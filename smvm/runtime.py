@@ -22,6 +22,18 @@ MAX_POWER_BITS = 1_000_000
 _CHUNK = 4096
 
 
+class _End:
+    """Marks the end of a resumable loop's iterator (travels by name)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<end of iteration>"
+
+
+END = _End()
+
+
 class Frame:
     """One captured activation: function id, resume point, live locals."""
 
@@ -65,7 +77,10 @@ class Capture(BaseException):
             # Something between this frame and the last one was builtin C code
             # (a key= function, map(), ...): that stack cannot be captured.
             self.broken = True
-        locs = {k: v for k, v in frame_locals.items() if k not in _HIDDEN}
+        # Only the function's own variables: hidden steering names stay, and
+        # free variables come back with the closure the caller holds.
+        own = self.runtime.functions[fid].local_names
+        locs = {k: v for k, v in frame_locals.items() if k in own}
         self.frames.append((fid, point, locs))
         self.expect = fid
 
@@ -191,6 +206,13 @@ class Runtime:
         return True
 
     # ---- guards ------------------------------------------------------------
+    def loop_iter(self, iterable: object) -> object:
+        """The iterator a resumable ``for`` loop walks. Builtin iterators can
+        travel with the SM; a generator cannot, so its items are taken first."""
+        if type(iterable) in _LAZY_PYTHON:
+            return iter(list(self.bounded(iterable)))
+        return iter(iterable)
+
     def snapshot(self, iterable: object) -> object:
         """What a resumable ``for`` loop indexes: the sequence itself when
         indexing sees what iteration would, else a list of its items."""

@@ -300,6 +300,9 @@ _ITERATOR_TYPES = frozenset(type(x) for x in (
     reversed({}), reversed({}.values()), reversed({}.items()), enumerate([]), zip(), map(len, []),
     filter(None, [])))
 _SEQUENCES = frozenset({list, tuple, str, bytes, bytearray, range})
+_POSITIONED = {type(iter({})): "keys", type(iter({}.values())): "values",
+               type(iter({}.items())): "items", type(iter(set())): "set"}
+_POSITIONED_KINDS = frozenset(_POSITIONED.values())
 _VIEW_KINDS = {type({}.keys()): "keys", type({}.values()): "values", type({}.items()): "items"}
 _HOST_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -326,11 +329,15 @@ class _Encoder:
     identity: mutable ones on entry, immutable ones (non-scalar tuples,
     frozensets, partials, exceptions) on exit, once built."""
 
-    __slots__ = ("careful", "functions", "max_depth", "max_digits", "memo", "packer", "scalars")
+    __slots__ = ("careful", "functions", "keep", "max_depth", "max_digits", "memo", "packer",
+                 "scalars")
 
     def __init__(self, functions: Mapping[int, str], careful: bool):
         self.packer = _tuple_packer()
         self.memo: dict[int, int] = {}
+        # Temporaries encoded as if they were state stay alive until the end,
+        # so their ids (memo keys) cannot be reused by other objects.
+        self.keep: list = []
         self.functions = functions
         self.careful = careful
         self.scalars = _CAREFUL_SCALARS if careful else _SCALARS
@@ -589,13 +596,28 @@ class _Encoder:
         oid = self.memo.get(id(it))
         if oid is not None:
             return [_M_REF, oid]
+        kind = _POSITIONED.get(type(it))
+        if kind is not None:
+            # Dict and set iterators: the container and how far we are, so the
+            # rebuilt iterator still notices the container changing size.
+            owners = [r for r in gc.get_referents(it) if type(r) in (dict, set)]
+            if not owners:  # exhausted: the iterator has let go of its container
+                args: list = [()]
+                self.keep.append(args)
+                return self.finish(it, [_M_ITERATOR, "iter", self.enc(args, depth), None])
+            owner = owners[0]
+            position = len(owner) - it.__length_hint__()  # type: ignore[attr-defined]
+            out = [_M_ITERATOR, kind, self.enc(owner, depth), position]
+            return self.finish(it, out)
         reduced = it.__reduce__()  # type: ignore[attr-defined]
         maker = _ITERATOR_MAKER_NAMES.get(id(reduced[0]))
         if maker is None:
             raise _Unencodable(f"cannot carry a value of type {type(it).__name__!r}")
         state = reduced[2] if len(reduced) > 2 else None
+        args = list(reduced[1])
+        self.keep.append(args)
         try:
-            out = [_M_ITERATOR, maker, self.enc(list(reduced[1]), depth), self.enc(state, depth)]
+            out = [_M_ITERATOR, maker, self.enc(args, depth), self.enc(state, depth)]
         except _Unencodable as e:
             e.path.append(f"<{type(it).__name__}>")
             raise
@@ -1057,6 +1079,16 @@ class _Decoder:
         return method
 
     def walk_iterator(self, x: list, depth: int) -> object:
+        if len(x) == 4 and x[1] in _POSITIONED_KINDS:
+            owner = self.dec(x[2], depth)
+            if type(owner) is not (set if x[1] == "set" else dict) or type(x[3]) is not int \
+                    or not 0 <= x[3] <= len(owner):
+                raise _fail("malformed container iterator")
+            it = iter(owner if x[1] in ("set", "keys") else getattr(owner, x[1])())
+            for _ in range(x[3]):
+                next(it)
+            self.objs.append(it)
+            return it
         if len(x) != 4 or type(x[1]) is not str or x[1] not in _ITERATOR_MAKERS:
             raise _fail("malformed iterator")
         args = self.dec(x[2], depth)

@@ -24,7 +24,7 @@ from .primitives import make_primitives
 from .guest_builtins import (
     GUARDED_NAMES, GUEST_MODULES, MODULE_NAMESPACES, STATIC_REFS, STATIC_TABLE, make_builtins,
 )
-from .runtime import Capture, Frame, PrimitiveResume, Runtime
+from .runtime import END, Capture, Frame, PrimitiveResume, Runtime
 from .values import GUEST_EXCEPTIONS, Cell
 
 #: Defaults chosen so an endless loop or allocation ends within seconds.
@@ -130,6 +130,7 @@ class SMInstance:
             "_Cell": Cell, "_BaseException": BaseException, "_Exception": Exception,
             "_AssertionError": AssertionError, "_NOCATCH": _NOCATCH,
             "_isinstance": isinstance, "_MODULES": GUEST_MODULES,
+            "_next": next, "_END": END,
             "_fuel_pop": rt.fuel_list.pop, "_IndexError": IndexError,
             "_refuel": rt.refuel, "_tick": rt.tick,
         }

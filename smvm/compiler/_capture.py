@@ -182,15 +182,15 @@ class Normaliser:
         stmts, iterable = self.expr(s.iter)
         if not (_has_point(s.target) or any(_has_point(b) for b in s.body + s.orelse)):
             return stmts + [ast.For(target=s.target, iter=iterable, body=s.body, orelse=s.orelse)]
-        seq, idx = self.temp("_s"), self.temp("_i")
-        stmts.append(assign(seq, call(attr("_R", "snapshot"), iterable)))
-        stmts.append(assign(idx, const(0)))
-        item = ast.Subscript(value=load(seq), slice=load(idx), ctx=ast.Load())
-        head = [ast.Assign(targets=[s.target], value=item),
-                ast.AugAssign(target=store(idx), op=ast.Add(), value=const(1))]
-        loop = ast.While(
-            test=ast.Compare(left=load(idx), ops=[ast.Lt()], comparators=[call("_len", load(seq))]),
-            body=head + s.body, orelse=s.orelse)
+        # Iterate the live iterator (it travels with the SM), so the loop
+        # sees what CPython's would: items appended meanwhile, dict changes...
+        it, item = self.temp("_it"), self.temp("_v")
+        stmts.append(assign(it, call(attr("_R", "loop_iter"), iterable)))
+        advance = ast.NamedExpr(target=store(item),
+                                value=call("_next", load(it), load("_END")))
+        test = ast.Compare(left=advance, ops=[ast.IsNot()], comparators=[load("_END")])
+        loop = ast.While(test=test, body=[ast.Assign(targets=[s.target], value=load(item))] + s.body,
+                         orelse=s.orelse)
         ast.copy_location(loop, s)
         return stmts + self.statement(loop)
 

@@ -117,6 +117,15 @@ def _contains_flagged(node: ast.AST) -> bool:
     return False
 
 
+def _needs_def(lam: ast.Lambda) -> bool:
+    """A lambda that may migrate, or that holds one (which must then be
+    defined inside it), has to become a def."""
+    if _contains_flagged(lam.body):
+        return True
+    return any(isinstance(n, ast.Lambda) and _contains_flagged(n.body)
+               for n in ast.walk(lam.body))
+
+
 class LiftMigratingLambdas:
     """Turn each lambda whose body may migrate into a ``def`` placed just
     before the statement that holds it (only statements can resume)."""
@@ -148,19 +157,22 @@ class LiftMigratingLambdas:
             for i, child in enumerate(items):
                 if not isinstance(child, ast.AST):
                     continue
-                if isinstance(child, ast.Lambda) and _contains_flagged(child.body):
+                if isinstance(child, ast.Lambda) and _needs_def(child):
                     if in_comprehension:
                         raise Rejections([SourceError(
                             self.filename, child.lineno,
                             "a lambda that may migrate cannot be written inside a "
                             "comprehension; define it with def before")])
-                    self._visit(child, out, in_comprehension)
                     name = f"_lambda{self.count}"
                     self.count += 1
                     fn = ast.FunctionDef(name=name, args=child.args,
                                          body=[ast.Return(value=child.body)],
                                          decorator_list=[], returns=None, type_comment=None)
-                    out.append(ast.copy_location(fn, child))
+                    ast.copy_location(fn, child)
+                    ast.copy_location(fn.body[0], child)
+                    # lambdas inside it become defs inside it (their scope)
+                    self._block(fn.body, in_function=True)
+                    out.append(fn)
                     replacement = ast.copy_location(load(name), child)
                     if isinstance(value, list):
                         value[i] = replacement
