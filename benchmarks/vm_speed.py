@@ -22,7 +22,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirna
 
 import msgpack  # noqa: E402
 
-from smvm import compile_brick  # noqa: E402
+from smvm import compile_brick, statecodec  # noqa: E402
 from smvm.line import LineWorld  # noqa: E402
 from smvm.vm import DEFAULT_FUEL, Migrate, SMInstance  # noqa: E402
 
@@ -144,15 +144,26 @@ def bench_capture(repeat: int) -> dict:
     brick = compile_brick(CAPTURE_SOURCE, "capture")
     host = _Host()
 
-    def capture_resume():
-        sm = SMInstance(brick, host, memory_mb=None)
-        out = sm.start("main", [])
+    def capture():
+        out = SMInstance(brick, host, memory_mb=None).start("main", [])
         assert isinstance(out, Migrate)
-        sm2 = SMInstance(brick, host, memory_mb=None)
-        sm2.resume(out.state)
         return out.state
 
-    state = capture_resume()
+    state = capture()
+
+    def resume():
+        SMInstance(brick, host, memory_mb=None).resume(state)
+
+    def instance():
+        SMInstance(brick, host, memory_mb=None)
+
+    sm = SMInstance(brick, host, memory_mb=None)
+    refs, table = sm.function_refs(), sm.function_table()
+    decoded = statecodec.loads(state, functions=table)
+
+    def codec():
+        statecodec.loads(statecodec.dumps(decoded, functions=refs), functions=table)
+
     values = []
     for seed in (1, 11, 21, 31, 41):
         values.append([seed, seed + 1, "s%d" % seed, [seed, seed], {"k": seed}, seed * 1.5,
@@ -161,11 +172,13 @@ def bench_capture(repeat: int) -> dict:
     def msgpack_roundtrip():
         msgpack.unpackb(msgpack.packb(values), strict_map_key=False)
 
-    n = 2000
-    t_sm = _best(lambda: [capture_resume() for _ in range(n)], repeat) / n
-    t_mp = _best(lambda: [msgpack_roundtrip() for _ in range(n)], repeat) / n
-    return {"capture_resume_us": t_sm * 1e6, "msgpack_us": t_mp * 1e6, "ratio": t_sm / t_mp,
-            "state_bytes": len(state), "msgpack_bytes": len(msgpack.packb(values))}
+    n = 1000
+    per = {name: _best(lambda f=f: [f() for _ in range(n)], repeat) / n * 1e6
+           for name, f in (("capture", capture), ("resume", resume), ("instance", instance),
+                           ("codec", codec), ("msgpack", msgpack_roundtrip))}
+    per["state_bytes"] = len(state)
+    per["msgpack_bytes"] = len(msgpack.packb(values))
+    return per
 
 
 def main() -> None:
@@ -179,9 +192,16 @@ def main() -> None:
     geo = math.exp(statistics.fmean(math.log(v / p) for _, v, p in rows))
     print(f"{'geometric mean':<42}{geo:>8.2f}   (target <= 1.5)")
     cap = bench_capture(args.repeat)
-    print(f"\ncapture+resume, 5 frames x 10 locals: {cap['capture_resume_us']:.1f} us; "
-          f"bare msgpack round trip of the same values: {cap['msgpack_us']:.1f} us; "
-          f"ratio {cap['ratio']:.2f} (target <= 3)")
+    total = cap["capture"] + cap["resume"]
+    mp = cap["msgpack"]
+    print("\nmigration of an SM with a 5-deep stack of 10 locals each (microseconds):")
+    print(f"  capture (run to sys_migrate, unwind, encode)    {cap['capture']:8.1f}")
+    print(f"  resume (decode, validate, rebuild the stack)    {cap['resume']:8.1f}")
+    print(f"  of which SM instance setup, per side            {cap['instance']:8.1f}")
+    print(f"  state codec alone (dumps + loads)               {cap['codec']:8.1f}  "
+          f"ratio {cap['codec'] / mp:.2f}")
+    print(f"  bare msgpack round trip of the same values      {mp:8.1f}")
+    print(f"  capture + resume vs bare msgpack: ratio {total / mp:.1f} (target <= 3)")
     print(f"serialized SM state: {cap['state_bytes']} bytes (bare msgpack of the values: "
           f"{cap['msgpack_bytes']} bytes)")
 

@@ -288,12 +288,17 @@ class SMInstance:
 
     def _dynamic_objects(self) -> list[tuple[object, str]]:
         """This SM's own named objects: guarded builtins, primitives, functions."""
+        cached = self.__dict__.get("_dynamic_cache")
+        if cached is not None:
+            return cached
         pairs = [(self._builtins[name], "builtin:" + name) for name in GUARDED_NAMES]
         pairs += [(fn, "prim:" + name) for name, fn in self.primitives.items()]
         fid_of_code = self.brick.fid_of_code
         for value in self.ns.values():
             if type(value) is types.FunctionType and id(value.__code__) in fid_of_code:
                 pairs.append((value, "fn:" + fid_of_code[id(value.__code__)]))
+        if "_loaded" in self.ns:  # module functions are all defined by now
+            self._dynamic_cache = pairs
         return pairs
 
     def _function_refs(self) -> dict[int, str]:
@@ -385,9 +390,9 @@ def _validate(cont: object, brick: Brick, primitives: dict, value: object = None
             raise bad(f"no resumable function {fid!r} in the brick")
         if type(point) is not int or not 1 <= point <= info.points:
             raise bad(f"function {fid} has no resume point {point!r}")
-        if type(locs) is not dict or not all(type(k) is str for k in locs):
+        if type(locs) is not dict or not set(map(type, locs)) <= {str}:
             raise bad("locals are not a name map")
-        extra = set(locs) - info.local_names
+        extra = locs.keys() - info.local_names
         if extra:
             raise bad(f"function {fid} has no locals {sorted(extra)}")
         chain.append(Frame(fid, point, locs))
