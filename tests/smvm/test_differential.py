@@ -70,3 +70,30 @@ def test_vm_matches_cpython(brick, run_line):
         # where the exception was raised (or raised again), as CPython's traceback says
         assert res.error.line in ref.error_lines, (
             f"error line {res.error.line} is not one of {ref.error_lines}")
+
+
+# Where the VM deliberately differs from CPython: a migration requested from a
+# function that builtin C code called (a key= function, a function given to
+# map() and consumed by list() or next()) cannot capture the C frame in between,
+# so sys_migrate raises MigrationError there and the SM stays where it is.
+C_CALLBACKS = {
+    "list_map_lambda": "list(map(lambda v: hop(), [1]))",
+    "next_map_def": "next(map(step, [1]))",
+    "sorted_key": "sorted([2, 1], key=lambda v: hop())",
+    "max_key": "max([2, 1], key=step)",
+    "filter_lambda": "list(filter(lambda v: hop(), [1]))",
+}
+
+
+@pytest.mark.parametrize("expr", list(C_CALLBACKS.values()), ids=list(C_CALLBACKS))
+def test_migration_from_builtin_callback_raises_migration_error(expr, run_line):
+    source = (
+        "def hop():\n    sys_migrate(1 - node_id())\n    return node_id()\n\n"
+        "def step(v):\n    return hop()\n\n"
+        "def main():\n    hop()\n    try:\n        " + expr + "\n"
+        "    except MigrationError:\n        return 'refused', node_id()\n"
+        "    return 'moved', node_id()\n")
+    res = run_line(source, [])
+    assert res.error is None, (res.error.type, res.error.message)
+    assert res.result == ("refused", 1)
+    assert (res.node, res.hops) == (1, 1)
