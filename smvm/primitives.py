@@ -6,6 +6,7 @@ become the guest exceptions SM code can catch.
 """
 from __future__ import annotations
 
+import sys
 import types
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -49,6 +50,7 @@ def make_primitives(sm: "SMInstance") -> dict[str, Callable]:
     def sys_migrate(neighbor):
         if neighbor not in host.neighbors():
             raise MigrationError(f"{neighbor!r} is not a neighbour of node {host.node_id!r}")
+        rt.check_capturable(sys._getframe(1))
         rt.unwinding = True
         raise Capture(rt, sys_migrate, {"kind": "migrate", "target": neighbor})
 
@@ -60,6 +62,7 @@ def make_primitives(sm: "SMInstance") -> dict[str, Callable]:
                 raise ValueError(f"timeout must be None or a number of seconds in [0, 1e9], "
                                  f"got {timeout!r}")
             timeout = float(timeout)
+        rt.check_capturable(sys._getframe(1))
         try:  # refuse now what the wait would refuse (no read right)
             space().wait(sm.principal, name, ("probe", sm.sm_id), None, now=host.now())
             space().cancel_wait(("probe", sm.sm_id))

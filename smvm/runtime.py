@@ -11,7 +11,8 @@ import string
 import sys
 from typing import Any, Callable
 
-from .errors import FuelExhausted, SandboxViolation, VMBug
+from .compiler._capture import POINT_COLUMN
+from .errors import FuelExhausted, MigrationError, SandboxViolation, VMBug
 
 #: Fuel units granted per slice; the slow path runs once per slice.
 FUEL_SLICE = 10_000
@@ -194,6 +195,25 @@ class Runtime:
         keywords = {name: None for name in info.required_keywords}
         return callee(*dummies, _fr=child, **keywords)
 
+    def check_capturable(self, frame: Any) -> None:
+        """Refuse a migration (catchably, before anything unwinds) unless every
+        guest frame from ``frame`` up is stopped at a capture-ready call."""
+        fid_of_code = self.fid_of_code
+        while True:
+            code = frame.f_code
+            if id(code) not in fid_of_code or not _at_point(frame):
+                raise MigrationError(
+                    "cannot migrate from inside a function called by builtin code (a key= "
+                    "function, a function given to map() or filter(), a generator expression)")
+            frame = frame.f_back
+            if frame.f_code is _RESUME_CALL_CODE:
+                frame = frame.f_back  # the guest frame that is resuming into this one
+                continue
+            if frame.f_code in ENTRY_CODES:
+                return
+            if id(frame.f_code) not in fid_of_code:
+                raise MigrationError("cannot migrate from here: the SM was not entered by the VM")
+
     def finally_ok(self) -> bool:
         """May a guest ``finally`` block run now? Not while the SM is being
         captured or ended, and not over a MemoryError/RecursionError, which
@@ -306,3 +326,23 @@ class Runtime:
 _SCANNED = frozenset({list, tuple, str, bytes, bytearray})
 _SIZED = frozenset({list, tuple, str, bytes, bytearray, dict, set, frozenset, range})
 _LAZY_PYTHON = frozenset({type(x for x in ())})
+
+
+_POINT_CACHE: dict[int, tuple[object, frozenset[int]]] = {}
+
+
+def _at_point(frame: Any) -> bool:
+    """Is ``frame`` executing a capture-ready call (see ``POINT_COLUMN``)?"""
+    code = frame.f_code
+    entry = _POINT_CACHE.get(id(code))
+    if entry is None or entry[0] is not code:
+        offsets = frozenset(2 * i for i, pos in enumerate(code.co_positions())
+                            if pos[3] == POINT_COLUMN)
+        entry = (code, offsets)
+        _POINT_CACHE[id(code)] = entry
+    return frame.f_lasti in entry[1]
+
+
+_RESUME_CALL_CODE = Runtime.resume_call.__code__
+#: Host code that legitimately calls a brick's outermost frame (set by the VM).
+ENTRY_CODES: set = set()

@@ -1042,7 +1042,7 @@ class _Decoder:
             else:
                 raise _fail("malformed closure cell")
             cells.append(cell)
-        fn = types.FunctionType(code, namespace, code.co_name, None, tuple(cells))
+        fn = types.FunctionType(code, namespace, code.co_name, None, tuple(cells) or None)
         self.objs.append(fn)
         defaults = self.dec(x[3], depth)
         kwdefaults = self.dec(x[4], depth)

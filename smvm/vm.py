@@ -9,6 +9,8 @@ the SM finished, failed, or asks to migrate (with its serialized state).
 from __future__ import annotations
 
 import types
+from collections import ChainMap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
@@ -24,7 +26,7 @@ from .primitives import make_primitives
 from .guest_builtins import (
     GUARDED_NAMES, GUEST_MODULES, MODULE_NAMESPACES, STATIC_REFS, STATIC_TABLE, make_builtins,
 )
-from .runtime import END, Capture, Frame, PrimitiveResume, Runtime
+from .runtime import END, ENTRY_CODES, Capture, Frame, PrimitiveResume, Runtime
 from .values import GUEST_EXCEPTIONS, Cell
 
 #: Defaults chosen so an endless loop or allocation ends within seconds.
@@ -141,8 +143,9 @@ class SMInstance:
     # ---- running -------------------------------------------------------------
     def start(self, entry: str, args: list | tuple = ()) -> Outcome:
         def run():
-            self._load_module()
-            self.ns["_loaded"] = True
+            if "_loaded" not in self.ns:
+                self._load_module()
+                self.ns["_loaded"] = True
             fn = self.ns.get(entry)
             if not isinstance(fn, types.FunctionType) or id(fn.__code__) not in self.brick.fid_of_code:
                 raise _EntryMissing(entry)
@@ -168,10 +171,11 @@ class SMInstance:
                 if kwdefaults:
                     fn.__kwdefaults__ = {**fn.__kwdefaults__, **kwdefaults}
             head = cont["frames"][0]
-            fn = self.ns.get(head.fid.split(":")[0])
             info = self.brick.functions[head.fid]
-            if not isinstance(fn, types.FunctionType) or fn.__code__ is not info.code:
-                raise ContinuationError(f"entry function {head.fid} is not a module-level function")
+            fn = self.ns.get(head.fid.split(":")[0])
+            if type(fn) is not types.FunctionType or fn.__code__ is not info.code:
+                # the SM rebound its entry's name: run the original code
+                fn = types.FunctionType(info.code, self.ns, info.code.co_name)
             return fn(*[None] * info.required_positional, _fr=head,
                       **{k: None for k in info.required_keywords})
         return self._run(run, cont["entry"])
@@ -270,7 +274,8 @@ class SMInstance:
     def _module_functions(self) -> dict[str, types.FunctionType]:
         fid_of_code = self.brick.fid_of_code
         return {fid_of_code[id(v.__code__)]: v for v in self.ns.values()
-                if type(v) is types.FunctionType and id(v.__code__) in fid_of_code}
+                if type(v) is types.FunctionType and id(v.__code__) in fid_of_code
+                and not v.__closure__ and "<locals>" not in v.__qualname__}
 
     def _defaults(self) -> dict:
         """Default values of module-level functions: mutable ones are state."""
@@ -295,25 +300,26 @@ class SMInstance:
         pairs += [(fn, "prim:" + name) for name, fn in self.primitives.items()]
         fid_of_code = self.brick.fid_of_code
         for value in self.ns.values():
-            if type(value) is types.FunctionType and id(value.__code__) in fid_of_code:
+            # Module-level defs travel by name; closures kept in globals travel
+            # as code plus cells, like any other nested function.
+            if type(value) is types.FunctionType and id(value.__code__) in fid_of_code \
+                    and not value.__closure__ and "<locals>" not in value.__qualname__:
                 pairs.append((value, "fn:" + fid_of_code[id(value.__code__)]))
         if "_loaded" in self.ns:  # module functions are all defined by now
             self._dynamic_cache = pairs
         return pairs
 
-    def _function_refs(self) -> dict[int, str]:
+    def _function_refs(self) -> Mapping[int, str]:
         """id(object) -> reference, for everything that travels by name
         (code objects too: nested functions travel as code plus cells)."""
-        refs = dict(STATIC_REFS)
-        refs.update((id(obj), ref) for obj, ref in self._dynamic_objects())
+        refs = {id(obj): ref for obj, ref in self._dynamic_objects()}
         refs.update((id(info.code), "code:" + fid) for fid, info in self.brick.functions.items())
-        return refs
+        return ChainMap(refs, STATIC_REFS)
 
-    def _function_table(self) -> dict[str, object]:
-        table = dict(STATIC_TABLE)
-        table.update((ref, obj) for obj, ref in self._dynamic_objects())
+    def _function_table(self) -> Mapping[str, object]:
+        table = {ref: obj for obj, ref in self._dynamic_objects()}
         table.update(("code:" + fid, (info.code, self.ns)) for fid, info in self.brick.functions.items())
-        return table
+        return ChainMap(table, STATIC_TABLE)
 
     def function_refs(self) -> dict[int, str]:
         self._load_module_for_refs()
@@ -347,6 +353,13 @@ class SMInstance:
             with recursion_budget(MAX_GUEST_DEPTH), memory_budget(self.memory_mb):
                 self._load_module()
             self.ns["_loaded"] = True
+
+
+def _register_entry_codes() -> None:
+    for method in (SMInstance.start, SMInstance.resume):
+        for const in method.__code__.co_consts:
+            if isinstance(const, types.CodeType) and const.co_name == "run":
+                ENTRY_CODES.add(const)
 
 
 class _EntryMissing(Exception):
@@ -406,3 +419,6 @@ def _validate(cont: object, brick: Brick, primitives: dict, value: object = None
     chain[-1].child = PrimitiveResume(primitives[primitive], value, error)
     cont["frames"] = chain
     return cont
+
+
+_register_entry_codes()

@@ -27,6 +27,10 @@ from ._rewrite import PROLOGUE_ATTR, Rejections
 POINT_ATTR = "_smvm_point"
 _SKIP_SCOPES = (ast.FunctionDef, ast.Lambda, ast.GeneratorExp)
 RESUME_PARAM = "_fr"
+#: End column given to the call instruction of every capture-ready call site,
+#: so the VM can tell from a frame's current instruction that it may capture
+#: there (a guest frame entered from builtin C code is not at such a call).
+POINT_COLUMN = 999_999
 #: Hidden locals that never travel with a frame.
 NOT_CAPTURED = frozenset({RESUME_PARAM, "_L", "_rp", "_cap"})
 
@@ -528,8 +532,12 @@ class Steerer:
         target = s.targets[0]
         value: ast.Call = s.value  # type: ignore[assignment]
         callee = value.func
-        resume = [assign("_rp", const(0)),
-                  ast.Assign(targets=[target], value=call(attr("_R", "resume_call"), load(RESUME_PARAM), callee))]
+        resumed = call(attr("_R", "resume_call"), load(RESUME_PARAM), callee)
+        for node in (value, resumed):
+            ast.copy_location(node, s)
+            node.end_lineno = node.lineno
+            node.end_col_offset = POINT_COLUMN
+        resume = [assign("_rp", const(0)), ast.Assign(targets=[target], value=resumed)]
         normal = [ast.Assign(targets=[target], value=value)]
         push = stmt(call(attr("_cap", "push"), const(self.fid), const(pid), call("_locals"), callee))
         handler = ast.ExceptHandler(type=load("_Capture"), name="_cap", body=[push, ast.Raise(exc=None, cause=None)])
