@@ -120,8 +120,13 @@ _REAL_TYPES = {name: getattr(builtins, name) for name in
                ("list", "tuple", "set", "frozenset", "dict", "bytes", "bytearray")}
 
 
-def _iter(obj, /):
-    return builtins.iter(obj)  # one argument only: iter(callable, sentinel) never ends
+def _iter(obj, *sentinel):
+    if sentinel:  # iter(callable, sentinel) could call C functions for ever
+        raise TypeError("iter(callable, sentinel) is not available in SM code")
+    return builtins.iter(obj)
+
+
+_iter.__name__ = _iter.__qualname__ = "iter"
 
 
 def _real_classinfo(classinfo, depth=0):
