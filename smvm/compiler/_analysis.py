@@ -192,3 +192,20 @@ def analyse(tree: ast.Module, res: Resolution) -> set[int]:
             if may_migrate(call) and not in_genexp(fn, call):
                 setattr(call, MIG_ATTR, True)
     return migrating
+
+
+_OWN_SCOPE_STOPS = (ast.FunctionDef, ast.Lambda, ast.GeneratorExp)
+
+
+def contains_flagged(node: ast.AST) -> bool:
+    """Does ``node`` hold a flagged call in its own scope (not inside nested
+    functions, lambdas or generator expressions, unless ``node`` is one)?"""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, ast.Call) and getattr(cur, MIG_ATTR, False):
+            return True
+        if cur is not node and isinstance(cur, _OWN_SCOPE_STOPS):
+            continue
+        stack.extend(ast.iter_child_nodes(cur))
+    return False

@@ -20,7 +20,7 @@ import ast
 import copy
 
 from ..errors import SourceError
-from ._analysis import MIG_ATTR, Resolution
+from ._analysis import MIG_ATTR, Resolution, contains_flagged
 from ._astutil import assign, attr, call, const, if_, in_set, load, not_, stmt, store
 from ._rewrite import PROLOGUE_ATTR, Rejections
 
@@ -35,17 +35,7 @@ POINT_COLUMN = 999_999
 NOT_CAPTURED = frozenset({RESUME_PARAM, "_L", "_rp", "_cap"})
 
 
-def _has_point(node: ast.AST) -> bool:
-    """Does ``node`` contain a flagged call in the current function's scope?"""
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, ast.Call) and getattr(cur, MIG_ATTR, False):
-            return True
-        if cur is not node and isinstance(cur, _SKIP_SCOPES):
-            continue
-        stack.extend(ast.iter_child_nodes(cur))
-    return False
+_has_point = contains_flagged
 
 
 class Normaliser:

@@ -13,7 +13,7 @@ import ast
 
 from ..errors import SourceError
 from . import _policy as policy
-from ._analysis import MIG_ATTR, Resolution
+from ._analysis import Resolution, contains_flagged
 from ._astutil import assign, attr, call, const, load, store
 from ._scopes import iter_own_scope, params
 
@@ -104,25 +104,12 @@ class GuardCalls(ast.NodeTransformer):
         return node
 
 
-def _contains_flagged(node: ast.AST) -> bool:
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, ast.Call) and getattr(cur, MIG_ATTR, False):
-            return True
-        if isinstance(cur, (ast.FunctionDef, ast.GeneratorExp)) or (
-                cur is not node and isinstance(cur, ast.Lambda)):
-            continue
-        stack.extend(ast.iter_child_nodes(cur))
-    return False
-
-
 def _needs_def(lam: ast.Lambda) -> bool:
     """A lambda that may migrate, or that holds one (which must then be
     defined inside it), has to become a def."""
-    if _contains_flagged(lam.body):
+    if contains_flagged(lam.body):
         return True
-    return any(isinstance(n, ast.Lambda) and _contains_flagged(n.body)
+    return any(isinstance(n, ast.Lambda) and contains_flagged(n.body)
                for n in ast.walk(lam.body))
 
 
