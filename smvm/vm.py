@@ -182,6 +182,10 @@ class SMInstance:
 
     def _load_module(self) -> None:
         exec(self.brick.code, self.ns)  # noqa: S102 - code produced by the SM compiler
+        # What the module body defines is rebuilt on every node: only names
+        # the SM rebinds later travel as data.
+        self._defined = {name: value for name, value in self.ns.items()
+                         if type(value) is types.FunctionType and not name.startswith("_")}
 
     def _run(self, body: Callable[[], object], entry: str) -> Outcome:
         rt = self.runtime
@@ -278,15 +282,22 @@ class SMInstance:
                 and not v.__closure__ and "<locals>" not in v.__qualname__}
 
     def _defaults(self) -> dict:
-        """Default values of module-level functions: mutable ones are state."""
-        return {fid: [fn.__defaults__ or (), fn.__kwdefaults__ or {}]
-                for fid, fn in self._module_functions().items()
-                if fn.__defaults__ or fn.__kwdefaults__}
+        """Default values of module-level functions: computed once on the node
+        that ran the ``def`` (and mutable ones change), so they are state. The
+        compiler's own ``_fr`` default stays home."""
+        out = {}
+        for fid, fn in self._module_functions().items():
+            defaults = fn.__defaults__ or ()
+            kwdefaults = {k: v for k, v in (fn.__kwdefaults__ or {}).items() if k != "_fr"}
+            if defaults or kwdefaults:
+                out[fid] = [defaults, kwdefaults]
+        return out
 
     def _global_data(self) -> dict:
+        defined = self.__dict__.get("_defined", {})
         out = {}
         for name, value in self.ns.items():
-            if name.startswith("_") or id(value) in MODULE_NAMESPACES:
+            if name.startswith("_") or id(value) in MODULE_NAMESPACES or defined.get(name) is value:
                 continue
             out[name] = value
         return out
