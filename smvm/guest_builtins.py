@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from .compiler._policy import ALLOWED_ATTRIBUTES, BUILTIN_NAMES, MODULES
-from .runtime import C_ITEMS_PER_FUEL, END, MAX_POWER_BITS, Runtime
+from .runtime import C_ITEMS_PER_FUEL, END, Runtime
 from .values import GUEST_EXCEPTIONS
 
 _PLAIN = ("abs", "bin", "bool", "callable", "chr", "divmod", "enumerate", "filter",

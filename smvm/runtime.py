@@ -142,12 +142,6 @@ class Runtime:
         self.fuel_granted += grant
         return True
 
-    def tick(self) -> bool:
-        if not self.fuel_list:
-            self.refuel()
-        self.fuel_list.pop()
-        return True
-
     def charge(self, units: int) -> None:
         """Spend ``units`` at once (work done by C code on the SM's behalf)."""
         have = len(self.fuel_list)
@@ -232,13 +226,6 @@ class Runtime:
         if type(iterable) in _LAZY_PYTHON:
             return iter(list(self.bounded(iterable)))
         return iter(iterable)
-
-    def snapshot(self, iterable: object) -> object:
-        """What a resumable ``for`` loop indexes: the sequence itself when
-        indexing sees what iteration would, else a list of its items."""
-        if type(iterable) in (list, tuple, str, bytes, bytearray, range):
-            return iterable
-        return list(self.bounded(iterable))
 
     def bounded(self, iterable: object) -> object:
         """Charge fuel for C code about to walk ``iterable``; meter unsized

@@ -128,13 +128,13 @@ class SMInstance:
         builtins_ns.update(self.primitives)
         ns: dict[str, Any] = {
             "__builtins__": builtins_ns, "__name__": self.brick.name,
-            "_R": rt, "_Capture": Capture, "_locals": locals, "_len": len, "_set": set,
+            "_R": rt, "_Capture": Capture, "_locals": locals, "_set": set,
             "_Cell": Cell, "_BaseException": BaseException, "_Exception": Exception,
             "_AssertionError": AssertionError, "_NOCATCH": _NOCATCH,
             "_isinstance": isinstance, "_MODULES": GUEST_MODULES,
             "_next": next, "_END": END,
             "_fuel_pop": rt.fuel_list.pop, "_IndexError": IndexError,
-            "_refuel": rt.refuel, "_tick": rt.tick,
+            "_refuel": rt.refuel,
         }
         rt.ns = ns
         self.ns = ns

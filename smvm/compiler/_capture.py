@@ -5,8 +5,9 @@ Two steps per function:
 1. *Normalise*: every potential migration point becomes a statement of its
    own, ``_tN = callee(simple args)``, with whatever was evaluated before it
    held in temporaries (A-normal form in evaluation order); ``for`` loops
-   around migration points become index loops over a snapshot; comprehensions
-   and short-circuit operators around them become statements.
+   around migration points become ``while`` loops over the live iterator (which
+   travels with the SM); comprehensions and short-circuit operators around
+   them become statements.
 2. *Steer*: each point is wrapped so a capture exception records the frame
    (function, point number, ``locals()``) as it passes, and the function gets
    a resume entry: given a saved frame it restores the locals and skips

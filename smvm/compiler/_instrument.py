@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import itertools
 
-from ._astutil import attr, call, const, if_, load, not_
+from ._astutil import attr, call, if_, load
 
 
 def _tick_stmt() -> ast.stmt:
