@@ -64,6 +64,15 @@ def recursion_budget(max_guest_depth: int) -> Iterator[None]:
         sys.setrecursionlimit(old)
 
 
+_expiry_callbacks: list = []
+_handler_installed = False
+
+
+def _on_sigprof(signum, frame) -> None:
+    if _expiry_callbacks:
+        _expiry_callbacks[-1]()
+
+
 @contextmanager
 def cpu_budget(seconds: float | None, on_expiry) -> Iterator[None]:
     """Call ``on_expiry`` (which raises) once the process has spent
@@ -72,19 +81,20 @@ def cpu_budget(seconds: float | None, on_expiry) -> Iterator[None]:
 
     Python runs signal handlers between bytecodes, so an operation already in
     progress finishes first. Only the main thread can set the timer; elsewhere
-    (and without ``seconds``) the block runs unbounded by CPU time.
+    (and without ``seconds``) the block runs unbounded by CPU time. The
+    handler is installed once; each block only arms and disarms the timer.
     """
+    global _handler_installed
     if seconds is None or threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    def handler(signum, frame):
-        on_expiry()
-
-    old = signal.signal(signal.SIGPROF, handler)
+    if not _handler_installed:
+        signal.signal(signal.SIGPROF, _on_sigprof)
+        _handler_installed = True
+    _expiry_callbacks.append(on_expiry)
     signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, old)
+        _expiry_callbacks.pop()
