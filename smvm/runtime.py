@@ -114,7 +114,6 @@ class Runtime:
         self.fuel_limit = fuel_limit
         self.fuel_granted = 0
         self.fuel_list: list[None] = []
-        self.ns: dict[str, Any] = {}
         self.unwinding = False
         self.fid_of_code = fid_of_code
         self.functions = functions

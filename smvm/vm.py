@@ -14,18 +14,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
+from tagspace import Principal
+
 from . import statecodec
 from ._limits import cpu_budget, memory_budget, recursion_budget
 from .compiler import Brick
 from .errors import (
     ContinuationError, CPUTimeExhausted, SMTerminated, SMVMError, StateDecodeError, StateEncodeError,
 )
-from tagspace import Principal
-
-from .primitives import make_primitives
 from .guest_builtins import (
     GUARDED_NAMES, GUEST_MODULES, MODULE_NAMESPACES, STATIC_REFS, STATIC_TABLE, make_builtins,
 )
+from .primitives import make_primitives
 from .runtime import END, ENTRY_CODES, Capture, Frame, PrimitiveResume, Runtime
 from .values import GUEST_EXCEPTIONS, Cell
 
@@ -136,7 +136,6 @@ class SMInstance:
             "_fuel_pop": rt.fuel_list.pop, "_IndexError": IndexError,
             "_refuel": rt.refuel,
         }
-        rt.ns = ns
         self.ns = ns
         self._builtins = builtins_ns
 
@@ -192,6 +191,7 @@ class SMInstance:
         rt.unwinding = False
         rt.start_fuel(self.fuel_used)
         captured: Capture | None = None
+        ended: BaseException | None = None
         try:
             with recursion_budget(MAX_GUEST_DEPTH), memory_budget(self.memory_mb), \
                     cpu_budget(self.cpu_seconds, self._cpu_expired):
@@ -199,14 +199,13 @@ class SMInstance:
                     value = body()
                 except Capture as cap:
                     captured = cap
-        except _EntryMissing as exc:
-            self.fuel_used = rt.fuel_used()
-            return self._failed(ErrorRecord("EntryError", f"the brick has no function '{exc.args[0]}'"))
         except BaseException as exc:  # noqa: BLE001 - guest code may raise anything
-            self.fuel_used = rt.fuel_used()
-            return self._failed(self._record(exc))
-        finally:
-            self.fuel_used = rt.fuel_used()
+            ended = exc
+        self.fuel_used = rt.fuel_used()
+        if isinstance(ended, _EntryMissing):
+            return self._failed(ErrorRecord("EntryError", f"the brick has no function '{ended.args[0]}'"))
+        if ended is not None:
+            return self._failed(self._record(ended))
         if captured is None:
             try:
                 statecodec.dumps(value, functions=self._function_refs())
@@ -228,7 +227,8 @@ class SMInstance:
         if isinstance(exc, SMTerminated):
             return ErrorRecord(exc.kind, str(exc), line)
         if isinstance(exc, MemoryError):
-            return ErrorRecord("MemoryExhausted", f"memory budget of {self.memory_mb:g} MB exhausted", line)
+            budget = f"memory budget of {self.memory_mb:g} MB" if self.memory_mb else "memory"
+            return ErrorRecord("MemoryExhausted", f"{budget} exhausted", line)
         if isinstance(exc, RecursionError):
             return ErrorRecord("RecursionLimit", f"recursion deeper than {MAX_GUEST_DEPTH} calls", line)
         if isinstance(exc, (ContinuationError, StateDecodeError)):
