@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
+import msgpack
 from tagspace import Principal
 
 from . import statecodec
@@ -364,6 +365,20 @@ class SMInstance:
             with recursion_budget(MAX_GUEST_DEPTH), memory_budget(self.memory_mb):
                 self._load_module()
             self.ns["_loaded"] = True
+
+
+def continuation_brick(state: bytes) -> str:
+    """The id of the brick a serialized SM runs, read without decoding the
+    rest (a receiver needs it to pick the brick before anything else)."""
+    try:
+        top = msgpack.unpackb(state, ext_hook=lambda code, data: None, raw=False,
+                              strict_map_key=False)
+        brick = top["brick"] if type(top) is dict else None
+    except Exception as exc:  # noqa: BLE001 - whatever malformed bytes raise
+        raise ContinuationError(f"unreadable continuation: {type(exc).__name__}") from None
+    if type(brick) is not str or len(brick) != 64:
+        raise ContinuationError("the continuation names no brick")
+    return brick
 
 
 def _register_entry_codes() -> None:

@@ -1,0 +1,54 @@
+"""One hop of one SM from this node, as a small state machine.
+
+OFFER -> (ACCEPT -> TRANSFER | REJECT) -> ACK, with retransmission and
+backoff. A sender that knows the receiver holds the bricks starts at TRANSFER.
+The receiver suppresses duplicates by hop id, so a retransmitted TRANSFER is
+acknowledged again but admitted once.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class HopState(enum.Enum):
+    OFFERED = "offered"
+    TRANSFERRED = "transferred"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    first_delay: float = 0.05
+    factor: float = 1.6
+    max_delay: float = 1.0
+    offer_tries: int = 6
+    transfer_tries: int = 20  # after a TRANSFER the receiver may have admitted: insist
+
+    def delay(self, attempt: int) -> float:
+        return min(self.first_delay * self.factor ** attempt, self.max_delay)
+
+
+@dataclass
+class OutgoingHop:
+    hop_id: bytes
+    sm_id: str
+    target: str
+    state: bytes
+    bricks: tuple[str, ...]
+    identity: dict
+    fuel: int
+    phase: HopState
+    attempts: int = 0
+    deadline: float = 0.0
+    missing: tuple[str, ...] = field(default_factory=tuple)
+    record: object = None  # the node's record of the SM while it is leaving
+
+    def arm(self, now: float, policy: RetryPolicy) -> None:
+        self.deadline = now + policy.delay(self.attempts)
+        self.attempts += 1
+
+    def tries_left(self, policy: RetryPolicy) -> bool:
+        limit = policy.offer_tries if self.phase is HopState.OFFERED else policy.transfer_tries
+        return self.attempts < limit

@@ -1,0 +1,44 @@
+"""Neighbours heard from beacons, forgotten when they fall silent."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Hashable
+
+
+@dataclass
+class Neighbor:
+    node_id: str
+    link: Hashable
+    position: tuple[float, float] | None
+    last_heard: float
+    static: bool = False  # configured links never expire
+
+
+class NeighborTable:
+    def __init__(self, timeout: float):
+        self.timeout = timeout
+        self._by_id: dict[str, Neighbor] = {}
+
+    def heard(self, node_id: str, link: Hashable, position, now: float, static: bool = False) -> None:
+        old = self._by_id.get(node_id)
+        self._by_id[node_id] = Neighbor(node_id, link, position, now, static or bool(old and old.static))
+
+    def _alive(self, nb: Neighbor, now: float) -> bool:
+        return nb.static or now - nb.last_heard <= self.timeout
+
+    def expire(self, now: float) -> list[str]:
+        gone = [n for n, nb in self._by_id.items() if not self._alive(nb, now)]
+        for n in gone:
+            del self._by_id[n]
+        return gone
+
+    def ids(self, now: float) -> list[str]:
+        return sorted(n for n, nb in self._by_id.items() if self._alive(nb, now))
+
+    def link(self, node_id: str) -> Hashable | None:
+        nb = self._by_id.get(node_id)
+        return None if nb is None else nb.link
+
+    def next_expiry(self) -> float | None:
+        heard = [nb.last_heard for nb in self._by_id.values() if not nb.static]
+        return min(heard) + self.timeout if heard else None

@@ -1,0 +1,500 @@
+"""The node core: a synchronous, sans-I/O state machine (no sockets, no
+clock, no threads). Drivers — the daemon, the simulator — feed it datagrams
+and timer ticks with the current time, and send what it queues.
+
+It owns the tag space, the code cache, admission control, the ready queue of
+SMs, blocked SMs, the neighbour table and the per-hop migration state
+machines, and counts everything.
+"""
+from __future__ import annotations
+
+import random
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import Hashable
+
+import tagspace
+
+from .. import statecodec, wire
+from ..compiler import Brick
+from ..errors import CompileError, MigrationError, RemoteInputError, TagTimeout
+from ..primitives import load_args
+from ..vm import (
+    DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB, ErrorRecord, Failed, Finished,
+    SMInstance, Suspended, continuation_brick,
+)
+from . import events as ev
+from ._cache import CodeCache
+from ._hops import HopState, OutgoingHop, RetryPolicy
+from ._neighbors import NeighborTable
+
+BROADCAST = "*"
+MISSING_BRICK = "missing brick"
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    fuel_per_sm: int = DEFAULT_FUEL
+    memory_mb: float | None = DEFAULT_MEMORY_MB
+    cpu_seconds: float | None = DEFAULT_CPU_SECONDS
+    max_sms: int = 64
+    tag_memory: int = 1 << 20
+    tag_memory_per_sm: int = 64 << 10
+    code_cache: int = 64
+    retry: RetryPolicy = RetryPolicy()
+    beacon_interval: float | None = 1.0
+    neighbor_timeout: float = 3.5
+    mtu: int = 1200
+    remember_hops: float = 300.0  # how long admitted hop ids suppress duplicates
+
+
+@dataclass
+class _SM:
+    sm_id: str
+    brick: Brick
+    principal: tagspace.Principal
+    fuel: int = 0
+    waiting: tuple | None = None  # (state, tag) while blocked
+
+
+class NodeCore:
+    """One node's protocol and execution state."""
+
+    def __init__(self, node_id: str, config: NodeConfig = NodeConfig(), *, seed: int = 0,
+                 position: tuple[float, float] | None = None):
+        self.node_id = node_id
+        self.config = config
+        self.position = position
+        self.tagspace = tagspace.TagSpace(node_id, config.tag_memory, config.tag_memory_per_sm)
+        self.cache = CodeCache(config.code_cache)
+        self.neighbor_table = NeighborTable(config.neighbor_timeout)
+        self.tagspace.register_io("neighbors", _NeighborsTag(self), replace=True)
+        self.counters: Counter[str] = Counter()
+        self._rng = random.Random(seed)
+        self._now = 0.0
+        self._out: list[tuple[Hashable, bytes]] = []
+        self._events: list[ev.Event] = []
+        self._ready: deque = deque()
+        self._sms: dict[str, _SM] = {}
+        self._hops: dict[bytes, OutgoingHop] = {}
+        self._admitted: dict[bytes, float] = {}
+        self._peer_bricks: dict[str, set[str]] = {}
+        self._timeouts: dict[str, float] = {}
+        self._reassembler = wire.Reassembler()
+        self._msg_ids = 0
+        self._ids = 0
+        self._next_beacon = 0.0
+        self._beacon_seq = 0
+
+    # ---- driver side: inputs ------------------------------------------------------
+    def receive(self, datagram: bytes, link: Hashable, now: float) -> None:
+        """A datagram arrived from ``link``; malformed input is counted, never raised."""
+        self._now = now
+        self.counters["datagrams_in"] += 1
+        self.counters["bytes_in"] += len(datagram)
+        try:
+            message = self._reassembler.feed(datagram, link, now)
+            if message is None:
+                return
+            frame = wire.decode(message)
+        except wire.WireError:
+            self.counters["malformed"] += 1
+            return
+        kind = type(frame).__name__
+        self.counters[f"frames_in.{kind}"] += 1
+        handler = _HANDLERS.get(type(frame))
+        if handler is not None:
+            handler(self, frame, link)
+
+    def handle_timer(self, now: float) -> None:
+        """Retransmit, time out waits and neighbours, beacon, run ready SMs."""
+        self._now = now
+        for hop in list(self._hops.values()):
+            if hop.deadline <= now:
+                self._retry(hop)
+        for event in self.tagspace.timeouts(now):
+            self._wait_timed_out(event.token, event.name)
+        self.neighbor_table.expire(now)
+        self._reassembler.expire(now)
+        for hop_id, when in list(self._admitted.items()):
+            if now - when > self.config.remember_hops:
+                del self._admitted[hop_id]
+        if self.config.beacon_interval is not None and now >= self._next_beacon:
+            self._send(BROADCAST, wire.Beacon(self.node_id, self._beacon_seq, self.position,
+                                              tuple(self.tagspace.names(now))[:32]))
+            self._beacon_seq += 1
+            self._next_beacon = now + self.config.beacon_interval
+        self.run_ready()
+
+    def inject(self, source: str, args: list | tuple = (), now: float = 0.0, *,
+               entry: str = "main", name: str = "<injected>") -> str:
+        """Start a new SM here (a new family originating on this node)."""
+        self._now = now
+        try:
+            brick = self.cache.add_source(source, name)
+        except CompileError:
+            raise
+        sm_id = self._new_id()
+        principal = tagspace.Principal(sm_id, sm_id, self.node_id, frozenset({brick.hash}))
+        record = _SM(sm_id, brick, principal)
+        self._sms[sm_id] = record
+        self._ready.append((record, "start", (entry, list(args))))
+        return sm_id
+
+    def hear_neighbor(self, node_id: str, link: Hashable, now: float,
+                      position: tuple[float, float] | None = None, *, static: bool = True) -> None:
+        """Tell the core about a neighbour directly (configured peers, tests);
+        such links do not expire unless ``static`` is False."""
+        self.neighbor_table.heard(node_id, link, position, now, static)
+
+    # ---- driver side: outputs -----------------------------------------------------
+    def datagrams_to_send(self) -> list[tuple[Hashable, bytes]]:
+        out, self._out = self._out, []
+        return out
+
+    def events(self) -> list[ev.Event]:
+        out, self._events = self._events, []
+        return out
+
+    def next_deadline(self) -> float | None:
+        times = [h.deadline for h in self._hops.values()]
+        if self._ready:
+            times.append(self._now)
+        for t in (self.tagspace.next_deadline(), self.neighbor_table.next_expiry(),
+                  self._next_beacon if self.config.beacon_interval is not None else None):
+            if t is not None:
+                times.append(t)
+        return min(times) if times else None
+
+    # ---- running SMs ------------------------------------------------------------
+    def run_ready(self) -> None:
+        while self._ready:
+            record, kind, payload = self._ready.popleft()
+            if self._sms.get(record.sm_id) is not record:
+                continue  # it left (or a newer visit of the same SM replaced it)
+            instance = SMInstance(record.brick, _Host(self, record), sm_id=record.sm_id,
+                                  fuel_limit=self.config.fuel_per_sm, memory_mb=self.config.memory_mb,
+                                  fuel_used=record.fuel, principal=record.principal,
+                                  cpu_seconds=self.config.cpu_seconds)
+            if kind == "start":
+                entry, args = payload
+                if isinstance(args, bytes):
+                    args = load_args(instance, args)
+                outcome = instance.start(entry, args)
+            else:
+                state, value, error = payload
+                try:
+                    outcome = instance.resume(state, value, error)
+                except RemoteInputError as exc:
+                    outcome = Failed(ErrorRecord("ContinuationError", str(exc)), record.fuel)
+            self._settle(record, outcome)
+
+    def _settle(self, record: _SM, outcome) -> None:
+        record.fuel = outcome.fuel
+        now = self._now
+        if isinstance(outcome, Finished):
+            self.counters["sms_finished"] += 1
+            self._events.append(ev.SMFinished(record.sm_id, self.node_id, outcome.value, now))
+            self._report(record, True, outcome.value, None)
+            del self._sms[record.sm_id]
+        elif isinstance(outcome, Failed):
+            self.counters["sms_failed"] += 1
+            error = outcome.error.to_json()
+            self._events.append(ev.SMFailed(record.sm_id, self.node_id, error, now))
+            self._report(record, False, None, error)
+            del self._sms[record.sm_id]
+        elif outcome.request["kind"] == "migrate":
+            self._start_hop(record, outcome)
+        else:
+            self._block(record, outcome)
+
+    def _report(self, record: _SM, ok: bool, value: object, error: dict | None) -> None:
+        """Carry an SM's end back to the node it was injected on."""
+        origin = record.principal.origin
+        if origin == self.node_id:
+            return
+        try:
+            blob = statecodec.dumps(value)
+        except Exception:  # noqa: BLE001 - already checked by the VM; be safe
+            blob, ok, error = statecodec.dumps(None), False, {"type": "ResultError",
+                                                                "message": "unencodable", "line": None}
+        self._send_to_node(origin, wire.Result(record.sm_id, origin, ok, blob, error))
+
+    # ---- blocking on tags ----------------------------------------------------------
+    def _block(self, record: _SM, outcome: Suspended) -> None:
+        request = outcome.request
+        timeout = request["timeout"]
+        deadline = None if timeout is None else self._now + timeout
+        record.waiting = (outcome.state, request["tag"], timeout)
+        self.tagspace.wait(record.principal, request["tag"], record.sm_id, deadline, now=self._now)
+
+    def _wake(self, token: str, name: str) -> None:
+        record = self._sms.get(token)
+        if record is None or record.waiting is None:
+            return
+        state = record.waiting[0]
+        record.waiting = None
+        try:
+            value = self.tagspace.read(record.principal, name, self._now)
+        except tagspace.TagSpaceError:
+            value = None
+        self._ready.append((record, "resume", (state, value, None)))
+
+    def _wait_timed_out(self, token: str, name: str) -> None:
+        record = self._sms.get(token)
+        if record is None or record.waiting is None:
+            return
+        state, _, timeout = record.waiting
+        record.waiting = None
+        error = TagTimeout(f"no write to tag {name!r} within {timeout:g} s")
+        self._ready.append((record, "resume", (state, None, error)))
+
+    # ---- outgoing hops ------------------------------------------------------------
+    def _start_hop(self, record: _SM, outcome: Suspended) -> None:
+        target = str(outcome.request["target"])
+        hop_id = self._rng.getrandbits(128).to_bytes(16, "big")
+        bricks = (record.brick.hash,)
+        p = record.principal
+        identity = {"sm_id": p.sm_id, "family": p.family, "origin": p.origin}
+        known = self._peer_bricks.get(target, set())
+        phase = HopState.TRANSFERRED if set(bricks) <= known else HopState.OFFERED
+        hop = OutgoingHop(hop_id, record.sm_id, target, outcome.state, bricks, identity,
+                          record.fuel, phase, record=record)
+        self._hops[hop_id] = hop
+        self.counters["hops_started"] += 1
+        self._transmit(hop)
+
+    def _transmit(self, hop: OutgoingHop) -> None:
+        if hop.phase is HopState.OFFERED:
+            frame = wire.Offer(hop.hop_id, hop.sm_id, self.config.fuel_per_sm - hop.fuel,
+                               self.config.tag_memory_per_sm,
+                               int((self.config.memory_mb or 0) * 1024 * 1024), hop.bricks)
+        else:
+            code = tuple((b, self.cache.get(b).source) for b in hop.missing if b in self.cache)
+            frame = wire.Transfer(hop.hop_id, hop.sm_id, hop.identity, hop.state, code, b"")
+        self._send_to_node(hop.target, frame)
+        hop.arm(self._now, self.config.retry)
+
+    def _retry(self, hop: OutgoingHop) -> None:
+        if hop.tries_left(self.config.retry):
+            self.counters["retransmissions"] += 1
+            self._transmit(hop)
+            return
+        self._hop_failed(hop, f"no answer from {hop.target} after {hop.attempts} tries")
+
+    def _hop_failed(self, hop: OutgoingHop, reason: str) -> None:
+        """The SM stays here: sys_migrate raises MigrationError in it."""
+        del self._hops[hop.hop_id]
+        self.counters["hops_failed"] += 1
+        self._events.append(ev.HopFailed(hop.sm_id, hop.target, reason, self._now))
+        if self._sms.get(hop.sm_id) is hop.record:
+            error = MigrationError(f"hop to {hop.target} failed: {reason}")
+            self._ready.append((hop.record, "resume", (hop.state, None, error)))
+
+    # ---- frame handlers -----------------------------------------------------------
+    def _on_beacon(self, frame, link) -> None:
+        if frame.node_id != self.node_id:
+            self.neighbor_table.heard(frame.node_id, link, frame.position, self._now)
+
+    def _on_offer(self, frame, link) -> None:
+        if frame.hop_id in self._admitted:
+            self.counters["duplicates_suppressed"] += 1
+            self._send(link, wire.Ack(frame.hop_id))
+            return
+        reason = self._admission(frame.fuel, frame.runtime_memory)
+        if reason:
+            self.counters["sms_rejected"] += 1
+            self._send(link, wire.Reject(frame.hop_id, reason))
+            return
+        self._send(link, wire.Accept(frame.hop_id, self.cache.missing(frame.bricks)))
+
+    def _on_accept(self, frame, link) -> None:
+        hop = self._hops.get(frame.hop_id)
+        if hop is None or hop.phase is not HopState.OFFERED:
+            return  # a late or duplicate answer
+        hop.phase = HopState.TRANSFERRED
+        hop.missing = tuple(frame.missing)
+        hop.attempts = 0
+        self._transmit(hop)
+
+    def _on_reject(self, frame, link) -> None:
+        hop = self._hops.get(frame.hop_id)
+        if hop is None:
+            return
+        if hop.phase is HopState.TRANSFERRED and frame.reason == MISSING_BRICK:
+            # we skipped the offer but the receiver dropped the brick: offer now
+            self._peer_bricks.pop(hop.target, None)
+            hop.phase, hop.attempts = HopState.OFFERED, 0
+            self._transmit(hop)
+            return
+        self.counters["hops_rejected"] += 1
+        self._hop_failed(hop, f"rejected: {frame.reason}")
+
+    def _on_ack(self, frame, link) -> None:
+        hop = self._hops.pop(frame.hop_id, None)
+        if hop is None:
+            return
+        self._peer_bricks.setdefault(hop.target, set()).update(hop.bricks)
+        self.counters["hops_completed"] += 1
+        self._events.append(ev.HopCompleted(hop.sm_id, hop.target, self._now, bool(hop.missing)))
+        if self._sms.get(hop.sm_id) is hop.record:  # not a newer visit of the same SM
+            del self._sms[hop.sm_id]
+
+    def _on_transfer(self, frame, link) -> None:
+        if frame.hop_id in self._admitted:
+            self.counters["duplicates_suppressed"] += 1
+            self._send(link, wire.Ack(frame.hop_id))
+            return
+        try:
+            for brick_id, source in frame.code:
+                self.cache.add_remote(brick_id, source)
+            principal, brick = self._arriving(frame.identity, frame.continuation)
+        except RemoteInputError as exc:
+            self.counters["sms_rejected"] += 1
+            self._send(link, wire.Reject(frame.hop_id, str(exc)[:200]))
+            return
+        reason = self._admission(0, 0)
+        if reason:
+            self.counters["sms_rejected"] += 1
+            self._send(link, wire.Reject(frame.hop_id, reason))
+            return
+        record = _SM(principal.sm_id, brick, principal)
+        probe = SMInstance(brick, _Host(self, record), sm_id=principal.sm_id, memory_mb=None,
+                           principal=principal, cpu_seconds=None)
+        try:  # validate before admitting: nothing undecodable is acknowledged
+            state = probe._decode(frame.continuation, None, None)
+        except RemoteInputError as exc:
+            self.counters["sms_rejected"] += 1
+            self._send(link, wire.Reject(frame.hop_id, f"invalid continuation: {exc}"[:200]))
+            return
+        record.fuel = state["fuel"]
+        self._sms[principal.sm_id] = record
+        self._admitted[frame.hop_id] = self._now
+        self.counters["sms_admitted"] += 1
+        self._events.append(ev.SMAdmitted(principal.sm_id, str(link), self._now))
+        self._ready.append((record, "resume", (frame.continuation, None, None)))
+        self._send(link, wire.Ack(frame.hop_id))
+
+    def _on_result(self, frame, link) -> None:
+        if frame.origin != self.node_id:
+            return
+        if frame.ok:
+            try:
+                value = statecodec.loads(frame.value)
+            except RemoteInputError:
+                self.counters["malformed"] += 1
+                return
+            self._events.append(ev.SMFinished(frame.sm_id, str(link), value, self._now))
+        else:
+            self._events.append(ev.SMFailed(frame.sm_id, str(link), dict(frame.error or {}),
+                                            self._now))
+
+    # ---- helpers --------------------------------------------------------------------
+    def _arriving(self, identity: dict, state: bytes) -> tuple[tagspace.Principal, Brick]:
+        """Who the arriving SM is; its code domain is the brick it carries."""
+        brick_id = continuation_brick(state)
+        brick = self.cache.get(brick_id)
+        if brick is None:
+            raise RemoteInputError(MISSING_BRICK)
+        try:
+            principal = tagspace.Principal(identity["sm_id"], identity["family"],
+                                           identity["origin"], frozenset({brick_id}))
+        except (KeyError, tagspace.TagSpaceError) as exc:
+            raise RemoteInputError(f"bad SM identity: {exc}") from None
+        return principal, brick
+
+    def _admission(self, fuel: int, memory: int) -> str:
+        if len(self._sms) >= self.config.max_sms:
+            return f"node busy: {len(self._sms)} SMs"
+        if fuel > self.config.fuel_per_sm:
+            return f"needs {fuel} fuel; this node grants {self.config.fuel_per_sm}"
+        return ""
+
+    def _send_to_node(self, node_id: str, frame) -> None:
+        link = self.neighbor_table.link(node_id)
+        if link is None:
+            self.counters["unroutable"] += 1
+            return
+        self._send(link, frame)
+
+    def _send(self, link: Hashable, frame) -> None:
+        message = wire.encode(frame)
+        self._msg_ids = (self._msg_ids + 1) & 0xFFFFFFFF
+        kind = type(frame).__name__
+        self.counters[f"frames_out.{kind}"] += 1
+        self.counters[f"bytes_out.{kind}"] += len(message)
+        for datagram in wire.fragment(message, self._msg_ids, self.config.mtu):
+            self.counters["datagrams_out"] += 1
+            self._out.append((link, datagram))
+
+    def _new_id(self) -> str:
+        self._ids += 1
+        return f"{self.node_id}/{self._ids}"
+
+    # used by _Host
+    def _spawn(self, parent: SMInstance, entry: str, args: bytes, *, brick: Brick,
+               family: str | None) -> str:
+        """A new SM here: same family (spawn) or a new one (create_sm, family None)."""
+        if len(self._sms) >= self.config.max_sms:
+            raise RuntimeError("node busy: cannot start another SM")
+        sm_id = self._new_id()
+        principal = tagspace.Principal(sm_id, family or sm_id, parent.principal.origin,
+                                       frozenset({brick.hash}))
+        record = _SM(sm_id, brick, principal)
+        self._sms[sm_id] = record
+        self._ready.append((record, "start", (entry, args)))
+        return sm_id
+
+
+class _NeighborsTag:
+    """The ``neighbors`` I/O tag, read from the neighbour table."""
+
+    def __init__(self, core: NodeCore):
+        self.core = core
+
+    def read(self, now: float) -> list[str]:
+        return self.core.neighbor_table.ids(now)
+
+
+class _Host:
+    """The node as one SM sees it (the VM's NodeHost)."""
+
+    def __init__(self, core: NodeCore, record: _SM):
+        self.core = core
+        self.record = record
+        self.node_id = core.node_id
+        self.tagspace = core.tagspace
+
+    def neighbors(self) -> list[str]:
+        return self.core.neighbor_table.ids(self.core._now)
+
+    def now(self) -> float:
+        return self.core._now
+
+    def wake(self, woken: tuple) -> None:
+        for event in woken:
+            self.core._wake(event.token, event.name)
+
+    def spawn(self, parent: SMInstance, entry: str, args: bytes) -> str:
+        return self.core._spawn(parent, entry, args, brick=parent.brick,
+                                family=parent.principal.family)
+
+    def create_sm(self, parent: SMInstance, brick: str, entry: str, args: bytes) -> str:
+        found = self.core.cache.find(brick)
+        if found is None:
+            raise ValueError(f"no brick named {brick!r} on node {self.core.node_id}")
+        return self.core._spawn(parent, entry, args, brick=found, family=None)
+
+    def log(self, sm_id: str, text: str) -> None:
+        self.core._events.append(ev.LogLine(sm_id, self.core.node_id, self.core._now, text))
+
+
+_HANDLERS = {
+    wire.Beacon: NodeCore._on_beacon,
+    wire.Offer: NodeCore._on_offer,
+    wire.Accept: NodeCore._on_accept,
+    wire.Reject: NodeCore._on_reject,
+    wire.Ack: NodeCore._on_ack,
+    wire.Transfer: NodeCore._on_transfer,
+    wire.Result: NodeCore._on_result,
+}

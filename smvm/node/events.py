@@ -1,0 +1,54 @@
+"""What a node core reports to its driver and observers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SMFinished:
+    sm_id: str
+    node: str
+    value: object
+    time: float
+
+
+@dataclass(frozen=True)
+class SMFailed:
+    sm_id: str
+    node: str
+    error: dict
+    time: float
+
+
+@dataclass(frozen=True)
+class HopCompleted:
+    sm_id: str
+    target: str
+    time: float
+    code_sent: bool
+
+
+@dataclass(frozen=True)
+class HopFailed:
+    sm_id: str
+    target: str
+    reason: str
+    time: float
+
+
+@dataclass(frozen=True)
+class SMAdmitted:
+    sm_id: str
+    source: str
+    time: float
+
+
+@dataclass(frozen=True)
+class LogLine:
+    sm_id: str
+    node: str
+    time: float
+    text: str
+
+
+Event = SMFinished | SMFailed | HopCompleted | HopFailed | SMAdmitted | LogLine

@@ -1,0 +1,166 @@
+"""Node cores wired by hand, no I/O: the migration handshake, the code cache,
+rejections, fragmentation, timeouts and exactly-once hops on a bad link."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from smvm import wire
+from smvm.node import NodeConfig, NodeCore, RetryPolicy
+
+from ._net import Net
+
+BOUNCE = '''
+def main(n):
+    trail = []
+    for i in range(n):
+        here = node_id()
+        other = [x for x in read_tag("neighbors") if x != here][0]
+        sys_migrate(other)
+        trail.append(node_id())
+    return trail
+'''
+
+
+def test_handshake_offer_accept_transfer_ack_then_cached_code_skips_the_offer() -> None:
+    net = Net(["a", "b"])
+    net.inject("a", BOUNCE, [2])
+    net.run()
+    a, b = net.cores["a"].counters, net.cores["b"].counters
+    assert a["frames_out.Offer"] == 1 and b["frames_out.Accept"] == 1
+    assert a["frames_out.Transfer"] == 1 and b["frames_out.Ack"] == 1
+    # the way back: a already has the brick; b knows nothing of a yet: offers
+    assert b["frames_out.Offer"] == 1 and a["frames_in.Accept"] == 1
+    done = net.of("SMFinished")
+    assert [e.value for e in done] == [["b", "a"]] and done[0].node == "a"
+    first_transfer = a["bytes_out.Transfer"]
+
+    net.inject("a", BOUNCE, [1])
+    net.run()
+    assert a["frames_out.Offer"] == 1, "cached code: straight to TRANSFER"
+    assert a["frames_out.Transfer"] == 2
+    assert a["bytes_out.Transfer"] - first_transfer < first_transfer, "no code the second time"
+
+
+def test_a_busy_receiver_rejects_and_the_sm_handles_migration_error() -> None:
+    source = '''
+def main():
+    try:
+        sys_migrate("b")
+        return "moved"
+    except MigrationError as e:
+        return "stayed: " + str(e)
+'''
+    net = Net(["a", "b"], config=NodeConfig(beacon_interval=None, max_sms=1))
+    net.cores["b"]._sms["busy"] = object()  # b is full
+    net.inject("a", source)
+    net.run()
+    [done] = net.of("SMFinished")
+    assert done.value.startswith("stayed: hop to b failed: rejected: node busy")
+    assert net.cores["b"].counters["sms_rejected"] == 1
+
+
+def test_an_unreachable_neighbour_times_out_with_migration_error() -> None:
+    source = '''
+def main():
+    try:
+        sys_migrate("b")
+    except MigrationError as e:
+        return str(e)
+'''
+    net = Net(["a", "b"], drop=1.0)
+    net.inject("a", source)
+    net.run()
+    [done] = net.of("SMFinished")
+    assert done.value.startswith("hop to b failed: no answer from b after 6 tries")
+    assert net.cores["a"].counters["retransmissions"] == 5
+    assert net.now < 5.0
+
+
+def test_large_sms_travel_in_fragments() -> None:
+    source = '''
+def main():
+    payload = list(range(60_000))
+    sys_migrate("b")
+    return len(payload), sum(payload), node_id()
+'''
+    net = Net(["a", "b"])
+    net.inject("a", source)
+    net.run()
+    ended, reported = net.of("SMFinished")  # where it ended, then at its origin
+    assert ended.value == reported.value == (60_000, sum(range(60_000)), "b")
+    assert net.cores["a"].counters["datagrams_out"] > 100
+    assert net.cores["b"].counters["sms_admitted"] == 1
+
+
+def test_result_of_an_sm_ending_elsewhere_comes_back_to_its_origin() -> None:
+    source = '''
+def main():
+    sys_migrate("b")
+    sys_migrate("c")
+    return node_id()
+'''
+    net = Net(["a", "b", "c"], links=[("a", "b"), ("b", "c"), ("a", "c")])
+    sm_id = net.inject("a", source)
+    net.run()
+    finished = net.of("SMFinished")
+    assert {(e.sm_id, e.node, e.value) for e in finished} == {(sm_id, "c", "c")}
+    assert len(finished) == 2  # once where it ended, once reported at its origin
+
+
+@pytest.mark.slow
+def test_exactly_once_over_a_lossy_duplicating_reordering_link() -> None:
+    source = '''
+def main(n):
+    count = 0
+    for i in range(n):
+        here = node_id()
+        sys_migrate("b" if here == "a" else "a")
+        count += 1
+    return count
+'''
+    policy = RetryPolicy(first_delay=0.02, factor=1.5, max_delay=0.2, offer_tries=40,
+                         transfer_tries=40)
+    net = Net(["a", "b"], config=NodeConfig(beacon_interval=None, retry=policy), seed=7,
+              drop=0.30, duplicate=0.10, jitter=0.01)
+    net.inject("a", source, [1000])
+    net.run()
+    finished = net.of("SMFinished")
+    assert len(finished) == 1, "the SM ran to its end exactly once (on its origin node)"
+    assert finished[0].value == 1000, "no hop lost, none repeated"
+    admitted = sum(c.counters["sms_admitted"] for c in net.cores.values())
+    completed = sum(c.counters["hops_completed"] for c in net.cores.values())
+    assert admitted == completed == 1000
+    assert sum(c.counters["duplicates_suppressed"] for c in net.cores.values()) > 0
+    assert not net.of("HopFailed")
+
+
+def test_fuzzing_the_core_with_random_and_mutated_datagrams() -> None:
+    core = NodeCore("z", NodeConfig(beacon_interval=None))
+    rng = random.Random(2026)
+    valid = [wire.encode(f) for f in (
+        wire.Beacon("x", 1, (1.0, 2.0), ("Taxi",)),
+        wire.Offer(b"\x01" * 16, "s", 10, 10, 10, ("a" * 64,)),
+        wire.Accept(b"\x02" * 16, ()), wire.Reject(b"\x03" * 16, "no"), wire.Ack(b"\x04" * 16),
+        wire.Transfer(b"\x05" * 16, "s", {"sm_id": "s", "family": "s", "origin": "x"},
+                      b"\x80", (), b""),
+    )]
+    datagrams = [d for m in valid for d in wire.fragment(m, 9, 1200)]
+    for i in range(100_000):
+        if i % 2:
+            data = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 40)))
+        else:
+            data = bytearray(rng.choice(datagrams))
+            for _ in range(rng.randint(1, 3)):
+                pos = rng.randrange(len(data) or 1)
+                op = rng.random()
+                if op < 0.6 and data:
+                    data[pos] = rng.randrange(256)
+                elif op < 0.8:
+                    data.insert(pos, rng.randrange(256))
+                elif data:
+                    del data[pos:]
+            data = bytes(data)
+        core.receive(data, "fuzzer", i * 1e-4)
+    assert core.counters["malformed"] > 50_000
