@@ -40,6 +40,24 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"CPU seconds per execution slice (default {DEFAULT_CPU_SECONDS:g})")
     e.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
     sub.add_parser("demo", help="run the bundled demo")
+    n = sub.add_parser("node", help="run a node daemon (UDP)")
+    n.add_argument("--id", required=True, help="this node's id")
+    n.add_argument("--host", default="0.0.0.0", help="address to bind (default all)")
+    n.add_argument("--port", type=int, default=4771, help="UDP port (default 4771)")
+    n.add_argument("--peers", default="", help="HOST:PORT,... to beacon to")
+    n.add_argument("--broadcast", default=None, help="broadcast address for beacons")
+    n.add_argument("--location", default=None, help="static position LAT,LON")
+    n.add_argument("--tag", action="append", default=[], metavar="NAME=VALUE",
+                   help="a tag this node carries (readable by every SM)")
+    n.add_argument("--log-level", default="INFO",
+                   choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    i = sub.add_parser("inject", help="inject an SM into a running node")
+    i.add_argument("file", metavar="FILE")
+    i.add_argument("args", nargs="*", metavar="ARG")
+    i.add_argument("--node", required=True, help="HOST:PORT of the node")
+    i.add_argument("--wait", action="store_true", help="wait for the SM's result")
+    i.add_argument("--timeout", type=float, default=30.0, help="seconds to wait (default 30)")
+    i.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
     return p
 
 
@@ -50,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args.files)
         if args.command == "exec":
             return _exec(args)
+        if args.command == "node":
+            return _node(args)
+        if args.command == "inject":
+            return _inject(args)
         return _demo()
     except UsageError as exc:
         print(f"smvm: error: {exc}", file=sys.stderr)
@@ -129,6 +151,59 @@ def _print_human(r: ExecResult) -> None:
     else:
         print(f"result: {r.result!r}")
     print(f"ended on node {r.node} after {r.hops} hops, {r.bytes:,} bytes moved, {r.fuel:,} fuel units")
+
+
+def _node(args: argparse.Namespace) -> int:
+    import logging
+
+    import trio
+
+    from .daemon import DaemonConfig, parse_peers, parse_tag, run_daemon
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        peers = parse_peers(args.peers)
+        tags = dict(parse_tag(t) for t in args.tag)
+        location = None
+        if args.location:
+            lat, lon = (float(x) for x in args.location.split(","))
+            location = (lat, lon)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    config = DaemonConfig(args.id, args.host, args.port, peers, args.broadcast, location, tags)
+    try:
+        trio.run(run_daemon, config)
+    except OSError as exc:
+        raise UsageError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    return EXIT_OK
+
+
+def _inject(args: argparse.Namespace) -> int:
+    import trio
+
+    from .daemon import inject, parse_peers
+    try:
+        [address] = parse_peers(args.node)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    source = _read(args.file)
+    try:
+        outcome = trio.run(lambda: inject(address, source, [_parse_arg(a) for a in args.args],
+                                          wait=args.wait, timeout=args.timeout))
+    except trio.TooSlowError:
+        print(f"smvm: no answer from {args.node} within {args.timeout:g} s", file=sys.stderr)
+        return EXIT_GUEST_ERROR
+    if outcome.error and outcome.error.get("type") == "CompileError":
+        print(outcome.error.get("message"), file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(jsonable(outcome.to_json()), allow_nan=False))
+    elif outcome.error:
+        print(f"error: {outcome.error.get('type')}: {outcome.error.get('message')}", file=sys.stderr)
+    elif args.wait:
+        print(f"result: {outcome.value!r}")
+    else:
+        print(f"injected {outcome.sm_id}")
+    return EXIT_GUEST_ERROR if outcome.error else EXIT_OK
 
 
 def _demo() -> int:

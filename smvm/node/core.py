@@ -85,6 +85,7 @@ class NodeCore:
         self._ids = 0
         self._next_beacon = 0.0
         self._beacon_seq = 0
+        self._inject_waits: dict[str, tuple[bytes, Hashable]] = {}
 
     # ---- driver side: inputs ------------------------------------------------------
     def receive(self, datagram: bytes, link: Hashable, now: float) -> None:
@@ -196,12 +197,14 @@ class NodeCore:
             self.counters["sms_finished"] += 1
             self._events.append(ev.SMFinished(record.sm_id, self.node_id, outcome.value, now))
             self._report(record, True, outcome.value, None)
+            self._answer_inject(record.sm_id, True, outcome.value, None)
             del self._sms[record.sm_id]
         elif isinstance(outcome, Failed):
             self.counters["sms_failed"] += 1
             error = outcome.error.to_json()
             self._events.append(ev.SMFailed(record.sm_id, self.node_id, error, now))
             self._report(record, False, None, error)
+            self._answer_inject(record.sm_id, False, None, error)
             del self._sms[record.sm_id]
         elif outcome.request["kind"] == "migrate":
             self._start_hop(record, outcome)
@@ -385,9 +388,36 @@ class NodeCore:
                 self.counters["malformed"] += 1
                 return
             self._events.append(ev.SMFinished(frame.sm_id, str(link), value, self._now))
+            self._answer_inject(frame.sm_id, True, value, None)
         else:
             self._events.append(ev.SMFailed(frame.sm_id, str(link), dict(frame.error or {}),
                                             self._now))
+            self._answer_inject(frame.sm_id, False, None, dict(frame.error or {}))
+
+    def _on_inject(self, frame, link) -> None:
+        """A client asks this node to start an SM (and maybe to report its end)."""
+        try:
+            args = statecodec.loads(frame.args) if frame.args else []
+            if type(args) is not list:
+                raise RemoteInputError("arguments must be a list")
+            sm_id = self.inject(frame.source, args, self._now, name="injected.py")
+        except (CompileError, RemoteInputError) as exc:
+            message = "\n".join(map(str, exc.errors)) if isinstance(exc, CompileError) else str(exc)
+            error = {"type": type(exc).__name__, "message": message[:4000], "line": None}
+            self._send(link, wire.InjectReply(frame.request_id, "", False, b"", error))
+            return
+        if frame.wait:
+            self._inject_waits[sm_id] = (frame.request_id, link)
+        else:
+            self._send(link, wire.InjectReply(frame.request_id, sm_id, True, b"", None))
+
+    def _answer_inject(self, sm_id: str, ok: bool, value: object, error: dict | None) -> None:
+        waiting = self._inject_waits.pop(sm_id, None)
+        if waiting is None:
+            return
+        request_id, link = waiting
+        blob = statecodec.dumps(value) if ok else b""
+        self._send(link, wire.InjectReply(request_id, sm_id, ok, blob, error))
 
     # ---- helpers --------------------------------------------------------------------
     def _arriving(self, identity: dict, state: bytes) -> tuple[tagspace.Principal, Brick]:
@@ -497,4 +527,5 @@ _HANDLERS = {
     wire.Ack: NodeCore._on_ack,
     wire.Transfer: NodeCore._on_transfer,
     wire.Result: NodeCore._on_result,
+    wire.Inject: NodeCore._on_inject,
 }

@@ -1,0 +1,213 @@
+"""The node daemon: the node core driven by trio over UDP (a thin driver).
+
+Datagrams from the socket and timer ticks go into the sans-I/O ``NodeCore``;
+what it queues goes out, unicast to a neighbour's address or, for beacons, to
+every configured peer and the broadcast address.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import signal
+import socket
+from dataclasses import dataclass, field
+
+import trio
+
+import tagspace
+
+from . import wire
+from .node import BROADCAST, NodeConfig, NodeCore
+from .node import events as ev
+
+log = logging.getLogger("smvm.node")
+
+#: Longest the timer loop sleeps, so retransmissions stay timely.
+TICK = 0.05
+
+
+@dataclass
+class DaemonConfig:
+    node_id: str
+    host: str = "0.0.0.0"
+    port: int = wire.DEFAULT_PORT
+    peers: list[tuple[str, int]] = field(default_factory=list)
+    broadcast: str | None = None
+    location: tuple[float, float] | None = None
+    tags: dict[str, object] = field(default_factory=dict)
+    node: NodeConfig = field(default_factory=NodeConfig)
+    seed: int | None = None
+
+
+class NodeDaemon:
+    def __init__(self, config: DaemonConfig):
+        self.config = config
+        seed = config.seed if config.seed is not None else hash(config.node_id) & 0xFFFF
+        self.core = NodeCore(config.node_id, config.node, seed=seed, position=config.location)
+        self.peers: list[tuple[str, int]] = list(config.peers)
+        self.address: tuple[str, int] | None = None
+        self._sock = None
+        self._changed = trio.Condition()
+        if config.location is not None:
+            lat, lon = config.location
+            self.core.tagspace.register_io("location", tagspace.StaticValue(
+                {"lat": lat, "lon": lon}), replace=True)
+        owner = self.core.tagspace.node_principal
+        for name, value in config.tags.items():
+            self.core.tagspace.create(owner, name, value, access={"others": "r"}, now=0.0)
+
+    # ---- running ----------------------------------------------------------------
+    async def serve(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
+        sock = trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        with sock:
+            if self.config.broadcast:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+            await sock.bind((self.config.host, self.config.port))
+            self._sock = sock
+            self.address = sock.getsockname()
+            log.info("node %s listening on %s:%d", self.config.node_id, *self.address)
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(self._receive_loop)
+                nursery.start_soon(self._timer_loop)
+                task_status.started(self.address)
+
+    def add_peer(self, address: tuple[str, int]) -> None:
+        if address not in self.peers:
+            self.peers.append(address)
+
+    async def wait_until(self, predicate, timeout: float = 10.0) -> None:
+        """Wait (bounded) until ``predicate()`` holds after some datagram or tick."""
+        with trio.fail_after(timeout):
+            async with self._changed:
+                while not predicate():
+                    await self._changed.wait()
+
+    async def _receive_loop(self) -> None:
+        while True:
+            try:
+                data, address = await self._sock.recvfrom(65536)
+            except OSError as exc:  # e.g. ICMP port unreachable on some systems
+                log.debug("receive error: %s", exc)
+                continue
+            self.core.receive(data, address, trio.current_time())
+            self.core.run_ready()
+            await self._flush()
+
+    async def _timer_loop(self) -> None:
+        while True:
+            now = trio.current_time()
+            self.core.handle_timer(now)
+            await self._flush()
+            deadline = self.core.next_deadline()
+            await trio.sleep_until(min(deadline if deadline is not None else math.inf,
+                                       now + TICK))
+
+    async def _flush(self) -> None:
+        for link, datagram in self.core.datagrams_to_send():
+            targets = list(self.peers) if link == BROADCAST else [link]
+            if link == BROADCAST and self.config.broadcast:
+                targets.append((self.config.broadcast, self.config.port))
+            for target in targets:
+                try:
+                    await self._sock.sendto(datagram, target)
+                except OSError as exc:
+                    log.debug("send to %s failed: %s", target, exc)
+        for event in self.core.events():
+            _log_event(event)
+        async with self._changed:
+            self._changed.notify_all()
+
+
+def _log_event(event: ev.Event) -> None:
+    if isinstance(event, ev.SMFinished):
+        log.info("SM %s finished on %s: %s", event.sm_id, event.node, _short(event.value))
+    elif isinstance(event, ev.SMFailed):
+        log.warning("SM %s failed on %s: %s: %s", event.sm_id, event.node,
+                    event.error.get("type"), event.error.get("message"))
+    elif isinstance(event, ev.HopFailed):
+        log.warning("hop of %s to %s failed: %s", event.sm_id, event.target, event.reason)
+    elif isinstance(event, ev.LogLine):
+        log.info("[%s] %s", event.sm_id, event.text)
+    else:
+        log.debug("%s", event)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+async def run_daemon(config: DaemonConfig) -> None:
+    """Serve until SIGINT or SIGTERM, then stop cleanly."""
+    daemon = NodeDaemon(config)
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(daemon.serve)
+
+            async def stop_on_signal():
+                async for signum in signals:
+                    log.info("node %s stopping (%s)", config.node_id, signal.Signals(signum).name)
+                    nursery.cancel_scope.cancel()
+                    return
+            nursery.start_soon(stop_on_signal)
+
+
+# ---- the inject client ----------------------------------------------------------
+
+@dataclass
+class InjectOutcome:
+    sm_id: str
+    ok: bool
+    value: object
+    error: dict | None
+
+    def to_json(self) -> dict:
+        return {"result": self.value, "error": self.error, "sm": self.sm_id}
+
+
+async def inject(address: tuple[str, int], source: str, args: list, *, wait: bool,
+                 timeout: float) -> InjectOutcome:
+    """Ask the node at ``address`` to start an SM; with ``wait``, its end."""
+    from . import statecodec
+    request_id = os.urandom(16)
+    frame = wire.Inject(request_id, source, statecodec.dumps(list(args)), wait)
+    reassembler = wire.Reassembler()
+    sock = trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    with sock, trio.fail_after(timeout):
+        await sock.bind(("127.0.0.1" if address[0] in ("127.0.0.1", "localhost") else "0.0.0.0", 0))
+        for datagram in wire.fragment(wire.encode(frame), 1, 1200):
+            await sock.sendto(datagram, address)
+        while True:
+            data, sender = await sock.recvfrom(65536)
+            try:
+                message = reassembler.feed(data, sender, trio.current_time())
+                if message is None:
+                    continue
+                reply = wire.decode(message)
+            except wire.WireError:
+                continue
+            if isinstance(reply, wire.InjectReply) and reply.request_id == request_id:
+                value = statecodec.loads(reply.value) if reply.ok and reply.value else None
+                return InjectOutcome(reply.sm_id, reply.ok, value, reply.error)
+
+
+def parse_peers(text: str) -> list[tuple[str, int]]:
+    peers = []
+    for item in filter(None, (p.strip() for p in text.split(","))):
+        host, _, port = item.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"bad peer {item!r}: expected HOST:PORT")
+        peers.append((host, int(port)))
+    return peers
+
+
+def parse_tag(text: str) -> tuple[str, object]:
+    name, sep, raw = text.partition("=")
+    if not sep or not name:
+        raise ValueError(f"bad tag {text!r}: expected NAME=VALUE")
+    try:
+        return name, json.loads(raw)
+    except ValueError:
+        return name, raw

@@ -1,0 +1,64 @@
+"""Three node daemons on loopback: an SM injected at the first visits all
+three over real UDP and comes back with their ids."""
+from __future__ import annotations
+
+import trio
+
+from smvm.daemon import DaemonConfig, NodeDaemon, inject
+from smvm.node import NodeConfig
+
+TOUR = '''
+def main(order):
+    seen = [node_id()]
+    for target in order:
+        sys_migrate(target)
+        seen.append(node_id())
+    return seen
+'''
+
+
+async def start_line(nursery, ids):
+    daemons = [NodeDaemon(DaemonConfig(i, "127.0.0.1", 0, node=NodeConfig(beacon_interval=0.05),
+                                       seed=n)) for n, i in enumerate(ids)]
+    addresses = [await nursery.start(d.serve) for d in daemons]
+    for d in daemons:
+        for a in addresses:
+            if a != d.address:
+                d.add_peer(a)
+    for d in daemons:
+        others = set(ids) - {d.config.node_id}
+        await d.wait_until(lambda d=d, others=others: others <= set(
+            d.core.neighbor_table.ids(trio.current_time())))
+    return daemons, addresses
+
+
+async def test_an_sm_tours_three_daemons_and_comes_back() -> None:
+    async with trio.open_nursery() as nursery:
+        daemons, addresses = await start_line(nursery, ["n1", "n2", "n3"])
+        outcome = await inject(addresses[0], TOUR, [["n2", "n3", "n1"]], wait=True, timeout=20)
+        assert outcome.ok, outcome.error
+        assert outcome.value == ["n1", "n2", "n3", "n1"]
+        hops = sum(d.core.counters["hops_completed"] for d in daemons)
+        assert hops == 3
+        nursery.cancel_scope.cancel()
+
+
+async def test_the_result_comes_back_from_where_the_sm_ended() -> None:
+    async with trio.open_nursery() as nursery:
+        daemons, addresses = await start_line(nursery, ["a", "b", "c"])
+        outcome = await inject(addresses[0], TOUR, [["b", "c"]], wait=True, timeout=20)
+        assert outcome.ok and outcome.value == ["a", "b", "c"]
+        failing = "def main():\n    sys_migrate('b')\n    return 1 / 0\n"
+        outcome = await inject(addresses[0], failing, [], wait=True, timeout=20)
+        assert not outcome.ok
+        assert outcome.error["type"] == "ZeroDivisionError" and outcome.error["line"] == 3
+        nursery.cancel_scope.cancel()
+
+
+async def test_bad_bricks_are_refused_with_their_errors() -> None:
+    async with trio.open_nursery() as nursery:
+        daemons, addresses = await start_line(nursery, ["x"])
+        outcome = await inject(addresses[0], "import os\n", [], wait=True, timeout=10)
+        assert not outcome.ok and outcome.error["type"] == "CompileError"
+        assert "import of 'os' is not allowed" in outcome.error["message"]
+        nursery.cancel_scope.cancel()
