@@ -38,8 +38,8 @@ async def test_an_sm_tours_three_daemons_and_comes_back() -> None:
         outcome = await inject(addresses[0], TOUR, [["n2", "n3", "n1"]], wait=True, timeout=20)
         assert outcome.ok, outcome.error
         assert outcome.value == ["n1", "n2", "n3", "n1"]
-        hops = sum(d.core.counters["hops_completed"] for d in daemons)
-        assert hops == 3
+        # each arrival was admitted once (acks may still be in flight)
+        assert sum(d.core.counters["sms_admitted"] for d in daemons) == 3
         nursery.cancel_scope.cancel()
 
 
