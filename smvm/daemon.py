@@ -39,6 +39,11 @@ class DaemonConfig:
     tags: dict[str, object] = field(default_factory=dict)
     node: NodeConfig = field(default_factory=NodeConfig)
     seed: int | None = None
+    #: SM slices run in this many worker processes (sandbox layer 3);
+    #: 0 runs them in the daemon's own process.
+    workers: int = 2
+    #: wall-clock seconds a slice may take before its worker is killed
+    slice_seconds: float = 30.0
 
 
 class NodeDaemon:
@@ -50,6 +55,8 @@ class NodeDaemon:
         self.address: tuple[str, int] | None = None
         self._sock = None
         self._changed = trio.Condition()
+        self._nursery = None
+        self.pool = None
         if config.location is not None:
             lat, lon = config.location
             self.core.tagspace.register_io("location", tagspace.StaticValue(
@@ -68,10 +75,19 @@ class NodeDaemon:
             self._sock = sock
             self.address = sock.getsockname()
             log.info("node %s listening on %s:%d", self.config.node_id, *self.address)
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(self._receive_loop)
-                nursery.start_soon(self._timer_loop)
-                task_status.started(self.address)
+            try:
+                async with trio.open_nursery() as nursery:
+                    self._nursery = nursery
+                    if self.config.workers:
+                        from .workers import WorkerPool
+                        self.pool = WorkerPool(self.core, self.config.workers,
+                                               wall_seconds=self.config.slice_seconds)
+                    nursery.start_soon(self._receive_loop)
+                    nursery.start_soon(self._timer_loop)
+                    task_status.started(self.address)
+            finally:
+                if self.pool is not None:
+                    await self.pool.aclose()
 
     def add_peer(self, address: tuple[str, int]) -> None:
         if address not in self.peers:
@@ -92,19 +108,32 @@ class NodeDaemon:
                 log.debug("receive error: %s", exc)
                 continue
             self.core.receive(data, address, trio.current_time())
-            self.core.run_ready()
             await self._flush()
 
     async def _timer_loop(self) -> None:
         while True:
             now = trio.current_time()
-            self.core.handle_timer(now)
+            self.core.handle_timer(now, run=False)
             await self._flush()
             deadline = self.core.next_deadline()
             await trio.sleep_until(min(deadline if deadline is not None else math.inf,
                                        now + TICK))
 
+    def _dispatch(self) -> None:
+        """Start every due SM slice: in a worker, or here without workers."""
+        if self.pool is None:
+            self.core.run_ready()
+            return
+        for record, kind, payload in self.core.take_ready():
+            self._nursery.start_soon(self._run_in_worker, record, kind, payload)
+
+    async def _run_in_worker(self, record, kind, payload) -> None:
+        outcome = await self.pool.run(record, kind, payload)
+        self.core.settle(record, outcome, trio.current_time())
+        await self._flush()
+
     async def _flush(self) -> None:
+        self._dispatch()
         for link, datagram in self.core.datagrams_to_send():
             targets = list(self.peers) if link == BROADCAST else [link]
             if link == BROADCAST and self.config.broadcast:

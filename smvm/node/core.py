@@ -107,8 +107,9 @@ class NodeCore:
         if handler is not None:
             handler(self, frame, link)
 
-    def handle_timer(self, now: float) -> None:
-        """Retransmit, time out waits and neighbours, beacon, run ready SMs."""
+    def handle_timer(self, now: float, *, run: bool = True) -> None:
+        """Retransmit, time out waits and neighbours, beacon, and (unless a
+        driver runs SMs elsewhere, ``run=False``) run the ready SMs."""
         self._now = now
         for hop in list(self._hops.values()):
             if hop.deadline <= now:
@@ -125,7 +126,8 @@ class NodeCore:
                                               tuple(self.tagspace.names(now))[:32]))
             self._beacon_seq += 1
             self._next_beacon = now + self.config.beacon_interval
-        self.run_ready()
+        if run:
+            self.run_ready()
 
     def inject(self, source: str, args: list | tuple = (), now: float = 0.0, *,
                entry: str = "main", name: str = "<injected>") -> str:
@@ -168,7 +170,28 @@ class NodeCore:
         return min(times) if times else None
 
     # ---- running SMs ------------------------------------------------------------
+    def take_ready(self) -> list[tuple]:
+        """The SM slices due now, for a driver that runs them elsewhere (in
+        worker processes); it hands each outcome back with ``settle``."""
+        items = []
+        while self._ready:
+            item = self._ready.popleft()
+            if self._sms.get(item[0].sm_id) is item[0]:
+                items.append(item)
+        return items
+
+    def host_for(self, record: _SM) -> "_Host":
+        """The node as the SM of ``record`` sees it (for a worker's calls)."""
+        return _Host(self, record)
+
+    def settle(self, record: _SM, outcome, now: float) -> None:
+        """Take the outcome of a slice run elsewhere."""
+        self._now = now
+        if self._sms.get(record.sm_id) is record:
+            self._settle(record, outcome)
+
     def run_ready(self) -> None:
+        """Run the due SM slices here, in this process."""
         while self._ready:
             record, kind, payload = self._ready.popleft()
             if self._sms.get(record.sm_id) is not record:

@@ -1,0 +1,183 @@
+"""The daemon's side of sandbox layer 3: a pool of worker processes.
+
+Each SM slice runs in a worker (``smvm.worker``); the worker's calls for the
+node (tags, neighbours, time, new SMs, logs) are answered here, on the
+daemon's own thread, against the node core. A worker that dies, overruns its
+wall-clock allowance or breaks the protocol is killed and replaced; only its
+SM ends (with ``WorkerKilled``), and the daemon keeps serving.
+"""
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+
+import msgpack
+import tagspace
+import trio
+
+from . import statecodec
+from .primitives import _guest_error
+from .vm import ErrorRecord, Failed, Finished, Suspended
+
+_HEADER = struct.Struct(">I")
+
+
+class _Worker:
+    def __init__(self, process: trio.Process):
+        self.process = process
+        self.buffer = bytearray()
+        self.limits: list[str] = []
+
+    async def send(self, message: object) -> None:
+        data = msgpack.packb(message, use_bin_type=True)
+        await self.process.stdin.send_all(_HEADER.pack(len(data)) + data)
+
+    async def receive(self) -> object:
+        while True:
+            if len(self.buffer) >= _HEADER.size:
+                (size,) = _HEADER.unpack_from(self.buffer)
+                if len(self.buffer) >= _HEADER.size + size:
+                    data = bytes(self.buffer[_HEADER.size:_HEADER.size + size])
+                    del self.buffer[:_HEADER.size + size]
+                    return msgpack.unpackb(data, raw=False, strict_map_key=False)
+            chunk = await self.process.stdout.receive_some(1 << 16)
+            if not chunk:
+                raise EOFError("worker closed its output")
+            self.buffer += chunk
+
+
+class WorkerPool:
+    """Runs SM slices in ``size`` worker processes."""
+
+    def __init__(self, core, size: int = 2, *, wall_seconds: float = 30.0):
+        self.core = core
+        self.size = size
+        self.wall_seconds = wall_seconds
+        self._idle: list[_Worker] = []
+        self._slots = trio.Semaphore(size)
+        self.killed = 0
+
+    async def _spawn(self) -> _Worker:
+        env = dict(os.environ)
+        env["SMVM_WORKER_MEMORY_MB"] = str(self.core.config.memory_mb or 0)
+        process = await trio.lowlevel.open_process(
+            [sys.executable, "-m", "smvm.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            env=env)
+        worker = _Worker(process)
+        hello = await worker.receive()
+        worker.limits = list(hello[1]) if isinstance(hello, list) and hello[:1] == ["ready"] else []
+        return worker
+
+    async def run(self, record, kind: str, payload) -> object:
+        """Run one slice of ``record``'s SM; return its outcome."""
+        async with self._slots:
+            worker = self._idle.pop() if self._idle else await self._spawn()
+            try:
+                with trio.move_on_after(self.wall_seconds) as scope:
+                    outcome = await self._drive(worker, record, kind, payload)
+                if scope.cancelled_caught:
+                    raise TimeoutError(f"the slice ran over {self.wall_seconds:g} s")
+            except (EOFError, OSError, TimeoutError, ValueError, TypeError, IndexError) as exc:
+                await self._kill(worker)
+                why = str(exc) if isinstance(exc, TimeoutError) else "its worker process died"
+                return Failed(ErrorRecord("WorkerKilled", f"the SM was stopped: {why}"), record.fuel)
+            self._idle.append(worker)
+            return outcome
+
+    async def _kill(self, worker: _Worker) -> None:
+        self.killed += 1
+        with trio.CancelScope(shield=True):
+            worker.process.kill()
+            await worker.process.wait()
+
+    async def aclose(self) -> None:
+        for worker in self._idle:
+            await self._kill(worker)
+        self._idle.clear()
+
+    async def _drive(self, worker: _Worker, record, kind: str, payload):
+        core = self.core
+        if kind == "start":
+            entry, args = payload
+            blob = args if isinstance(args, bytes) else statecodec.dumps(list(args))
+            wire_payload = [entry, blob]
+        else:
+            state, value, error = payload
+            wire_payload = [state, None if value is None else statecodec.dumps(value),
+                            None if error is None else [type(error).__name__, str(error)]]
+        p = record.principal
+        await worker.send(["run", 0, record.brick.source, record.brick.name, record.sm_id,
+                           [p.sm_id, p.family, p.origin, sorted(p.code)], core.node_id,
+                           core.config.fuel_per_sm, record.fuel, core.config.memory_mb,
+                           core.config.cpu_seconds, kind, wire_payload])
+        host = core.host_for(record)
+        while True:
+            message = await worker.receive()
+            if message[0] == "call":
+                await worker.send(self._answer(host, record, message))
+                continue
+            result = message[2]
+            if result[0] == "finished":
+                return Finished(statecodec.loads(result[1]), result[2])
+            if result[0] == "failed":
+                return Failed(ErrorRecord(**result[1]), result[2])
+            return Suspended(result[1], result[2], result[3])
+
+    def _answer(self, host, record, message) -> list:
+        _, call_id, method, blob = message
+        try:
+            args = statecodec.loads(blob)
+            value = self._call(host, record, method, args)
+            return ["reply", call_id, True, statecodec.dumps(value)]
+        except tagspace.TagSpaceError as exc:
+            guest = _guest_error(exc)
+            return ["reply", call_id, False, [type(guest).__name__, str(guest)]]
+        except (ValueError, TypeError, RuntimeError) as exc:
+            return ["reply", call_id, False, [type(exc).__name__, str(exc)]]
+
+    def _call(self, host, record, method: str, args: list) -> object:
+        core, p, now = self.core, record.principal, self.core._now
+        space = core.tagspace
+        if method == "neighbors":
+            return host.neighbors()
+        if method == "now":
+            return host.now()
+        if method == "log":
+            return host.log(record.sm_id, str(args[0]))
+        if method == "spawn":
+            return core._spawn(_Parent(record), args[0], args[1], brick=record.brick,
+                               family=p.family)
+        if method == "create_sm":
+            found = core.cache.find(args[0])
+            if found is None:
+                raise ValueError(f"no brick named {args[0]!r} on node {core.node_id}")
+            return core._spawn(_Parent(record), args[1], args[2], brick=found, family=None)
+        if method == "tag.create":
+            name, value, lifetime, access, code = args
+            host.wake(space.create(p, name, value, lifetime, access, code, now=now))
+            return None
+        if method == "tag.read":
+            return space.read(p, args[0], now)
+        if method == "tag.write":
+            host.wake(space.write(p, args[0], args[1], now))
+            return None
+        if method == "tag.delete":
+            return space.delete(p, args[0], now)
+        if method == "tag.exists":
+            return space.exists(args[0], now)
+        if method == "tag.check_wait":
+            space.wait(p, args[0], ("probe", record.sm_id), None, now=now)
+            space.cancel_wait(("probe", record.sm_id))
+            return None
+        raise ValueError(f"unknown call {method!r}")
+
+
+class _Parent:
+    """What ``NodeCore._spawn`` needs of the SM that asks for a new one."""
+
+    def __init__(self, record):
+        self.principal = record.principal
+        self.brick = record.brick
+

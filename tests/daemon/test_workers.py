@@ -1,0 +1,65 @@
+"""Sandbox layer 3: SM slices run in worker processes; a runaway SM is ended
+in its worker while another SM on the same daemon completes."""
+from __future__ import annotations
+
+import trio
+
+from smvm.daemon import DaemonConfig, NodeDaemon, inject
+from smvm.node import NodeConfig
+
+SPIN = "def main():\n    x = 0\n    while True:\n        x += 1\n"
+HOG = "def main():\n    keep = []\n    while True:\n        keep.append(bytearray(1_000_000))\n"
+QUICK = "def main(n):\n    return sum(range(n)), node_id()\n"
+
+
+async def serve(nursery, **config) -> tuple[NodeDaemon, tuple]:
+    daemon = NodeDaemon(DaemonConfig("solo", "127.0.0.1", 0, seed=1, **config))
+    address = await nursery.start(daemon.serve)
+    return daemon, address
+
+
+async def test_a_spinning_sm_is_killed_in_its_worker_while_another_completes() -> None:
+    node = NodeConfig(beacon_interval=None, fuel_per_sm=10**12, cpu_seconds=None)
+    async with trio.open_nursery() as nursery:
+        daemon, address = await serve(nursery, node=node, workers=2, slice_seconds=1.5)
+        spinner = {}
+
+        async def run_spinner():
+            spinner["outcome"] = await inject(address, SPIN, [], wait=True, timeout=20)
+        nursery.start_soon(run_spinner)
+        await daemon.wait_until(lambda: daemon.core.counters["frames_in.Inject"] >= 1)
+        quick = await inject(address, QUICK, [1000], wait=True, timeout=10)
+        assert quick.ok and quick.value == (sum(range(1000)), "solo")
+        assert "outcome" not in spinner, "the quick SM finished while the spinner still ran"
+        with trio.fail_after(20):
+            while "outcome" not in spinner:
+                await daemon.wait_until(lambda: daemon.pool.killed >= 1 or "outcome" in spinner)
+                await trio.sleep(0)
+        outcome = spinner["outcome"]
+        assert not outcome.ok and outcome.error["type"] == "WorkerKilled"
+        assert daemon.pool.killed == 1
+        again = await inject(address, QUICK, [10], wait=True, timeout=10)
+        assert again.ok and again.value == (45, "solo"), "the daemon keeps serving"
+        nursery.cancel_scope.cancel()
+
+
+async def test_an_allocating_sm_ends_with_a_memory_error_in_its_worker() -> None:
+    node = NodeConfig(beacon_interval=None, memory_mb=64)
+    async with trio.open_nursery() as nursery:
+        daemon, address = await serve(nursery, node=node, workers=1)
+        hog = await inject(address, HOG, [], wait=True, timeout=30)
+        assert not hog.ok and hog.error["type"] == "MemoryExhausted"
+        quick = await inject(address, QUICK, [5], wait=True, timeout=10)
+        assert quick.ok and quick.value == (10, "solo")
+        nursery.cancel_scope.cancel()
+
+
+async def test_workers_report_the_limits_they_run_under() -> None:
+    async with trio.open_nursery() as nursery:
+        daemon, address = await serve(nursery, node=NodeConfig(beacon_interval=None), workers=1)
+        quick = await inject(address, QUICK, [3], wait=True, timeout=10)
+        assert quick.ok
+        [worker] = daemon.pool._idle
+        assert any(limit.startswith("address space") for limit in worker.limits)
+        assert "16 open files" in worker.limits
+        nursery.cancel_scope.cancel()
