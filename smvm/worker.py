@@ -141,7 +141,10 @@ def lower_privileges(memory_mb: float | None) -> list[str]:
     except (OSError, AttributeError):
         pass
     try:
-        import seccomp  # type: ignore[import-not-found]  # optional: libseccomp's binding
+        try:
+            import pyseccomp as seccomp  # ctypes binding to the system's libseccomp
+        except ImportError:
+            import seccomp  # type: ignore[import-not-found, no-redef]  # libseccomp's own
         filt = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
         for name in ("execve", "execveat", "fork", "vfork", "clone3", "socket", "connect",
                      "bind", "listen", "accept", "accept4", "ptrace", "kill", "tkill", "tgkill",

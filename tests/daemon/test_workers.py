@@ -63,3 +63,25 @@ async def test_workers_report_the_limits_they_run_under() -> None:
         assert any(limit.startswith("address space") for limit in worker.limits)
         assert "16 open files" in worker.limits
         nursery.cancel_scope.cancel()
+
+
+def test_a_worker_cannot_open_sockets_or_start_programs() -> None:
+    import subprocess
+    import sys
+    probe = (
+        "from smvm.worker import lower_privileges\n"
+        "applied = lower_privileges(None)\n"
+        "import os, socket\n"
+        "results = []\n"
+        "for attempt in (lambda: socket.socket(), lambda: os.execv('/bin/true', ['true'])):\n"
+        "    try:\n"
+        "        attempt()\n"
+        "        results.append('allowed')\n"
+        "    except OSError as e:\n"
+        "        results.append('refused')\n"
+        "print(applied, results)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert "'seccomp'" in out.stdout, out.stdout
+    assert out.stdout.strip().endswith("['refused', 'refused']")
