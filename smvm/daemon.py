@@ -26,6 +26,8 @@ log = logging.getLogger("smvm.node")
 
 #: Longest the timer loop sleeps, so retransmissions stay timely.
 TICK = 0.05
+#: How often ``inject`` repeats its request until the node answers.
+RESEND_INTERVAL = 0.5
 
 
 @dataclass
@@ -204,22 +206,45 @@ async def inject(address: tuple[str, int], source: str, args: list, *, wait: boo
     frame = wire.Inject(request_id, source, statecodec.dumps(list(args)), wait)
     reassembler = wire.Reassembler()
     sock = trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    datagrams = wire.fragment(wire.encode(frame), 1, 1200)
     with sock, trio.fail_after(timeout):
         await sock.bind(("127.0.0.1" if address[0] in ("127.0.0.1", "localhost") else "0.0.0.0", 0))
-        for datagram in wire.fragment(wire.encode(frame), 1, 1200):
-            await sock.sendto(datagram, address)
-        while True:
+
+        async def send_until_answered():
+            # UDP: the node may not be up yet, or a datagram may be lost; it
+            # starts the SM once per request id, however often it is asked
+            while True:
+                for datagram in datagrams:
+                    try:
+                        await sock.sendto(datagram, address)
+                    except OSError:
+                        pass
+                await trio.sleep(RESEND_INTERVAL)
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(send_until_answered)
+            outcome = await _await_reply(sock, reassembler, request_id)
+            nursery.cancel_scope.cancel()
+        return outcome
+
+
+async def _await_reply(sock, reassembler, request_id: bytes) -> InjectOutcome:
+    from . import statecodec
+    while True:
+        try:
             data, sender = await sock.recvfrom(65536)
-            try:
-                message = reassembler.feed(data, sender, trio.current_time())
-                if message is None:
-                    continue
-                reply = wire.decode(message)
-            except wire.WireError:
+        except OSError:  # ICMP "port unreachable" while the node is not up yet
+            continue
+        try:
+            message = reassembler.feed(data, sender, trio.current_time())
+            if message is None:
                 continue
-            if isinstance(reply, wire.InjectReply) and reply.request_id == request_id:
-                value = statecodec.loads(reply.value) if reply.ok and reply.value else None
-                return InjectOutcome(reply.sm_id, reply.ok, value, reply.error)
+            reply = wire.decode(message)
+        except wire.WireError:
+            continue
+        if isinstance(reply, wire.InjectReply) and reply.request_id == request_id:
+            value = statecodec.loads(reply.value) if reply.ok and reply.value else None
+            return InjectOutcome(reply.sm_id, reply.ok, value, reply.error)
 
 
 def parse_peers(text: str) -> list[tuple[str, int]]:

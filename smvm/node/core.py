@@ -9,7 +9,7 @@ machines, and counts everything.
 from __future__ import annotations
 
 import random
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass
 from typing import Hashable
 
@@ -86,6 +86,9 @@ class NodeCore:
         self._next_beacon = 0.0
         self._beacon_seq = 0
         self._inject_waits: dict[str, tuple[bytes, Hashable]] = {}
+        # request id -> the reply sent (None while the SM runs): clients
+        # resend their request until answered; each starts one SM only
+        self._inject_requests: OrderedDict[bytes, object] = OrderedDict()
 
     # ---- driver side: inputs ------------------------------------------------------
     def receive(self, datagram: bytes, link: Hashable, now: float) -> None:
@@ -419,6 +422,15 @@ class NodeCore:
 
     def _on_inject(self, frame, link) -> None:
         """A client asks this node to start an SM (and maybe to report its end)."""
+        if frame.request_id in self._inject_requests:
+            self.counters["duplicates_suppressed"] += 1
+            reply = self._inject_requests[frame.request_id]
+            if reply is not None:
+                self._send(link, reply)
+            return
+        self._inject_requests[frame.request_id] = None
+        while len(self._inject_requests) > 1024:
+            self._inject_requests.popitem(last=False)
         try:
             args = statecodec.loads(frame.args) if frame.args else []
             if type(args) is not list:
@@ -427,12 +439,19 @@ class NodeCore:
         except (CompileError, RemoteInputError) as exc:
             message = "\n".join(map(str, exc.errors)) if isinstance(exc, CompileError) else str(exc)
             error = {"type": type(exc).__name__, "message": message[:4000], "line": None}
-            self._send(link, wire.InjectReply(frame.request_id, "", False, b"", error))
+            self._reply_inject(frame.request_id, link,
+                               wire.InjectReply(frame.request_id, "", False, b"", error))
             return
         if frame.wait:
             self._inject_waits[sm_id] = (frame.request_id, link)
         else:
-            self._send(link, wire.InjectReply(frame.request_id, sm_id, True, b"", None))
+            self._reply_inject(frame.request_id, link,
+                               wire.InjectReply(frame.request_id, sm_id, True, b"", None))
+
+    def _reply_inject(self, request_id: bytes, link: Hashable, reply) -> None:
+        if request_id in self._inject_requests:
+            self._inject_requests[request_id] = reply
+        self._send(link, reply)
 
     def _answer_inject(self, sm_id: str, ok: bool, value: object, error: dict | None) -> None:
         waiting = self._inject_waits.pop(sm_id, None)
@@ -440,7 +459,7 @@ class NodeCore:
             return
         request_id, link = waiting
         blob = statecodec.dumps(value) if ok else b""
-        self._send(link, wire.InjectReply(request_id, sm_id, ok, blob, error))
+        self._reply_inject(request_id, link, wire.InjectReply(request_id, sm_id, ok, blob, error))
 
     # ---- helpers --------------------------------------------------------------------
     def _arriving(self, identity: dict, state: bytes) -> tuple[tagspace.Principal, Brick]:

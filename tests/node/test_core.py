@@ -164,3 +164,16 @@ def test_fuzzing_the_core_with_random_and_mutated_datagrams() -> None:
             data = bytes(data)
         core.receive(data, "fuzzer", i * 1e-4)
     assert core.counters["malformed"] > 50_000
+
+
+def test_a_repeated_inject_request_starts_one_sm_and_gets_the_same_answer() -> None:
+    core = NodeCore("n", NodeConfig(beacon_interval=None))
+    request = wire.Inject(b"r" * 16, "def main():\n    return 7\n", b"", False)
+    for _ in range(3):
+        for datagram in wire.fragment(wire.encode(request), 1, 1200):
+            core.receive(datagram, "client", 0.0)
+        core.run_ready()
+    replies = [wire.decode(d) for link, d in core.datagrams_to_send()]
+    assert len(replies) == 3 and len({r.sm_id for r in replies}) == 1
+    assert core.counters["sms_finished"] == 1
+    assert core.counters["duplicates_suppressed"] == 2
