@@ -45,8 +45,8 @@ def pct(values: list[float], q: float) -> float:
 
 async def pair(nursery, workers: int):
     config = NodeConfig(beacon_interval=0.05)
-    a = NodeDaemon(DaemonConfig("a", "127.0.0.1", 0, node=config, seed=1, workers=workers))
-    b = NodeDaemon(DaemonConfig("b", "127.0.0.1", 0, node=config, seed=2, workers=workers))
+    a = NodeDaemon(DaemonConfig("a", "127.0.0.1", 0, node=config, seed=1, workers=workers, advertise=False))
+    b = NodeDaemon(DaemonConfig("b", "127.0.0.1", 0, node=config, seed=2, workers=workers, advertise=False))
     addr_a, addr_b = await nursery.start(a.serve), await nursery.start(b.serve)
     a.add_peer(addr_b)
     b.add_peer(addr_a)

@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="a tag this node carries (readable by every SM)")
     n.add_argument("--log-level", default="INFO",
                    choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    d = sub.add_parser("nodes", help="list node daemons advertised on the LAN (zeroconf)")
+    d.add_argument("--timeout", type=float, default=2.0, help="seconds to listen (default 2)")
+    d.add_argument("--interface", action="append", default=None, metavar="ADDR",
+                   help="interface address to browse on (default: all)")
+    d.add_argument("--json", action="store_true", help="print one JSON list")
     i = sub.add_parser("inject", help="inject an SM into a running node")
     i.add_argument("file", metavar="FILE")
     i.add_argument("args", nargs="*", metavar="ARG")
@@ -72,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             return _node(args)
         if args.command == "inject":
             return _inject(args)
+        if args.command == "nodes":
+            return _nodes(args)
         return _demo()
     except UsageError as exc:
         print(f"smvm: error: {exc}", file=sys.stderr)
@@ -204,6 +211,21 @@ def _inject(args: argparse.Namespace) -> int:
     else:
         print(f"injected {outcome.sm_id}")
     return EXIT_GUEST_ERROR if outcome.error else EXIT_OK
+
+
+def _nodes(args: argparse.Namespace) -> int:
+    from .discovery import browse
+    if not args.timeout > 0:
+        raise UsageError("--timeout must be positive")
+    found = browse(args.timeout, args.interface)
+    if args.json:
+        print(json.dumps([node.to_json() for node in found]))
+    elif not found:
+        print("no nodes found")
+    else:
+        for node in found:
+            print(f"{node.node_id:20} {','.join(node.addresses)}:{node.port}")
+    return EXIT_OK
 
 
 def _demo() -> int:

@@ -46,6 +46,10 @@ class DaemonConfig:
     workers: int = 2
     #: wall-clock seconds a slice may take before its worker is killed
     slice_seconds: float = 30.0
+    #: advertise the node with zeroconf (``_smvm._udp.local.``) on these
+    #: interface addresses (None: all); False: do not advertise
+    advertise: bool = True
+    interfaces: list[str] | None = None
 
 
 class NodeDaemon:
@@ -77,6 +81,7 @@ class NodeDaemon:
             self._sock = sock
             self.address = sock.getsockname()
             log.info("node %s listening on %s:%d", self.config.node_id, *self.address)
+            advert = await self._advertise()
             try:
                 async with trio.open_nursery() as nursery:
                     self._nursery = nursery
@@ -90,6 +95,23 @@ class NodeDaemon:
             finally:
                 if self.pool is not None:
                     await self.pool.aclose()
+                if advert is not None:
+                    with trio.CancelScope(shield=True):
+                        await trio.to_thread.run_sync(advert.close)
+
+    async def _advertise(self):
+        if not self.config.advertise:
+            return None
+        from .discovery import Advertisement
+        host = self.address[0]
+        addresses = self.config.interfaces or ([host] if host != "0.0.0.0" else _local_addresses())
+        try:
+            return await trio.to_thread.run_sync(
+                Advertisement, self.config.node_id, self.address[1], addresses,
+                self.config.interfaces)
+        except Exception as exc:  # noqa: BLE001 - a LAN without multicast still serves
+            log.warning("zeroconf advertisement unavailable: %s", exc)
+            return None
 
     def add_peer(self, address: tuple[str, int]) -> None:
         if address not in self.peers:
@@ -245,6 +267,15 @@ async def _await_reply(sock, reassembler, request_id: bytes) -> InjectOutcome:
         if isinstance(reply, wire.InjectReply) and reply.request_id == request_id:
             value = statecodec.loads(reply.value) if reply.ok and reply.value else None
             return InjectOutcome(reply.sm_id, reply.ok, value, reply.error)
+
+
+def _local_addresses() -> list[str]:
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+        addresses = sorted({info[4][0] for info in infos})
+    except OSError:
+        addresses = []
+    return addresses or ["127.0.0.1"]
 
 
 def parse_peers(text: str) -> list[tuple[str, int]]:

@@ -19,7 +19,7 @@ def main(order):
 
 async def start_line(nursery, ids):
     daemons = [NodeDaemon(DaemonConfig(i, "127.0.0.1", 0, node=NodeConfig(beacon_interval=0.05),
-                                       seed=n)) for n, i in enumerate(ids)]
+                                       seed=n, advertise=False)) for n, i in enumerate(ids)]
     addresses = [await nursery.start(d.serve) for d in daemons]
     for d in daemons:
         for a in addresses:

@@ -13,7 +13,7 @@ QUICK = "def main(n):\n    return sum(range(n)), node_id()\n"
 
 
 async def serve(nursery, **config) -> tuple[NodeDaemon, tuple]:
-    daemon = NodeDaemon(DaemonConfig("solo", "127.0.0.1", 0, seed=1, **config))
+    daemon = NodeDaemon(DaemonConfig("solo", "127.0.0.1", 0, seed=1, advertise=False, **config))
     address = await nursery.start(daemon.serve)
     return daemon, address
 

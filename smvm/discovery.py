@@ -1,0 +1,73 @@
+"""Zeroconf (mDNS/DNS-SD) advertisement of node daemons on a LAN, and the
+browser behind ``smvm nodes``. Blocking calls: drivers run them in a thread."""
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import dataclass
+
+from zeroconf import InterfaceChoice, IPVersion, ServiceBrowser, ServiceInfo, Zeroconf
+
+SERVICE = "_smvm._udp.local."
+
+
+@dataclass(frozen=True)
+class Advertised:
+    node_id: str
+    name: str
+    addresses: tuple[str, ...]
+    port: int
+
+    def to_json(self) -> dict:
+        return {"id": self.node_id, "name": self.name, "addresses": list(self.addresses),
+                "port": self.port}
+
+
+def _zeroconf(interfaces: list[str] | None) -> Zeroconf:
+    return Zeroconf(interfaces=interfaces or InterfaceChoice.All, ip_version=IPVersion.V4Only)
+
+
+class Advertisement:
+    """A node's service record, registered until ``close``."""
+
+    def __init__(self, node_id: str, port: int, addresses: list[str],
+                 interfaces: list[str] | None = None):
+        safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in node_id)[:50] or "node"
+        self.info = ServiceInfo(
+            SERVICE, f"{safe}.{SERVICE}", port=port, properties={"id": node_id},
+            addresses=[socket.inet_aton(a) for a in addresses], server=f"smvm-{safe}.local.")
+        self.zeroconf = _zeroconf(interfaces)
+        self.zeroconf.register_service(self.info, allow_name_change=True)
+
+    def close(self) -> None:
+        try:
+            self.zeroconf.unregister_service(self.info)
+        finally:
+            self.zeroconf.close()
+
+
+def browse(seconds: float = 2.0, interfaces: list[str] | None = None) -> list[Advertised]:
+    """Nodes advertised on the LAN within ``seconds``."""
+    found: dict[str, Advertised] = {}
+    zc = _zeroconf(interfaces)
+
+    class _Listener:
+        def add_service(self, zc_, type_, name):
+            info = zc_.get_service_info(type_, name, timeout=1000)
+            if info is None:
+                return
+            props = info.properties or {}
+            node_id = (props.get(b"id") or b"").decode("utf-8", "replace") or name
+            found[name] = Advertised(node_id, name, tuple(info.parsed_addresses()), info.port or 0)
+
+        update_service = add_service
+
+        def remove_service(self, zc_, type_, name):
+            found.pop(name, None)
+
+    try:
+        ServiceBrowser(zc, SERVICE, _Listener())
+        time.sleep(seconds)  # browsing is listening for a while; this is the CLI's wait
+    finally:
+        zc.close()
+    return sorted(found.values(), key=lambda a: a.node_id)
