@@ -46,7 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--port", type=int, default=4771, help="UDP port (default 4771)")
     n.add_argument("--peers", default="", help="HOST:PORT,... to beacon to")
     n.add_argument("--broadcast", default=None, help="broadcast address for beacons")
-    n.add_argument("--location", default=None, help="static position LAT,LON")
+    where = n.add_mutually_exclusive_group()
+    where.add_argument("--location", default=None, help="static position LAT,LON")
+    where.add_argument("--gps", default=None, metavar="SOURCE",
+                       help="NMEA source: tcp:HOST:PORT, serial:DEVICE[@BAUD] or file:PATH")
     n.add_argument("--tag", action="append", default=[], metavar="NAME=VALUE",
                    help="a tag this node carries (readable by every SM)")
     n.add_argument("--log-level", default="INFO",
@@ -174,9 +177,13 @@ def _node(args: argparse.Namespace) -> int:
         if args.location:
             lat, lon = (float(x) for x in args.location.split(","))
             location = (lat, lon)
+        if args.gps and args.gps.partition(":")[0] not in ("tcp", "serial", "file"):
+            raise ValueError(f"bad GPS source {args.gps!r}: use tcp:HOST:PORT, "
+                             "serial:DEVICE[@BAUD] or file:PATH")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    config = DaemonConfig(args.id, args.host, args.port, peers, args.broadcast, location, tags)
+    config = DaemonConfig(args.id, args.host, args.port, peers, args.broadcast, location, tags,
+                          gps=args.gps)
     try:
         trio.run(run_daemon, config)
     except OSError as exc:

@@ -50,6 +50,9 @@ class DaemonConfig:
     #: interface addresses (None: all); False: do not advertise
     advertise: bool = True
     interfaces: list[str] | None = None
+    #: NMEA source for the location tags: tcp:HOST:PORT, serial:DEVICE[@BAUD]
+    #: or file:PATH (replayed at its recorded pace)
+    gps: str | None = None
 
 
 class NodeDaemon:
@@ -91,6 +94,8 @@ class NodeDaemon:
                                                wall_seconds=self.config.slice_seconds)
                     nursery.start_soon(self._receive_loop)
                     nursery.start_soon(self._timer_loop)
+                    if self.config.gps:
+                        nursery.start_soon(self._gps_loop, self.config.gps)
                     task_status.started(self.address)
             finally:
                 if self.pool is not None:
@@ -112,6 +117,43 @@ class NodeDaemon:
         except Exception as exc:  # noqa: BLE001 - a LAN without multicast still serves
             log.warning("zeroconf advertisement unavailable: %s", exc)
             return None
+
+    async def _gps_loop(self, spec: str) -> None:
+        """Feed NMEA lines from the source to the location I/O tags."""
+        from .drivers.gps import GpsFeed, NmeaTracker, read_serial, read_tcp, replay_file
+        tracker = NmeaTracker()
+        feed = GpsFeed(tracker, self.core.tagspace)
+
+        def take(line) -> None:
+            now = trio.current_time()
+            for woken in feed.feed(line, now):
+                self.core._wake(woken.token, woken.name)
+            fix = tracker.location(now)
+            if fix is not None:
+                self.core.position = (fix.lat, fix.lon)
+
+        kind, _, where = spec.partition(":")
+        if kind == "file":
+            start = trio.current_time()
+            for offset, line in replay_file(where):
+                await trio.sleep_until(start + offset)
+                take(line)
+            return
+
+        def pump_lines() -> None:
+            if kind == "tcp":
+                host, _, port = where.rpartition(":")
+                lines = read_tcp(host, int(port))
+            else:
+                device, _, baud = where.partition("@")
+                lines = read_serial(device, int(baud or 4800))
+            for line in lines:
+                trio.from_thread.run_sync(take, line)
+
+        try:
+            await trio.to_thread.run_sync(pump_lines, abandon_on_cancel=True)
+        except (OSError, ValueError) as exc:
+            log.warning("GPS source %s stopped: %s", spec, exc)
 
     def add_peer(self, address: tuple[str, int]) -> None:
         if address not in self.peers:

@@ -1,0 +1,45 @@
+"""A daemon fed by a GPS over TCP serves the position to SMs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import trio
+
+from smvm.daemon import DaemonConfig, NodeDaemon, inject
+from smvm.node import NodeConfig
+
+LOG = Path(__file__).resolve().parents[1] / "data" / "gps_drive.nmea"
+WHERE = '''
+def main():
+    fix = read_tag("location")
+    return round(fix["lat"], 3), round(fix["lon"], 3), fix["stale"]
+'''
+
+
+async def test_location_tag_follows_an_nmea_stream_over_tcp() -> None:
+    lines = [line for line in LOG.read_bytes().splitlines(keepends=True)][:200]
+    got_client = trio.Event()
+
+    async def serve_nmea(stream):
+        got_client.set()
+        for line in lines:
+            await stream.send_all(line)
+        await trio.sleep_forever()  # keep the connection open, like a receiver does
+
+    async with trio.open_nursery() as nursery:
+        listeners = await nursery.start(
+            lambda task_status: trio.serve_tcp(serve_nmea, 0, host="127.0.0.1",
+                                               task_status=task_status))
+        port = listeners[0].socket.getsockname()[1]
+        daemon = NodeDaemon(DaemonConfig("gps-node", "127.0.0.1", 0, seed=3, workers=0,
+                                         advertise=False, node=NodeConfig(beacon_interval=None),
+                                         gps=f"tcp:127.0.0.1:{port}"))
+        address = await nursery.start(daemon.serve)
+        await got_client.wait()
+        await daemon.wait_until(lambda: daemon.core.position is not None)
+        outcome = await inject(address, WHERE, [], wait=True, timeout=10)
+        assert outcome.ok, outcome.error
+        lat, lon, stale = outcome.value
+        assert (lat, lon) == tuple(round(x, 3) for x in daemon.core.position)
+        assert stale is False
+        nursery.cancel_scope.cancel()
