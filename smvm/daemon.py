@@ -257,9 +257,13 @@ class InjectOutcome:
     ok: bool
     value: object
     error: dict | None
+    trip: dict = field(default_factory=dict)  # node, hops, bytes, fuel (with --wait)
 
     def to_json(self) -> dict:
-        return {"result": self.value, "error": self.error, "sm": self.sm_id}
+        """The shape of ``smvm exec --json``, plus the SM's id."""
+        return {"result": self.value, "error": self.error,
+                **{k: self.trip.get(k) for k in ("node", "hops", "bytes", "fuel")},
+                "sm": self.sm_id}
 
 
 async def inject(address: tuple[str, int], source: str, args: list, *, wait: bool,
@@ -307,8 +311,11 @@ async def _await_reply(sock, reassembler, request_id: bytes) -> InjectOutcome:
         except wire.WireError:
             continue
         if isinstance(reply, wire.InjectReply) and reply.request_id == request_id:
-            value = statecodec.loads(reply.value) if reply.ok and reply.value else None
-            return InjectOutcome(reply.sm_id, reply.ok, value, reply.error)
+            envelope = statecodec.loads(reply.value) if reply.value else {}
+            if type(envelope) is not dict:
+                envelope = {}
+            return InjectOutcome(reply.sm_id, reply.ok, envelope.get("value"), reply.error,
+                                 {k: v for k, v in envelope.items() if k != "value"})
 
 
 def _local_addresses() -> list[str]:

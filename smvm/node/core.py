@@ -55,6 +55,13 @@ class _SM:
     principal: tagspace.Principal
     fuel: int = 0
     waiting: tuple | None = None  # (state, tag) while blocked
+    hops: int = 0  # travelled so far, and the bytes its transfers took
+    bytes: int = 0
+
+
+def _trip(record: _SM, node: str) -> dict:
+    """How an SM ended: where, after how many hops, bytes and fuel units."""
+    return {"node": node, "hops": record.hops, "bytes": record.bytes, "fuel": record.fuel}
 
 
 class NodeCore:
@@ -223,14 +230,14 @@ class NodeCore:
             self.counters["sms_finished"] += 1
             self._events.append(ev.SMFinished(record.sm_id, self.node_id, outcome.value, now))
             self._report(record, True, outcome.value, None)
-            self._answer_inject(record.sm_id, True, outcome.value, None)
+            self._answer_inject(record.sm_id, True, outcome.value, None, _trip(record, self.node_id))
             del self._sms[record.sm_id]
         elif isinstance(outcome, Failed):
             self.counters["sms_failed"] += 1
             error = outcome.error.to_json()
             self._events.append(ev.SMFailed(record.sm_id, self.node_id, error, now))
             self._report(record, False, None, error)
-            self._answer_inject(record.sm_id, False, None, error)
+            self._answer_inject(record.sm_id, False, None, error, _trip(record, self.node_id))
             del self._sms[record.sm_id]
         elif outcome.request["kind"] == "migrate":
             self._start_hop(record, outcome)
@@ -238,15 +245,17 @@ class NodeCore:
             self._block(record, outcome)
 
     def _report(self, record: _SM, ok: bool, value: object, error: dict | None) -> None:
-        """Carry an SM's end back to the node it was injected on."""
+        """Carry an SM's end back to the node it was injected on (the value
+        travels with where the SM ended and what the trip cost)."""
         origin = record.principal.origin
         if origin == self.node_id:
             return
+        envelope = {"value": value, **_trip(record, self.node_id)}
         try:
-            blob = statecodec.dumps(value)
+            blob = statecodec.dumps(envelope)
         except Exception:  # noqa: BLE001 - already checked by the VM; be safe
-            blob, ok, error = statecodec.dumps(None), False, {"type": "ResultError",
-                                                                "message": "unencodable", "line": None}
+            blob = statecodec.dumps({**envelope, "value": None})
+            ok, error = False, {"type": "ResultError", "message": "unencodable", "line": None}
         self._send_to_node(origin, wire.Result(record.sm_id, origin, ok, blob, error))
 
     # ---- blocking on tags ----------------------------------------------------------
@@ -300,7 +309,8 @@ class NodeCore:
                                int((self.config.memory_mb or 0) * 1024 * 1024), hop.bricks)
         else:
             code = tuple((b, self.cache.get(b).source) for b in hop.missing if b in self.cache)
-            frame = wire.Transfer(hop.hop_id, hop.sm_id, hop.identity, hop.state, code, b"")
+            trip = statecodec.dumps({"hops": hop.record.hops, "bytes": hop.record.bytes})
+            frame = wire.Transfer(hop.hop_id, hop.sm_id, hop.identity, hop.state, code, trip)
         self._send_to_node(hop.target, frame)
         hop.arm(self._now, self.config.retry)
 
@@ -397,6 +407,7 @@ class NodeCore:
             self._send(link, wire.Reject(frame.hop_id, f"invalid continuation: {exc}"[:200]))
             return
         record.fuel = state["fuel"]
+        record.hops, record.bytes = _arrival_trip(frame)
         self._sms[principal.sm_id] = record
         self._admitted[frame.hop_id] = self._now
         self.counters["sms_admitted"] += 1
@@ -407,18 +418,22 @@ class NodeCore:
     def _on_result(self, frame, link) -> None:
         if frame.origin != self.node_id:
             return
+        try:
+            envelope = statecodec.loads(frame.value) if frame.value else {}
+            if type(envelope) is not dict:
+                raise RemoteInputError("result envelope is not a map")
+        except RemoteInputError:
+            self.counters["malformed"] += 1
+            return
+        trip = {k: envelope.get(k) for k in ("node", "hops", "bytes", "fuel")}
+        value = envelope.get("value")
         if frame.ok:
-            try:
-                value = statecodec.loads(frame.value)
-            except RemoteInputError:
-                self.counters["malformed"] += 1
-                return
-            self._events.append(ev.SMFinished(frame.sm_id, str(link), value, self._now))
-            self._answer_inject(frame.sm_id, True, value, None)
+            self._events.append(ev.SMFinished(frame.sm_id, str(trip["node"]), value, self._now))
+            self._answer_inject(frame.sm_id, True, value, None, trip)
         else:
-            self._events.append(ev.SMFailed(frame.sm_id, str(link), dict(frame.error or {}),
-                                            self._now))
-            self._answer_inject(frame.sm_id, False, None, dict(frame.error or {}))
+            error = dict(frame.error or {})
+            self._events.append(ev.SMFailed(frame.sm_id, str(trip["node"]), error, self._now))
+            self._answer_inject(frame.sm_id, False, None, error, trip)
 
     def _on_inject(self, frame, link) -> None:
         """A client asks this node to start an SM (and maybe to report its end)."""
@@ -453,12 +468,13 @@ class NodeCore:
             self._inject_requests[request_id] = reply
         self._send(link, reply)
 
-    def _answer_inject(self, sm_id: str, ok: bool, value: object, error: dict | None) -> None:
+    def _answer_inject(self, sm_id: str, ok: bool, value: object, error: dict | None,
+                       trip: dict) -> None:
         waiting = self._inject_waits.pop(sm_id, None)
         if waiting is None:
             return
         request_id, link = waiting
-        blob = statecodec.dumps(value) if ok else b""
+        blob = statecodec.dumps({"value": value if ok else None, **trip})
         self._reply_inject(request_id, link, wire.InjectReply(request_id, sm_id, ok, blob, error))
 
     # ---- helpers --------------------------------------------------------------------
@@ -516,6 +532,16 @@ class NodeCore:
         self._sms[sm_id] = record
         self._ready.append((record, "start", (entry, args)))
         return sm_id
+
+
+def _arrival_trip(frame) -> tuple[int, int]:
+    """Hops and bytes so far, this hop included (what the sender said, checked)."""
+    try:
+        trip = statecodec.loads(frame.data) if frame.data else {}
+        hops, sent = int(trip.get("hops", 0)), int(trip.get("bytes", 0))
+    except (RemoteInputError, AttributeError, TypeError, ValueError):
+        hops, sent = 0, 0
+    return max(hops, 0) + 1, max(sent, 0) + len(frame.continuation)
 
 
 class _NeighborsTag:

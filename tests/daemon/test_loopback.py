@@ -38,6 +38,9 @@ async def test_an_sm_tours_three_daemons_and_comes_back() -> None:
         outcome = await inject(addresses[0], TOUR, [["n2", "n3", "n1"]], wait=True, timeout=20)
         assert outcome.ok, outcome.error
         assert outcome.value == ["n1", "n2", "n3", "n1"]
+        record = outcome.to_json()
+        assert (record["node"], record["hops"]) == ("n1", 3)
+        assert record["bytes"] > 0 and record["fuel"] > 0 and record["sm"] == outcome.sm_id
         # each arrival was admitted once (acks may still be in flight)
         assert sum(d.core.counters["sms_admitted"] for d in daemons) == 3
         nursery.cancel_scope.cancel()
@@ -52,6 +55,7 @@ async def test_the_result_comes_back_from_where_the_sm_ended() -> None:
         outcome = await inject(addresses[0], failing, [], wait=True, timeout=20)
         assert not outcome.ok
         assert outcome.error["type"] == "ZeroDivisionError" and outcome.error["line"] == 3
+        assert (outcome.trip["node"], outcome.trip["hops"]) == ("b", 1), "it ended on b"
         nursery.cancel_scope.cancel()
 
 
