@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="NMEA source: tcp:HOST:PORT, serial:DEVICE[@BAUD] or file:PATH")
     n.add_argument("--tag", action="append", default=[], metavar="NAME=VALUE",
                    help="a tag this node carries (readable by every SM)")
+    n.add_argument("--state-dir", default=None, metavar="DIR",
+                   help="keep the code cache here across restarts")
     n.add_argument("--log-level", default="INFO",
                    choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     d = sub.add_parser("nodes", help="list node daemons advertised on the LAN (zeroconf)")
@@ -183,7 +185,7 @@ def _node(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     config = DaemonConfig(args.id, args.host, args.port, peers, args.broadcast, location, tags,
-                          gps=args.gps)
+                          gps=args.gps, state_dir=args.state_dir)
     try:
         trio.run(run_daemon, config)
     except OSError as exc:

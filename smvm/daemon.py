@@ -19,6 +19,7 @@ import trio
 import tagspace
 
 from . import wire
+from .errors import RemoteInputError
 from .node import BROADCAST, NodeConfig, NodeCore
 from .node import events as ev
 
@@ -53,6 +54,8 @@ class DaemonConfig:
     #: NMEA source for the location tags: tcp:HOST:PORT, serial:DEVICE[@BAUD]
     #: or file:PATH (replayed at its recorded pace)
     gps: str | None = None
+    #: where the code cache is kept across restarts (None: memory only)
+    state_dir: str | None = None
 
 
 class NodeDaemon:
@@ -70,6 +73,9 @@ class NodeDaemon:
             lat, lon = config.location
             self.core.tagspace.register_io("location", tagspace.StaticValue(
                 {"lat": lat, "lon": lon}), replace=True)
+        self._saved: set[str] = set()
+        if config.state_dir:
+            self._load_bricks()
         owner = self.core.tagspace.node_principal
         for name, value in config.tags.items():
             self.core.tagspace.create(owner, name, value, access={"others": "r"}, now=0.0)
@@ -185,6 +191,38 @@ class NodeDaemon:
             await trio.sleep_until(min(deadline if deadline is not None else math.inf,
                                        now + TICK))
 
+    def _brick_dir(self) -> str:
+        return os.path.join(self.config.state_dir, "bricks")
+
+    def _load_bricks(self) -> None:
+        """Bricks kept by an earlier run; each is checked against its hash."""
+        folder = self._brick_dir()
+        os.makedirs(folder, exist_ok=True)
+        for entry in sorted(os.listdir(folder)):
+            brick_id, ext = os.path.splitext(entry)
+            if ext != ".py":
+                continue
+            try:
+                with open(os.path.join(folder, entry), encoding="utf-8") as f:
+                    self.core.cache.add_remote(brick_id, f.read())
+                self._saved.add(brick_id)
+            except (OSError, UnicodeDecodeError, RemoteInputError) as exc:
+                log.warning("ignoring stored brick %s: %s", entry, exc)
+
+    def _save_bricks(self) -> None:
+        for brick in self.core.cache.bricks():
+            if brick.hash in self._saved:
+                continue
+            path = os.path.join(self._brick_dir(), brick.hash + ".py")
+            try:
+                with open(path + ".tmp", "w", encoding="utf-8") as f:
+                    f.write(brick.source)
+                os.replace(path + ".tmp", path)
+                self._saved.add(brick.hash)
+            except OSError as exc:
+                log.warning("cannot store brick %s: %s", brick.hash[:12], exc)
+                return
+
     def _dispatch(self) -> None:
         """Start every due SM slice: in a worker, or here without workers."""
         if self.pool is None:
@@ -200,6 +238,8 @@ class NodeDaemon:
 
     async def _flush(self) -> None:
         self._dispatch()
+        if self.config.state_dir:
+            self._save_bricks()
         for link, datagram in self.core.datagrams_to_send():
             targets = list(self.peers) if link == BROADCAST else [link]
             if link == BROADCAST and self.config.broadcast:

@@ -58,6 +58,9 @@ class CodeCache:
             self._bricks.popitem(last=False)
         return brick
 
+    def bricks(self) -> list[Brick]:
+        return list(self._bricks.values())
+
     def find(self, name_or_id: str) -> Brick | None:
         """A brick by id, or by the name it was added under."""
         brick = self._bricks.get(name_or_id)

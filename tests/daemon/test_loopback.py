@@ -66,3 +66,22 @@ async def test_bad_bricks_are_refused_with_their_errors() -> None:
         assert not outcome.ok and outcome.error["type"] == "CompileError"
         assert "import of 'os' is not allowed" in outcome.error["message"]
         nursery.cancel_scope.cancel()
+
+
+async def test_the_code_cache_survives_a_restart_in_the_state_dir(tmp_path) -> None:
+    async def run_once() -> tuple[int, int]:
+        config = DaemonConfig("keeper", "127.0.0.1", 0, seed=5, workers=0, advertise=False,
+                              node=NodeConfig(beacon_interval=None), state_dir=str(tmp_path))
+        daemon = NodeDaemon(config)
+        cached_at_start = len(daemon.core.cache)
+        async with trio.open_nursery() as nursery:
+            address = await nursery.start(daemon.serve)
+            outcome = await inject(address, TOUR, [[]], wait=True, timeout=10)
+            assert outcome.ok and outcome.value == ["keeper"]
+            nursery.cancel_scope.cancel()
+        return cached_at_start, len(daemon.core.cache)
+
+    assert await run_once() == (0, 1)
+    assert await run_once() == (1, 1), "the brick was loaded back, checked against its hash"
+    (tmp_path / "bricks" / ("0" * 64 + ".py")).write_text("def main():\n    return 1\n")
+    assert (await run_once())[0] == 1, "a stored brick that does not match its name is ignored"
