@@ -340,7 +340,7 @@ class NodeCore:
             self.counters["duplicates_suppressed"] += 1
             self._send(link, wire.Ack(frame.hop_id))
             return
-        reason = self._admission(frame.fuel, frame.runtime_memory)
+        reason = self._admission(frame.fuel, frame.runtime_memory, frame.tag_memory)
         if reason:
             self.counters["sms_rejected"] += 1
             self._send(link, wire.Reject(frame.hop_id, reason))
@@ -392,7 +392,7 @@ class NodeCore:
             self.counters["sms_rejected"] += 1
             self._send(link, wire.Reject(frame.hop_id, str(exc)[:200]))
             return
-        reason = self._admission(0, 0)
+        reason = self._admission(0, 0, 0)
         if reason:
             self.counters["sms_rejected"] += 1
             self._send(link, wire.Reject(frame.hop_id, reason))
@@ -491,11 +491,19 @@ class NodeCore:
             raise RemoteInputError(f"bad SM identity: {exc}") from None
         return principal, brick
 
-    def _admission(self, fuel: int, memory: int) -> str:
-        if len(self._sms) >= self.config.max_sms:
+    def _admission(self, fuel: int, memory: int, tag_memory: int) -> str:
+        """Why an SM with these needs cannot come in ("" when it can)."""
+        config = self.config
+        if len(self._sms) >= config.max_sms:
             return f"node busy: {len(self._sms)} SMs"
-        if fuel > self.config.fuel_per_sm:
-            return f"needs {fuel} fuel; this node grants {self.config.fuel_per_sm}"
+        if fuel > config.fuel_per_sm:
+            return f"needs {fuel} fuel; this node grants {config.fuel_per_sm}"
+        granted = int((config.memory_mb or 0) * 1024 * 1024)
+        if config.memory_mb and memory > granted:
+            return f"needs {memory} bytes of memory; this node grants {granted}"
+        free = self.tagspace.free_bytes
+        if tag_memory > min(config.tag_memory_per_sm, free if free is not None else tag_memory):
+            return f"needs {tag_memory} bytes of tag memory; {free} free here"
         return ""
 
     def _send_to_node(self, node_id: str, frame) -> None:

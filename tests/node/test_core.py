@@ -177,3 +177,26 @@ def test_a_repeated_inject_request_starts_one_sm_and_gets_the_same_answer() -> N
     assert len(replies) == 3 and len({r.sm_id for r in replies}) == 1
     assert core.counters["sms_finished"] == 1
     assert core.counters["duplicates_suppressed"] == 2
+
+
+@pytest.mark.parametrize("receiver, reason", [
+    (NodeConfig(beacon_interval=None, fuel_per_sm=1_000), "fuel; this node grants 1000"),
+    (NodeConfig(beacon_interval=None, memory_mb=16), "bytes of memory; this node grants"),
+    (NodeConfig(beacon_interval=None, tag_memory_per_sm=1_000), "bytes of tag memory"),
+])
+def test_admission_refuses_what_the_node_cannot_grant(receiver, reason) -> None:
+    source = '''
+def main():
+    try:
+        sys_migrate("b")
+        return "moved"
+    except MigrationError as e:
+        return str(e)
+'''
+    net = Net(["a", "b"])
+    net.cores["b"] = NodeCore("b", receiver)
+    net.cores["b"].hear_neighbor("a", "a", 0.0)
+    net.inject("a", source)
+    net.run()
+    [done] = net.of("SMFinished")
+    assert "rejected" in done.value and reason in done.value
