@@ -143,10 +143,7 @@ class NodeCore:
                entry: str = "main", name: str = "<injected>") -> str:
         """Start a new SM here (a new family originating on this node)."""
         self._now = now
-        try:
-            brick = self.cache.add_source(source, name)
-        except CompileError:
-            raise
+        brick = self.cache.add_source(source, name)  # CompileError for a bad brick
         sm_id = self._new_id()
         principal = tagspace.Principal(sm_id, sm_id, self.node_id, frozenset({brick.hash}))
         record = _SM(sm_id, brick, principal)
