@@ -1141,6 +1141,10 @@ _WALKERS: dict[int, Callable[[_Decoder, list, int], object]] = {
 _NUMBERED = frozenset({TUPLE, FROZENSET, PARTIAL, EXCEPTION})
 
 
+#: Below this many bytes a marked state is built by walking the unpacked tree.
+_SMALL_STATE = 16 * 1024
+
+
 def loads(data: bytes, *, functions: Mapping[str, object] | None = None,
           limits: CodecLimits = _DEFAULT_LIMITS) -> object:
     """Rebuild a value serialised by ``dumps``.
@@ -1172,8 +1176,9 @@ def loads(data: bytes, *, functions: Mapping[str, object] | None = None,
             # the value itself.
             return tree
         dec = _Decoder(functions if functions is not None else _EMPTY, limits)
-        if found == 2:
-            # Refs: walk the tree, numbering objects as the encoder did.
+        if found == 2 or len(data) < _SMALL_STATE:
+            # Refs: walk the tree, numbering objects as the encoder did. (Small
+            # states take the walk too: cheaper than a second unpacking.)
             return dec.dec(tree, 0)
         # No ref: unpack again, building the kinds bottom-up. Each marker must
         # start an array; one anywhere else makes the counts differ.

@@ -9,7 +9,6 @@ the SM finished, failed, or asks to migrate (with its serialized state).
 from __future__ import annotations
 
 import types
-from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
@@ -324,14 +323,14 @@ class SMInstance:
     def _function_refs(self) -> Mapping[int, str]:
         """id(object) -> reference, for everything that travels by name
         (code objects too: nested functions travel as code plus cells)."""
-        refs = {id(obj): ref for obj, ref in self._dynamic_objects()}
+        refs = _Layered({id(obj): ref for obj, ref in self._dynamic_objects()}, STATIC_REFS)
         refs.update((id(info.code), "code:" + fid) for fid, info in self.brick.functions.items())
-        return ChainMap(refs, STATIC_REFS)
+        return refs
 
     def _function_table(self) -> Mapping[str, object]:
-        table = {ref: obj for obj, ref in self._dynamic_objects()}
+        table = _Layered({ref: obj for obj, ref in self._dynamic_objects()}, STATIC_TABLE)
         table.update(("code:" + fid, (info.code, self.ns)) for fid, info in self.brick.functions.items())
-        return ChainMap(table, STATIC_TABLE)
+        return table
 
     def function_refs(self) -> dict[int, str]:
         self._load_module_for_refs()
@@ -365,6 +364,20 @@ class SMInstance:
             with recursion_budget(MAX_GUEST_DEPTH), memory_budget(self.memory_mb):
                 self._load_module()
             self.ns["_loaded"] = True
+
+
+class _Layered(dict):
+    """This SM's own names, over the table shared by every SM (not copied)."""
+
+    __slots__ = ("shared",)
+
+    def __init__(self, own: dict, shared: dict):
+        super().__init__(own)
+        self.shared = shared
+
+    def get(self, key, default=None):
+        value = dict.get(self, key)
+        return value if value is not None else self.shared.get(key, default)
 
 
 def continuation_brick(state: bytes) -> str:
