@@ -1,1 +1,24 @@
-"""sim package."""
+"""Ad-hoc network simulator: discrete-event kernel, radio and mobility models.
+
+Everything runs in virtual time from one seeded RNG (``Simulation.rng``), so the
+same seed gives the same run, bit for bit.
+"""
+from ._errors import ModelError, SchedulingError, SimError
+from .kernel import Handle, Simulation
+from .mobility import ManhattanGrid, Mobility, RandomWaypoint, StaticPlacement
+from .radio import Radio, RadioStats, UnitDiskRadio
+
+__all__ = [
+    "Handle",
+    "ManhattanGrid",
+    "Mobility",
+    "ModelError",
+    "Radio",
+    "RadioStats",
+    "RandomWaypoint",
+    "SchedulingError",
+    "SimError",
+    "Simulation",
+    "StaticPlacement",
+    "UnitDiskRadio",
+]
