@@ -16,7 +16,9 @@ an earlier time triggers a full rebuild.
 
 Why the margin is safe: with ``cell >= range + 2*margin``, a node whose true
 position is within ``margin`` of its recorded cell and within ``range`` of the
-query point's (exactly computed) cell is still found in the 3x3 block.
+query point (whose cell is computed exactly at query time) is still found in the
+3x3 block. The margin is ``1e-6`` cell, far above float rounding for coordinates
+within ~1e9 ranges of the origin.
 """
 from __future__ import annotations
 
@@ -38,8 +40,10 @@ class TrackedGrid:
     """Bucket nodes by cell; re-bucket them when their predicted exit time passes."""
 
     def __init__(self, range_m: float) -> None:
-        self.cell = range_m * (1.0 + 1e-9) if range_m > 0 else 1.0
-        self.margin = self.cell * 1e-10
+        # cell >= range + 2*margin (see the module docstring); 1 mm at least, so that
+        # degenerate ranges do not make x/cell overflow.
+        self.cell = max(range_m * (1.0 + 1e-5), 1e-3)
+        self.margin = self.cell * 1e-6
         self._cells: dict[Cell, dict[NodeId, None]] = {}
         self._where: dict[NodeId, Cell] = {}
         self._pos_fn: dict[NodeId, PositionFn] = {}
@@ -74,6 +78,8 @@ class TrackedGrid:
         """Recompute ``node``'s cell at ``now`` and its next exit time."""
         self.rebuckets += 1
         x, y = self._pos_fn[node](now)
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise ModelError(f"node {node!r} is at a non-finite position {(x, y)!r}")
         s = self.cell
         cx, cy = math.floor(x / s), math.floor(y / s)
         old = self._where.get(node)
