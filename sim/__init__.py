@@ -6,6 +6,7 @@ same seed gives the same run, bit for bit.
 from ._errors import ModelError, SchedulingError, SimError
 from .kernel import Handle, Simulation
 from .mobility import ManhattanGrid, Mobility, RandomWaypoint, StaticPlacement
+from .network import NetworkMetrics, SimNetwork, SMRecord
 from .radio import Radio, RadioStats, UnitDiskRadio
 
 __all__ = [
@@ -16,7 +17,10 @@ __all__ = [
     "Radio",
     "RadioStats",
     "RandomWaypoint",
+    "NetworkMetrics",
     "SchedulingError",
+    "SMRecord",
+    "SimNetwork",
     "SimError",
     "Simulation",
     "StaticPlacement",

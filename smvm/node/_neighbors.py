@@ -24,7 +24,9 @@ class NeighborTable:
         self._by_id[node_id] = Neighbor(node_id, link, position, now, static or bool(old and old.static))
 
     def _alive(self, nb: Neighbor, now: float) -> bool:
-        return nb.static or now - nb.last_heard <= self.timeout
+        # gone from the instant the timeout is reached, so a timer set for
+        # ``next_expiry`` always finds something to expire
+        return nb.static or now < nb.last_heard + self.timeout  # the same sum as next_expiry
 
     def expire(self, now: float) -> list[str]:
         gone = [n for n, nb in self._by_id.items() if not self._alive(nb, now)]

@@ -1,0 +1,146 @@
+"""Node cores on a simulated radio, in virtual time.
+
+The very ``smvm.node.NodeCore`` the daemon drives runs here: its datagrams go
+through the radio model (delays, loss, shared medium), its timers are kernel
+events at ``next_deadline()``, and its position is the mobility model's. SMs
+execute in this process between events; their CPU time is not charged to
+virtual time in this release.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Hashable
+
+from smvm.node import BROADCAST, NodeConfig, NodeCore
+from smvm.node import events as ev
+
+from .kernel import Handle, Simulation
+from .mobility import Mobility
+from .radio import Radio
+
+
+@dataclass
+class SMRecord:
+    """What the run saw of one SM."""
+
+    sm_id: str
+    origin: Hashable
+    injected_at: float
+    ended_at: float | None = None
+    ended_on: Hashable | None = None
+    result: object = None
+    error: dict | None = None
+    hops: int = 0
+
+
+@dataclass
+class NetworkMetrics:
+    sms: dict[str, SMRecord] = field(default_factory=dict)
+    logs: list[dict] = field(default_factory=list)
+    hop_failures: int = 0
+
+
+class SimNetwork:
+    """A set of node cores, attached to one radio and one mobility model."""
+
+    def __init__(self, sim: Simulation, radio: Radio, mobility: Mobility,
+                 config: NodeConfig | None = None):
+        self.sim = sim
+        self.radio = radio
+        self.mobility = mobility
+        self.config = config or NodeConfig()
+        self.cores: dict[Hashable, NodeCore] = {}
+        self.metrics = NetworkMetrics()
+        self._timers: dict[Hashable, Handle] = {}
+
+    def add_node(self, node_id: Hashable, tags: dict | None = None) -> NodeCore:
+        core = NodeCore(str(node_id), self.config, seed=self.sim.rng.getrandbits(32))
+        self.cores[str(node_id)] = core
+        mobility = self.mobility
+        self.radio.attach(str(node_id), lambda t, n=node_id: mobility.position(n, t),
+                          lambda t, n=node_id: mobility.next_change(n, t))
+        owner = core.tagspace.node_principal
+        for name, value in (tags or {}).items():
+            core.tagspace.create(owner, name, value, access={"others": "r"}, now=self.sim.now)
+        self._mobility_ids = getattr(self, "_mobility_ids", {})
+        self._mobility_ids[str(node_id)] = node_id
+        self._timer(str(node_id), self.sim.now)
+        return core
+
+    def inject(self, node_id: Hashable, source: str, args: list | tuple = (), *,
+               at: float | None = None, name: str = "brick.py") -> None:
+        """Start an SM on ``node_id`` at virtual time ``at`` (default: now)."""
+        def start() -> None:
+            core = self.cores[str(node_id)]
+            sm_id = core.inject(source, list(args), self.sim.now, name=name)
+            self.metrics.sms[sm_id] = SMRecord(sm_id, str(node_id), self.sim.now)
+            core.run_ready()
+            self._service(str(node_id))
+        self.sim.schedule_at(self.sim.now if at is None else at, start)
+
+    # ---- event plumbing ------------------------------------------------------------
+    def _position(self, node: str) -> tuple[float, float]:
+        return self.mobility.position(self._mobility_ids[node], self.sim.now)
+
+    def _timer(self, node: str, when: float) -> None:
+        old = self._timers.get(node)
+        if old is not None and old.pending:
+            if old.time <= when:
+                return
+            old.cancel()
+        self._timers[node] = self.sim.schedule_at(max(when, self.sim.now), self._tick, node)
+
+    def _tick(self, node: str) -> None:
+        core = self.cores[node]
+        core.position = self._position(node)
+        core.handle_timer(self.sim.now)
+        self._service(node)
+
+    def _deliver(self, node: str, sender: str, datagram: bytes) -> None:
+        core = self.cores[node]
+        core.receive(datagram, sender, self.sim.now)
+        core.run_ready()
+        self._service(node)
+
+    def _service(self, node: str) -> None:
+        """Send what the core queued, record its events, re-arm its timer."""
+        core = self.cores[node]
+        now = self.sim.now
+        for link, datagram in core.datagrams_to_send():
+            if link == BROADCAST:
+                for dst, arrival in self.radio.broadcast(node, len(datagram), now):
+                    self.sim.schedule_at(arrival, self._deliver, dst, node, datagram)
+            else:
+                arrival = self.radio.unicast(node, link, len(datagram), now)
+                if arrival is not None:
+                    self.sim.schedule_at(arrival, self._deliver, link, node, datagram)
+        for event in core.events():
+            self._record(node, event)
+        deadline = core.next_deadline()
+        if deadline is not None:
+            # a core that just ran its timers asks again for "now" only if it has
+            # ready work; never let it spin in place
+            self._timer(node, max(deadline, now + 1e-9) if not core._ready else deadline)
+
+    def _record(self, node: str, event) -> None:
+        m = self.metrics
+        if isinstance(event, ev.HopCompleted):
+            rec = m.sms.get(event.sm_id)
+            if rec is not None:
+                rec.hops += 1
+        elif isinstance(event, ev.HopFailed):
+            m.hop_failures += 1
+        elif isinstance(event, (ev.SMFinished, ev.SMFailed)):
+            rec = m.sms.get(event.sm_id)
+            if rec is not None and rec.ended_at is None and event.node == node:
+                rec.ended_at, rec.ended_on = self.sim.now, node
+                if isinstance(event, ev.SMFinished):
+                    rec.result = event.value
+                else:
+                    rec.error = event.error
+        elif isinstance(event, ev.LogLine):
+            m.logs.append({"time": round(self.sim.now, 9), "node": node, "sm": event.sm_id,
+                           "text": event.text})
+
+    def counters(self) -> dict[str, dict[str, int]]:
+        return {node: dict(sorted(core.counters.items())) for node, core in self.cores.items()}
