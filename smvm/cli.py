@@ -5,7 +5,6 @@ import argparse
 import json
 import math
 import sys
-from importlib import resources
 from pathlib import Path
 
 from .errors import CompileError, UsageError
@@ -39,7 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--cpu", type=float, default=DEFAULT_CPU_SECONDS,
                    help=f"CPU seconds per execution slice (default {DEFAULT_CPU_SECONDS:g})")
     e.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
-    sub.add_parser("demo", help="run the bundled demo")
+    sub.add_parser("demo", help="run the bundled demo scenario")
+    m = sub.add_parser("sim", help="run a simulation scenario (TOML)")
+    m.add_argument("scenario", metavar="SCENARIO")
+    m.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+    m.add_argument("--until", type=float, default=None, help="virtual seconds to simulate")
+    m.add_argument("--out", default=None, metavar="DIR",
+                   help="write metrics.json and CSV files here (default out/NAME-seedS)")
     n = sub.add_parser("node", help="run a node daemon (UDP)")
     n.add_argument("--id", required=True, help="this node's id")
     n.add_argument("--host", default="0.0.0.0", help="address to bind (default all)")
@@ -84,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             return _inject(args)
         if args.command == "nodes":
             return _nodes(args)
+        if args.command == "sim":
+            return _sim(args.scenario, args.seed, args.until, args.out)
         return _demo()
     except UsageError as exc:
         print(f"smvm: error: {exc}", file=sys.stderr)
@@ -237,14 +244,55 @@ def _nodes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sim(scenario: str, seed: int | None, until: float | None, out: str | None) -> int:
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from sim.run import run, write_outputs
+    from sim.scenario import ScenarioError, load
+    try:
+        sc = load(scenario)
+    except ScenarioError as exc:
+        raise UsageError(str(exc)) from None
+    if until is not None and not until > 0:
+        raise UsageError("--until must be positive")
+    console = Console()
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.completed:.0f}/{task.total:.0f} s virtual"),
+                  console=console, transient=True) as bar:
+        task = bar.add_task(f"simulating {sc.name}", total=until or sc.duration)
+        result = run(sc, seed=seed, until=until,
+                     progress=lambda now, end: bar.update(task, completed=now))
+    metrics = result.metrics()
+    table = Table(title=f"{sc.name}: {sc.count} nodes, seed {result.seed}, "
+                        f"{result.until:g} s virtual")
+    for column in ("SM", "from", "ended on", "hops", "time (s)", "result"):
+        table.add_column(column)
+    for sm in metrics["sms"]:
+        shown = f"error: {sm['error']['type']}" if sm["error"] else str(sm["result"])
+        table.add_row(sm["sm"], str(sm["origin"]), str(sm["node"]), str(sm["hops"]),
+                      "-" if sm["completion_s"] is None else f"{sm['completion_s']:.3f}",
+                      shown if len(shown) < 60 else shown[:57] + "...")
+    console.print(table)
+    frames = ", ".join(f"{k} {v['count']} ({v['bytes']:,} B)" for k, v in metrics["frames"].items())
+    console.print(f"frames sent: {frames}")
+    folder = Path(out) if out else Path("out") / f"{sc.name}-seed{result.seed}"
+    paths = write_outputs(result, folder)
+    console.print(f"metrics written to {paths[0]} (and {', '.join(p.name for p in paths[1:])})")
+    return EXIT_OK
+
+
 def _demo() -> int:
-    source = resources.files("apps").joinpath("bricks/line_tour.py").read_text(encoding="utf-8")
-    nodes = 5
-    print(f"Demo: a smart message tours a line of {nodes} simulated nodes and comes back.")
-    print("Each hop serialises the running program (stack, locals) and resumes it on the next node.\n")
-    r = run_line(source, [], nodes=nodes, filename="line_tour.py")
-    _print_human(r)
-    return EXIT_GUEST_ERROR if r.error else EXIT_OK
+    from importlib import resources
+    scenario = resources.files("sim").joinpath("scenarios/demo.toml")
+    print("Demo: 40 cars on a Manhattan grid, 3 of them taxis; smart messages injected at four")
+    print("cars hop through the ad-hoc network (each hop carries the running program) until")
+    print("they reach a taxi.\n")
+    with resources.as_file(scenario) as path:
+        return _sim(str(path), None, None, None)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -94,7 +94,9 @@ def test_check_reports_every_file(tmp_path, capsys) -> None:
     assert f"{bad}:2: unknown name 'x'" in out
 
 
-def test_demo_runs(capsys) -> None:
+def test_demo_runs(capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
-    assert "back home" in out and "result:" in out
+    assert "demo: 40 nodes, seed 7" in out and "taxi" in out
+    assert (tmp_path / "out" / "demo-seed7" / "metrics.json").exists()

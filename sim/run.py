@@ -1,0 +1,129 @@
+"""Run a scenario: build the network, run it in virtual time, collect metrics
+and write them (``metrics.json`` and CSV files)."""
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from smvm.node import NodeConfig
+
+from .kernel import Simulation
+from .mobility import ManhattanGrid, Mobility, RandomWaypoint, StaticPlacement
+from .network import SimNetwork
+from .radio import UnitDiskRadio
+from .scenario import Scenario
+
+
+@dataclass
+class RunResult:
+    scenario: Scenario
+    seed: int
+    until: float
+    network: SimNetwork
+    radio: UnitDiskRadio
+
+    def metrics(self) -> dict:
+        """Everything measured, as plain data (deterministic for a seed)."""
+        frames: dict[str, dict[str, int]] = {}
+        for counters in self.network.counters().values():
+            for key, value in counters.items():
+                if key.startswith("frames_out."):
+                    frames.setdefault(key[11:], {"count": 0, "bytes": 0})["count"] += value
+                elif key.startswith("bytes_out."):
+                    frames.setdefault(key[10:], {"count": 0, "bytes": 0})["bytes"] += value
+        sms = []
+        for sm_id, rec in sorted(self.network.metrics.sms.items()):
+            done = rec.ended_at is not None
+            sms.append({
+                "sm": sm_id, "origin": rec.origin, "start": round(rec.injected_at, 9),
+                "end": round(rec.ended_at, 9) if done else None, "node": rec.ended_on,
+                "completion_s": round(rec.ended_at - rec.injected_at, 9) if done else None,
+                "hops": rec.hops, "result": _plain(rec.result), "error": rec.error,
+            })
+        stats = self.radio.stats
+        return {
+            "scenario": self.scenario.name, "seed": self.seed, "until": self.until,
+            "sms": sms, "frames": dict(sorted(frames.items())),
+            "radio": {"frames": stats.frames, "bytes": stats.bytes, "delivered": stats.delivered,
+                      "lost": stats.lost, "unreachable": stats.unreachable},
+            "nodes": self.network.counters(), "log": self.network.metrics.logs,
+            "hop_failures": self.network.metrics.hop_failures,
+        }
+
+
+def _plain(value: object) -> object:
+    """JSON-safe view of an SM result (tuples become lists, the rest repr)."""
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if type(value) in (list, tuple):
+        return [_plain(v) for v in value]  # type: ignore[union-attr]
+    if type(value) is dict:
+        return {str(k): _plain(v) for k, v in value.items()}  # type: ignore[union-attr]
+    return repr(value)
+
+
+def build_mobility(sc: Scenario, sim: Simulation) -> Mobility:
+    if sc.mobility == "random_waypoint":
+        return RandomWaypoint(sc.count, sc.area, sc.speed, sc.pause, rng=sim.rng)
+    if sc.mobility == "manhattan":
+        return ManhattanGrid(sc.count, sc.blocks, sc.block, sc.speed, rng=sim.rng, pause=sc.pause)
+    if sc.placement == "grid":
+        cols = max(1, round(sc.count ** 0.5))
+        rows = -(-sc.count // cols)
+        grid = StaticPlacement.grid(rows, cols, sc.spacing)
+        return StaticPlacement([grid.position(i, 0.0) for i in range(sc.count)])
+    if sc.placement == "line":
+        return StaticPlacement([(sc.spacing * i, 0.0) for i in range(sc.count)])
+    return StaticPlacement.uniform(sc.count, sc.area[0], sc.area[1], sim.rng)
+
+
+def run(sc: Scenario, *, seed: int | None = None, until: float | None = None,
+        progress: Callable[[float, float], None] | None = None) -> RunResult:
+    """Simulate ``sc``; ``progress(now, until)`` is called as virtual time passes."""
+    seed = sc.seed if seed is None else seed
+    until = sc.duration if until is None else until
+    sim = Simulation(seed)
+    radio = UnitDiskRadio(sc.radio_range, loss=sc.loss, bandwidth_bps=sc.bandwidth,
+                          delay_s=sc.delay, rng=sim.rng)
+    mobility = build_mobility(sc, sim)
+    network = SimNetwork(sim, radio, mobility, NodeConfig(beacon_interval=sc.beacon_interval))
+    for node in range(sc.count):
+        network.add_node(node, sc.tags.get(node))
+    for inj in sc.injects:
+        network.inject(inj.node, inj.brick, inj.args, at=inj.at, name=inj.brick_name)
+    steps = 50
+    for k in range(1, steps + 1):
+        sim.run(until=until * k / steps)
+        if progress is not None:
+            progress(sim.now, until)
+    return RunResult(sc, seed, until, network, radio)
+
+
+def write_outputs(result: RunResult, out: Path) -> list[Path]:
+    """metrics.json (byte-identical for the same scenario and seed) and CSVs."""
+    out.mkdir(parents=True, exist_ok=True)
+    metrics = result.metrics()
+    paths = [out / "metrics.json", out / "sms.csv", out / "frames.csv", out / "nodes.csv"]
+    paths[0].write_text(json.dumps(metrics, sort_keys=True, indent=1) + "\n", encoding="utf-8")
+    with paths[1].open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["sm", "origin", "start", "end", "node", "hops", "completion_s", "result", "error"])
+        for sm in metrics["sms"]:
+            w.writerow([sm["sm"], sm["origin"], sm["start"], sm["end"], sm["node"], sm["hops"],
+                        sm["completion_s"], json.dumps(sm["result"]),
+                        (sm["error"] or {}).get("type", "")])
+    with paths[2].open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["kind", "count", "bytes"])
+        for kind, row in metrics["frames"].items():
+            w.writerow([kind, row["count"], row["bytes"]])
+    keys = sorted({k for counters in metrics["nodes"].values() for k in counters})
+    with paths[3].open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["node", *keys])
+        for node, counters in metrics["nodes"].items():
+            w.writerow([node, *(counters.get(k, 0) for k in keys)])
+    return paths
