@@ -44,8 +44,10 @@ class SimNetwork:
     """A set of node cores, attached to one radio and one mobility model."""
 
     def __init__(self, sim: Simulation, radio: Radio, mobility: Mobility,
-                 config: NodeConfig | None = None):
+                 config: NodeConfig | None = None, *, record_frames: bool = False):
         self.sim = sim
+        #: (time, source, destination, datagram) of every transmission, when recording
+        self.frames: list[tuple[float, str, str, bytes]] | None = [] if record_frames else None
         self.radio = radio
         self.mobility = mobility
         self.config = config or NodeConfig()
@@ -107,6 +109,8 @@ class SimNetwork:
         core = self.cores[node]
         now = self.sim.now
         for link, datagram in core.datagrams_to_send():
+            if self.frames is not None:
+                self.frames.append((now, node, str(link), datagram))
             if link == BROADCAST:
                 for dst, arrival in self.radio.broadcast(node, len(datagram), now):
                     self.sim.schedule_at(arrival, self._deliver, dst, node, datagram)

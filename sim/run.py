@@ -81,7 +81,8 @@ def build_mobility(sc: Scenario, sim: Simulation) -> Mobility:
 
 
 def run(sc: Scenario, *, seed: int | None = None, until: float | None = None,
-        progress: Callable[[float, float], None] | None = None) -> RunResult:
+        progress: Callable[[float, float], None] | None = None,
+        record_frames: bool = False) -> RunResult:
     """Simulate ``sc``; ``progress(now, until)`` is called as virtual time passes."""
     seed = sc.seed if seed is None else seed
     until = sc.duration if until is None else until
@@ -89,7 +90,8 @@ def run(sc: Scenario, *, seed: int | None = None, until: float | None = None,
     radio = UnitDiskRadio(sc.radio_range, loss=sc.loss, bandwidth_bps=sc.bandwidth,
                           delay_s=sc.delay, rng=sim.rng)
     mobility = build_mobility(sc, sim)
-    network = SimNetwork(sim, radio, mobility, NodeConfig(beacon_interval=sc.beacon_interval))
+    network = SimNetwork(sim, radio, mobility, NodeConfig(beacon_interval=sc.beacon_interval),
+                         record_frames=record_frames)
     for node in range(sc.count):
         network.add_node(node, sc.tags.get(node))
     for inj in sc.injects:
@@ -127,3 +129,30 @@ def write_outputs(result: RunResult, out: Path) -> list[Path]:
         for node, counters in metrics["nodes"].items():
             w.writerow([node, *(counters.get(k, 0) for k in keys)])
     return paths
+
+
+def write_pcap(result: RunResult, path: Path) -> Path:
+    """Every frame the nodes sent, as UDP datagrams between made-up addresses
+    (node i is 10.77.x.y, i = 256x + y; broadcasts go to 10.77.255.255), so
+    Wireshark and scapy (with ``smvm.wire.scapy_layer``) dissect the run."""
+    from scapy.layers.inet import IP, UDP
+    from scapy.layers.l2 import Ether
+    from scapy.utils import wrpcap
+
+    import smvm.wire.scapy_layer  # noqa: F401 - binds the frame format to the port
+    from smvm.wire import DEFAULT_PORT
+
+    def address(node: str) -> str:
+        if node == "*":
+            return "10.77.255.255"
+        i = int(node)
+        return f"10.77.{i // 256}.{i % 256}"
+
+    packets = []
+    for time, src, dst, datagram in result.network.frames or []:
+        pkt = (Ether() / IP(src=address(src), dst=address(dst))
+               / UDP(sport=DEFAULT_PORT, dport=DEFAULT_PORT) / datagram)
+        pkt.time = time
+        packets.append(pkt)
+    wrpcap(str(path), packets)
+    return path

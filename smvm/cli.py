@@ -251,7 +251,7 @@ def _sim(scenario: str, seed: int | None, until: float | None, out: str | None) 
     from rich.progress import BarColumn, Progress, TextColumn
     from rich.table import Table
 
-    from sim.run import run, write_outputs
+    from sim.run import run, write_outputs, write_pcap
     from sim.scenario import ScenarioError, load
     try:
         sc = load(scenario)
@@ -264,7 +264,7 @@ def _sim(scenario: str, seed: int | None, until: float | None, out: str | None) 
                   TextColumn("{task.completed:.0f}/{task.total:.0f} s virtual"),
                   console=console, transient=True) as bar:
         task = bar.add_task(f"simulating {sc.name}", total=until or sc.duration)
-        result = run(sc, seed=seed, until=until,
+        result = run(sc, seed=seed, until=until, record_frames=True,
                      progress=lambda now, end: bar.update(task, completed=now))
     metrics = result.metrics()
     table = Table(title=f"{sc.name}: {sc.count} nodes, seed {result.seed}, "
@@ -281,6 +281,7 @@ def _sim(scenario: str, seed: int | None, until: float | None, out: str | None) 
     console.print(f"frames sent: {frames}")
     folder = Path(out) if out else Path("out") / f"{sc.name}-seed{result.seed}"
     paths = write_outputs(result, folder)
+    paths.append(write_pcap(result, folder / "frames.pcap"))
     console.print(f"metrics written to {paths[0]} (and {', '.join(p.name for p in paths[1:])})")
     return EXIT_OK
 

@@ -58,3 +58,17 @@ def test_sim_command_prints_a_summary_and_writes_metrics(tmp_path, capsys) -> No
     assert "demo: 40 nodes, seed 7, 15 s virtual" in out
     assert (tmp_path / "o" / "metrics.json").exists() and (tmp_path / "o" / "sms.csv").exists()
     assert main(["sim", str(tmp_path / "nope.toml")]) == 2
+
+
+def test_the_pcap_of_a_run_dissects_with_the_frame_layer(tmp_path) -> None:
+    from scapy.utils import rdpcap
+
+    from sim.run import write_pcap
+    from smvm.wire.scapy_layer import SMVMFrame
+    result = run(load(DEMO), until=8.0, record_frames=True)
+    path = write_pcap(result, tmp_path / "frames.pcap")
+    packets = rdpcap(str(path))
+    assert len(packets) == len(result.network.frames) > 100
+    kinds = {p[SMVMFrame].mysummary().split()[2] for p in packets if SMVMFrame in p}
+    assert {"Beacon", "Offer", "Accept", "Transfer", "Ack"} <= kinds
+    assert packets[0].time == result.network.frames[0][0]
