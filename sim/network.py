@@ -31,6 +31,8 @@ class SMRecord:
     result: object = None
     error: dict | None = None
     hops: int = 0
+    #: (time, node, x, y) where the SM started and each node it arrived at
+    track: list = field(default_factory=list)
 
 
 @dataclass
@@ -75,7 +77,9 @@ class SimNetwork:
         def start() -> None:
             core = self.cores[str(node_id)]
             sm_id = core.inject(source, list(args), self.sim.now, name=name)
-            self.metrics.sms[sm_id] = SMRecord(sm_id, str(node_id), self.sim.now)
+            record = SMRecord(sm_id, str(node_id), self.sim.now)
+            record.track.append((self.sim.now, str(node_id), *self._position(str(node_id))))
+            self.metrics.sms[sm_id] = record
             core.run_ready()
             self._service(str(node_id))
         self.sim.schedule_at(self.sim.now if at is None else at, start)
@@ -132,6 +136,10 @@ class SimNetwork:
             rec = m.sms.get(event.sm_id)
             if rec is not None:
                 rec.hops += 1
+        elif isinstance(event, ev.SMAdmitted):
+            rec = m.sms.get(event.sm_id)
+            if rec is not None:
+                rec.track.append((self.sim.now, node, *self._position(node)))
         elif isinstance(event, ev.HopFailed):
             m.hop_failures += 1
         elif isinstance(event, (ev.SMFinished, ev.SMFailed)):

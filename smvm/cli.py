@@ -251,6 +251,7 @@ def _sim(scenario: str, seed: int | None, until: float | None, out: str | None) 
     from rich.progress import BarColumn, Progress, TextColumn
     from rich.table import Table
 
+    from sim.plots import write_plots
     from sim.run import run, write_outputs, write_pcap
     from sim.scenario import ScenarioError, load
     try:
@@ -282,6 +283,7 @@ def _sim(scenario: str, seed: int | None, until: float | None, out: str | None) 
     folder = Path(out) if out else Path("out") / f"{sc.name}-seed{result.seed}"
     paths = write_outputs(result, folder)
     paths.append(write_pcap(result, folder / "frames.pcap"))
+    paths.extend(write_plots(result, folder))
     console.print(f"metrics written to {paths[0]} (and {', '.join(p.name for p in paths[1:])})")
     return EXIT_OK
 

@@ -72,3 +72,12 @@ def test_the_pcap_of_a_run_dissects_with_the_frame_layer(tmp_path) -> None:
     kinds = {p[SMVMFrame].mysummary().split()[2] for p in packets if SMVMFrame in p}
     assert {"Beacon", "Offer", "Accept", "Transfer", "Ack"} <= kinds
     assert packets[0].time == result.network.frames[0][0]
+
+
+def test_plots_are_written(tmp_path) -> None:
+    from sim.plots import write_plots
+    result = run(load(DEMO), until=12.0)
+    for path in write_plots(result, tmp_path):
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+    tracked = [r for r in result.network.metrics.sms.values() if len(r.track) > 1]
+    assert tracked and all(len(r.track) == r.hops + 1 for r in tracked if r.ended_at)
