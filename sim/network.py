@@ -42,12 +42,26 @@ class NetworkMetrics:
     hop_failures: int = 0
 
 
+#: Virtual seconds one fuel unit of SM execution takes (10 million units per
+#: second: a loop iteration or call on a modest device).
+SECONDS_PER_FUEL = 1e-7
+
+
 class SimNetwork:
-    """A set of node cores, attached to one radio and one mobility model."""
+    """A set of node cores, attached to one radio and one mobility model.
+
+    SM execution costs virtual time: what a node sends after running SMs
+    leaves when the fuel they spent (``seconds_per_fuel`` each unit) is paid,
+    and the node's processor is busy until then.
+    """
 
     def __init__(self, sim: Simulation, radio: Radio, mobility: Mobility,
-                 config: NodeConfig | None = None, *, record_frames: bool = False):
+                 config: NodeConfig | None = None, *, record_frames: bool = False,
+                 seconds_per_fuel: float = SECONDS_PER_FUEL):
         self.sim = sim
+        self.seconds_per_fuel = seconds_per_fuel
+        self._fuel_seen: dict[str, int] = {}
+        self._cpu_free: dict[str, float] = {}
         #: (time, source, destination, datagram) of every transmission, when recording
         self.frames: list[tuple[float, str, str, bytes]] | None = [] if record_frames else None
         self.radio = radio
@@ -112,16 +126,17 @@ class SimNetwork:
         """Send what the core queued, record its events, re-arm its timer."""
         core = self.cores[node]
         now = self.sim.now
+        spent = core.counters["fuel_used"] - self._fuel_seen.get(node, 0)
+        self._fuel_seen[node] = core.counters["fuel_used"]
+        # nothing leaves before the node's processor is free again
+        ready = max(now, self._cpu_free.get(node, now))
+        if spent:
+            ready = self._cpu_free[node] = ready + spent * self.seconds_per_fuel
         for link, datagram in core.datagrams_to_send():
-            if self.frames is not None:
-                self.frames.append((now, node, str(link), datagram))
-            if link == BROADCAST:
-                for dst, arrival in self.radio.broadcast(node, len(datagram), now):
-                    self.sim.schedule_at(arrival, self._deliver, dst, node, datagram)
+            if ready > now:
+                self.sim.schedule_at(ready, self._transmit, node, str(link), datagram)
             else:
-                arrival = self.radio.unicast(node, link, len(datagram), now)
-                if arrival is not None:
-                    self.sim.schedule_at(arrival, self._deliver, link, node, datagram)
+                self._transmit(node, str(link), datagram)
         for event in core.events():
             self._record(node, event)
         deadline = core.next_deadline()
@@ -129,6 +144,18 @@ class SimNetwork:
             # a core that just ran its timers asks again for "now" only if it has
             # ready work; never let it spin in place
             self._timer(node, max(deadline, now + 1e-9) if not core._ready else deadline)
+
+    def _transmit(self, node: str, link: str, datagram: bytes) -> None:
+        now = self.sim.now
+        if self.frames is not None:
+            self.frames.append((now, node, link, datagram))
+        if link == BROADCAST:
+            for dst, arrival in self.radio.broadcast(node, len(datagram), now):
+                self.sim.schedule_at(arrival, self._deliver, dst, node, datagram)
+        else:
+            arrival = self.radio.unicast(node, link, len(datagram), now)
+            if arrival is not None:
+                self.sim.schedule_at(arrival, self._deliver, link, node, datagram)
 
     def _record(self, node: str, event) -> None:
         m = self.metrics

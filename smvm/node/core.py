@@ -221,6 +221,8 @@ class NodeCore:
             self._settle(record, outcome)
 
     def _settle(self, record: _SM, outcome) -> None:
+        # fuel spent here: the simulator turns it into virtual execution time
+        self.counters["fuel_used"] += max(0, outcome.fuel - record.fuel)
         record.fuel = outcome.fuel
         now = self._now
         if isinstance(outcome, Finished):

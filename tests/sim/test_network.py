@@ -60,3 +60,28 @@ def test_same_seed_same_run_different_seed_different_run() -> None:
     first, again, other = run_mobile(7), run_mobile(7), run_mobile(8)
     assert first == again
     assert first != other
+
+
+def test_sm_execution_costs_virtual_time() -> None:
+    busy = '''
+def main():
+    total = 0
+    for i in range(200_000):
+        total += i
+    sys_migrate("1")
+    return total
+'''
+    results = {}
+    for spf in (0.0, 1e-6):
+        sim = Simulation(3)
+        radio = UnitDiskRadio(100.0, rng=sim.rng)
+        net = SimNetwork(sim, radio, StaticPlacement([(0.0, 0.0), (50.0, 0.0)]),
+                         NodeConfig(beacon_interval=1.0), seconds_per_fuel=spf)
+        net.add_node(0)
+        net.add_node(1)
+        net.inject(0, busy, at=2.5)
+        sim.run(until=5.0)
+        [record] = net.metrics.sms.values()
+        results[spf] = record.ended_at - record.injected_at
+    # ~200,000 units at 1 us each: the hop leaves about 0.2 s later
+    assert 0.19 < results[1e-6] - results[0.0] < 0.25
