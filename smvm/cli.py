@@ -39,6 +39,15 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"CPU seconds per execution slice (default {DEFAULT_CPU_SECONDS:g})")
     e.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
     sub.add_parser("demo", help="run the bundled demo scenario")
+    w = sub.add_parser("sweep", help="run a scenario over a grid of parameters and seeds")
+    w.add_argument("scenario", metavar="SCENARIO")
+    w.add_argument("--param", action="append", required=True, metavar="NAME=V1,V2,...",
+                   help="a scenario key to vary, e.g. radio.range=100,200,300")
+    w.add_argument("--seeds", type=int, default=3, help="seeds per point (default 3)")
+    w.add_argument("--jobs", type=int, default=2, help="parallel worker processes (default 2)")
+    w.add_argument("--engine", choices=["local"], default="local",
+                   help="where runs execute (local process pool)")
+    w.add_argument("--out", default=None, metavar="DIR")
     m = sub.add_parser("sim", help="run a simulation scenario (TOML)")
     m.add_argument("scenario", metavar="SCENARIO")
     m.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
@@ -91,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             return _nodes(args)
         if args.command == "sim":
             return _sim(args.scenario, args.seed, args.until, args.out)
+        if args.command == "sweep":
+            return _sweep(args)
         return _demo()
     except UsageError as exc:
         print(f"smvm: error: {exc}", file=sys.stderr)
@@ -285,6 +296,41 @@ def _sim(scenario: str, seed: int | None, until: float | None, out: str | None) 
     paths.append(write_pcap(result, folder / "frames.pcap"))
     paths.extend(write_plots(result, folder))
     console.print(f"metrics written to {paths[0]} (and {', '.join(p.name for p in paths[1:])})")
+    return EXIT_OK
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from sim.scenario import ScenarioError
+    from sim.sweep import METRICS, parse_param, summarise, sweep, write_sweep
+    if args.seeds < 1 or args.jobs < 1:
+        raise UsageError("--seeds and --jobs must be at least 1")
+    try:
+        params = dict(parse_param(p) for p in args.param)
+        rows = sweep(args.scenario, params, args.seeds, args.jobs)
+    except ScenarioError as exc:
+        raise UsageError(str(exc)) from None
+    names = list(params)
+    table = summarise(rows, names)
+    shown = Table(title=f"{Path(args.scenario).stem}: {len(rows)} runs, mean ± 95% CI")
+    for column in [*names, "runs", *METRICS]:
+        shown.add_column(column)
+    for row in table:
+        cells = [str(row[n]) for n in names] + [str(row["runs"])]
+        for metric in METRICS:
+            mean, half = row[metric], row[metric + "_ci95"]
+            cells.append("-" if mean != mean else (f"{mean:.3g}" if half != half
+                                                    else f"{mean:.3g} ± {half:.2g}"))
+        shown.add_row(*cells)
+    console = Console()
+    console.print(shown)
+    folder = Path(args.out) if args.out else Path("out") / f"{Path(args.scenario).stem}-sweep"
+    paths = write_sweep(table, rows, names, folder)
+    console.print(f"written: {', '.join(str(p) for p in paths)}")
     return EXIT_OK
 
 
