@@ -2,9 +2,17 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from functools import lru_cache
 
 from ..compiler import Brick, brick_hash, compile_brick
 from ..errors import CompileError, RemoteInputError
+
+
+@lru_cache(maxsize=256)
+def _compiled(source: str, name: str) -> Brick:
+    """Compiling is deterministic and a Brick is never changed after it is
+    built, so nodes in one process (a simulation) share the work."""
+    return compile_brick(source, name)
 
 
 class CodeCache:
@@ -35,7 +43,7 @@ class CodeCache:
 
     def add_source(self, source: str, name: str) -> Brick:
         """Compile and keep a local brick (raises ``CompileError``)."""
-        return self._keep(compile_brick(source, name))
+        return self._keep(_compiled(source, name))
 
     def add_remote(self, brick_id: str, source: str) -> Brick:
         """Keep a brick received from a peer, after checking its hash and
@@ -46,7 +54,7 @@ class CodeCache:
         if known is not None:
             return known
         try:
-            brick = compile_brick(source, f"brick-{brick_id[:12]}")
+            brick = _compiled(source, f"brick-{brick_id[:12]}")
         except CompileError as exc:
             raise RemoteInputError(f"brick {brick_id[:12]}... does not compile: {exc.errors[0]}") from None
         return self._keep(brick)

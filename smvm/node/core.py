@@ -107,7 +107,7 @@ class NodeCore:
             message = self._reassembler.feed(datagram, link, now)
             if message is None:
                 return
-            frame = wire.decode(message)
+            frame = _decode_small(message) if len(message) <= _SMALL else wire.decode(message)
         except wire.WireError:
             self.counters["malformed"] += 1
             return
@@ -549,6 +549,22 @@ def _arrival_trip(frame) -> tuple[int, int]:
     except (RemoteInputError, AttributeError, TypeError, ValueError):
         hops, sent = 0, 0
     return max(hops, 0) + 1, max(sent, 0) + len(frame.continuation)
+
+
+_SMALL = 512
+_recent: dict[bytes, object] = {}
+
+
+def _decode_small(message: bytes):
+    """Decode a short message, remembering recent ones: a broadcast beacon
+    reaches every neighbour as the same bytes (frames are immutable)."""
+    frame = _recent.get(message)
+    if frame is None:
+        frame = wire.decode(message)
+        if len(_recent) >= 4096:
+            _recent.clear()
+        _recent[message] = frame
+    return frame
 
 
 class _NeighborsTag:
