@@ -7,9 +7,11 @@ from ._errors import ModelError, SchedulingError, SimError
 from .kernel import Handle, Simulation
 from .mobility import ManhattanGrid, Mobility, RandomWaypoint, StaticPlacement
 from .network import NetworkMetrics, SimNetwork, SMRecord
+from .traces import FcdTrace
 from .radio import Radio, RadioStats, UnitDiskRadio
 
 __all__ = [
+    "FcdTrace",
     "Handle",
     "ManhattanGrid",
     "Mobility",

@@ -66,6 +66,9 @@ def _plain(value: object) -> object:
 
 
 def build_mobility(sc: Scenario, sim: Simulation) -> Mobility:
+    if sc.mobility == "fcd":
+        from .traces import FcdTrace
+        return FcdTrace.from_file(sc.trace)
     if sc.mobility == "random_waypoint":
         return RandomWaypoint(sc.count, sc.area, sc.speed, sc.pause, rng=sim.rng)
     if sc.mobility == "manhattan":

@@ -45,6 +45,7 @@ class Scenario:
     blocks: tuple[int, int] = (5, 5)
     block: float = 100.0
     beacon_interval: float = 1.0
+    trace: str | None = None      # SUMO FCD file (resolved path) for mobility "fcd"
     tags: dict[int, dict] = field(default_factory=dict)
     injects: tuple[Inject, ...] = ()
 
@@ -54,10 +55,10 @@ _SCHEMA = {
     "radio": {"range": float, "loss": float, "bandwidth": float, "delay": float},
     "nodes": {"count": int, "placement": str, "area": list, "spacing": float, "mobility": str,
               "speed": list, "pause": float, "blocks": list, "block": float,
-              "beacon_interval": float},
+              "beacon_interval": float, "trace": str},
 }
 _PLACEMENTS = ("uniform", "grid", "line")
-_MOBILITY = ("static", "random_waypoint", "manhattan")
+_MOBILITY = ("static", "random_waypoint", "manhattan", "fcd")
 
 
 def load(path: str | Path) -> Scenario:
@@ -113,6 +114,10 @@ def _build(data: dict, text: str, path: Path) -> Scenario:
             target = {"range": "radio_range"}.get(key, key)
             values[target] = value
     _check(values, fail)
+    if values.get("mobility") == "fcd":
+        values["trace"], values["count"] = _trace(path, values, fail)
+    elif "trace" in values:
+        raise fail("nodes", "trace", 'only used with mobility = "fcd"')
     count = values.get("count", Scenario.count)
     values["tags"] = _tags(data.get("tags", []), count, fail)
     values["injects"] = tuple(_injects(data.get("inject", []), count, path, fail))
@@ -144,6 +149,22 @@ def _check(v: dict, fail) -> None:
             raise fail("nodes", key, f"must be a list of {n} non-negative numbers")
     if "speed" in v and not 0 < v["speed"][0] <= v["speed"][1]:
         raise fail("nodes", "speed", "must be [min, max] with 0 < min <= max")
+
+
+def _trace(path: Path, values: dict, fail) -> tuple[str, int]:
+    """The FCD file's resolved path and its number of vehicles (the nodes)."""
+    from .traces import FcdTrace
+    from ._errors import ModelError
+    if "trace" not in values:
+        raise fail("nodes", "mobility", 'mobility = "fcd" needs nodes.trace (a SUMO FCD file)')
+    trace_path = (path.parent / values["trace"]).resolve()
+    try:
+        vehicles = len(FcdTrace.from_file(trace_path).names)
+    except ModelError as exc:
+        raise fail("nodes", "trace", str(exc)) from None
+    if "count" in values and values["count"] != vehicles:
+        raise fail("nodes", "count", f"the trace has {vehicles} vehicles")
+    return str(trace_path), vehicles
 
 
 def _tags(items, count: int, fail) -> dict[int, dict]:
