@@ -39,6 +39,14 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"CPU seconds per execution slice (default {DEFAULT_CPU_SECONDS:g})")
     e.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
     sub.add_parser("demo", help="run the bundled demo scenario")
+    g = sub.add_parser("sumo", help="generate a scenario from a SUMO traffic simulation")
+    g.add_argument("out", metavar="DIR")
+    g.add_argument("--grid", type=int, default=4, help="street grid size (default 4 x 4)")
+    g.add_argument("--block", type=float, default=100.0, help="block length in m (default 100)")
+    g.add_argument("--duration", type=float, default=120.0, help="seconds (default 120)")
+    g.add_argument("--period", type=float, default=2.0,
+                   help="a vehicle enters every PERIOD seconds (default 2)")
+    g.add_argument("--seed", type=int, default=1)
     w = sub.add_parser("sweep", help="run a scenario over a grid of parameters and seeds")
     w.add_argument("scenario", metavar="SCENARIO")
     w.add_argument("--param", action="append", required=True, metavar="NAME=V1,V2,...",
@@ -102,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             return _sim(args.scenario, args.seed, args.until, args.out)
         if args.command == "sweep":
             return _sweep(args)
+        if args.command == "sumo":
+            return _sumo(args)
         return _demo()
     except UsageError as exc:
         print(f"smvm: error: {exc}", file=sys.stderr)
@@ -331,6 +341,19 @@ def _sweep(args: argparse.Namespace) -> int:
     folder = Path(args.out) if args.out else Path("out") / f"{Path(args.scenario).stem}-sweep"
     paths = write_sweep(table, rows, names, folder)
     console.print(f"written: {', '.join(str(p) for p in paths)}")
+    return EXIT_OK
+
+
+def _sumo(args: argparse.Namespace) -> int:
+    from sim import ModelError
+    from sim.sumo import generate_fcd, write_scenario
+    try:
+        fcd = generate_fcd(args.out, grid=args.grid, block=args.block, duration=args.duration,
+                           period=args.period, seed=args.seed)
+        scenario = write_scenario(args.out, fcd, seed=args.seed, duration=args.duration)
+    except ModelError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"wrote {fcd} and {scenario}; add [[inject]] sections, then: smvm sim {scenario}")
     return EXIT_OK
 
 
