@@ -48,10 +48,11 @@ def parse_param(text: str) -> tuple[str, list]:
     return name, parsed
 
 
-def _point(path: str, overrides: dict, seed: int) -> dict:
-    """One run, summarised (module level: it runs in a worker process)."""
-    sc = load(path)
-    sc = dataclasses.replace(sc, **{PARAMETERS[k][0]: v for k, v in overrides.items()})
+def _point(base: Scenario, overrides: dict, seed: int) -> dict:
+    """One run, summarised (module level: it runs in a worker process; the
+    scenario travels whole, brick sources included, so remote workers need no
+    files)."""
+    sc = dataclasses.replace(base, **{PARAMETERS[k][0]: v for k, v in overrides.items()})
     _check(sc)
     metrics = run(sc, seed=seed).metrics()
     sms = metrics["sms"]
@@ -73,18 +74,46 @@ def _check(sc: Scenario) -> None:
         raise ScenarioError("an [[inject]] node does not exist with this nodes.count")
 
 
-def sweep(path: str, params: dict[str, list], seeds: int, jobs: int = 2) -> list[dict]:
+def sweep(path: str, params: dict[str, list], seeds: int, jobs: int = 2, *,
+          engine: str = "local", ray_address: str | None = None) -> list[dict]:
     """Every combination of ``params`` with seeds 1..``seeds``; one row per run,
-    in a deterministic order whatever the number of jobs."""
-    load(path)  # fail early on a bad scenario
+    in a deterministic order whatever the engine and number of jobs.
+
+    ``engine``: "local" (a process pool of ``jobs`` workers) or "ray" (a Ray
+    cluster at ``ray_address``, or a local Ray instance with ``jobs`` CPUs)."""
+    base = load(path)
     names = list(params)
     points = [(dict(zip(names, combo)), seed) for combo in product(*params.values())
               for seed in range(1, seeds + 1)]
+    if engine == "ray":
+        return _on_ray(base, points, jobs, ray_address)
+    if engine != "local":
+        raise ScenarioError(f"unknown engine {engine!r} (local or ray)")
     if jobs <= 1:
-        return [_point(path, o, s) for o, s in points]
+        return [_point(base, o, s) for o, s in points]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(_point, path, o, s) for o, s in points]
+        futures = [pool.submit(_point, base, o, s) for o, s in points]
         return [f.result() for f in futures]
+
+
+def _on_ray(base: Scenario, points: list, jobs: int, address: str | None) -> list[dict]:
+    try:
+        import ray
+    except ImportError:
+        raise ScenarioError("the ray engine needs Ray: pip install 'smvm[ray]'") from None
+    started = not ray.is_initialized()
+    if started:
+        options = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+        if address:
+            ray.init(address=address, **options)
+        else:
+            ray.init(num_cpus=jobs, **options)
+    try:
+        remote = ray.remote(_point)
+        return ray.get([remote.remote(base, o, s) for o, s in points])
+    finally:
+        if started:
+            ray.shutdown()
 
 
 def summarise(rows: list[dict], names: list[str]) -> list[dict]:

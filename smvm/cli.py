@@ -53,8 +53,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="a scenario key to vary, e.g. radio.range=100,200,300")
     w.add_argument("--seeds", type=int, default=3, help="seeds per point (default 3)")
     w.add_argument("--jobs", type=int, default=2, help="parallel worker processes (default 2)")
-    w.add_argument("--engine", choices=["local"], default="local",
-                   help="where runs execute (local process pool)")
+    w.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="local process pool (default) or a Ray cluster")
+    w.add_argument("--ray-address", default=None, metavar="ADDR",
+                   help="Ray cluster to use (default: start a local Ray instance)")
     w.add_argument("--out", default=None, metavar="DIR")
     m = sub.add_parser("sim", help="run a simulation scenario (TOML)")
     m.add_argument("scenario", metavar="SCENARIO")
@@ -321,7 +323,8 @@ def _sweep(args: argparse.Namespace) -> int:
         raise UsageError("--seeds and --jobs must be at least 1")
     try:
         params = dict(parse_param(p) for p in args.param)
-        rows = sweep(args.scenario, params, args.seeds, args.jobs)
+        rows = sweep(args.scenario, params, args.seeds, args.jobs, engine=args.engine,
+                     ray_address=args.ray_address)
     except ScenarioError as exc:
         raise UsageError(str(exc)) from None
     names = list(params)

@@ -33,3 +33,18 @@ def test_parallel_and_serial_sweeps_agree_and_summarise(tmp_path) -> None:
 def test_bad_parameters_are_refused(text) -> None:
     with pytest.raises(ScenarioError):
         parse_param(text)
+
+
+@pytest.mark.slow
+def test_the_ray_engine_gives_the_same_rows_as_the_local_one() -> None:
+    pytest.importorskip("ray", reason="Ray is installed with the test extra")
+    params = {"radio.range": [120.0, 200.0], "simulation.duration": [10.0]}
+    on_ray = sweep(DEMO, params, seeds=1, jobs=2, engine="ray")
+    local = sweep(DEMO, params, seeds=1, jobs=1)
+    assert json.dumps(on_ray, sort_keys=True) == json.dumps(local, sort_keys=True)
+    assert len(on_ray) == 2
+
+
+def test_unknown_engines_are_refused() -> None:
+    with pytest.raises(ScenarioError, match="unknown engine"):
+        sweep(DEMO, {"radio.range": [100.0]}, seeds=1, engine="cloud")
