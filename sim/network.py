@@ -119,6 +119,12 @@ class SimNetwork:
     def _deliver(self, node: str, sender: str, datagram: bytes) -> None:
         core = self.cores[node]
         core.receive(datagram, sender, self.sim.now)
+        if not (core._ready or core._out or core._events):
+            # most often a beacon: nothing to send or record, and the node's
+            # pending timer (never later than its new deadlines) still stands
+            timer = self._timers.get(node)
+            if timer is not None and timer.pending:
+                return
         core.run_ready()
         self._service(node)
 

@@ -342,6 +342,10 @@ class TagSpace:
             raise TagMissing(f"no tag {name!r}", name=name)
         return TagInfo(name, entry.owner, entry.access, entry.code, None, None, 0, io=True)
 
+    def stored_names(self, now: float) -> list[str]:
+        """Sorted names of live stored tags (what a node advertises)."""
+        return sorted(n for n, t in self._tags.items() if t.expires_at is None or now < t.expires_at)
+
     def names(self, now: float) -> list[str]:
         """Sorted names of live stored tags and available I/O tags."""
         live = [n for n, t in self._tags.items() if t.expires_at is None or now < t.expires_at]

@@ -132,8 +132,9 @@ class NodeCore:
             if now - when > self.config.remember_hops:
                 del self._admitted[hop_id]
         if self.config.beacon_interval is not None and now >= self._next_beacon:
+            # stored tags only: every node has the same I/O tags
             self._send(BROADCAST, wire.Beacon(self.node_id, self._beacon_seq, self.position,
-                                              tuple(self.tagspace.names(now))[:32]))
+                                              tuple(self.tagspace.stored_names(now)[:32])))
             self._beacon_seq += 1
             self._next_beacon = now + self.config.beacon_interval
         if run:
