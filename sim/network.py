@@ -70,6 +70,7 @@ class SimNetwork:
         self.cores: dict[Hashable, NodeCore] = {}
         self.metrics = NetworkMetrics()
         self._timers: dict[Hashable, Handle] = {}
+        self._mobility_ids: dict[str, Hashable] = {}  # core id (str) -> mobility's node id
 
     def add_node(self, node_id: Hashable, tags: dict | None = None) -> NodeCore:
         core = NodeCore(str(node_id), self.config, seed=self.sim.rng.getrandbits(32))
@@ -80,7 +81,6 @@ class SimNetwork:
         owner = core.tagspace.node_principal
         for name, value in (tags or {}).items():
             core.tagspace.create(owner, name, value, access={"others": "r"}, now=self.sim.now)
-        self._mobility_ids = getattr(self, "_mobility_ids", {})
         self._mobility_ids[str(node_id)] = node_id
         self._timer(str(node_id), self.sim.now)
         return core
@@ -119,7 +119,7 @@ class SimNetwork:
     def _deliver(self, node: str, sender: str, datagram: bytes) -> None:
         core = self.cores[node]
         core.receive(datagram, sender, self.sim.now)
-        if not (core._ready or core._out or core._events):
+        if core.quiet:
             # most often a beacon: nothing to send or record, and the node's
             # pending timer (never later than its new deadlines) still stands
             timer = self._timers.get(node)
@@ -149,7 +149,7 @@ class SimNetwork:
         if deadline is not None:
             # a core that just ran its timers asks again for "now" only if it has
             # ready work; never let it spin in place
-            self._timer(node, max(deadline, now + 1e-9) if not core._ready else deadline)
+            self._timer(node, max(deadline, now + 1e-9) if not core.has_ready else deadline)
 
     def _transmit(self, node: str, link: str, datagram: bytes) -> None:
         now = self.sim.now

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from smvm.node import NodeConfig
+from smvm.values import jsonable
 
 from .kernel import Simulation
 from .mobility import ManhattanGrid, Mobility, RandomWaypoint, StaticPlacement
@@ -41,7 +42,7 @@ class RunResult:
                 "sm": sm_id, "origin": rec.origin, "start": round(rec.injected_at, 9),
                 "end": round(rec.ended_at, 9) if done else None, "node": rec.ended_on,
                 "completion_s": round(rec.ended_at - rec.injected_at, 9) if done else None,
-                "hops": rec.hops, "result": _plain(rec.result), "error": rec.error,
+                "hops": rec.hops, "result": jsonable(rec.result), "error": rec.error,
             })
         stats = self.radio.stats
         return {
@@ -52,17 +53,6 @@ class RunResult:
             "nodes": self.network.counters(), "log": self.network.metrics.logs,
             "hop_failures": self.network.metrics.hop_failures,
         }
-
-
-def _plain(value: object) -> object:
-    """JSON-safe view of an SM result (tuples become lists, the rest repr)."""
-    if value is None or type(value) in (bool, int, float, str):
-        return value
-    if type(value) in (list, tuple):
-        return [_plain(v) for v in value]  # type: ignore[union-attr]
-    if type(value) is dict:
-        return {str(k): _plain(v) for k, v in value.items()}  # type: ignore[union-attr]
-    return repr(value)
 
 
 def build_mobility(sc: Scenario, sim: Simulation) -> Mobility:

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
 from .errors import CompileError, UsageError
+from .values import jsonable
 from .line import ExecResult, run_line
 from .vm import DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB
 
@@ -166,22 +166,6 @@ def _exec(args: argparse.Namespace) -> int:
     else:
         _print_human(result)
     return EXIT_GUEST_ERROR if result.error else EXIT_OK
-
-
-def jsonable(value: object) -> object:
-    """A JSON-safe view of an SM value (what JSON cannot express is a repr)."""
-    if value is None or type(value) in (bool, int, str):
-        return value
-    if type(value) is float:
-        return value if math.isfinite(value) else repr(value)
-    if type(value) in (list, tuple):
-        return [jsonable(v) for v in value]  # type: ignore[union-attr]
-    if type(value) in (set, frozenset):
-        return sorted((jsonable(v) for v in value), key=repr)  # type: ignore[union-attr]
-    if type(value) is dict:
-        return {(k if type(k) is str else json.dumps(jsonable(k))): jsonable(v)
-                for k, v in value.items()}  # type: ignore[union-attr]
-    return repr(value)
 
 
 def _print_human(r: ExecResult) -> None:

@@ -132,8 +132,7 @@ class NodeDaemon:
 
         def take(line) -> None:
             now = trio.current_time()
-            for woken in feed.feed(line, now):
-                self.core._wake(woken.token, woken.name)
+            self.core.woken(feed.feed(line, now))
             fix = tracker.location(now)
             if fix is not None:
                 self.core.position = (fix.lat, fix.lon)

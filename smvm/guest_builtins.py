@@ -116,8 +116,6 @@ class GuardedType:
 
 _GUARDED_NAMES = ("sum", "min", "max", "sorted", "any", "all", "pow")
 _GUARDED_TYPES = ("list", "tuple", "set", "frozenset", "dict", "bytes", "bytearray")
-_REAL_TYPES = {name: getattr(builtins, name) for name in
-               ("list", "tuple", "set", "frozenset", "dict", "bytes", "bytearray")}
 
 
 def _iter(obj, *sentinel):

@@ -39,7 +39,6 @@ class LineNode:
         self.tagspace.register_io("node_id", tagspace.StaticValue(node_id), replace=True)
         self.tagspace.register_io("neighbors", tagspace.StaticValue(
             [n for n in (node_id - 1, node_id + 1) if 0 <= n < size]), replace=True)
-        self.tagspace.register_io("time", _VirtualClock(world), replace=True)
 
     def neighbors(self) -> list[int]:
         return self.tagspace.read(self.tagspace.node_principal, "neighbors", self.world.clock)
@@ -67,14 +66,6 @@ class LineNode:
     def log(self, sm_id: str, text: str) -> None:
         self.world.log.append({"node": self.node_id, "time": round(self.world.clock, 9),
                                "sm": sm_id, "text": text})
-
-
-class _VirtualClock:
-    def __init__(self, world: "LineWorld"):
-        self.world = world
-
-    def read(self, now: float) -> float:
-        return now
 
 
 @dataclass

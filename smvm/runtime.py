@@ -92,7 +92,6 @@ class Capture(BaseException):
         return code is not None and self.runtime.fid_of_code.get(id(code)) == self.expect
 
 
-_HIDDEN = frozenset({"_fr", "_L", "_rp", "_cap"})
 
 
 class _SafeFormatter(string.Formatter):

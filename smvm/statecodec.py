@@ -107,11 +107,6 @@ _CAREFUL_SCALARS = _SCALARS - {int}
 _INT_MIN, _INT_MAX = -(1 << 63), (1 << 64) - 1
 
 
-@functools.lru_cache(maxsize=8)
-def _digit_bound(digits: int) -> int:
-    return 10 ** digits
-
-
 # --- encoding -------------------------------------------------------------------
 
 _M = [msgpack.ExtType(code, b"") for code in range(12)]

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import builtins
+import json
+import math
 
 from . import errors
 
@@ -41,3 +43,20 @@ GUEST_EXCEPTIONS: dict[str, type[BaseException]] = {
     **{name: getattr(builtins, name) for name in _BUILTIN_EXCEPTION_NAMES},
     **{cls.__name__: cls for cls in _SM_EXCEPTIONS},
 }
+
+
+def jsonable(value: object) -> object:
+    """A JSON-safe view of an SM value: tuples become lists, sets sorted lists,
+    non-string keys and what JSON cannot express their repr or JSON text."""
+    if value is None or type(value) in (bool, int, str):
+        return value
+    if type(value) is float:
+        return value if math.isfinite(value) else repr(value)
+    if type(value) in (list, tuple):
+        return [jsonable(v) for v in value]  # type: ignore[union-attr]
+    if type(value) in (set, frozenset):
+        return sorted((jsonable(v) for v in value), key=repr)  # type: ignore[union-attr]
+    if type(value) is dict:
+        return {(k if type(k) is str else json.dumps(jsonable(k))): jsonable(v)
+                for k, v in value.items()}  # type: ignore[union-attr]
+    return repr(value)

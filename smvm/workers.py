@@ -138,8 +138,8 @@ class WorkerPool:
             return ["reply", call_id, False, [type(exc).__name__, str(exc)]]
 
     def _call(self, host, record, method: str, args: list) -> object:
-        core, p, now = self.core, record.principal, self.core._now
-        space = core.tagspace
+        p, now = record.principal, host.now()
+        space = self.core.tagspace
         if method == "neighbors":
             return host.neighbors()
         if method == "now":
@@ -147,13 +147,9 @@ class WorkerPool:
         if method == "log":
             return host.log(record.sm_id, str(args[0]))
         if method == "spawn":
-            return core._spawn(_Parent(record), args[0], args[1], brick=record.brick,
-                               family=p.family)
+            return host.spawn(_Parent(record), args[0], args[1])
         if method == "create_sm":
-            found = core.cache.find(args[0])
-            if found is None:
-                raise ValueError(f"no brick named {args[0]!r} on node {core.node_id}")
-            return core._spawn(_Parent(record), args[1], args[2], brick=found, family=None)
+            return host.create_sm(_Parent(record), args[0], args[1], args[2])
         if method == "tag.create":
             name, value, lifetime, access, code = args
             host.wake(space.create(p, name, value, lifetime, access, code, now=now))
@@ -175,7 +171,7 @@ class WorkerPool:
 
 
 class _Parent:
-    """What ``NodeCore._spawn`` needs of the SM that asks for a new one."""
+    """What the node needs of the SM that asks for a new one (``host.spawn``)."""
 
     def __init__(self, record):
         self.principal = record.principal

@@ -36,7 +36,6 @@ class Resolution:
     scope_of: dict[int, ast.AST] = field(default_factory=dict)  # id(Name) -> scope node
     captured: dict[int, set[str]] = field(default_factory=dict)  # id(function) -> names
     module_names: set[str] = field(default_factory=set)
-    locals_of: dict[int, set[str]] = field(default_factory=dict)
 
 
 def resolve(tree: ast.Module) -> Resolution:
@@ -62,7 +61,6 @@ def resolve(tree: ast.Module) -> Resolution:
 
     def function_scope(fn: FunctionNode) -> _Scope:
         names = local_names(fn)
-        res.locals_of[id(fn)] = names
         glob, _ = declared(fn)
         return _Scope(fn, "function", names, glob)
 

@@ -203,11 +203,7 @@ class Normaliser:
         stmts: list[ast.stmt] = []
         targets = []
         for t in s.targets:
-            tt = self.target(t, stmts)
-            for sub in ast.walk(tt):
-                if hasattr(sub, "ctx"):
-                    sub.ctx = ast.Del() if sub is tt or isinstance(sub, ast.Subscript) and sub is tt else sub.ctx
-            targets.append(tt)
+            targets.append(_deleting(self.target(t, stmts)))
         return stmts + [ast.Delete(targets=targets)]
 
     # ---- expressions -------------------------------------------------------
@@ -436,6 +432,15 @@ class Normaliser:
                                  value=e.value))
 
 
+def _deleting(target: ast.expr) -> ast.expr:
+    """``target`` (built for storing) in Del context, tuple items included."""
+    target.ctx = ast.Del()
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for item in target.elts:
+            _deleting(item)
+    return target
+
+
 # ---- steering ------------------------------------------------------------------
 
 class Steerer:
@@ -470,7 +475,7 @@ class Steerer:
             out |= self.points(s)
         return out
 
-    def block(self, body: list[ast.stmt], loops: list | None = None) -> list[ast.stmt]:
+    def block(self, body: list[ast.stmt]) -> list[ast.stmt]:
         marks = [bool(self.points(s)) for s in body]
         if not any(marks):
             return body

@@ -167,6 +167,21 @@ class NodeCore:
         out, self._events = self._events, []
         return out
 
+    @property
+    def has_ready(self) -> bool:
+        """SM slices are due now."""
+        return bool(self._ready)
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing due, nothing to send, nothing to report."""
+        return not (self._ready or self._out or self._events)
+
+    def woken(self, events: tuple) -> None:
+        """Tag waits that ended (``Woken`` events from the tag space): resume those SMs."""
+        for event in events:
+            self._wake(event.token, event.name)
+
     def next_deadline(self) -> float | None:
         times = [h.deadline for h in self._hops.values()]
         if self._ready:
@@ -594,8 +609,7 @@ class _Host:
         return self.core._now
 
     def wake(self, woken: tuple) -> None:
-        for event in woken:
-            self.core._wake(event.token, event.name)
+        self.core.woken(woken)
 
     def spawn(self, parent: SMInstance, entry: str, args: bytes) -> str:
         return self.core._spawn(parent, entry, args, brick=parent.brick,

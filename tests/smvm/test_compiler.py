@@ -115,3 +115,20 @@ def test_compile_error_carries_structured_errors() -> None:
 def test_huge_or_deep_sources_are_rejected_cleanly() -> None:
     assert errors("x = " + "(" * 300 + "1" + ")" * 300 + "\n")
     assert "brick larger than" in errors("x = 1\n" * 200_000)[0]
+
+
+def test_del_of_several_targets_around_a_migration() -> None:
+    source = '''
+def hop():
+    sys_migrate(1 - node_id())
+    return node_id()
+
+def main():
+    d = {0: "a", 1: "b"}
+    e = [1, 2, 3]
+    del d[hop()], e[0]
+    return d, e, node_id()
+'''
+    result = run_line(source, [])
+    assert result.error is None, result.error
+    assert result.result == ({0: "a"}, [2, 3], 1)
