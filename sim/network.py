@@ -90,6 +90,7 @@ class SimNetwork:
         """Start an SM on ``node_id`` at virtual time ``at`` (default: now)."""
         def start() -> None:
             core = self.cores[str(node_id)]
+            core.position = self._position(str(node_id))
             sm_id = core.inject(source, list(args), self.sim.now, name=name)
             record = SMRecord(sm_id, str(node_id), self.sim.now)
             record.track.append((self.sim.now, str(node_id), *self._position(str(node_id))))
@@ -125,6 +126,7 @@ class SimNetwork:
             timer = self._timers.get(node)
             if timer is not None and timer.pending:
                 return
+        core.position = self._position(node)  # SMs may read it (geographic routing)
         core.run_ready()
         self._service(node)
 

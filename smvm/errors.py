@@ -70,6 +70,16 @@ class MigrationError(Exception):
     """A migration could not be carried out (bad neighbour, hop failed...)."""
 
 
+class MigrationTimeout(MigrationError):
+    """``migrate()`` spent its time budget before reaching the target; the SM
+    is on some node with all its state and decides what to do next."""
+
+
+class RouteUnreachable(MigrationError):
+    """Routing proved the target cannot be reached from here (for example GPSR
+    went round a whole face without getting closer)."""
+
+
 class TagError(Exception):
     """Base of the tag-space errors seen by SM code."""
 

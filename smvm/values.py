@@ -33,7 +33,7 @@ _BUILTIN_EXCEPTION_NAMES = (
 )
 
 _SM_EXCEPTIONS = (
-    errors.MigrationError, errors.TagError, errors.TagAccessError,
+    errors.MigrationError, errors.MigrationTimeout, errors.RouteUnreachable, errors.TagError, errors.TagAccessError,
     errors.TagNotFound, errors.TagTimeout, errors.TagQuotaError, errors.TagExists,
 )
 

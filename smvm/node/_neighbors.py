@@ -37,6 +37,11 @@ class NeighborTable:
     def ids(self, now: float) -> list[str]:
         return sorted(n for n, nb in self._by_id.items() if self._alive(nb, now))
 
+    def positions(self, now: float) -> dict[str, list[float]]:
+        return {n: [float(nb.position[0]), float(nb.position[1])]
+                for n, nb in sorted(self._by_id.items())
+                if nb.position is not None and self._alive(nb, now)}
+
     def link(self, node_id: str) -> Hashable | None:
         nb = self._by_id.get(node_id)
         return None if nb is None else nb.link

@@ -76,6 +76,8 @@ class NodeCore:
         self.cache = CodeCache(config.code_cache)
         self.neighbor_table = NeighborTable(config.neighbor_timeout)
         self.tagspace.register_io("neighbors", _NeighborsTag(self), replace=True)
+        self.tagspace.register_io("position", _PositionTag(self), replace=True)
+        self.tagspace.register_io("neighbor_positions", _NeighborPositionsTag(self), replace=True)
         self.counters: Counter[str] = Counter()
         self._rng = random.Random(seed)
         self._now = 0.0
@@ -591,6 +593,29 @@ class _NeighborsTag:
 
     def read(self, now: float) -> list[str]:
         return self.core.neighbor_table.ids(now)
+
+
+class _PositionTag:
+    """The ``position`` I/O tag: the node's own coordinates as beaconed
+    (metres in the simulator, the configured or GPS fix on a device)."""
+
+    def __init__(self, core: NodeCore):
+        self.core = core
+
+    def read(self, now: float) -> list[float] | None:
+        pos = self.core.position
+        return None if pos is None else [float(pos[0]), float(pos[1])]
+
+
+class _NeighborPositionsTag:
+    """The ``neighbor_positions`` I/O tag: {id: [x, y]} of the live
+    neighbours whose beacons carried a position (geographic routing's view)."""
+
+    def __init__(self, core: NodeCore):
+        self.core = core
+
+    def read(self, now: float) -> dict[str, list[float]]:
+        return self.core.neighbor_table.positions(now)
 
 
 class _Host:
