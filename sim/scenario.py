@@ -10,6 +10,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from smvm.compiler import load_brick
+
 from ._errors import SimError
 
 
@@ -199,7 +201,7 @@ def _injects(items, count: int, path: Path, fail):
             raise fail("inject", "brick", "must be the path of a brick file")
         brick_path = (path.parent / brick).resolve()
         try:
-            source = brick_path.read_text(encoding="utf-8")
+            source = load_brick(brick_path)
         except OSError as exc:
             raise fail("inject", "brick", f"cannot read {brick_path}: {exc.strerror}") from None
         args = item.get("args", [])

@@ -127,8 +127,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _read(path: str) -> str:
+    from .compiler import load_brick
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return load_brick(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror if isinstance(exc, OSError) else exc}")
 

@@ -12,9 +12,10 @@ from . import _validate
 from ._analysis import analyse, resolve
 from ._capture import Normaliser, make_resumable
 from ._instrument import Instrument
+from ._link import load_brick
 from ._rewrite import Cellify, GuardCalls, LiftMigratingLambdas, Rejections, SimplifyImports
 
-__all__ = ["Brick", "FunctionInfo", "compile_brick", "check_source", "brick_hash"]
+__all__ = ["Brick", "FunctionInfo", "compile_brick", "check_source", "brick_hash", "load_brick"]
 
 
 @dataclass(frozen=True)
