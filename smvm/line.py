@@ -126,7 +126,7 @@ class LineWorld:
         if len(self.sms) >= MAX_SMS:
             raise RuntimeError(f"too many SMs (limit {MAX_SMS})")
         sm_id = f"sm{next(self._ids)}"
-        principal = tagspace.Principal(sm_id, family or sm_id, origin, frozenset({brick.hash}))
+        principal = tagspace.Principal(sm_id, family or sm_id, origin, brick.code_ids)
         rec = SMRecord(sm_id, brick, principal, node.node_id)
         self.sms[sm_id] = rec
         self.at(self.clock, lambda: self._start(rec, entry, args))

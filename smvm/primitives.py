@@ -3,9 +3,15 @@
 Each SM instance gets its own set, closed over its node and identity (a
 ``tagspace.Principal`` held by the VM, never by SM code). Tag-space errors
 become the guest exceptions SM code can catch.
+
+In an SM made of several bricks, a tag operation acts in the code domain of
+the brick whose code makes the call: a routing brick's route tags (created in
+its code domain) can be read and written by that brick's code in any SM that
+carries it, and by no other code -- not even other code in the same SM.
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 import types
 from typing import TYPE_CHECKING, Any, Callable
@@ -43,9 +49,35 @@ def _guest_error(exc: tagspace.TagSpaceError) -> Exception:
 
 def make_primitives(sm: "SMInstance") -> dict[str, Callable]:
     host, rt = sm.host, sm.runtime
+    code_part = sm.brick.code_part
+    parts = sm.brick.parts
+    narrowed: dict[str, tagspace.Principal] = {}
 
     def space() -> tagspace.TagSpace:
         return host.tagspace
+
+    def caller() -> tagspace.Principal:
+        """The SM's identity, in the code domain of the brick calling."""
+        if not code_part:
+            return sm.principal
+        frame = sys._getframe(2)
+        while frame is not None and id(frame.f_code) not in code_part:
+            frame = frame.f_back  # through the runtime's own helpers
+        part = code_part.get(id(frame.f_code)) if frame is not None else ""
+        principal = narrowed.get(part)
+        if principal is None:
+            principal = dataclasses.replace(sm.principal, code=frozenset({part} if part else ()))
+            narrowed[part] = principal
+        return principal
+
+    def code_domain(code):
+        # bricks the SM carries may be named by name; anything else must be a hash
+        if code is None:
+            return None
+        names = [code] if type(code) is str else code
+        if type(names) not in (list, tuple, set, frozenset):
+            return code  # the tag space reports the type error
+        return [parts.get(n, n) if type(n) is str else n for n in names]
 
     def sys_migrate(neighbor):
         if neighbor not in host.neighbors():
@@ -64,7 +96,7 @@ def make_primitives(sm: "SMInstance") -> dict[str, Callable]:
             timeout = float(timeout)
         rt.check_capturable(sys._getframe(1))
         try:  # refuse now what the wait would refuse (no read right)
-            space().wait(sm.principal, name, ("probe", sm.sm_id), None, now=host.now())
+            space().wait(caller(), name, ("probe", sm.sm_id), None, now=host.now())
             space().cancel_wait(("probe", sm.sm_id))
         except tagspace.TagSpaceError as exc:
             raise _guest_error(exc) from None
@@ -73,7 +105,7 @@ def make_primitives(sm: "SMInstance") -> dict[str, Callable]:
 
     def create_tag(name, value=None, lifetime=None, access=None, code=None):
         try:
-            woken = space().create(sm.principal, name, value, lifetime, access, code,
+            woken = space().create(caller(), name, value, lifetime, access, code_domain(code),
                                    now=host.now())
         except tagspace.TagSpaceError as exc:
             raise _guest_error(exc) from None
@@ -81,20 +113,20 @@ def make_primitives(sm: "SMInstance") -> dict[str, Callable]:
 
     def read_tag(name):
         try:
-            return space().read(sm.principal, name, host.now())
+            return space().read(caller(), name, host.now())
         except tagspace.TagSpaceError as exc:
             raise _guest_error(exc) from None
 
     def write_tag(name, value):
         try:
-            woken = space().write(sm.principal, name, value, host.now())
+            woken = space().write(caller(), name, value, host.now())
         except tagspace.TagSpaceError as exc:
             raise _guest_error(exc) from None
         host.wake(woken)
 
     def delete_tag(name):
         try:
-            space().delete(sm.principal, name, host.now())
+            space().delete(caller(), name, host.now())
         except tagspace.TagSpaceError as exc:
             raise _guest_error(exc) from None
 

@@ -122,7 +122,7 @@ class SMInstance:
         self.runtime = rt
         if self.principal is None:
             self.principal = Principal(self.sm_id, self.sm_id, str(self.host.node_id),
-                                       frozenset({self.brick.hash}))
+                                       self.brick.code_ids)
         self.primitives = make_primitives(self)
         builtins_ns = make_builtins(rt)
         builtins_ns.update(self.primitives)
@@ -180,6 +180,8 @@ class SMInstance:
         return self._run(run, cont["entry"])
 
     def _load_module(self) -> None:
+        for code in self.brick.prelude:  # the bricks linked in, dependencies first
+            exec(code, self.ns)  # noqa: S102 - code produced by the SM compiler
         exec(self.brick.code, self.ns)  # noqa: S102 - code produced by the SM compiler
         # What the module body defines is rebuilt on every node: only names
         # the SM rebinds later travel as data.

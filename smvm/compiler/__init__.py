@@ -12,7 +12,7 @@ from . import _validate
 from ._analysis import analyse, resolve
 from ._capture import Normaliser, make_resumable
 from ._instrument import Instrument
-from ._link import load_brick
+from ._link import brick_imports, is_linked, load_brick, unpack
 from ._rewrite import Cellify, GuardCalls, LiftMigratingLambdas, Rejections, SimplifyImports
 
 __all__ = ["Brick", "FunctionInfo", "compile_brick", "check_source", "brick_hash", "load_brick"]
@@ -42,6 +42,18 @@ class Brick:
     functions: dict[str, FunctionInfo] = field(default_factory=dict)
     fid_of_code: dict[int, str] = field(default_factory=dict)
     transformed: ast.Module | None = None
+    #: module code of the bricks linked in, run before ``code`` (dependencies first)
+    prelude: tuple[CodeType, ...] = ()
+    #: the bricks the unit is made of: name -> SHA-256 of its source (the
+    #: code protection domain); empty for a brick that imports none
+    parts: dict[str, str] = field(default_factory=dict)
+    #: id(code object) -> hash of the part it belongs to (linked units only)
+    code_part: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def code_ids(self) -> frozenset[str]:
+        """The code domain of an SM running this unit: its bricks' hashes."""
+        return frozenset(self.parts.values()) if self.parts else frozenset({self.hash})
 
 
 def brick_hash(source: str) -> str:
@@ -59,20 +71,107 @@ def check_source(source: str, filename: str = "<brick>") -> list[SourceError]:
 
 
 def compile_brick(source: str, filename: str = "<brick>", name: str | None = None) -> Brick:
-    """Check and compile a brick; raise ``CompileError`` listing every problem."""
+    """Check and compile a brick, or a linked unit of bricks (see
+    ``load_brick``); raise ``CompileError`` listing every problem."""
+    if is_linked(source):
+        return _compile_unit(source, filename, name or filename)
+    return _compile_one(source, filename, name or filename)
+
+
+def _parse(source: str, filename: str) -> ast.Module:
     try:
-        tree = _validate.parse(source, filename)
+        return _validate.parse(source, filename)
     except _validate._Rejected as exc:
         raise CompileError(exc.errors) from None
-    errors = _validate.validate(tree, filename)
+
+
+def _compile_one(source: str, filename: str, name: str, *, tree: ast.Module | None = None,
+                 prefix: str = "", exports: dict[str, frozenset[str]] | None = None,
+                 foreign: dict[str, bool] | None = None) -> Brick:
+    tree = tree or _parse(source, filename)
+    errors = _validate.validate(tree, filename, exports)
     if errors:
         raise CompileError(errors)
     try:
-        return _transform(tree, source, filename, name or filename)
+        return _transform(tree, source, filename, name, prefix, frozenset(exports or ()), foreign)
     except Rejections as exc:
         raise CompileError([SourceError(filename, e.line, e.message) for e in exc.errors]) from None
     except RecursionError:
         raise CompileError([SourceError(filename, 1, "brick is nested too deeply")]) from None
+
+
+def _compile_unit(source: str, filename: str, name: str) -> Brick:
+    """Compile each part on its own (its own file name, lines and function
+    ids), then join them: one namespace, one function table."""
+    parts = unpack(source, filename)
+    exports: dict[str, frozenset[str]] = {}
+    migrates: dict[str, dict[str, bool]] = {}
+    owner: dict[str, str] = {}
+    compiled: list[Brick] = []
+    for index, (part_name, text) in enumerate(parts):
+        main = index == len(parts) - 1
+        part_file = filename if main else part_name
+        tree = _parse(text, part_file)
+        imported = brick_imports(tree)
+        foreign: dict[str, bool] = {}
+        for stmt in imported:
+            if stmt.module not in exports:
+                raise CompileError([SourceError(part_file, stmt.lineno, (
+                    f"brick '{stmt.module}' is not linked before this one"))])
+            for alias in stmt.names:
+                if alias.asname in (None, alias.name):
+                    foreign[alias.name] = migrates[stmt.module].get(alias.name, True)
+        defined = _top_level_names(tree, set(foreign))
+        for bound, line in defined.items():
+            if bound in owner:
+                raise CompileError([SourceError(part_file, line, (
+                    f"'{bound}' is already defined by brick '{owner[bound]}' "
+                    "(linked bricks share one namespace)"))])
+        brick = _compile_one(text, part_file, part_file, tree=tree,
+                             prefix="" if main else part_name + "/",
+                             exports={m: exports[m] for m in {s.module for s in imported}},
+                             foreign=foreign)
+        compiled.append(brick)
+        if not main:
+            owner.update((bound, part_name) for bound in defined)
+            exports[part_name] = frozenset(defined)
+            migrates[part_name] = {
+                fid.split("/", 1)[1].split(":")[0]: info.resumable
+                for fid, info in brick.functions.items()
+                if "." not in fid.split("/", 1)[1].split(":")[0]}
+    head = compiled[-1]
+    unit = Brick(name=name, source=source, hash=brick_hash(source), code=head.code,
+                 transformed=head.transformed, prelude=tuple(b.code for b in compiled[:-1]))
+    for (part_name, text), brick in zip(parts, compiled):
+        unit.functions.update(brick.functions)
+        unit.fid_of_code.update(brick.fid_of_code)
+        digest = brick.hash
+        unit.parts[part_name] = digest
+        stack = [brick.code]
+        while stack:
+            code = stack.pop()
+            unit.code_part[id(code)] = digest
+            stack.extend(c for c in code.co_consts if isinstance(c, CodeType))
+    return unit
+
+
+def _top_level_names(tree: ast.Module, imported: set[str]) -> dict[str, int]:
+    """Names a brick binds at module level (and their lines), except those it
+    imports unchanged from another brick."""
+    out: dict[str, int] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.FunctionDef):
+            out.setdefault(stmt.name, stmt.lineno)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for alias in stmt.names:
+                bound = alias.asname or alias.name
+                if bound not in imported:
+                    out.setdefault(bound, stmt.lineno)
+        else:
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    out.setdefault(node.id, stmt.lineno)
+    return out
 
 
 def _qualnames(tree: ast.Module) -> dict[int, str]:
@@ -91,11 +190,12 @@ def _qualnames(tree: ast.Module) -> dict[int, str]:
     return out
 
 
-def _transform(tree: ast.Module, source: str, filename: str, name: str) -> Brick:
-    tree = SimplifyImports().visit(tree)
+def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: str = "",
+               bricks: frozenset[str] = frozenset(), foreign: dict[str, bool] | None = None) -> Brick:
+    tree = SimplifyImports(bricks).visit(tree)
     tree = GuardCalls().visit(tree)
     res = resolve(tree)
-    analyse(tree, res)
+    analyse(tree, res, foreign)
     lifter = LiftMigratingLambdas(filename)
     lifter.run(tree)
     if lifter.changed:
@@ -103,7 +203,7 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str) -> Brick
             if hasattr(node, "_smvm_mig"):
                 del node._smvm_mig
         res = resolve(tree)
-    migrating = analyse(tree, res)
+    migrating = analyse(tree, res, foreign)
     cells = Cellify(res, filename)
     cells.run(tree)
     if cells.errors:
@@ -112,7 +212,7 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str) -> Brick
     normaliser = Normaliser(filename, res)
     resumable: dict[str, tuple[list[str], int]] = {}
     for fn in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
-        fid = f"{qualnames[id(fn)]}:{fn.lineno}"
+        fid = f"{prefix}{qualnames[id(fn)]}:{fn.lineno}"
         if id(fn) in migrating:
             resumable[fid] = (make_resumable(fn, fid, normaliser), fn._smvm_points)
         else:
@@ -126,11 +226,11 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str) -> Brick
         raise CompileError([SourceError(filename, getattr(exc, "lineno", 1) or 1,
                                         f"internal compiler error: {exc}")]) from None
     brick = Brick(name=name, source=source, hash=brick_hash(source), code=code, transformed=tree)
-    _index_functions(brick, resumable)
+    _index_functions(brick, resumable, prefix)
     return brick
 
 
-def _index_functions(brick: Brick, resumable: dict[str, tuple[list[str], int]]) -> None:
+def _index_functions(brick: Brick, resumable: dict[str, tuple[list[str], int]], prefix: str) -> None:
     seen: dict[str, int] = {}
 
     def walk(code: CodeType) -> None:
@@ -140,7 +240,7 @@ def _index_functions(brick: Brick, resumable: dict[str, tuple[list[str], int]]) 
             if const.co_name in ("<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"):
                 walk(const)
                 continue
-            base = f"{const.co_qualname}:{const.co_firstlineno}"
+            base = f"{prefix}{const.co_qualname}:{const.co_firstlineno}"
             count = seen.get(base, 0)
             seen[base] = count + 1
             fid = base if count == 0 else f"{base}#{count}"

@@ -128,14 +128,19 @@ def _module_functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
 def _math_names(tree: ast.Module) -> set[str]:
     out: set[str] = set()
     for stmt in tree.body:
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        if isinstance(stmt, ast.Import) or (isinstance(stmt, ast.ImportFrom)
+                                            and stmt.module in policy.MODULES):
             for alias in stmt.names:
                 out.add(alias.asname or alias.name)
     return out
 
 
-def analyse(tree: ast.Module, res: Resolution) -> set[int]:
-    """Flag potential migration points; return ids of migrating functions."""
+def analyse(tree: ast.Module, res: Resolution, foreign: dict[str, bool] | None = None) -> set[int]:
+    """Flag potential migration points; return ids of migrating functions.
+
+    ``foreign``: names taken from other bricks, and whether each migrates.
+    """
+    foreign = foreign or {}
     module_fns = _module_functions(tree)
     imported = _math_names(tree)
     functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda))]
@@ -157,6 +162,8 @@ def analyse(tree: ast.Module, res: Resolution) -> set[int]:
         if scope is not None and not isinstance(scope, ast.Module):
             return True  # a local or enclosing variable: unknown function value
         name = func.id
+        if name in foreign and name not in res.module_names:
+            return foreign[name]
         if name in by_name:
             return id(by_name[name]) in migrating
         if name in res.module_names:

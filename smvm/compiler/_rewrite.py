@@ -25,7 +25,12 @@ class Rejections(Exception):
 
 
 class SimplifyImports(ast.NodeTransformer):
-    """``import math`` -> ``math = _MODULES['math']``; drop annotations."""
+    """``import math`` -> ``math = _MODULES['math']``; drop annotations.
+    Names from linked bricks are already in the SM's namespace: their import
+    goes, an ``as`` becomes an assignment."""
+
+    def __init__(self, bricks: frozenset[str] = frozenset()):
+        self.bricks = bricks
 
     def visit_Import(self, node: ast.Import) -> list[ast.stmt]:
         return [ast.copy_location(assign(a.asname or a.name, ast.Subscript(
@@ -33,6 +38,9 @@ class SimplifyImports(ast.NodeTransformer):
             for a in node.names]
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> list[ast.stmt]:
+        if node.module in self.bricks:
+            return [ast.copy_location(assign(a.asname, load(a.name)), node)
+                    for a in node.names if a.asname and a.asname != a.name]
         module = ast.Subscript(value=load("_MODULES"), slice=const(node.module), ctx=ast.Load())
         return [ast.copy_location(assign(a.asname or a.name, attr(module, a.name)), node)
                 for a in node.names]

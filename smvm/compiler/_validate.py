@@ -52,8 +52,9 @@ def bound_names(tree: ast.AST) -> set[str]:
 class Validator(ast.NodeVisitor):
     """Collects whitelist violations for one brick."""
 
-    def __init__(self, filename: str, tree: ast.Module):
+    def __init__(self, filename: str, tree: ast.Module, bricks: dict[str, frozenset[str]]):
         self.filename = filename
+        self.bricks = bricks
         self.errors: list[SourceError] = []
         self.known_names = (
             bound_names(tree) | policy.BUILTIN_NAMES | policy.PRIMITIVE_NAMES
@@ -133,15 +134,21 @@ class Validator(ast.NodeVisitor):
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         members = policy.MODULES.get(node.module or "")
-        if members is None or node.level:
-            self.error(node, f"import from '{node.module}' is not allowed "
-                             f"(allowed: {', '.join(sorted(policy.MODULES))})")
+        if members is None and not node.level and node.module in self.bricks:
+            members = self.bricks[node.module]
+        elif members is None or node.level:
+            self.error(node, f"import from '{node.module}' is not allowed: neither a module "
+                             f"the SM language provides ({', '.join(sorted(policy.MODULES))}) "
+                             "nor a brick linked in (bricks are linked when the SM is "
+                             "started from its file)")
             return
         for alias in node.names:
             if alias.name == "*":
                 self.error(node, "'import *' is not allowed")
             elif alias.name not in members:
-                self.error(node, f"'{node.module}' has no allowed member '{alias.name}'")
+                what = (f"brick '{node.module}' defines no" if node.module in self.bricks
+                        else f"'{node.module}' has no allowed member")
+                self.error(node, f"{what} '{alias.name}'")
             self.check_name(node, alias.asname or alias.name, "name")
 
     def visit_Global(self, node: ast.Global) -> None:
@@ -160,9 +167,11 @@ class Validator(ast.NodeVisitor):
             self.error(node, f"{type(node.value).__name__} constants are not supported")
 
 
-def validate(tree: ast.Module, filename: str) -> list[SourceError]:
-    """Return every whitelist violation in ``tree`` (empty when valid)."""
-    validator = Validator(filename, tree)
+def validate(tree: ast.Module, filename: str,
+             bricks: dict[str, frozenset[str]] | None = None) -> list[SourceError]:
+    """Return every whitelist violation in ``tree`` (empty when valid);
+    ``bricks``: the linked bricks it may import from, with their names."""
+    validator = Validator(filename, tree, bricks or {})
     try:
         validator.visit(tree)
     except RecursionError:

@@ -148,7 +148,7 @@ class NodeCore:
         self._now = now
         brick = self.cache.add_source(source, name)  # CompileError for a bad brick
         sm_id = self._new_id()
-        principal = tagspace.Principal(sm_id, sm_id, self.node_id, frozenset({brick.hash}))
+        principal = tagspace.Principal(sm_id, sm_id, self.node_id, brick.code_ids)
         record = _SM(sm_id, brick, principal)
         self._sms[sm_id] = record
         self._ready.append((record, "start", (entry, list(args))))
@@ -503,7 +503,7 @@ class NodeCore:
             raise RemoteInputError(MISSING_BRICK)
         try:
             principal = tagspace.Principal(identity["sm_id"], identity["family"],
-                                           identity["origin"], frozenset({brick_id}))
+                                           identity["origin"], brick.code_ids)
         except (KeyError, tagspace.TagSpaceError) as exc:
             raise RemoteInputError(f"bad SM identity: {exc}") from None
         return principal, brick
@@ -552,7 +552,7 @@ class NodeCore:
             raise RuntimeError("node busy: cannot start another SM")
         sm_id = self._new_id()
         principal = tagspace.Principal(sm_id, family or sm_id, parent.principal.origin,
-                                       frozenset({brick.hash}))
+                                       brick.code_ids)
         record = _SM(sm_id, brick, principal)
         self._sms[sm_id] = record
         self._ready.append((record, "start", (entry, args)))
