@@ -57,8 +57,8 @@ class FcdTrace(Mobility):
                 raise ModelError(f"{path}: a timestep without a numeric time") from None
             for vehicle in step:
                 vid = vehicle.get("id")
-                if vid is None:
-                    continue
+                if vid is None or vehicle.tag != "vehicle":
+                    continue  # persons and containers are not nodes
                 try:
                     if vehicle.get("lon") is not None:
                         geo = True

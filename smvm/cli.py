@@ -47,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--period", type=float, default=2.0,
                    help="a vehicle enters every PERIOD seconds (default 2)")
     g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--net", default=None, metavar="FILE",
+                   help="an existing SUMO network (.net.xml, e.g. from netconvert --osm-files) "
+                        "instead of a generated grid")
+    g.add_argument("--taxis", type=int, default=3,
+                   help="vehicles with SUMO's taxi device, tagged Taxi (default 3)")
+    g.add_argument("--customers", type=float, default=10.0, metavar="PERIOD",
+                   help="a customer asks for a taxi every PERIOD seconds (default 10)")
     w = sub.add_parser("sweep", help="run a scenario over a grid of parameters and seeds")
     w.add_argument("scenario", metavar="SCENARIO")
     w.add_argument("--param", action="append", required=True, metavar="NAME=V1,V2,...",
@@ -336,12 +343,15 @@ def _sumo(args: argparse.Namespace) -> int:
     from sim import ModelError
     from sim.sumo import generate_fcd, write_scenario
     try:
-        fcd = generate_fcd(args.out, grid=args.grid, block=args.block, duration=args.duration,
-                           period=args.period, seed=args.seed)
-        scenario = write_scenario(args.out, fcd, seed=args.seed, duration=args.duration)
+        run = generate_fcd(args.out, grid=args.grid, block=args.block, duration=args.duration,
+                           period=args.period, seed=args.seed, net=args.net, taxis=args.taxis,
+                           customer_period=args.customers)
+        scenario = write_scenario(args.out, run.fcd, seed=args.seed, duration=args.duration,
+                                  taxis=run.taxis, net=run.net if args.net else None)
     except ModelError as exc:
         raise UsageError(str(exc)) from None
-    print(f"wrote {fcd} and {scenario}; add [[inject]] sections, then: smvm sim {scenario}")
+    print(f"wrote {run.fcd} and {scenario} ({len(run.taxis)} taxis tagged Taxi); "
+          f"add [[inject]] sections, then: smvm sim {scenario}")
     return EXIT_OK
 
 

@@ -32,6 +32,15 @@ def test_geographic_traces_are_projected_to_metres(tmp_path) -> None:
     assert 60 < gap < 75  # 0.001 degree of longitude at 52 N is about 68.5 m
 
 
+def test_persons_in_a_trace_are_not_nodes(tmp_path) -> None:
+    mixed = tmp_path / "mixed.xml"
+    mixed.write_text('<fcd-export><timestep time="0"><vehicle id="v" x="0" y="0" type="taxi"/>'
+                     '<person id="p" x="5" y="5"/></timestep>'
+                     '<timestep time="1"><person id="q" x="6" y="6"/>'
+                     '<vehicle id="w" x="1" y="0"/></timestep></fcd-export>')
+    assert FcdTrace.from_file(mixed).names == ["v", "w"]
+
+
 @pytest.mark.parametrize("text", ["not xml", '<fcd-export><timestep time="x"/></fcd-export>',
                                   '<fcd-export><timestep time="0"><vehicle id="v"/></timestep></fcd-export>',
                                   "<fcd-export/>"])
