@@ -3,11 +3,12 @@
 The very ``smvm.node.NodeCore`` the daemon drives runs here: its datagrams go
 through the radio model (delays, loss, shared medium), its timers are kernel
 events at ``next_deadline()``, and its position is the mobility model's. SMs
-execute in this process between events; their CPU time is not charged to
-virtual time in this release.
+execute in this process between events; the fuel they spend is charged as
+virtual time (``seconds_per_fuel``).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Hashable
 
@@ -53,12 +54,19 @@ class SimNetwork:
     SM execution costs virtual time: what a node sends after running SMs
     leaves when the fuel they spent (``seconds_per_fuel`` each unit) is paid,
     and the node's processor is busy until then.
+
+    ``runner(core)`` runs a core's due SM slices (default
+    ``NodeCore.run_ready``); a driver that shows SMs a different view of the
+    node (``smvm exec``'s line, see ``sim.line``) runs them itself through the
+    core's ``take_ready``/``host_for``/``settle``.
     """
 
     def __init__(self, sim: Simulation, radio: Radio, mobility: Mobility,
                  config: NodeConfig | None = None, *, record_frames: bool = False,
-                 seconds_per_fuel: float = SECONDS_PER_FUEL):
+                 seconds_per_fuel: float = SECONDS_PER_FUEL,
+                 runner: Callable[[NodeCore], None] | None = None):
         self.sim = sim
+        self._run = runner or NodeCore.run_ready
         self.seconds_per_fuel = seconds_per_fuel
         self._fuel_seen: dict[str, int] = {}
         self._cpu_free: dict[str, float] = {}
@@ -86,18 +94,26 @@ class SimNetwork:
         return core
 
     def inject(self, node_id: Hashable, source: str, args: list | tuple = (), *,
-               at: float | None = None, name: str = "brick.py") -> None:
+               at: float | None = None, name: str = "brick.py", entry: str = "main") -> None:
         """Start an SM on ``node_id`` at virtual time ``at`` (default: now)."""
         def start() -> None:
             core = self.cores[str(node_id)]
             core.position = self._position(str(node_id))
-            sm_id = core.inject(source, list(args), self.sim.now, name=name)
+            sm_id = core.inject(source, list(args), self.sim.now, entry=entry, name=name)
             record = SMRecord(sm_id, str(node_id), self.sim.now)
             record.track.append((self.sim.now, str(node_id), *self._position(str(node_id))))
             self.metrics.sms[sm_id] = record
-            core.run_ready()
+            self._run(core)
             self._service(str(node_id))
         self.sim.schedule_at(self.sim.now if at is None else at, start)
+
+    def run_node(self, node_id: Hashable) -> None:
+        """Run the node's due SMs now and send what they queued (for a driver
+        that handed the core work directly, e.g. ``core.inject``)."""
+        core = self.cores[str(node_id)]
+        core.position = self._position(str(node_id))
+        self._run(core)
+        self._service(str(node_id))
 
     # ---- event plumbing ------------------------------------------------------------
     def _position(self, node: str) -> tuple[float, float]:
@@ -114,7 +130,8 @@ class SimNetwork:
     def _tick(self, node: str) -> None:
         core = self.cores[node]
         core.position = self._position(node)
-        core.handle_timer(self.sim.now)
+        core.handle_timer(self.sim.now, run=False)
+        self._run(core)
         self._service(node)
 
     def _deliver(self, node: str, sender: str, datagram: bytes) -> None:
@@ -127,7 +144,7 @@ class SimNetwork:
             if timer is not None and timer.pending:
                 return
         core.position = self._position(node)  # SMs may read it (geographic routing)
-        core.run_ready()
+        self._run(core)
         self._service(node)
 
     def _service(self, node: str) -> None:

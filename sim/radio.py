@@ -78,7 +78,8 @@ class UnitDiskRadio(Radio):
     Timing: a frame of ``n`` bytes is on air for ``n*8/bandwidth_bps`` seconds and
     arrives ``delay_s`` after it leaves the air (propagation plus processing; this
     delay does not occupy the medium). On an idle medium,
-    ``arrival = now + delay_s + n*8/bandwidth_bps``.
+    ``arrival = now + delay_s + n*8/bandwidth_bps``. An infinite bandwidth makes
+    every frame take exactly ``delay_s``, whatever its size.
 
     Shared medium (an approximation of carrier sense without collisions): every
     node keeps ``busy_until``, the time until which it hears the medium busy.
@@ -105,8 +106,9 @@ class UnitDiskRadio(Radio):
             raise ModelError(f"range_m must be finite and >= 0, got {range_m!r}")
         if not 0.0 <= loss <= 1.0:
             raise ModelError(f"loss must be in [0, 1], got {loss!r}")
-        if not 0 < bandwidth_bps < _INF:
-            raise ModelError(f"bandwidth_bps must be finite and > 0, got {bandwidth_bps!r}")
+        if not 0 < bandwidth_bps <= _INF:
+            raise ModelError(f"bandwidth_bps must be > 0 (inf: frames take no air time), "
+                             f"got {bandwidth_bps!r}")
         if not 0 <= delay_s < _INF:
             raise ModelError(f"delay_s must be finite and >= 0, got {delay_s!r}")
         if loss > 0 and rng is None:

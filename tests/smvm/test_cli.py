@@ -34,7 +34,9 @@ def test_exec_json_last_line_has_the_documented_shape(tmp_path, capsys) -> None:
     assert status == 0
     assert set(record) == {"result", "error", "node", "hops", "bytes", "fuel", "log", "sms"}
     assert record["sms"] == 1
-    assert record["log"] == [{"node": 2, "time": 0.02, "sm": "sm1", "text": "arrived not json"}]
+    # two hops of three frames (OFFER, ACCEPT, TRANSFER) of 5 ms each; SM ids are the
+    # node core's ("0/1": the first SM started on node 0)
+    assert record["log"] == [{"node": 2, "time": 0.03, "sm": "0/1", "text": "arrived not json"}]
     assert record["result"] == {"seen": [0, 1], "label": "not json", "pair": [1, 2]}
     assert record["error"] is None
     assert record["node"] == 2 and record["hops"] == 2

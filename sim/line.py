@@ -1,0 +1,252 @@
+"""``smvm exec``'s world: a line of nodes ``0 .. N-1`` on the simulator.
+
+The line is a special case of a simulation: the real node cores
+(``smvm.node.NodeCore``, the daemon's) on ``SimNetwork``, placed
+``SPACING`` metres apart on a line, with a loss-free unit-disk radio whose
+range reaches the adjacent nodes only. Every migration is the real hop
+protocol (OFFER, ACCEPT, TRANSFER, ACK, carrying the serialised SM), tags
+expire and ``block_tag`` times out on the kernel's virtual clock.
+
+Timing: every frame takes ``FRAME_DELAY`` (whatever its size: the radio's
+bandwidth is unlimited), and SM execution takes no virtual time. A hop is
+three frames (15 ms) when the sender does not know that the receiver holds
+the SM's code, one (5 ms) when it does. Neighbours are configured, not
+beaconed: the line is known from the start and nothing runs when every SM
+has ended or waits on a tag without a timeout.
+
+What differs from ``smvm sim``: SMs see node ids as ints (``node_id()``,
+``neighbors``, ``sys_migrate(1)``), so this world runs the SM slices itself,
+through the core's driver interface (``take_ready``, ``host_for``,
+``settle``), with a host that shows the node's id and neighbours as ints.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import tagspace
+from smvm.compiler import Brick, compile_brick
+from smvm.errors import RemoteInputError, UsageError
+from smvm.line import ExecResult
+from smvm.node import NodeConfig, NodeCore
+from smvm.primitives import load_args
+from smvm.vm import (
+    DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB, ErrorRecord, Failed, Finished,
+    SMInstance, Suspended,
+)
+
+from .kernel import Simulation
+from .mobility import StaticPlacement
+from .network import SimNetwork
+from .radio import UnitDiskRadio
+
+__all__ = ["FRAME_DELAY", "LineWorld", "run_line"]
+
+#: Virtual time every frame takes on the line (seconds).
+FRAME_DELAY = 0.005
+#: Metres between adjacent nodes, and the radio's range.
+SPACING = 100.0
+MAX_EVENTS = 1_000_000
+MAX_SMS = 10_000
+
+
+@dataclass
+class LineSM:
+    """What the line saw of one SM (updated after each of its slices)."""
+
+    sm_id: str
+    node: int
+    fuel: int = 0
+    hops: int = 0
+    bytes: int = 0
+    outcome: Finished | Failed | None = None
+    waiting: bool = False  # blocked on a tag when its last slice ended
+
+
+class LineHost:
+    """A node of the line as an SM sees it: the core's host, with the node's
+    id and neighbours as ints. ``LineWorld.nodes`` holds one per node (a
+    ``NodeHost`` for ``SMInstance``); each slice gets its own."""
+
+    def __init__(self, world: LineWorld, index: int, record: Any = None):
+        self.world = world
+        self.node_id = index
+        self.core = world.cores[index]
+        self.tagspace = self.core.tagspace
+        self._inner = self.core.host_for(record)
+
+    def neighbors(self) -> list[int]:
+        return sorted(int(n) for n in self._inner.neighbors())
+
+    def now(self) -> float:
+        return self._inner.now()
+
+    def wake(self, woken: tuple) -> None:
+        self._inner.wake(woken)
+
+    def spawn(self, parent: SMInstance, entry: str, args: bytes) -> str:
+        self.world._room()
+        return self.world._created(self._inner.spawn(parent, entry, args), self.node_id)
+
+    def create_sm(self, parent: SMInstance, brick: str, entry: str, args: bytes) -> str:
+        self.world._room()
+        if self.core.cache.find(brick) is None:
+            raise ValueError(f"no brick named {brick!r} on node {self.node_id} "
+                             f"(known: {', '.join(sorted(self.world.bricks))})")
+        return self.world._created(self._inner.create_sm(parent, brick, entry, args),
+                                   self.node_id)
+
+    def log(self, sm_id: str, text: str) -> None:
+        self._inner.log(sm_id, text)
+
+
+class LineWorld:
+    """``size`` node cores on a line, in virtual time.
+
+    ``bricks`` (name -> ``Brick``) are installed on every node before SMs
+    run, so ``create_sm(name, ...)`` finds them anywhere; ``new_sm`` starts
+    an SM and ``run`` runs until nothing is left to do.
+    """
+
+    def __init__(self, size: int, fuel: int, memory_mb: float | None,
+                 cpu_seconds: float | None = DEFAULT_CPU_SECONDS, *, seed: int = 0):
+        if type(size) is not int or size < 1:
+            raise UsageError("the line needs at least one node")
+        self.sim = Simulation(seed)
+        self.radio = UnitDiskRadio(SPACING, bandwidth_bps=math.inf, delay_s=FRAME_DELAY)
+        places = [(SPACING * i, 0.0) for i in range(size)]
+        config = NodeConfig(fuel_per_sm=fuel, memory_mb=memory_mb, cpu_seconds=cpu_seconds,
+                            max_sms=MAX_SMS, beacon_interval=None)
+        self.network = SimNetwork(self.sim, self.radio, StaticPlacement(places), config,
+                                  seconds_per_fuel=0.0, runner=self._run_slices)
+        self.cores: list[NodeCore] = [self.network.add_node(i) for i in range(size)]
+        for i, core in enumerate(self.cores):
+            adjacent = [j for j in (i - 1, i + 1) if 0 <= j < size]
+            for j in adjacent:  # the radio reaches exactly these
+                core.hear_neighbor(str(j), str(j), 0.0, places[j])
+            core.tagspace.register_io("node_id", tagspace.StaticValue(i), replace=True)
+            core.tagspace.register_io("neighbors", tagspace.StaticValue(adjacent), replace=True)
+        self.nodes = [LineHost(self, i) for i in range(size)]
+        self.bricks: dict[str, Brick] = {}
+        self.sms: dict[str, LineSM] = {}
+
+    @property
+    def log(self) -> list[dict]:
+        """What SMs logged: node, virtual time, SM id, text."""
+        return [{"node": int(e["node"]), "time": e["time"], "sm": e["sm"], "text": e["text"]}
+                for e in self.network.metrics.logs]
+
+    @property
+    def clock(self) -> float:
+        return self.sim.now
+
+    # ---- starting SMs ---------------------------------------------------------------
+    def new_sm(self, node: LineHost | int, brick: Brick, entry: str, args: list | tuple, *,
+               family: None = None, origin: str | None = None) -> str:
+        """Start ``entry(*args)`` of ``brick`` on ``node`` now, as a new family
+        originating there; returns its SM id."""
+        index = node if type(node) is int else node.node_id
+        if family is not None or origin not in (None, str(index)):
+            raise ValueError("a new SM starts a new family originating on its node")
+        self._room()
+        self._install()
+        name = next((n for n, b in self.bricks.items() if b.hash == brick.hash), brick.name)
+        core = self.cores[index]
+        sm_id = core.inject(brick.source, list(args), self.sim.now, entry=entry, name=name)
+        self.sim.schedule_at(self.sim.now, self.network.run_node, str(index))
+        return self._created(sm_id, index)
+
+    def _install(self) -> None:
+        for core in self.cores:
+            for name, brick in self.bricks.items():
+                found = core.cache.find(name)
+                if found is None or found.hash != brick.hash:
+                    core.cache.add_source(brick.source, name)
+
+    def _room(self) -> None:
+        if len(self.sms) >= MAX_SMS:
+            raise RuntimeError(f"too many SMs (limit {MAX_SMS})")
+
+    def _created(self, sm_id: str, index: int) -> str:
+        self.sms[sm_id] = LineSM(sm_id, index)
+        return sm_id
+
+    def run(self) -> None:
+        """Run until no event is left (every SM ended or waits for good)."""
+        self._install()
+        self.sim.run(max_events=MAX_EVENTS)
+        if self.sim.peek() is not None:
+            raise RuntimeError(f"more than {MAX_EVENTS} events")
+
+    # ---- running SM slices -------------------------------------------------------------
+    def _run_slices(self, core: NodeCore) -> None:
+        index = int(core.node_id)
+        while core.has_ready:
+            for record, kind, payload in core.take_ready():
+                outcome = self._slice(index, record, kind, payload)
+                core.settle(record, outcome, self.sim.now)
+                seen = self.sms.setdefault(record.sm_id, LineSM(record.sm_id, index))
+                seen.node, seen.fuel = index, outcome.fuel
+                seen.hops, seen.bytes = record.hops, record.bytes
+                if isinstance(outcome, (Finished, Failed)):
+                    seen.outcome = outcome
+                seen.waiting = isinstance(outcome, Suspended) and outcome.request["kind"] != "migrate"
+
+    def _slice(self, index: int, record: Any, kind: str, payload: Any):
+        config = self.network.config
+        instance = SMInstance(record.brick, LineHost(self, index, record), sm_id=record.sm_id,
+                              fuel_limit=config.fuel_per_sm, memory_mb=config.memory_mb,
+                              fuel_used=record.fuel, principal=record.principal,
+                              cpu_seconds=config.cpu_seconds)
+        if kind == "start":
+            entry, args = payload
+            if isinstance(args, bytes):
+                args = load_args(instance, args)
+            return instance.start(entry, args)
+        state, value, error = payload
+        try:
+            return instance.resume(state, value, error)
+        except RemoteInputError as exc:  # the receiving core checked it: a VM bug
+            return Failed(ErrorRecord("VMBug", f"{type(exc).__name__}: {exc}"), record.fuel)
+
+
+def run_line(source: str, args: list | tuple = (), *, nodes: int = 3, fuel: int | None = None,
+             memory_mb: float | None = None, filename: str = "<brick>",
+             entry: str = "main", cpu_seconds: float | None = DEFAULT_CPU_SECONDS) -> ExecResult:
+    """Run ``entry(*args)`` of a brick as an SM starting on node 0 of a line.
+
+    SMs it spawns or creates run too, in virtual time, until none can run.
+    Raises ``CompileError`` when the brick is invalid and ``UsageError`` for
+    bad parameters; every guest problem is reported in the result instead.
+    """
+    if type(nodes) is not int or nodes < 1:
+        raise UsageError("the line needs at least one node")
+    fuel = DEFAULT_FUEL if fuel is None else fuel
+    if fuel <= 0:
+        raise UsageError("fuel must be positive")
+    memory_mb = DEFAULT_MEMORY_MB if memory_mb is None else memory_mb
+    if memory_mb <= 0:
+        raise UsageError("memory must be positive")
+    brick = compile_brick(source, filename)
+    if cpu_seconds is not None and not cpu_seconds > 0:
+        raise UsageError("the CPU time budget must be positive")
+    world = LineWorld(nodes, fuel, memory_mb, cpu_seconds)
+    world.bricks[_brick_name(filename)] = brick
+    main_id = world.new_sm(0, brick, entry, list(args))
+    world.run()
+    rec = world.sms[main_id]
+    outcome = rec.outcome
+    if outcome is None:
+        blocked = "waiting on a tag nobody writes" if rec.waiting else "never finished"
+        outcome = Failed(ErrorRecord("TagTimeout" if rec.waiting else "VMBug",
+                                     f"the SM is {blocked}"), rec.fuel)
+    value = outcome.value if isinstance(outcome, Finished) else None
+    error = outcome.error if isinstance(outcome, Failed) else None
+    return ExecResult(value, error, rec.node, rec.hops, rec.bytes, outcome.fuel, world.log,
+                      len(world.sms))
+
+
+def _brick_name(filename: str) -> str:
+    base = filename.rsplit("/", 1)[-1]
+    return base[:-3] if base.endswith(".py") else base
