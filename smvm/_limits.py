@@ -98,3 +98,81 @@ def cpu_budget(seconds: float | None, on_expiry) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
         _expiry_callbacks.pop()
+
+
+class SliceLimits:
+    """The budgets of one SM execution (a start or a resume), kept across the
+    fuel slices it runs in.
+
+    ``enter`` arms them when a slice starts; ``leave`` disarms them before the
+    SM pauses, so the slices of other SMs in between are neither charged nor
+    limited by them, and ``enter`` arms what is left when the SM continues:
+    the recursion limit is the same (computed at the first entry), the memory
+    allowance is the budget less what earlier slices grew the address space
+    by, and the CPU timer restarts with the time the earlier slices left.
+    Leaving twice is harmless.
+    """
+
+    def __init__(self, memory_mb: float | None, cpu_seconds: float | None, on_cpu_expiry,
+                 max_guest_depth: int):
+        self.memory_mb = memory_mb
+        self.cpu_left = cpu_seconds
+        self.on_cpu_expiry = on_cpu_expiry
+        self.max_guest_depth = max_guest_depth
+        self.grown = 0  # bytes the address space grew by in earlier slices
+        self._depth_limit: int | None = None
+        self._active = False
+        self._recursion_before: int | None = None
+        self._memory: tuple[int, int, int] | None = None  # (start, soft, hard)
+        self._timer = False
+
+    def enter(self) -> None:
+        global _handler_installed
+        if self._active:
+            return
+        self._active = True  # from here on ``leave`` undoes whatever was armed
+        if self.memory_mb is not None and resource is not None:
+            current = _address_space_bytes()
+            if current is not None:
+                soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+                allowance = max(0, int(self.memory_mb * 1024 * 1024) - self.grown)
+                limit = current + allowance
+                if hard != resource.RLIM_INFINITY:
+                    limit = min(limit, hard)
+                resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+                self._memory = (current, soft, hard)
+        if self.cpu_left is not None and threading.current_thread() is threading.main_thread():
+            if not _handler_installed:
+                signal.signal(signal.SIGPROF, _on_sigprof)
+                _handler_installed = True
+            _expiry_callbacks.append(self.on_cpu_expiry)
+            self._timer = True
+            signal.setitimer(signal.ITIMER_PROF, max(self.cpu_left, 1e-3))
+        # last, so the calls above still have the caller's headroom (an SM
+        # paused at its recursion limit raises RecursionError here)
+        if self._depth_limit is None:
+            self._depth_limit = _stack_depth() + 2 * self.max_guest_depth + 60
+        before = sys.getrecursionlimit()
+        sys.setrecursionlimit(self._depth_limit)
+        self._recursion_before = before
+
+    def leave(self) -> None:
+        if not self._active:
+            return
+        self._active = False
+        # first: the calls below need the caller's headroom again
+        before, self._recursion_before = self._recursion_before, None
+        if before is not None:
+            sys.setrecursionlimit(before)
+        if self._timer:
+            self._timer = False
+            remaining, _ = signal.setitimer(signal.ITIMER_PROF, 0)
+            _expiry_callbacks.pop()
+            self.cpu_left = remaining
+        if self._memory is not None:
+            start, soft, hard = self._memory
+            self._memory = None
+            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+            now = _address_space_bytes()
+            if now is not None:
+                self.grown += max(0, now - start)

@@ -116,26 +116,45 @@ class Runtime:
         self.unwinding = False
         self.fid_of_code = fid_of_code
         self.functions = functions
+        #: the scheduler's slice: once ``fuel_granted`` reaches ``slice_end``
+        #: the next top-up calls ``pause`` (which returns when the SM runs
+        #: again and sets the next ``slice_end``); None runs unsliced
+        self.slice_end: int | None = None
+        self.pause: Callable[[], None] | None = None
 
     # ---- fuel --------------------------------------------------------------
-    # Fuel left in the current slice is the length of ``fuel_list``; compiled
+    # Fuel left in the current grant is the length of ``fuel_list``; compiled
     # code pops one item per unit and calls ``refuel`` when it is empty.
     def start_fuel(self, already_used: int) -> None:
         self.fuel_granted = already_used
         self.fuel_list.clear()
-        self.refuel()
+        self._top_up()
 
     def fuel_used(self) -> int:
         return self.fuel_granted - len(self.fuel_list)
 
     def refuel(self) -> bool:
+        """The compiled code's tick found no fuel left: grant more and spend
+        the unit that tick wanted (so the count does not depend on how the
+        fuel was granted, in how many grants or scheduling slices)."""
+        self._top_up()
+        self.fuel_list.pop()
+        return True
+
+    def _top_up(self) -> bool:
         remaining = self.fuel_limit - self.fuel_granted
         if remaining <= 0:
             self.unwinding = True
             raise FuelExhausted(f"fuel budget of {self.fuel_limit:,} units exhausted")
-        # Slices grow from small (cheap to start many short SMs) to FUEL_SLICE.
-        grant = min(max(len_hint := self.fuel_granted // 4, 256), FUEL_SLICE, remaining)
-        del len_hint
+        # Grants grow from small (cheap to start many short SMs) to FUEL_SLICE.
+        grant = min(max(self.fuel_granted // 4, 256), FUEL_SLICE, remaining)
+        end = self.slice_end
+        if end is not None:
+            if self.fuel_granted >= end:
+                self.pause()  # type: ignore[misc]  # other SMs run; back here on our next turn
+                end = self.slice_end
+            if end is not None:
+                grant = max(1, min(grant, end - self.fuel_granted))
         self.fuel_list.extend(itertools.repeat(None, grant))
         self.fuel_granted += grant
         return True
@@ -150,7 +169,7 @@ class Runtime:
         self.fuel_granted += units - have
         if self.fuel_granted > self.fuel_limit:
             self.fuel_granted = self.fuel_limit
-        self.refuel()
+        self._top_up()
 
     def counted(self, iterable: object) -> object:
         """A comprehension's iterable, charged one unit per item."""

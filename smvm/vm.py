@@ -13,14 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
+import greenlet
 import msgpack
 from tagspace import Principal
 
 from . import statecodec
-from ._limits import cpu_budget, memory_budget, recursion_budget
+from ._limits import SliceLimits, memory_budget, recursion_budget
 from .compiler import Brick
 from .errors import (
     ContinuationError, CPUTimeExhausted, SMTerminated, SMVMError, StateDecodeError, StateEncodeError,
+    UsageError,
 )
 from .guest_builtins import (
     GUARDED_NAMES, GUEST_MODULES, MODULE_NAMESPACES, STATIC_REFS, STATIC_TABLE, make_builtins,
@@ -100,8 +102,19 @@ class Suspended:
         return self.request.get("target")
 
 
+@dataclass(frozen=True)
+class Paused:
+    """The SM spent its fuel slice and waits, alive in this process, for its
+    next one: ``handle.proceed()`` runs it (``handle`` is the SMInstance, or
+    what a driver that runs SMs elsewhere uses to reach it)."""
+
+    fuel: int
+    handle: Any
+
+
 Migrate = Suspended  # the common case's name
-Outcome = Finished | Failed | Suspended
+Outcome = Finished | Failed | Suspended | Paused
+_PAUSED = object()  # what an SM's greenlet hands back when its slice is spent
 
 
 @dataclass
@@ -114,6 +127,8 @@ class SMInstance:
     fuel_used: int = 0
     principal: Any = None
     cpu_seconds: float | None = DEFAULT_CPU_SECONDS
+    #: fuel units per scheduling slice (None: run to the end, no pausing)
+    slice_fuel: int | None = None
     ns: dict = field(init=False, repr=False)
     runtime: Runtime = field(init=False, repr=False)
 
@@ -171,7 +186,7 @@ class SMInstance:
                     fn.__kwdefaults__ = {**fn.__kwdefaults__, **kwdefaults}
             head = cont["frames"][0]
             info = self.brick.functions[head.fid]
-            fn = self.ns.get(head.fid.split(":")[0])
+            fn = self.ns.get(qualname_of(head.fid))
             if type(fn) is not types.FunctionType or fn.__code__ is not info.code:
                 # the SM rebound its entry's name: run the original code
                 fn = types.FunctionType(info.code, self.ns, info.code.co_name)
@@ -192,17 +207,75 @@ class SMInstance:
         rt = self.runtime
         rt.unwinding = False
         rt.start_fuel(self.fuel_used)
-        captured: Capture | None = None
-        ended: BaseException | None = None
+        self._entry = entry
+        self._limits = SliceLimits(self.memory_mb, self.cpu_seconds, self._cpu_expired,
+                                   MAX_GUEST_DEPTH)
+        if self.slice_fuel is None:
+            return self._conclude(self._execute(body))
+        # Sliced: the SM runs in its own greenlet, which the runtime's fuel
+        # top-up switches away from once the slice is spent (see ``_pause``).
+        self._green = greenlet.greenlet(self._execute)
+        return self._conclude(self._green.switch(body))
+
+    def proceed(self) -> Outcome:
+        """Run the next fuel slice of an SM that returned ``Paused``."""
+        green = self.__dict__.get("_green")
+        if green is None or green.dead:
+            raise UsageError("this SM is not paused")
+        green.parent = greenlet.getcurrent()
+        return self._conclude(green.switch())
+
+    def abandon(self) -> None:
+        """Drop a paused SM without running any more of its code (its
+        ``finally`` blocks stay quiet, as when it runs out of fuel)."""
+        green = self.__dict__.pop("_green", None)
+        if green is not None and not green.dead:
+            green.parent = greenlet.getcurrent()
+            green.throw(greenlet.GreenletExit)
+
+    def _pause(self) -> None:
+        """The slice is spent (called by ``Runtime.refuel`` in the SM's
+        greenlet): leave the budgets, let the scheduler run others, and come
+        back with the budgets entered again and a new slice."""
+        rt = self.runtime
+        self._limits.leave()
         try:
-            with recursion_budget(MAX_GUEST_DEPTH), memory_budget(self.memory_mb), \
-                    cpu_budget(self.cpu_seconds, self._cpu_expired):
-                try:
-                    value = body()
-                except Capture as cap:
-                    captured = cap
+            self._green.parent.switch(_PAUSED)
+        except greenlet.GreenletExit:
+            rt.unwinding = True  # dropped: no guest finally runs on the way out
+            raise
+        self._limits.enter()
+        rt.slice_end = rt.fuel_used() + self.slice_fuel
+
+    def _execute(self, body: Callable[[], object]) -> tuple:
+        """Run the guest code under the budgets: (value, capture, exception)."""
+        rt = self.runtime
+        limits = self._limits
+        value = captured = ended = None
+        if self.slice_fuel is not None:
+            rt.slice_end = rt.fuel_used() + self.slice_fuel
+            rt.pause = self._pause
+        try:
+            try:
+                limits.enter()
+                value = body()
+            except Capture as cap:
+                captured = cap
+            finally:
+                limits.leave()
         except BaseException as exc:  # noqa: BLE001 - guest code may raise anything
             ended = exc
+        rt.slice_end = rt.pause = None
+        return value, captured, ended
+
+    def _conclude(self, result: object) -> Outcome:
+        rt = self.runtime
+        if result is _PAUSED:
+            self.fuel_used = rt.fuel_used()
+            return Paused(self.fuel_used, self)
+        self._green = None
+        value, captured, ended = result  # type: ignore[misc]
+        entry = self._entry
         self.fuel_used = rt.fuel_used()
         if isinstance(ended, _EntryMissing):
             return self._failed(ErrorRecord("EntryError", f"the brick has no function '{ended.args[0]}'"))
@@ -382,6 +455,12 @@ class _Layered(dict):
         return value if value is not None else self.shared.get(key, default)
 
 
+def qualname_of(fid: str) -> str:
+    """``[brick/]qualname:line`` -> qualname (a linked brick's functions carry
+    its name as a prefix)."""
+    return fid.split(":", 1)[0].rsplit("/", 1)[-1]
+
+
 def continuation_brick(state: bytes) -> str:
     """The id of the brick a serialized SM runs, read without decoding the
     rest (a receiver needs it to pick the brick before anything else)."""
@@ -450,7 +529,7 @@ def _validate(cont: object, brick: Brick, primitives: dict, value: object = None
         if extra:
             raise bad(f"function {fid} has no locals {sorted(extra)}")
         chain.append(Frame(fid, point, locs))
-    if chain[0].fid.split(":")[0] != entry or "." in entry:
+    if qualname_of(chain[0].fid) != entry or "." in entry:
         raise bad("the outermost frame is not the entry function")
     primitive = {"migrate": "sys_migrate", "block": "block_tag"}.get(request.get("kind"))
     if primitive is None:

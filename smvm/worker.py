@@ -171,15 +171,34 @@ def _limit_cpu(seconds: float | None) -> None:
         pass
 
 
-def run_job(job: list, channel: _Channel, bricks: dict) -> list:
-    """Run one slice; return the outcome message."""
+def run_job(job: list, channel: _Channel, bricks: dict, parked: dict | None = None) -> list:
+    """Run one slice; return the outcome message.
+
+    ``["run", id, ...]`` starts or resumes an SM; ``["continue", id]`` runs
+    the next fuel slice of the SM that job ``id`` left paused here, and
+    ``["drop", id]`` discards it. A paused SM stays in ``parked``.
+    """
     from tagspace import Principal
 
     from .compiler import compile_brick
-    from .errors import CompileError, StateEncodeError
-    from .vm import Failed, Finished, SMInstance
+    from .errors import CompileError
+    from .vm import SMInstance
+    parked = {} if parked is None else parked
+    if job[0] == "continue":
+        sm = parked.pop(job[1], None)
+        if sm is None:
+            return ["done", job[1], ["failed", {"type": "WorkerKilled", "message":
+                                                "the paused SM is not in this worker", "line": None}, 0]]
+        _limit_cpu(sm.cpu_seconds)
+        return _report(job[1], sm.proceed(), parked)
+    if job[0] == "drop":
+        sm = parked.pop(job[1], None)
+        if sm is not None:
+            sm.abandon()
+        return ["dropped", job[1]]
     (_, job_id, source, name, sm_id, ident, node_id, fuel_limit, fuel_used, memory_mb,
-     cpu_seconds, kind, payload) = job
+     cpu_seconds, kind, payload, *rest) = job
+    fuel_slice = rest[0] if rest else None
     brick = bricks.get(name)
     if brick is None or brick.source != source:
         try:
@@ -191,7 +210,7 @@ def run_job(job: list, channel: _Channel, bricks: dict) -> list:
     principal = Principal(ident[0], ident[1], ident[2], frozenset(ident[3]))
     sm = SMInstance(brick, _ProxyHost(channel, node_id), sm_id=sm_id, fuel_limit=fuel_limit,
                     memory_mb=memory_mb, fuel_used=fuel_used, principal=principal,
-                    cpu_seconds=cpu_seconds)
+                    cpu_seconds=cpu_seconds, slice_fuel=fuel_slice)
     _limit_cpu(cpu_seconds)
     if kind == "start":
         entry, args = payload
@@ -200,6 +219,15 @@ def run_job(job: list, channel: _Channel, bricks: dict) -> list:
         state, value, error = payload
         exc = None if error is None else GUEST_EXCEPTIONS.get(error[0], RuntimeError)(error[1])
         outcome = sm.resume(state, None if value is None else statecodec.loads(value), exc)
+    return _report(job_id, outcome, parked)
+
+
+def _report(job_id: object, outcome: object, parked: dict) -> list:
+    from .errors import StateEncodeError
+    from .vm import Failed, Finished, Paused
+    if isinstance(outcome, Paused):
+        parked[job_id] = outcome.handle  # its next slice runs here too
+        return ["done", job_id, ["paused", outcome.fuel]]
     if isinstance(outcome, Finished):
         try:  # results leave the node as plain data
             value = statecodec.dumps(outcome.value)
@@ -220,12 +248,13 @@ def main() -> None:
     write_message(out, ["ready", applied])
     channel = _Channel(inp, out)
     bricks: dict = {}
+    parked: dict = {}  # job id -> an SM paused between its fuel slices
     while True:
         try:
             job = read_message(inp)
         except EOFError:
             return
-        write_message(out, run_job(job, channel, bricks))
+        write_message(out, run_job(job, channel, bricks, parked))
 
 
 if __name__ == "__main__":

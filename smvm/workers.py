@@ -19,7 +19,7 @@ import trio
 
 from . import statecodec
 from .primitives import _guest_error
-from .vm import ErrorRecord, Failed, Finished, Suspended
+from .vm import ErrorRecord, Failed, Finished, Paused, Suspended
 
 _HEADER = struct.Struct(">I")
 
@@ -29,6 +29,9 @@ class _Worker:
         self.process = process
         self.buffer = bytearray()
         self.limits: list[str] = []
+        self.busy = True  # running a slice (a new worker starts with one)
+        self.alive = True
+        self.parked: set[int] = set()  # runs paused here between fuel slices
 
     async def send(self, message: object) -> None:
         data = msgpack.packb(message, use_bin_type=True)
@@ -48,16 +51,37 @@ class _Worker:
             self.buffer += chunk
 
 
+class _Parked:
+    """Where an SM paused between fuel slices lives: its worker and run."""
+
+    __slots__ = ("worker", "run")
+
+    def __init__(self, worker: _Worker, run: int):
+        self.worker = worker
+        self.run = run
+
+
 class WorkerPool:
-    """Runs SM slices in ``size`` worker processes."""
+    """Runs SM slices in ``size`` worker processes.
+
+    An SM that spends its fuel slice stays paused in its worker (alive, in
+    memory: it can only be captured at its own call sites), so its next slice
+    runs in the same worker, after the slices queued before it.
+    """
 
     def __init__(self, core, size: int = 2, *, wall_seconds: float = 30.0):
         self.core = core
         self.size = size
         self.wall_seconds = wall_seconds
-        self._idle: list[_Worker] = []
-        self._slots = trio.Semaphore(size)
+        self._workers: list[_Worker] = []
+        self._starting = 0
+        self._freed = trio.lowlevel.ParkingLot()
+        self._runs = 0
         self.killed = 0
+
+    @property
+    def _idle(self) -> list[_Worker]:
+        return [w for w in self._workers if not w.busy]
 
     async def _spawn(self) -> _Worker:
         env = dict(os.environ)
@@ -70,48 +94,116 @@ class WorkerPool:
         worker.limits = list(hello[1]) if isinstance(hello, list) and hello[:1] == ["ready"] else []
         return worker
 
+    async def _acquire(self, pinned: _Worker | None) -> _Worker:
+        """A worker for one slice: ``pinned`` (where a paused SM waits), else
+        an idle one (the fewest paused SMs first), else a new one."""
+        while True:
+            if pinned is not None:
+                if not pinned.alive:
+                    raise EOFError("the worker holding the paused SM is gone")
+                if not pinned.busy:
+                    pinned.busy = True
+                    return pinned
+            else:
+                idle = self._idle
+                if idle:
+                    worker = min(idle, key=lambda w: len(w.parked))
+                    worker.busy = True
+                    return worker
+                if len(self._workers) + self._starting < self.size:
+                    self._starting += 1
+                    try:
+                        worker = await self._spawn()
+                    finally:
+                        self._starting -= 1
+                    self._workers.append(worker)
+                    return worker
+            await self._freed.park()
+
+    def _release(self, worker: _Worker) -> None:
+        worker.busy = False
+        self._freed.unpark_all()
+
     async def run(self, record, kind: str, payload) -> object:
-        """Run one slice of ``record``'s SM; return its outcome."""
-        async with self._slots:
-            worker = self._idle.pop() if self._idle else await self._spawn()
-            try:
-                with trio.move_on_after(self.wall_seconds) as scope:
-                    outcome = await self._drive(worker, record, kind, payload)
-                if scope.cancelled_caught:
-                    raise TimeoutError(f"the slice ran over {self.wall_seconds:g} s")
-            except (EOFError, OSError, TimeoutError, ValueError, TypeError, IndexError) as exc:
-                await self._kill(worker)
-                why = str(exc) if isinstance(exc, TimeoutError) else "its worker process died"
-                return Failed(ErrorRecord("WorkerKilled", f"the SM was stopped: {why}"), record.fuel)
-            self._idle.append(worker)
-            return outcome
+        """Run one slice of ``record``'s SM; return its outcome (``Paused``
+        with a handle for the "continue" entry when the slice ran out)."""
+        pinned = payload if kind == "continue" else None
+        try:
+            worker = await self._acquire(pinned.worker if pinned is not None else None)
+        except EOFError:
+            return Failed(ErrorRecord("WorkerKilled", "the SM was stopped: its worker process died"),
+                          record.fuel)
+        if pinned is not None:
+            run = pinned.run
+            worker.parked.discard(run)
+        else:
+            self._runs += 1
+            run = self._runs
+        try:
+            with trio.move_on_after(self.wall_seconds) as scope:
+                outcome = await self._drive(worker, record, kind, payload, run)
+            if scope.cancelled_caught:
+                raise TimeoutError(f"the slice ran over {self.wall_seconds:g} s")
+        except (EOFError, OSError, TimeoutError, ValueError, TypeError, IndexError) as exc:
+            await self._kill(worker)
+            why = str(exc) if isinstance(exc, TimeoutError) else "its worker process died"
+            return Failed(ErrorRecord("WorkerKilled", f"the SM was stopped: {why}"), record.fuel)
+        if isinstance(outcome, Paused):
+            worker.parked.add(run)
+            outcome = Paused(outcome.fuel, _Parked(worker, run))
+        self._release(worker)
+        return outcome
+
+    async def drop(self, handle: _Parked) -> None:
+        """Discard a paused SM the node no longer wants."""
+        worker = handle.worker
+        if handle.run not in worker.parked or not worker.alive:
+            return
+        worker = await self._acquire(worker)
+        worker.parked.discard(handle.run)
+        try:
+            await worker.send(["drop", handle.run])
+            await worker.receive()
+        except (EOFError, OSError, ValueError):
+            await self._kill(worker)
+            return
+        self._release(worker)
 
     async def _kill(self, worker: _Worker) -> None:
+        """End a worker; the SMs paused in it end when their turn comes."""
         self.killed += 1
+        worker.alive = False
+        if worker in self._workers:
+            self._workers.remove(worker)
+        worker.parked.clear()
+        self._freed.unpark_all()
         with trio.CancelScope(shield=True):
             worker.process.kill()
             await worker.process.wait()
 
     async def aclose(self) -> None:
-        for worker in self._idle:
+        for worker in list(self._workers):
             await self._kill(worker)
-        self._idle.clear()
 
-    async def _drive(self, worker: _Worker, record, kind: str, payload):
+    async def _drive(self, worker: _Worker, record, kind: str, payload, run: int):
         core = self.core
-        if kind == "start":
-            entry, args = payload
-            blob = args if isinstance(args, bytes) else statecodec.dumps(list(args))
-            wire_payload = [entry, blob]
+        if kind == "continue":
+            await worker.send(["continue", run])
         else:
-            state, value, error = payload
-            wire_payload = [state, None if value is None else statecodec.dumps(value),
-                            None if error is None else [type(error).__name__, str(error)]]
-        p = record.principal
-        await worker.send(["run", 0, record.brick.source, record.brick.name, record.sm_id,
-                           [p.sm_id, p.family, p.origin, sorted(p.code)], core.node_id,
-                           core.config.fuel_per_sm, record.fuel, core.config.memory_mb,
-                           core.config.cpu_seconds, kind, wire_payload])
+            if kind == "start":
+                entry, args = payload
+                blob = args if isinstance(args, bytes) else statecodec.dumps(list(args))
+                wire_payload = [entry, blob]
+            else:
+                state, value, error = payload
+                wire_payload = [state, None if value is None else statecodec.dumps(value),
+                                None if error is None else [type(error).__name__, str(error)]]
+            p = record.principal
+            await worker.send(["run", run, record.brick.source, record.brick.name, record.sm_id,
+                               [p.sm_id, p.family, p.origin, sorted(p.code)], core.node_id,
+                               core.config.fuel_per_sm, record.fuel, core.config.memory_mb,
+                               core.config.cpu_seconds, kind, wire_payload,
+                               core.config.fuel_slice])
         host = core.host_for(record)
         while True:
             message = await worker.receive()
@@ -123,6 +215,8 @@ class WorkerPool:
                 return Finished(statecodec.loads(result[1]), result[2])
             if result[0] == "failed":
                 return Failed(ErrorRecord(**result[1]), result[2])
+            if result[0] == "paused":
+                return Paused(result[1], None)
             return Suspended(result[1], result[2], result[3])
 
     def _answer(self, host, record, message) -> list:

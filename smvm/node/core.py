@@ -20,7 +20,7 @@ from ..compiler import Brick
 from ..errors import CompileError, MigrationError, RemoteInputError, TagTimeout
 from ..primitives import load_args
 from ..vm import (
-    DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB, ErrorRecord, Failed, Finished,
+    DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB, ErrorRecord, Failed, Finished, Paused,
     SMInstance, Suspended, continuation_brick,
 )
 from . import events as ev
@@ -30,6 +30,8 @@ from ._neighbors import NeighborTable
 
 BROADCAST = "*"
 MISSING_BRICK = "missing brick"
+#: About 20-50 ms of a busy loop on a desktop CPU.
+DEFAULT_FUEL_SLICE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,10 @@ class NodeConfig:
     neighbor_timeout: float = 3.5
     mtu: int = 1200
     remember_hops: float = 300.0  # how long admitted hop ids suppress duplicates
+    #: fuel units an SM runs before the other ready SMs get a turn (it is then
+    #: requeued at the back of the ready queue); None: run each SM until it
+    #: migrates, blocks or ends
+    fuel_slice: int | None = DEFAULT_FUEL_SLICE
 
 
 @dataclass
@@ -197,12 +203,16 @@ class NodeCore:
     # ---- running SMs ------------------------------------------------------------
     def take_ready(self) -> list[tuple]:
         """The SM slices due now, for a driver that runs them elsewhere (in
-        worker processes); it hands each outcome back with ``settle``."""
+        worker processes); it hands each outcome back with ``settle``. An
+        entry of kind "continue" carries the ``handle`` of the ``Paused``
+        outcome the driver settled earlier."""
         items = []
         while self._ready:
             item = self._ready.popleft()
             if self._sms.get(item[0].sm_id) is item[0]:
                 items.append(item)
+            elif item[1] == "continue":
+                self._abandon(item[2])
         return items
 
     def host_for(self, record: _SM) -> "_Host":
@@ -214,36 +224,64 @@ class NodeCore:
         self._now = now
         if self._sms.get(record.sm_id) is record:
             self._settle(record, outcome)
+        elif isinstance(outcome, Paused):
+            self._abandon(outcome.handle)
 
     def run_ready(self) -> None:
-        """Run the due SM slices here, in this process."""
-        while self._ready:
-            record, kind, payload = self._ready.popleft()
+        """Run the due SM slices here, in this process. Each SM gets at most
+        one fuel slice per call: one that spends it waits at the back of the
+        queue (``has_ready`` stays true) for the next call."""
+        sliced: set[int] = set()
+        ready = self._ready
+        while ready:
+            record, kind, payload = ready[0]
+            if kind == "continue" and id(record) in sliced:
+                break  # its next turn is the next call's
+            ready.popleft()
             if self._sms.get(record.sm_id) is not record:
+                if kind == "continue":
+                    self._abandon(payload)
                 continue  # it left (or a newer visit of the same SM replaced it)
-            instance = SMInstance(record.brick, _Host(self, record), sm_id=record.sm_id,
-                                  fuel_limit=self.config.fuel_per_sm, memory_mb=self.config.memory_mb,
-                                  fuel_used=record.fuel, principal=record.principal,
-                                  cpu_seconds=self.config.cpu_seconds)
-            if kind == "start":
-                entry, args = payload
-                if isinstance(args, bytes):
-                    args = load_args(instance, args)
-                outcome = instance.start(entry, args)
+            if kind == "continue":
+                outcome = payload.proceed()
             else:
-                state, value, error = payload
-                try:
-                    outcome = instance.resume(state, value, error)
-                except RemoteInputError as exc:
-                    outcome = Failed(ErrorRecord("ContinuationError", str(exc)), record.fuel)
+                instance = SMInstance(record.brick, _Host(self, record), sm_id=record.sm_id,
+                                      fuel_limit=self.config.fuel_per_sm,
+                                      memory_mb=self.config.memory_mb, fuel_used=record.fuel,
+                                      principal=record.principal,
+                                      cpu_seconds=self.config.cpu_seconds,
+                                      slice_fuel=self.config.fuel_slice)
+                if kind == "start":
+                    entry, args = payload
+                    if isinstance(args, bytes):
+                        args = load_args(instance, args)
+                    outcome = instance.start(entry, args)
+                else:
+                    state, value, error = payload
+                    try:
+                        outcome = instance.resume(state, value, error)
+                    except RemoteInputError as exc:
+                        outcome = Failed(ErrorRecord("ContinuationError", str(exc)), record.fuel)
+            if type(outcome) is Paused:
+                sliced.add(id(record))
             self._settle(record, outcome)
+
+    def _abandon(self, handle: object) -> None:
+        abandon = getattr(handle, "abandon", None)
+        if abandon is not None:
+            abandon()
 
     def _settle(self, record: _SM, outcome) -> None:
         # fuel spent here: the simulator turns it into virtual execution time
         self.counters["fuel_used"] += max(0, outcome.fuel - record.fuel)
+        self.counters["slices"] += 1
         record.fuel = outcome.fuel
         now = self._now
-        if isinstance(outcome, Finished):
+        if isinstance(outcome, Paused):
+            # its slice is spent: the other ready SMs go first
+            self.counters["requeues"] += 1
+            self._ready.append((record, "continue", outcome.handle))
+        elif isinstance(outcome, Finished):
             self.counters["sms_finished"] += 1
             self._events.append(ev.SMFinished(record.sm_id, self.node_id, outcome.value, now))
             self._report(record, True, outcome.value, None)
@@ -328,8 +366,8 @@ class NodeCore:
             code = tuple((b, self.cache.get(b).source) for b in hop.missing if b in self.cache)
             trip = statecodec.dumps({"hops": hop.record.hops, "bytes": hop.record.bytes})
             frame = wire.Transfer(hop.hop_id, hop.sm_id, hop.identity, hop.state, code, trip)
-        self._send_to_node(hop.target, frame)
-        hop.arm(self._now, self.config.retry)
+        size = self._send_to_node(hop.target, frame)
+        hop.arm(self._now, self.config.retry, size, self._rng.random())
 
     def _retry(self, hop: OutgoingHop) -> None:
         if hop.tries_left(self.config.retry):
@@ -523,14 +561,15 @@ class NodeCore:
             return f"needs {tag_memory} bytes of tag memory; {free} free here"
         return ""
 
-    def _send_to_node(self, node_id: str, frame) -> None:
+    def _send_to_node(self, node_id: str, frame) -> int:
+        """Send ``frame`` to a neighbour; the bytes sent (0: no link to it)."""
         link = self.neighbor_table.link(node_id)
         if link is None:
             self.counters["unroutable"] += 1
-            return
-        self._send(link, frame)
+            return 0
+        return self._send(link, frame)
 
-    def _send(self, link: Hashable, frame) -> None:
+    def _send(self, link: Hashable, frame) -> int:
         message = wire.encode(frame)
         self._msg_ids = (self._msg_ids + 1) & 0xFFFFFFFF
         kind = type(frame).__name__
@@ -539,6 +578,7 @@ class NodeCore:
         for datagram in wire.fragment(message, self._msg_ids, self.config.mtu):
             self.counters["datagrams_out"] += 1
             self._out.append((link, datagram))
+        return len(message)
 
     def _new_id(self) -> str:
         self._ids += 1

@@ -19,7 +19,8 @@ async def serve(nursery, **config) -> tuple[NodeDaemon, tuple]:
 
 
 async def test_a_spinning_sm_is_killed_in_its_worker_while_another_completes() -> None:
-    node = NodeConfig(beacon_interval=None, fuel_per_sm=10**12, cpu_seconds=None)
+    # one endless slice (unsliced): only the wall-clock allowance can stop it
+    node = NodeConfig(beacon_interval=None, fuel_per_sm=10**12, cpu_seconds=None, fuel_slice=None)
     async with trio.open_nursery() as nursery:
         daemon, address = await serve(nursery, node=node, workers=2, slice_seconds=1.5)
         spinner = {}
@@ -40,6 +41,34 @@ async def test_a_spinning_sm_is_killed_in_its_worker_while_another_completes() -
         assert daemon.pool.killed == 1
         again = await inject(address, QUICK, [10], wait=True, timeout=10)
         assert again.ok and again.value == (45, "solo"), "the daemon keeps serving"
+        nursery.cancel_scope.cancel()
+
+
+async def test_spinners_take_turns_in_one_worker_and_a_short_sm_passes_them() -> None:
+    # two spinners and a quick SM through a single worker: each spinner stays
+    # paused in the worker between its fuel slices, the quick one runs between
+    node = NodeConfig(beacon_interval=None, fuel_per_sm=4_000_000, fuel_slice=200_000)
+    loop = "def main():\n    x = 0\n    while True:\n        x += 1\n"
+    async with trio.open_nursery() as nursery:
+        daemon, address = await serve(nursery, node=node, workers=1)
+        send, receive = trio.open_memory_channel(3)
+
+        async def run(name, source, args):
+            await send.send((name, await inject(address, source, args, wait=True, timeout=30)))
+
+        nursery.start_soon(run, "spin1", loop, [])
+        nursery.start_soon(run, "spin2", loop, [])
+        await daemon.wait_until(lambda: daemon.core.counters["requeues"] >= 2)
+        nursery.start_soon(run, "quick", QUICK, [10])
+        with trio.fail_after(30):
+            order = [await receive.receive() for _ in range(3)]
+        assert order[0][0] == "quick" and order[0][1].value == (45, "solo")
+        for name, outcome in order[1:]:
+            assert not outcome.ok and outcome.error["type"] == "FuelExhausted"
+            assert outcome.trip["fuel"] == 4_000_000, "fuel counted across its slices"
+        counters = daemon.core.counters
+        assert counters["requeues"] == 2 * 19 and counters["slices"] == 2 * 20 + 1
+        assert daemon.pool.killed == 0 and len(daemon.pool._workers) == 1
         nursery.cancel_scope.cancel()
 
 
