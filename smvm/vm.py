@@ -173,8 +173,18 @@ class SMInstance:
         Raises ``RemoteInputError`` (before running anything) when the state
         does not decode or does not fit this brick.
         """
-        cont = self._decode(state, value, error)
+        return self.resume_decoded(self._decode(state, value, error))
 
+    def decode(self, state: bytes, value: object = None, error: BaseException | None = None) -> dict:
+        """Decode and validate a continuation against this instance's brick
+        (``RemoteInputError`` when it does not fit), for ``resume_decoded``:
+        a receiving node checks an arriving SM once, then runs what it checked."""
+        cont = self._decode(state, value, error)
+        self.fuel_used = cont["fuel"]
+        return cont
+
+    def resume_decoded(self, cont: dict) -> Outcome:
+        """Continue from a continuation that ``decode`` returned (once)."""
         def run():
             for name, value in cont["globals"].items():
                 self.ns[name] = value
@@ -476,7 +486,7 @@ def continuation_brick(state: bytes) -> str:
 
 
 def _register_entry_codes() -> None:
-    for method in (SMInstance.start, SMInstance.resume):
+    for method in (SMInstance.start, SMInstance.resume_decoded):
         for const in method.__code__.co_consts:
             if isinstance(const, types.CodeType) and const.co_name == "run":
                 ENTRY_CODES.add(const)

@@ -205,7 +205,9 @@ class NodeCore:
         """The SM slices due now, for a driver that runs them elsewhere (in
         worker processes); it hands each outcome back with ``settle``. An
         entry of kind "continue" carries the ``handle`` of the ``Paused``
-        outcome the driver settled earlier."""
+        outcome the driver settled earlier; one of kind "arrived" (an SM that
+        came in by a hop) carries ``(continuation, instance, decoded)``: a
+        driver that runs it elsewhere resumes it from the continuation."""
         items = []
         while self._ready:
             item = self._ready.popleft()
@@ -244,13 +246,10 @@ class NodeCore:
                 continue  # it left (or a newer visit of the same SM replaced it)
             if kind == "continue":
                 outcome = payload.proceed()
+            elif kind == "arrived":
+                outcome = payload[1].resume_decoded(payload[2])
             else:
-                instance = SMInstance(record.brick, _Host(self, record), sm_id=record.sm_id,
-                                      fuel_limit=self.config.fuel_per_sm,
-                                      memory_mb=self.config.memory_mb, fuel_used=record.fuel,
-                                      principal=record.principal,
-                                      cpu_seconds=self.config.cpu_seconds,
-                                      slice_fuel=self.config.fuel_slice)
+                instance = self._instance(record)
                 if kind == "start":
                     entry, args = payload
                     if isinstance(args, bytes):
@@ -265,6 +264,14 @@ class NodeCore:
             if type(outcome) is Paused:
                 sliced.add(id(record))
             self._settle(record, outcome)
+
+    def _instance(self, record: _SM) -> SMInstance:
+        """A fresh activation of the SM of ``record`` on this node."""
+        config = self.config
+        return SMInstance(record.brick, _Host(self, record), sm_id=record.sm_id,
+                          fuel_limit=config.fuel_per_sm, memory_mb=config.memory_mb,
+                          fuel_used=record.fuel, principal=record.principal,
+                          cpu_seconds=config.cpu_seconds, slice_fuel=config.fuel_slice)
 
     def _abandon(self, handle: object) -> None:
         abandon = getattr(handle, "abandon", None)
@@ -453,10 +460,9 @@ class NodeCore:
             self._send(link, wire.Reject(frame.hop_id, reason))
             return
         record = _SM(principal.sm_id, brick, principal)
-        probe = SMInstance(brick, _Host(self, record), sm_id=principal.sm_id, memory_mb=None,
-                           principal=principal, cpu_seconds=None)
+        instance = self._instance(record)
         try:  # validate before admitting: nothing undecodable is acknowledged
-            state = probe._decode(frame.continuation, None, None)
+            state = instance.decode(frame.continuation)
         except RemoteInputError as exc:
             self.counters["sms_rejected"] += 1
             self._send(link, wire.Reject(frame.hop_id, f"invalid continuation: {exc}"[:200]))
@@ -467,7 +473,8 @@ class NodeCore:
         self._admitted[frame.hop_id] = self._now
         self.counters["sms_admitted"] += 1
         self._events.append(ev.SMAdmitted(principal.sm_id, str(link), self._now))
-        self._ready.append((record, "resume", (frame.continuation, None, None)))
+        # it runs from what was just checked: one decode per hop
+        self._ready.append((record, "arrived", (frame.continuation, instance, state)))
         self._send(link, wire.Ack(frame.hop_id))
 
     def _on_result(self, frame, link) -> None:
