@@ -195,8 +195,6 @@ class WorkerPool:
                 blob = args if isinstance(args, bytes) else statecodec.dumps(list(args))
                 wire_payload = [entry, blob]
             else:
-                if kind == "arrived":  # the node checked it; the worker decodes its own copy
-                    kind, payload = "resume", (payload[0], None, None)
                 state, value, error = payload
                 wire_payload = [state, None if value is None else statecodec.dumps(value),
                                 None if error is None else [type(error).__name__, str(error)]]

@@ -205,16 +205,20 @@ class NodeCore:
         """The SM slices due now, for a driver that runs them elsewhere (in
         worker processes); it hands each outcome back with ``settle``. An
         entry of kind "continue" carries the ``handle`` of the ``Paused``
-        outcome the driver settled earlier; one of kind "arrived" (an SM that
-        came in by a hop) carries ``(continuation, instance, decoded)``: a
-        driver that runs it elsewhere resumes it from the continuation."""
+        outcome the driver settled earlier. (An SM that came in by a hop is
+        handed over as a "resume" from its continuation: where it runs, it is
+        decoded again.)"""
         items = []
         while self._ready:
             item = self._ready.popleft()
-            if self._sms.get(item[0].sm_id) is item[0]:
+            record, kind, payload = item
+            if self._sms.get(record.sm_id) is not record:
+                if kind == "continue":
+                    self._abandon(payload)
+            elif kind == "arrived":  # checked here; decoded again where it runs
+                items.append((record, "resume", (payload[0], None, None)))
+            else:
                 items.append(item)
-            elif item[1] == "continue":
-                self._abandon(item[2])
         return items
 
     def host_for(self, record: _SM) -> "_Host":
