@@ -26,8 +26,16 @@ class RetryPolicy:
     offer_tries: int = 6
     transfer_tries: int = 20  # after a TRANSFER the receiver may have admitted: insist
 
-    def delay(self, attempt: int) -> float:
-        return min(self.first_delay * self.factor ** attempt, self.max_delay)
+    #: a frame's time on the air at a modest link rate (1 Mbit/s) is added to
+    #: its timeout, so large transfers are not resent while still sending
+    seconds_per_byte: float = 8e-6
+    #: a random share of the timeout added on top, so neighbours that lost
+    #: frames in the same collision do not all resend at the same instant
+    jitter: float = 0.25
+
+    def delay(self, attempt: int, size: int = 0, spread: float = 0.0) -> float:
+        base = min(self.first_delay * self.factor ** attempt, self.max_delay)
+        return (base + size * self.seconds_per_byte) * (1.0 + self.jitter * spread)
 
 
 @dataclass
@@ -45,8 +53,9 @@ class OutgoingHop:
     missing: tuple[str, ...] = field(default_factory=tuple)
     record: object = None  # the node's record of the SM while it is leaving
 
-    def arm(self, now: float, policy: RetryPolicy) -> None:
-        self.deadline = now + policy.delay(self.attempts)
+    def arm(self, now: float, policy: RetryPolicy, size: int = 0, spread: float = 0.0) -> None:
+        """Set the retransmission deadline (``spread`` in [0, 1): the jitter draw)."""
+        self.deadline = now + policy.delay(self.attempts, size, spread)
         self.attempts += 1
 
     def tries_left(self, policy: RetryPolicy) -> bool:

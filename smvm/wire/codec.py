@@ -14,6 +14,7 @@ nothing else, and sizes are bounded (by ``WireLimits`` and msgpack's own
 """
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 
 import msgpack
@@ -101,7 +102,8 @@ _TO_WIRE: dict[Kind, Callable[..., list]] = {
     Kind.REJECT: lambda f: [f.hop_id, f.reason],
     Kind.TRANSFER: lambda f: [f.hop_id, f.sm_id, {k: f.identity[k] for k in IDENTITY_KEYS},
                               f.continuation,
-                              [[bytes.fromhex(bid), src] for bid, src in f.code], f.data],
+                              [[bytes.fromhex(bid), _squeeze(src)] for bid, src in f.code],
+                              f.data],
     Kind.ACK: lambda f: [f.hop_id],
     Kind.RESULT: lambda f: [f.sm_id, f.origin, f.ok, f.value, f.error],
     Kind.INJECT: lambda f: [f.request_id, f.source, f.args, f.wait],
@@ -175,13 +177,36 @@ def _hex_id(name: str, raw: object) -> str:
     return raw.hex()
 
 
+def _squeeze(source: str) -> bytes:
+    # Source is most of a first hop's bytes and compresses several times over.
+    return zlib.compress(source.encode("utf-8", "surrogatepass"), 6)
+
+
+def _unsqueeze(name: str, blob: object) -> str:
+    """A brick's source from its compressed bytes, never inflating past the
+    source limit (a small frame must not become a huge allocation)."""
+    if type(blob) is not bytes:
+        raise WireError(f"{name} must be compressed bytes")
+    inflater = zlib.decompressobj()
+    try:
+        raw = inflater.decompress(blob, DEFAULT_LIMITS.max_source + 1)
+    except zlib.error:
+        raise WireError(f"{name} does not decompress") from None
+    if len(raw) > DEFAULT_LIMITS.max_source or inflater.unconsumed_tail or not inflater.eof:
+        raise WireError(f"{name} is truncated or inflates past {DEFAULT_LIMITS.max_source} bytes")
+    try:
+        return raw.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        raise WireError(f"{name} is not UTF-8 text") from None
+
+
 def _code(value: object) -> tuple[tuple[str, str], ...]:
     pairs = check.sequence("code", value)
     out = []
     for i, pair in enumerate(pairs):
         if type(pair) is not tuple or len(pair) != 2:
             raise WireError(f"code[{i}] must be a [brick id, source] pair")
-        out.append((_hex_id(f"code[{i}][0]", pair[0]), pair[1]))
+        out.append((_hex_id(f"code[{i}][0]", pair[0]), _unsqueeze(f"code[{i}][1]", pair[1])))
     return tuple(out)
 
 

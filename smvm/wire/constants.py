@@ -14,8 +14,9 @@ __all__ = [
     "VERSION",
 ]
 
-#: First byte of every datagram (whole message or fragment).
-VERSION = 1
+#: First byte of every datagram (whole message or fragment). 2: code in
+#: TRANSFER frames travels zlib-compressed.
+VERSION = 2
 #: Second byte of a fragment. 0xC1 is the one byte msgpack never uses, so no
 #: whole message (version byte + a msgpack array) can have it there.
 FRAGMENT_MARKER = 0xC1

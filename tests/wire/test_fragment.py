@@ -70,7 +70,7 @@ def test_fragment_misuse():
     for bad in [lambda: fragment(msg, -1), lambda: fragment(msg, 1 << 32),
                 lambda: fragment(msg, 1, mtu=FRAGMENT_HEADER_LEN),
                 lambda: fragment(msg, 1, mtu=100.0), lambda: fragment("text", 1),
-                lambda: fragment(b"", 1), lambda: fragment(b"\x02\x91\x06", 1),
+                lambda: fragment(b"", 1), lambda: fragment(bytes([VERSION + 1]) + b"\x91\x06", 1),
                 lambda: fragment(fragment(msg, 1, mtu=100)[0], 1),
                 lambda: fragment(message(70_000), 1, mtu=FRAGMENT_HEADER_LEN + 1)]:
         with pytest.raises(WireUsageError):
@@ -270,7 +270,7 @@ def test_a_message_at_the_limit_still_reassembles():
 MALFORMED = {
     "empty": b"",
     "one byte": bytes([VERSION]),
-    "wrong version whole": b"\x02\x91\x06",
+    "wrong version whole": bytes([VERSION + 1]) + b"\x91\x06",
     "wrong version fragment": b"\x00" + frag(1, 0, 2, b"x")[1:],
     "header only": frag(1, 0, 2, b""),
     "short header": frag(1, 0, 2, b"x")[:7],

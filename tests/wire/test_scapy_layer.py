@@ -18,6 +18,7 @@ from smvm.wire import (
     Transfer,
     decode,
     encode,
+    VERSION,
     fragment,
 )
 from smvm.wire.scapy_layer import KIND_NAMES, SMVMFrame
@@ -48,11 +49,11 @@ def test_pcap_of_real_frames_dissects(tmp_path):
     layers = [p[SMVMFrame] for p in read]
     whole = layers[:len(frames) + 2]
     for layer, frame in zip(whole, frames + [frames[0], frames[0]]):
-        assert layer.version == 1
+        assert layer.version == VERSION
         assert layer.kind == frame.KIND
         assert layer.sprintf("%SMVMFrame.kind%") == type(frame).__name__
         assert layer.frame() == frame
-        assert layer.mysummary().startswith(f"SMVM v1 {type(frame).__name__} ")
+        assert layer.mysummary().startswith(f"SMVM v{VERSION} {type(frame).__name__} ")
     offer = whole[2]
     assert "sm=sm42" in offer.mysummary() and "fuel=10000" in offer.mysummary()
     beacon = whole[0]
