@@ -14,11 +14,27 @@ except ImportError:  # pragma: no cover - non-POSIX
     resource = None  # type: ignore[assignment]
 
 
+_statm: tuple[int, int] | None = None  # (pid, fd): kept open, read with pread
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
 def _address_space_bytes() -> int | None:
+    """The process's address-space size (from /proc; None where there is none).
+
+    Read around every slice, so the file stays open (per process: a forked
+    child reopens its own)."""
+    global _statm
+    pid = os.getpid()
+    if _statm is None or _statm[0] != pid:
+        try:
+            _statm = (pid, os.open("/proc/self/statm", os.O_RDONLY | os.O_CLOEXEC))
+        except (OSError, AttributeError):
+            _statm = (pid, -1)
+    if _statm[1] < 0:
+        return None
     try:
-        with open("/proc/self/statm", "rb") as f:
-            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
+        return int(os.pread(_statm[1], 128, 0).split()[0]) * _PAGE
+    except (OSError, ValueError, IndexError, AttributeError):
         return None
 
 

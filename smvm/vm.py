@@ -8,6 +8,7 @@ the SM finished, failed, or asks to migrate (with its serialized state).
 """
 from __future__ import annotations
 
+import threading
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -224,8 +225,9 @@ class SMInstance:
             return self._conclude(self._execute(body))
         # Sliced: the SM runs in its own greenlet, which the runtime's fuel
         # top-up switches away from once the slice is spent (see ``_pause``).
-        self._green = greenlet.greenlet(self._execute)
-        return self._conclude(self._green.switch(body))
+        green = self._green = _runner()
+        green.parent = greenlet.getcurrent()
+        return self._conclude(green.switch(self, body))
 
     def proceed(self) -> Outcome:
         """Run the next fuel slice of an SM that returned ``Paused``."""
@@ -242,6 +244,7 @@ class SMInstance:
         if green is not None and not green.dead:
             green.parent = greenlet.getcurrent()
             green.throw(greenlet.GreenletExit)
+            _idle_runners().append(green)
 
     def _pause(self) -> None:
         """The slice is spent (called by ``Runtime.refuel`` in the SM's
@@ -283,7 +286,9 @@ class SMInstance:
         if result is _PAUSED:
             self.fuel_used = rt.fuel_used()
             return Paused(self.fuel_used, self)
-        self._green = None
+        green = self.__dict__.pop("_green", None)
+        if green is not None:
+            _idle_runners().append(green)  # its loop waits for the next SM
         value, captured, ended = result  # type: ignore[misc]
         entry = self._entry
         self.fuel_used = rt.fuel_used()
@@ -408,13 +413,22 @@ class SMInstance:
     def _function_refs(self) -> Mapping[int, str]:
         """id(object) -> reference, for everything that travels by name
         (code objects too: nested functions travel as code plus cells)."""
-        refs = _Layered({id(obj): ref for obj, ref in self._dynamic_objects()}, STATIC_REFS)
-        refs.update((id(info.code), "code:" + fid) for fid, info in self.brick.functions.items())
+        refs = self.__dict__.get("_refs_cache")
+        if refs is None:
+            refs = _Layered({id(obj): ref for obj, ref in self._dynamic_objects()}, STATIC_REFS)
+            refs.update((id(info.code), "code:" + fid) for fid, info in self.brick.functions.items())
+            if "_dynamic_cache" in self.__dict__:  # complete: the same until this SM ends here
+                self._refs_cache = refs
         return refs
 
     def _function_table(self) -> Mapping[str, object]:
-        table = _Layered({ref: obj for obj, ref in self._dynamic_objects()}, STATIC_TABLE)
-        table.update(("code:" + fid, (info.code, self.ns)) for fid, info in self.brick.functions.items())
+        table = self.__dict__.get("_table_cache")
+        if table is None:
+            table = _Layered({ref: obj for obj, ref in self._dynamic_objects()}, STATIC_TABLE)
+            table.update(("code:" + fid, (info.code, self.ns))
+                         for fid, info in self.brick.functions.items())
+            if "_dynamic_cache" in self.__dict__:
+                self._table_cache = table
         return table
 
     def function_refs(self) -> dict[int, str]:
@@ -471,13 +485,55 @@ def qualname_of(fid: str) -> str:
     return fid.split(":", 1)[0].rsplit("/", 1)[-1]
 
 
+_runners = threading.local()
+
+
+def _idle_runners() -> list:
+    idle = _runners.__dict__.get("idle")
+    if idle is None:
+        idle = _runners.idle = []
+    return idle
+
+
+def _runner() -> greenlet.greenlet:
+    """A greenlet to run one SM's slices in. Runners are reused (a fresh
+    greenlet's first switch costs far more than a switch): each loops,
+    running ``instance._execute(body)`` for whoever switches in with
+    ``(instance, body)``, and hands the result back to its parent."""
+    idle = _idle_runners()
+    while idle:
+        green = idle.pop()
+        if not green.dead:
+            return green
+    return greenlet.greenlet(_run_slices)
+
+
+def _run_slices(instance: "SMInstance", body: Callable[[], object]) -> None:
+    while True:
+        result = instance._execute(body)
+        del instance, body  # an idle runner keeps nothing alive
+        instance, body = greenlet.getcurrent().parent.switch(result)
+
+
+def _no_ext(code: int, data: bytes) -> None:
+    return None
+
+
 def continuation_brick(state: bytes) -> str:
     """The id of the brick a serialized SM runs, read without decoding the
     rest (a receiver needs it to pick the brick before anything else)."""
+    brick = None
     try:
-        top = msgpack.unpackb(state, ext_hook=lambda code, data: None, raw=False,
-                              strict_map_key=False)
-        brick = top["brick"] if type(top) is dict else None
+        # only the top map's keys and the brick's value are read: the rest is
+        # skipped over (decoding it is the receiver's next step)
+        unpacker = msgpack.Unpacker(raw=False, strict_map_key=False, ext_hook=_no_ext,
+                                    max_buffer_size=max(len(state), 1))
+        unpacker.feed(state)
+        for _ in range(unpacker.read_map_header()):
+            if unpacker.unpack() == "brick":
+                brick = unpacker.unpack()
+                break
+            unpacker.skip()
     except Exception as exc:  # noqa: BLE001 - whatever malformed bytes raise
         raise ContinuationError(f"unreadable continuation: {type(exc).__name__}") from None
     if type(brick) is not str or len(brick) != 64:
