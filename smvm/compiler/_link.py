@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import io
 import json
 import re
+import tokenize
 from pathlib import Path
 
 from ..errors import CompileError, SourceError
@@ -87,7 +89,38 @@ def load_brick(path: str | Path) -> str:
         return text
     parts: dict[str, str] = {}
     _collect(tree, path, parts, stack=[])
-    return pack([*parts.items(), (path.name, text)])
+    return pack([(name, slim(source)) for name, source in [*parts.items(), (path.name, text)]])
+
+
+def slim(source: str) -> str:
+    """``source`` without comments and docstrings, every line where it was
+    (errors keep their line numbers): the code of a linked unit crosses the
+    network on every first hop, and explanations need not."""
+    lines = source.splitlines(keepends=True)
+    try:
+        tree = ast.parse(source)
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError):
+        return source
+    for tok in tokens:
+        if tok.type == tokenize.COMMENT:
+            row, col = tok.start
+            lines[row - 1] = lines[row - 1][:col].rstrip() + "\n"
+    for node in [tree, *[n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]]:
+        first = node.body[0] if node.body else None
+        if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str) and first.end_lineno is not None
+                and not lines[first.lineno - 1][:first.col_offset].strip()
+                and len(node.body) > 1):
+            lines[first.lineno - 1] = lines[first.lineno - 1][:first.col_offset] + '""\n'
+            for row in range(first.lineno, first.end_lineno):
+                lines[row] = "\n"
+    slimmed = "".join(lines)
+    try:
+        ast.parse(slimmed)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return source
+    return slimmed
 
 
 def _collect(tree: ast.Module, path: Path, parts: dict[str, str], stack: list[str]) -> None:

@@ -11,6 +11,7 @@ import pytest
 from sim import Simulation, StaticPlacement, UnitDiskRadio
 from sim.network import SimNetwork
 from smvm.compiler import brick_hash, load_brick
+from smvm.compiler._link import slim
 from smvm.node import NodeConfig
 
 ROUTING = Path(__file__).resolve().parents[2] / "routing" / "bricks"
@@ -129,7 +130,7 @@ def test_route_tags_belong_to_the_routing_brick_alone(tmp_path: Path) -> None:
     sim, net = network(StaticPlacement(lattice(3, 1)))
     net.inject(0, source, [{"node": "2"}], at=2.0)
     sim.run(until=20.0)
-    aodv = brick_hash((ROUTING / "aodv.py").read_text(encoding="utf-8"))
+    aodv = brick_hash(slim((ROUTING / "aodv.py").read_text(encoding="utf-8")))
     info = net.cores["1"].tagspace.info("RouteTonode:2", sim.now)
     assert info.code == frozenset({aodv}) and info.access.code == "rw"
     assert info.access.others == ""

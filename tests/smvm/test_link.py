@@ -190,3 +190,17 @@ def test_each_brick_of_a_unit_acts_in_its_own_code_domain(tmp_path: Path) -> Non
         net.inject("n", load_brick(tmp_path / f"{name}.py"), [])
         net.run()
     assert [e.value for e in net.of("SMFinished")] == [1, 7, "refused", "refused"]
+
+
+def test_linked_parts_travel_without_comments_and_docstrings_on_the_same_lines(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "helpers.py": '"""Module doc."""\n# a comment\nX = 1  # trailing\n\n\ndef f():\n'
+                      '    """Doc\n    on two lines."""\n    return "# not a comment"\n',
+        "main.py": "from helpers import f\n\ndef main():\n    return [f(), 1 / 0]\n"})
+    parts = dict(unpack(load_brick(tmp_path / "main.py"), "x"))
+    assert parts["helpers"] == '""\n\nX = 1\n\n\ndef f():\n    ""\n\n    return "# not a comment"\n'
+    net = Net(["n"])
+    net.inject("n", load_brick(tmp_path / "main.py"), [])
+    net.run()
+    [failed] = net.of("SMFailed")
+    assert failed.error["type"] == "ZeroDivisionError" and failed.error["line"] == 4
