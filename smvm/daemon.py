@@ -27,6 +27,9 @@ log = logging.getLogger("smvm.node")
 
 #: Longest the timer loop sleeps, so retransmissions stay timely.
 TICK = 0.05
+#: Datagrams the receive loop takes in after the one it waited for, before it
+#: lets the node run and send.
+_DRAIN = 64
 #: How often ``inject`` repeats its request until the node answers.
 RESEND_INTERVAL = 0.5
 
@@ -66,7 +69,8 @@ class NodeDaemon:
         self.peers: list[tuple[str, int]] = list(config.peers)
         self.address: tuple[str, int] | None = None
         self._sock = None
-        self._changed = trio.Condition()
+        self._raw = None  # the same socket, for sends that need no waiting
+        self._changed = trio.lowlevel.ParkingLot()
         self._nursery = None
         self.pool = None
         if config.location is not None:
@@ -82,12 +86,14 @@ class NodeDaemon:
 
     # ---- running ----------------------------------------------------------------
     async def serve(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
-        sock = trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        raw = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        raw.setblocking(False)
+        sock = trio.socket.from_stdlib_socket(raw)
         with sock:
             if self.config.broadcast:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
             await sock.bind((self.config.host, self.config.port))
-            self._sock = sock
+            self._sock, self._raw = sock, raw
             self.address = sock.getsockname()
             log.info("node %s listening on %s:%d", self.config.node_id, *self.address)
             advert = await self._advertise()
@@ -167,18 +173,27 @@ class NodeDaemon:
     async def wait_until(self, predicate, timeout: float = 10.0) -> None:
         """Wait (bounded) until ``predicate()`` holds after some datagram or tick."""
         with trio.fail_after(timeout):
-            async with self._changed:
-                while not predicate():
-                    await self._changed.wait()
+            while not predicate():
+                await self._changed.park()
 
     async def _receive_loop(self) -> None:
+        raw = self._raw
         while True:
             try:
                 data, address = await self._sock.recvfrom(65536)
             except OSError as exc:  # e.g. ICMP port unreachable on some systems
                 log.debug("receive error: %s", exc)
                 continue
-            self.core.receive(data, address, trio.current_time())
+            now = trio.current_time()
+            self.core.receive(data, address, now)
+            # whatever else already arrived goes in before one flush (the
+            # fragments of a transfer, an ACK with the next hop...)
+            for _ in range(_DRAIN):
+                try:
+                    data, address = raw.recvfrom(65536)
+                except OSError:  # BlockingIOError: nothing more now
+                    break
+                self.core.receive(data, address, now)
             await self._flush()
 
     async def _timer_loop(self) -> None:
@@ -239,19 +254,22 @@ class NodeDaemon:
         self._dispatch()
         if self.config.state_dir:
             self._save_bricks()
+        raw = self._raw
         for link, datagram in self.core.datagrams_to_send():
             targets = list(self.peers) if link == BROADCAST else [link]
             if link == BROADCAST and self.config.broadcast:
                 targets.append((self.config.broadcast, self.config.port))
             for target in targets:
                 try:
-                    await self._sock.sendto(datagram, target)
+                    try:  # a datagram socket seldom has to wait: send at once
+                        raw.sendto(datagram, target)
+                    except BlockingIOError:
+                        await self._sock.sendto(datagram, target)
                 except OSError as exc:
                     log.debug("send to %s failed: %s", target, exc)
         for event in self.core.events():
             _log_event(event)
-        async with self._changed:
-            self._changed.notify_all()
+        self._changed.unpark_all()
 
 
 def _log_event(event: ev.Event) -> None:

@@ -189,7 +189,7 @@ class SMInstance:
         def run():
             for name, value in cont["globals"].items():
                 self.ns[name] = value
-            functions = self._module_functions()
+            functions = self._module_functions() if cont["defaults"] else {}
             for fid, (defaults, kwdefaults) in cont["defaults"].items():
                 fn = functions[fid]
                 fn.__defaults__ = defaults or None
@@ -443,10 +443,10 @@ class SMInstance:
         self._load_module_for_refs()
         cont = statecodec.loads(state, functions=self._function_table())
         cont = _validate(cont, self.brick, self.primitives, value, error)
-        functions = self._module_functions()
         defaults = cont.get("defaults")
         if type(defaults) is not dict:
             raise ContinuationError("invalid continuation: bad defaults")
+        functions = self._module_functions() if defaults else {}
         for fid, pair in defaults.items():
             fn = functions.get(fid)
             if (fn is None or type(pair) is not list or len(pair) != 2

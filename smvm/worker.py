@@ -93,15 +93,25 @@ class _ProxyTags:
 
 
 class _ProxyHost:
-    def __init__(self, channel: _Channel, node_id: str):
+    """The node for an SM in this worker. The node's clock and neighbours are
+    those at the start of the slice, sent with the job: what an SM running in
+    the daemon's own process sees too, since the node takes no input while a
+    slice runs there. Everything else is a call back to the daemon."""
+
+    def __init__(self, channel: _Channel, node_id: str, view: list | None = None):
         self.channel = channel
         self.node_id = node_id
         self.tagspace = _ProxyTags(channel)
+        self.view = view
 
     def neighbors(self):
+        if self.view is not None:
+            return list(self.view[1])
         return self.channel.call("neighbors")
 
     def now(self):
+        if self.view is not None:
+            return self.view[0]
         return self.channel.call("now")
 
     def wake(self, woken):
@@ -174,9 +184,10 @@ def _limit_cpu(seconds: float | None) -> None:
 def run_job(job: list, channel: _Channel, bricks: dict, parked: dict | None = None) -> list:
     """Run one slice; return the outcome message.
 
-    ``["run", id, ...]`` starts or resumes an SM; ``["continue", id]`` runs
-    the next fuel slice of the SM that job ``id`` left paused here, and
-    ``["drop", id]`` discards it. A paused SM stays in ``parked``.
+    ``["run", id, ...]`` starts or resumes an SM; ``["continue", id, view]``
+    runs the next fuel slice of the SM that job ``id`` left paused here, and
+    ``["drop", id]`` discards it. A paused SM stays in ``parked``. A view is
+    ``[now, neighbours]``: the node's clock and neighbours as the slice starts.
     """
     from tagspace import Principal
 
@@ -189,6 +200,8 @@ def run_job(job: list, channel: _Channel, bricks: dict, parked: dict | None = No
         if sm is None:
             return ["done", job[1], ["failed", {"type": "WorkerKilled", "message":
                                                 "the paused SM is not in this worker", "line": None}, 0]]
+        if len(job) > 2:
+            sm.host.view = job[2]
         _limit_cpu(sm.cpu_seconds)
         return _report(job[1], sm.proceed(), parked)
     if job[0] == "drop":
@@ -199,6 +212,7 @@ def run_job(job: list, channel: _Channel, bricks: dict, parked: dict | None = No
     (_, job_id, source, name, sm_id, ident, node_id, fuel_limit, fuel_used, memory_mb,
      cpu_seconds, kind, payload, *rest) = job
     fuel_slice = rest[0] if rest else None
+    view = rest[1] if len(rest) > 1 else None
     brick = bricks.get(name)
     if brick is None or brick.source != source:
         try:
@@ -208,7 +222,7 @@ def run_job(job: list, channel: _Channel, bricks: dict, parked: dict | None = No
                                                 "line": None}, fuel_used]]
         bricks[name] = brick
     principal = Principal(ident[0], ident[1], ident[2], frozenset(ident[3]))
-    sm = SMInstance(brick, _ProxyHost(channel, node_id), sm_id=sm_id, fuel_limit=fuel_limit,
+    sm = SMInstance(brick, _ProxyHost(channel, node_id, view), sm_id=sm_id, fuel_limit=fuel_limit,
                     memory_mb=memory_mb, fuel_used=fuel_used, principal=principal,
                     cpu_seconds=cpu_seconds, slice_fuel=fuel_slice)
     _limit_cpu(cpu_seconds)

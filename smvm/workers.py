@@ -35,7 +35,15 @@ class _Worker:
 
     async def send(self, message: object) -> None:
         data = msgpack.packb(message, use_bin_type=True)
-        await self.process.stdin.send_all(_HEADER.pack(len(data)) + data)
+        data = _HEADER.pack(len(data)) + data
+        try:
+            # straight into the pipe when it has room (the usual case): no
+            # trip through the scheduler before the worker can start
+            sent = os.write(self.process.stdin.fileno(), data)
+        except BlockingIOError:
+            sent = 0
+        if sent < len(data):
+            await self.process.stdin.send_all(data[sent:])
 
     async def receive(self) -> object:
         while True:
@@ -144,7 +152,8 @@ class WorkerPool:
                 outcome = await self._drive(worker, record, kind, payload, run)
             if scope.cancelled_caught:
                 raise TimeoutError(f"the slice ran over {self.wall_seconds:g} s")
-        except (EOFError, OSError, TimeoutError, ValueError, TypeError, IndexError) as exc:
+        except (EOFError, OSError, TimeoutError, ValueError, TypeError, IndexError,
+                trio.BrokenResourceError, trio.ClosedResourceError) as exc:
             await self._kill(worker)
             why = str(exc) if isinstance(exc, TimeoutError) else "its worker process died"
             return Failed(ErrorRecord("WorkerKilled", f"the SM was stopped: {why}"), record.fuel)
@@ -164,7 +173,7 @@ class WorkerPool:
         try:
             await worker.send(["drop", handle.run])
             await worker.receive()
-        except (EOFError, OSError, ValueError):
+        except (EOFError, OSError, ValueError, trio.BrokenResourceError):
             await self._kill(worker)
             return
         self._release(worker)
@@ -187,8 +196,10 @@ class WorkerPool:
 
     async def _drive(self, worker: _Worker, record, kind: str, payload, run: int):
         core = self.core
+        host = core.host_for(record)
+        view = [host.now(), host.neighbors()]  # the node as the slice starts
         if kind == "continue":
-            await worker.send(["continue", run])
+            await worker.send(["continue", run, view])
         else:
             if kind == "start":
                 entry, args = payload
@@ -203,8 +214,7 @@ class WorkerPool:
                                [p.sm_id, p.family, p.origin, sorted(p.code)], core.node_id,
                                core.config.fuel_per_sm, record.fuel, core.config.memory_mb,
                                core.config.cpu_seconds, kind, wire_payload,
-                               core.config.fuel_slice])
-        host = core.host_for(record)
+                               core.config.fuel_slice, view])
         while True:
             message = await worker.receive()
             if message[0] == "call":
