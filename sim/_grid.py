@@ -25,7 +25,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable
 
 from ._errors import ModelError
 
@@ -52,6 +52,11 @@ class TrackedGrid:
         self._exits: list[tuple[float, int, NodeId, int]] = []
         self._seq = itertools.count()
         self._time = -_INF
+        # positions asked at one instant (every node beacons at the same
+        # times): computed once per instant, not once per query; positions are
+        # functions of time, and ``moved`` forgets a node's
+        self._seen_at = -_INF
+        self._seen: dict[NodeId, tuple[float, float]] = {}
         self.rebuckets = 0  # how many times a node's cell was recomputed (for tests)
 
     def __contains__(self, node: NodeId) -> bool:
@@ -64,6 +69,7 @@ class TrackedGrid:
         self._pos_fn[node] = pos_fn
         self._next_fn[node] = next_fn
         self._token[node] = 0
+        self._seen.pop(node, None)
         self._place(node, now)
 
     def remove(self, node: NodeId) -> None:
@@ -73,6 +79,7 @@ class TrackedGrid:
         if not bucket:
             del self._cells[cell]
         del self._pos_fn[node], self._next_fn[node], self._token[node]
+        self._seen.pop(node, None)
 
     def _place(self, node: NodeId, now: float) -> None:
         """Recompute ``node``'s cell at ``now`` and its next exit time."""
@@ -118,6 +125,7 @@ class TrackedGrid:
         """The node's path changed in a way its ``next_change`` did not predict."""
         if node not in self._where:
             raise ModelError(f"unknown node {node!r}")
+        self._seen.pop(node, None)
         self.update(now)
         self._place(node, now)
 
@@ -137,16 +145,33 @@ class TrackedGrid:
             if token.get(node) == tok:
                 self._place(node, now)
 
-    def near(self, x: float, y: float) -> Iterator[NodeId]:
-        """Nodes whose cell is in the 3x3 block around the cell of ``(x, y)``."""
+    def within(self, node: NodeId, now: float, r2: float) -> list[NodeId]:
+        """Nodes other than ``node`` at squared distance ``<= r2`` from it at
+        ``now`` (``r2`` at most the cell side squared), in no particular order."""
+        if now != self._seen_at:
+            self._seen_at = now
+            self._seen = {}
+        seen = self._seen
+        pos_fn = self._pos_fn
+        p = seen.get(node)
+        if p is None:
+            p = seen[node] = pos_fn[node](now)
+        x, y = p
         s = self.cell
         cx, cy = math.floor(x / s), math.floor(y / s)
         cells = self._cells
+        found = []
         for i in (cx - 1, cx, cx + 1):
             for j in (cy - 1, cy, cy + 1):
                 bucket = cells.get((i, j))
                 if bucket:
-                    yield from bucket
-
-    def position(self, node: NodeId, now: float) -> tuple[float, float]:
-        return self._pos_fn[node](now)
+                    for n in bucket:
+                        if n != node:
+                            q = seen.get(n)
+                            if q is None:
+                                q = seen[n] = pos_fn[n](now)
+                            dx = q[0] - x
+                            dy = q[1] - y
+                            if dx * dx + dy * dy <= r2:
+                                found.append(n)
+        return found

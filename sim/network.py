@@ -79,6 +79,8 @@ class SimNetwork:
         self.metrics = NetworkMetrics()
         self._timers: dict[Hashable, Handle] = {}
         self._mobility_ids: dict[str, Hashable] = {}  # core id (str) -> mobility's node id
+        self._positions_at = -1.0
+        self._positions: dict[str, tuple[float, float]] = {}
 
     def add_node(self, node_id: Hashable, tags: dict | None = None) -> NodeCore:
         core = NodeCore(str(node_id), self.config, seed=self.sim.rng.getrandbits(32))
@@ -117,7 +119,13 @@ class SimNetwork:
 
     # ---- event plumbing ------------------------------------------------------------
     def _position(self, node: str) -> tuple[float, float]:
-        return self.mobility.position(self._mobility_ids[node], self.sim.now)
+        now = self.sim.now
+        if now != self._positions_at:  # positions depend on time only: one per instant
+            self._positions_at, self._positions = now, {}
+        p = self._positions.get(node)
+        if p is None:
+            p = self._positions[node] = self.mobility.position(self._mobility_ids[node], now)
+        return p
 
     def _timer(self, node: str, when: float) -> None:
         old = self._timers.get(node)
@@ -131,38 +139,49 @@ class SimNetwork:
         core = self.cores[node]
         core.position = self._position(node)
         core.handle_timer(self.sim.now, run=False)
-        self._run(core)
+        if core.has_ready:
+            self._run(core)
         self._service(node)
 
-    def _deliver(self, node: str, sender: str, datagram: bytes) -> None:
-        core = self.cores[node]
-        core.receive(datagram, sender, self.sim.now)
-        if core.quiet:
-            # most often a beacon: nothing to send or record, and the node's
-            # pending timer (never later than its new deadlines) still stands
-            timer = self._timers.get(node)
-            if timer is not None and timer.pending:
-                return
-        core.position = self._position(node)  # SMs may read it (geographic routing)
-        self._run(core)
-        self._service(node)
+    def _deliver(self, nodes: tuple[str, ...] | list[str], sender: str, datagram: bytes) -> None:
+        """``datagram`` from ``sender`` reaches ``nodes``, in this order."""
+        now = self.sim.now
+        cores, timers = self.cores, self._timers
+        for node in nodes:
+            core = cores[node]
+            core.receive(datagram, sender, now)
+            if core.quiet:
+                # most often a beacon: nothing to send or record, and the node's
+                # pending timer (never later than its new deadlines) still stands
+                timer = timers.get(node)
+                if timer is not None and timer.pending:
+                    continue
+            core.position = self._position(node)  # SMs may read it (geographic routing)
+            if core.has_ready:
+                self._run(core)
+            self._service(node)
 
     def _service(self, node: str) -> None:
         """Send what the core queued, record its events, re-arm its timer."""
         core = self.cores[node]
         now = self.sim.now
-        spent = core.counters["fuel_used"] - self._fuel_seen.get(node, 0)
-        self._fuel_seen[node] = core.counters["fuel_used"]
+        used = core.counters["fuel_used"]
+        spent = used - self._fuel_seen.get(node, 0)
         # nothing leaves before the node's processor is free again
-        ready = max(now, self._cpu_free.get(node, now))
+        ready = self._cpu_free.get(node, now)
+        if ready < now:
+            ready = now
         if spent:
+            self._fuel_seen[node] = used
             ready = self._cpu_free[node] = ready + spent * self.seconds_per_fuel
-        for link, datagram in core.datagrams_to_send():
+        out = core.datagrams_to_send()
+        for link, datagram in out:
             if ready > now:
                 self.sim.schedule_at(ready, self._transmit, node, str(link), datagram)
             else:
                 self._transmit(node, str(link), datagram)
-        for event in core.events():
+        events = core.events()
+        for event in events:
             self._record(node, event)
         deadline = core.next_deadline()
         if deadline is not None:
@@ -175,12 +194,21 @@ class SimNetwork:
         if self.frames is not None:
             self.frames.append((now, node, link, datagram))
         if link == BROADCAST:
+            # receivers that hear the frame at the same time get it in one
+            # event, one after the other: what consecutive events would do
+            schedule_at, group, when = self.sim.schedule_at, [], None
             for dst, arrival in self.radio.broadcast(node, len(datagram), now):
-                self.sim.schedule_at(arrival, self._deliver, dst, node, datagram)
+                if arrival != when and group:
+                    schedule_at(when, self._deliver, group, node, datagram)
+                    group = []
+                when = arrival
+                group.append(dst)
+            if group:
+                schedule_at(when, self._deliver, group, node, datagram)
         else:
             arrival = self.radio.unicast(node, link, len(datagram), now)
             if arrival is not None:
-                self.sim.schedule_at(arrival, self._deliver, link, node, datagram)
+                self.sim.schedule_at(arrival, self._deliver, (link,), node, datagram)
 
     def _record(self, node: str, event) -> None:
         m = self.metrics

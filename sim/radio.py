@@ -160,16 +160,7 @@ class UnitDiskRadio(Radio):
         if node_id not in self._order:
             raise ModelError(f"unknown node {node_id!r}")
         self.update(now)
-        grid = self._grid
-        x, y = grid.position(node_id, now)
-        r2 = self._r2
-        found = []
-        for n in grid.near(x, y):
-            if n != node_id:
-                px, py = grid.position(n, now)
-                dx, dy = px - x, py - y
-                if dx * dx + dy * dy <= r2:
-                    found.append(n)
+        found = self._grid.within(node_id, now, self._r2)
         found.sort(key=self._order.__getitem__)
         return found
 
@@ -209,7 +200,18 @@ class UnitDiskRadio(Radio):
     def broadcast(self, src: NodeId, payload_len: int, now: float
                   ) -> list[tuple[NodeId, float]]:
         hearers, arrival = self._transmit(src, payload_len, now)
-        return [(n, arrival) for n in hearers if self._survives()]
+        stats = self.stats
+        if not self.loss:
+            stats.delivered += len(hearers)
+            return [(n, arrival) for n in hearers]
+        draw, loss, out = self.rng.random, self.loss, []  # type: ignore[union-attr]
+        for n in hearers:  # one draw per receiver, in attach order (as _survives)
+            if draw() < loss:
+                stats.lost += 1
+            else:
+                stats.delivered += 1
+                out.append((n, arrival))
+        return out
 
     def unicast(self, src: NodeId, dst: NodeId, payload_len: int, now: float) -> float | None:
         if dst not in self._order:

@@ -107,3 +107,24 @@ def test_moved_tells_the_grid_about_unpredicted_jumps():
     where["b"] = (math.nextafter(50.0, 100.0), 0.0)
     radio.moved("b", 2.0)
     assert radio.neighbors("a", 2.0) == []
+
+
+def test_positions_are_remembered_for_an_instant_until_moved_says_otherwise():
+    where = {"a": (0.0, 0.0), "b": (30.0, 40.0)}
+    calls = []
+
+    def position(n):
+        def at(t):
+            calls.append((n, t))
+            return where[n]
+        return at
+
+    radio = UnitDiskRadio(50)
+    for n in list(where):
+        radio.attach(n, position(n))
+    calls.clear()
+    assert radio.neighbors("a", 1.0) == ["b"] and radio.neighbors("b", 1.0) == ["a"]
+    assert sorted(calls) == [("a", 1.0), ("b", 1.0)], "one computation per node and instant"
+    where["b"] = (1000.0, 0.0)
+    radio.moved("b", 1.0)  # a jump at the same instant: the remembered position goes
+    assert radio.neighbors("a", 1.0) == []

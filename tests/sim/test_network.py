@@ -85,3 +85,27 @@ def main():
         results[spf] = record.ended_at - record.injected_at
     # ~200,000 units at 1 us each: the hop leaves about 0.2 s later
     assert 0.19 < results[1e-6] - results[0.0] < 0.25
+
+
+def test_receivers_of_a_broadcast_get_it_in_the_radios_order_and_at_its_times() -> None:
+    """Receivers hearing a frame at the same time are served in one event; the
+    order and times are the radio's, as with one event per receiver."""
+    class Skewed(UnitDiskRadio):
+        def broadcast(self, src, payload_len, now):
+            out = super().broadcast(src, payload_len, now)
+            # the second receiver hears it later than the first and third
+            return [(n, t + (0.5 if k == 1 else 0.0)) for k, (n, t) in enumerate(out)]
+
+    sim = Simulation(1)
+    radio = Skewed(100.0)
+    net = SimNetwork(sim, radio, StaticPlacement([(0.0, 0.0), (10.0, 0.0), (20.0, 0.0),
+                                                  (30.0, 0.0)]), NodeConfig(beacon_interval=None))
+    heard = []
+    for i in range(4):
+        core = net.add_node(i)
+        core.receive = (lambda original, i: lambda d, link, now: (
+            heard.append((now, i, link)), original(d, link, now)))(core.receive, i)
+    net._transmit("0", "*", b"not a frame")
+    sim.run()
+    arrival = 0.001 + 11 * 8 / 2e6
+    assert heard == [(arrival, 1, "0"), (arrival, 3, "0"), (arrival + 0.5, 2, "0")]
