@@ -26,6 +26,9 @@ class RetryPolicy:
     offer_tries: int = 6
     transfer_tries: int = 20  # after a TRANSFER the receiver may have admitted: insist
 
+    #: the longest a neighbour's measured round trip may stretch one timeout
+    #: (a radio neighbour, not a path across the Internet)
+    max_estimate: float = 2.0
     #: a frame's time on the air at a modest link rate (1 Mbit/s) is added to
     #: its timeout, so large transfers are not resent while still sending
     seconds_per_byte: float = 8e-6
@@ -33,8 +36,13 @@ class RetryPolicy:
     #: frames in the same collision do not all resend at the same instant
     jitter: float = 0.25
 
-    def delay(self, attempt: int, size: int = 0, spread: float = 0.0) -> float:
+    def delay(self, attempt: int, size: int = 0, spread: float = 0.0,
+              estimate: float | None = None) -> float:
+        """Timeout of try ``attempt``: the first delay or the peer's round-trip
+        ``estimate`` (whichever is longer), backed off, plus time on the air."""
         base = min(self.first_delay * self.factor ** attempt, self.max_delay)
+        if estimate is not None:  # it carries the peer's own backoff: not compounded
+            base = max(base, min(estimate, self.max_estimate))
         return (base + size * self.seconds_per_byte) * (1.0 + self.jitter * spread)
 
 
@@ -50,12 +58,15 @@ class OutgoingHop:
     phase: HopState
     attempts: int = 0
     deadline: float = 0.0
+    sent_at: float = 0.0
     missing: tuple[str, ...] = field(default_factory=tuple)
     record: object = None  # the node's record of the SM while it is leaving
 
-    def arm(self, now: float, policy: RetryPolicy, size: int = 0, spread: float = 0.0) -> None:
+    def arm(self, now: float, policy: RetryPolicy, size: int = 0, spread: float = 0.0,
+            estimate: float | None = None) -> None:
         """Set the retransmission deadline (``spread`` in [0, 1): the jitter draw)."""
-        self.deadline = now + policy.delay(self.attempts, size, spread)
+        self.sent_at = now
+        self.deadline = now + policy.delay(self.attempts, size, spread, estimate)
         self.attempts += 1
 
     def tries_left(self, policy: RetryPolicy) -> bool:

@@ -27,6 +27,7 @@ from . import events as ev
 from ._cache import CodeCache
 from ._hops import HopState, OutgoingHop, RetryPolicy
 from ._neighbors import NeighborTable
+from ._rtt import RttEstimator
 
 BROADCAST = "*"
 MISSING_BRICK = "missing brick"
@@ -86,6 +87,7 @@ class NodeCore:
         self.tagspace.register_io("neighbor_positions", _NeighborPositionsTag(self), replace=True)
         self.counters: Counter[str] = Counter()
         self._rng = random.Random(seed)
+        self._jitter = random.Random(seed ^ 0x5EED)  # own stream: hop ids stay as they were
         self._now = 0.0
         self._out: list[tuple[Hashable, bytes]] = []
         self._events: list[ev.Event] = []
@@ -94,6 +96,7 @@ class NodeCore:
         self._hops: dict[bytes, OutgoingHop] = {}
         self._admitted: dict[bytes, float] = {}
         self._peer_bricks: dict[str, set[str]] = {}
+        self._rtt = RttEstimator()
         self._timeouts: dict[str, float] = {}
         self._reassembler = wire.Reassembler()
         self._msg_ids = 0
@@ -134,7 +137,8 @@ class NodeCore:
                 self._retry(hop)
         for event in self.tagspace.timeouts(now):
             self._wait_timed_out(event.token, event.name)
-        self.neighbor_table.expire(now)
+        for gone in self.neighbor_table.expire(now):
+            self._rtt.forget(gone)  # if it comes back, it starts afresh
         self._reassembler.expire(now)
         for hop_id, when in list(self._admitted.items()):
             if now - when > self.config.remember_hops:
@@ -378,9 +382,15 @@ class NodeCore:
             trip = statecodec.dumps({"hops": hop.record.hops, "bytes": hop.record.bytes})
             frame = wire.Transfer(hop.hop_id, hop.sm_id, hop.identity, hop.state, code, trip)
         size = self._send_to_node(hop.target, frame)
-        hop.arm(self._now, self.config.retry, size, self._rng.random())
+        hop.arm(self._now, self.config.retry, size, self._jitter.random(),
+                self._rtt.timeout(hop.target, self.config.retry.first_delay))
+
+    def _answered(self, hop: OutgoingHop) -> None:
+        if hop.attempts == 1:  # Karn: only a frame sent once times the round trip
+            self._rtt.sample(hop.target, self._now - hop.sent_at)
 
     def _retry(self, hop: OutgoingHop) -> None:
+        self._rtt.expired(hop.target)
         if hop.tries_left(self.config.retry):
             self.counters["retransmissions"] += 1
             self._transmit(hop)
@@ -417,6 +427,7 @@ class NodeCore:
         hop = self._hops.get(frame.hop_id)
         if hop is None or hop.phase is not HopState.OFFERED:
             return  # a late or duplicate answer
+        self._answered(hop)
         hop.phase = HopState.TRANSFERRED
         hop.missing = tuple(frame.missing)
         hop.attempts = 0
@@ -439,6 +450,7 @@ class NodeCore:
         hop = self._hops.pop(frame.hop_id, None)
         if hop is None:
             return
+        self._answered(hop)
         self._peer_bricks.setdefault(hop.target, set()).update(hop.bricks)
         self.counters["hops_completed"] += 1
         self._events.append(ev.HopCompleted(hop.sm_id, hop.target, self._now, bool(hop.missing)))

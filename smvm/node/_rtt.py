@@ -1,0 +1,48 @@
+"""Round-trip estimates per neighbour, for retransmission timeouts.
+
+Smoothed RTT and its variation, updated as TCP does (RFC 6298), from frames
+answered on their first transmission only (Karn's rule: an answer to a
+retransmitted frame cannot tell which copy it answers). A busy channel
+lengthens the estimate, so senders stop resending frames that are merely
+queued -- the retransmission storm that would otherwise congest it further.
+"""
+from __future__ import annotations
+
+_ALPHA, _BETA = 1 / 8, 1 / 4
+
+
+_MAX_BACKOFF = 64
+
+
+class RttEstimator:
+    def __init__(self) -> None:
+        self._by_peer: dict[str, tuple[float, float]] = {}
+        self._backoff: dict[str, int] = {}
+
+    def sample(self, peer: str, rtt: float) -> None:
+        if not rtt >= 0:
+            return
+        self._backoff.pop(peer, None)
+        known = self._by_peer.get(peer)
+        if known is None:
+            self._by_peer[peer] = (rtt, rtt / 2)
+            return
+        srtt, var = known
+        var = (1 - _BETA) * var + _BETA * abs(srtt - rtt)
+        self._by_peer[peer] = ((1 - _ALPHA) * srtt + _ALPHA * rtt, var)
+
+    def expired(self, peer: str) -> None:
+        """A frame to ``peer`` went unanswered: double its timeout until the
+        next sample (answers to resent frames give none, so without this a
+        congested peer would keep the short timeout that congests it)."""
+        self._backoff[peer] = min(2 * self._backoff.get(peer, 1), _MAX_BACKOFF)
+
+    def timeout(self, peer: str, default: float) -> float:
+        """SRTT + 4 RTTVAR for ``peer`` (``default`` before any sample), backed off."""
+        known = self._by_peer.get(peer)
+        base = default if known is None else max(default, known[0] + 4 * known[1])
+        return base * self._backoff.get(peer, 1)
+
+    def forget(self, peer: str) -> None:
+        self._by_peer.pop(peer, None)
+        self._backoff.pop(peer, None)
