@@ -5,6 +5,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -141,6 +142,7 @@ class SliceLimits:
         self._recursion_before: int | None = None
         self._memory: tuple[int, int, int] | None = None  # (start, soft, hard)
         self._timer = False
+        self._cpu_start = 0.0
 
     def enter(self) -> None:
         global _handler_installed
@@ -163,6 +165,7 @@ class SliceLimits:
                 _handler_installed = True
             _expiry_callbacks.append(self.on_cpu_expiry)
             self._timer = True
+            self._cpu_start = time.process_time()
             signal.setitimer(signal.ITIMER_PROF, max(self.cpu_left, 1e-3))
         # last, so the calls above still have the caller's headroom (an SM
         # paused at its recursion limit raises RecursionError here)
@@ -182,9 +185,11 @@ class SliceLimits:
             sys.setrecursionlimit(before)
         if self._timer:
             self._timer = False
-            remaining, _ = signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.setitimer(signal.ITIMER_PROF, 0)
             _expiry_callbacks.pop()
-            self.cpu_left = remaining
+            # counted here, not read back from the timer: it moves in kernel
+            # ticks, and a slice may be shorter than one
+            self.cpu_left -= time.process_time() - self._cpu_start
         if self._memory is not None:
             start, soft, hard = self._memory
             self._memory = None

@@ -23,6 +23,8 @@ from .values import GUEST_EXCEPTIONS
 
 _HEADER = struct.Struct(">I")
 MAX_MESSAGE = 64 << 20
+#: compiled bricks a worker keeps (as many as a node's code cache holds)
+_BRICKS_KEPT = 64
 
 
 def write_message(stream: BinaryIO, message: object) -> None:
@@ -220,7 +222,10 @@ def run_job(job: list, channel: _Channel, bricks: dict, parked: dict | None = No
         except CompileError as exc:
             return ["done", job_id, ["failed", {"type": "CompileError", "message": str(exc),
                                                 "line": None}, fuel_used]]
+        bricks.pop(name, None)
         bricks[name] = brick
+        while len(bricks) > _BRICKS_KEPT:  # the least recently compiled go first
+            del bricks[next(iter(bricks))]
     principal = Principal(ident[0], ident[1], ident[2], frozenset(ident[3]))
     sm = SMInstance(brick, _ProxyHost(channel, node_id, view), sm_id=sm_id, fuel_limit=fuel_limit,
                     memory_mb=memory_mb, fuel_used=fuel_used, principal=principal,

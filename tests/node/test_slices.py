@@ -293,3 +293,16 @@ def test_unsliced_nodes_run_each_sm_to_its_end() -> None:
     core.run_ready()
     assert ended(core) == [(spin, 5 * SLICE), (quick, "quick")]
     assert core.counters["requeues"] == 0
+
+
+def test_cpu_time_of_earlier_slices_counts_against_the_budget() -> None:
+    # 10**8 units take seconds of CPU: the 0.2 s budget, carried from slice
+    # to slice, ends the SM long before (re-armed per slice, it never would)
+    core = NodeCore("n", sliced(fuel_per_sm=10**8, fuel_slice=50_000, cpu_seconds=0.2))
+    core.inject(SPIN, [10**9])
+    while core.has_ready:
+        core.run_ready()
+    [(_, error)] = ended(core)
+    assert error == "CPUTimeExhausted"
+    assert core.counters["requeues"] > 5
+    assert core.counters["fuel_used"] < 10**8
