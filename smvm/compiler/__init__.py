@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import warnings
 from dataclasses import dataclass, field
 from types import CodeType
 
@@ -221,7 +222,9 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
     Instrument().run(tree)
     ast.fix_missing_locations(tree)
     try:
-        code = compile(tree, filename, "exec")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            code = compile(tree, filename, "exec")
     except (SyntaxError, ValueError, TypeError) as exc:  # a transform produced bad code
         raise CompileError([SourceError(filename, getattr(exc, "lineno", 1) or 1,
                                         f"internal compiler error: {exc}")]) from None

@@ -6,6 +6,7 @@ Every problem is collected (not only the first) and reported as a
 from __future__ import annotations
 
 import ast
+import warnings
 
 from ..errors import SourceError
 from ..values import GUEST_EXCEPTIONS
@@ -19,7 +20,9 @@ def parse(source: str, filename: str) -> ast.Module:
     if len(source.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
         raise _Rejected([SourceError(filename, 1, f"brick larger than {MAX_SOURCE_BYTES} bytes")])
     try:
-        return ast.parse(source, filename=filename, type_comments=False)
+        with warnings.catch_warnings():  # e.g. invalid escapes: not the node's log's business
+            warnings.simplefilter("ignore")
+            return ast.parse(source, filename=filename, type_comments=False)
     except SyntaxError as exc:
         raise _Rejected([SourceError(filename, exc.lineno or 1, f"syntax error: {exc.msg}")])
     except (RecursionError, MemoryError, ValueError) as exc:

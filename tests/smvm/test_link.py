@@ -204,3 +204,31 @@ def test_linked_parts_travel_without_comments_and_docstrings_on_the_same_lines(t
     net.run()
     [failed] = net.of("SMFailed")
     assert failed.error["type"] == "ZeroDivisionError" and failed.error["line"] == 4
+
+
+def test_mutated_units_only_ever_raise_compile_errors(tmp_path: Path) -> None:
+    """A unit arriving from the network is remote input: every mutation either
+    compiles or is refused with a CompileError, never anything else."""
+    import random
+    write(tmp_path, {"helpers.py": HELPERS, "main.py": MAIN})
+    unit = load_brick(tmp_path / "main.py")
+    rng = random.Random(5)
+    alphabet = '[]",\\{}:#\n ' + "abcxyz019"
+    compiled = refused = 0
+    for _ in range(1500):
+        text = list(unit)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(text))
+            choice = rng.random()
+            if choice < 0.4:
+                text[at] = rng.choice(alphabet)
+            elif choice < 0.7:
+                del text[at]
+            else:
+                text.insert(at, rng.choice(alphabet))
+        try:
+            compile_brick("".join(text), "remote")
+            compiled += 1
+        except CompileError:
+            refused += 1
+    assert compiled + refused == 1500 and refused > 0

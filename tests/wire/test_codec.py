@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import zlib
 
 import msgpack
 import pytest
@@ -24,6 +25,7 @@ from smvm.wire import (
     encode,
     fragment,
 )
+from smvm.wire.limits import DEFAULT_LIMITS
 
 from ._samples import HOP, IDENTITY, SRC_A, SRC_B, brick, sample_frames
 
@@ -210,3 +212,27 @@ def test_repeated_map_keys_are_refused():
         + msgpack.packb("origin") + msgpack.packb("x") + msgpack.packb(b"") \
         + msgpack.packb([]) + msgpack.packb(b"")
     raises_wire_error(data)
+
+
+def transfer_with_code_blob(blob) -> bytes:
+    return body(int(Kind.TRANSFER), HOP, "sm42", IDENTITY, b"\x90", [[bytes.fromhex(brick(SRC_A)), blob]], b"")
+
+
+def test_code_travels_compressed_and_round_trips() -> None:
+    source = "def main():\n    return 'é' * 3\n" * 200
+    frame = Transfer(HOP, "sm42", IDENTITY, b"\x90", ((brick(source), source),))
+    data = encode(frame)
+    assert len(data) < len(source) // 10
+    assert decode(data).code == ((brick(source), source),)
+
+
+@pytest.mark.parametrize("blob, why", [
+    (zlib.compress(b"x" * (DEFAULT_LIMITS.max_source + 1)), "inflates past"),
+    (zlib.compress(b"def main(): pass\n")[:-3], "truncated"),
+    (b"not zlib at all", "does not decompress"),
+    (zlib.compress(b"\xff\xfe"), "not UTF-8"),
+    ("plain text source", "compressed bytes"),
+])
+def test_bad_compressed_code_is_refused_without_inflating_it(blob, why: str) -> None:
+    error = raises_wire_error(transfer_with_code_blob(blob))
+    assert why in str(error)
