@@ -183,3 +183,21 @@ def test_geographic_leg_falls_back_to_on_demand_when_the_target_moved(tmp_path: 
     track = [node for _, node, *_ in net.metrics.sms[sm].track]
     assert "24" in track  # went to the stale location first
     assert net.cores["24"].tagspace.exists("aodv_seq", sim.now)  # and discovered from there
+
+
+def test_migrate_to_a_place_ends_at_the_nearest_node_or_within_a_radius(tmp_path: Path) -> None:
+    source = unit(tmp_path, '''
+def main(place, radius=None):
+    try:
+        hops = migrate(place, 20.0, radius)
+    except RouteUnreachable:
+        return ["unreachable", node_id()]
+    return [node_id(), hops]
+''')
+    sim, net = network(StaticPlacement(lattice(5, 5)))
+    net.inject(0, source, [[170.0, 235.0]], at=2.0)          # nearest: node 23 at (180, 240)
+    net.inject(0, source, [[170.0, 235.0], 1.0], at=10.0)    # nobody within 1 m
+    net.inject(0, source, [[170.0, 235.0], 30.0], at=20.0)   # node 23 is 11 m away
+    sim.run(until=40.0)
+    nearest, none_within, within = (net.metrics.sms[sm].result for sm in sorted(net.metrics.sms))
+    assert nearest[0] == "23" and none_within[0] == "unreachable" and within[0] == "23"
