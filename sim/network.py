@@ -86,12 +86,12 @@ class SimNetwork:
         core = NodeCore(str(node_id), self.config, seed=self.sim.rng.getrandbits(32))
         self.cores[str(node_id)] = core
         mobility = self.mobility
-        self.radio.attach(str(node_id), lambda t, n=node_id: mobility.position(n, t),
+        self._mobility_ids[str(node_id)] = node_id
+        self.radio.attach(str(node_id), lambda t, n=str(node_id): self._position_at(n, t),
                           lambda t, n=node_id: mobility.next_change(n, t))
         owner = core.tagspace.node_principal
         for name, value in (tags or {}).items():
             core.tagspace.create(owner, name, value, access={"others": "r"}, now=self.sim.now)
-        self._mobility_ids[str(node_id)] = node_id
         self._timer(str(node_id), self.sim.now)
         return core
 
@@ -119,12 +119,18 @@ class SimNetwork:
 
     # ---- event plumbing ------------------------------------------------------------
     def _position(self, node: str) -> tuple[float, float]:
-        now = self.sim.now
-        if now != self._positions_at:  # positions depend on time only: one per instant
-            self._positions_at, self._positions = now, {}
+        return self._position_at(node, self.sim.now)
+
+    def _position_at(self, node: str, t: float) -> tuple[float, float]:
+        """The mobility model's answer; positions depend on time only, so the
+        ones at the current instant are computed once (for the node and the radio)."""
+        if t != self._positions_at:
+            if t != self.sim.now:
+                return self.mobility.position(self._mobility_ids[node], t)
+            self._positions_at, self._positions = t, {}
         p = self._positions.get(node)
         if p is None:
-            p = self._positions[node] = self.mobility.position(self._mobility_ids[node], now)
+            p = self._positions[node] = self.mobility.position(self._mobility_ids[node], t)
         return p
 
     def _timer(self, node: str, when: float) -> None:
