@@ -4,8 +4,12 @@ UDP request/response of the same sizes measured in the same run.
     PYTHONPATH=. python benchmarks/hop_latency.py [--hops N] [--workers W]
 
 An SM bounces between the daemons and timestamps each hop with the node
-clock (both daemons live in this process, so the clocks agree): from just
-before ``sys_migrate`` on one node to running again on the other. "Cached":
+clock (both daemons live in this process, so the clocks agree): ``now()``
+before ``sys_migrate`` on one node and after it on the other. ``now()`` is the
+clock as of the input that started the slice, so a hop spans one node's whole
+handling of the arriving SM (decoding and checking it, running it to its next
+``sys_migrate``, capturing, encoding and sending it) plus the network and the
+next node's wake-up. "Cached":
 the receiver already holds the brick, so the sender goes straight to TRANSFER
 without code. "Not cached": every SM is a new brick, so each first hop is
 OFFER / ACCEPT / TRANSFER-with-code.
