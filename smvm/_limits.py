@@ -141,6 +141,7 @@ class SliceLimits:
         self._active = False
         self._recursion_before: int | None = None
         self._memory: tuple[int, int, int] | None = None  # (start, soft, hard)
+        self._grown_from: int | None = None  # a paused slice's start, counted after the switch
         self._timer = False
         self._cpu_start = 0.0
 
@@ -175,25 +176,46 @@ class SliceLimits:
         sys.setrecursionlimit(self._depth_limit)
         self._recursion_before = before
 
-    def leave(self) -> None:
+    def leave(self, keep_recursion: bool = False) -> None:
+        """Disarm the budgets. ``keep_recursion``: the SM is pausing, maybe
+        deep in its recursion, past the caller's own limit; its greenlet's
+        depth is not the scheduler's, so the scheduler puts the limit back
+        (``restore_recursion``) once it has switched out."""
         if not self._active:
             return
         self._active = False
-        # first: the calls below need the caller's headroom again
+        # Only C calls until the limits are disarmed: an SM may pause at the
+        # very edge of its recursion limit, and a RecursionError half-way would
+        # leave the memory limit armed for everyone after it.
+        memory, self._memory = self._memory, None
+        try:
+            if memory is not None:
+                resource.setrlimit(resource.RLIMIT_AS, (memory[1], memory[2]))
+            if self._timer:
+                self._timer = False
+                signal.setitimer(signal.ITIMER_PROF, 0)
+                _expiry_callbacks.pop()
+                # counted here, not read back from the timer: it moves in kernel
+                # ticks, and a slice may be shorter than one
+                self.cpu_left -= time.process_time() - self._cpu_start
+        finally:
+            if not keep_recursion:
+                self.restore_recursion()
+        if memory is not None and not keep_recursion:
+            self._count_growth(memory[0])
+        elif memory is not None:
+            self._grown_from = memory[0]
+
+    def restore_recursion(self) -> None:
+        """Put back the recursion limit the caller had before ``enter``."""
         before, self._recursion_before = self._recursion_before, None
         if before is not None:
             sys.setrecursionlimit(before)
-        if self._timer:
-            self._timer = False
-            signal.setitimer(signal.ITIMER_PROF, 0)
-            _expiry_callbacks.pop()
-            # counted here, not read back from the timer: it moves in kernel
-            # ticks, and a slice may be shorter than one
-            self.cpu_left -= time.process_time() - self._cpu_start
-        if self._memory is not None:
-            start, soft, hard = self._memory
-            self._memory = None
-            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-            now = _address_space_bytes()
-            if now is not None:
-                self.grown += max(0, now - start)
+        start, self._grown_from = self._grown_from, None
+        if start is not None:
+            self._count_growth(start)
+
+    def _count_growth(self, start: int) -> None:
+        now = _address_space_bytes()
+        if now is not None:
+            self.grown += max(0, now - start)

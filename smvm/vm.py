@@ -251,7 +251,7 @@ class SMInstance:
         greenlet): leave the budgets, let the scheduler run others, and come
         back with the budgets entered again and a new slice."""
         rt = self.runtime
-        self._limits.leave()
+        self._limits.leave(keep_recursion=True)  # the scheduler restores it, see _conclude
         try:
             self._green.parent.switch(_PAUSED)
         except greenlet.GreenletExit:
@@ -284,6 +284,7 @@ class SMInstance:
     def _conclude(self, result: object) -> Outcome:
         rt = self.runtime
         if result is _PAUSED:
+            self._limits.restore_recursion()  # out of the SM's deep stack now
             self.fuel_used = rt.fuel_used()
             return Paused(self.fuel_used, self)
         green = self.__dict__.pop("_green", None)
