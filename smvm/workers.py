@@ -32,6 +32,7 @@ class _Worker:
         self.busy = True  # running a slice (a new worker starts with one)
         self.alive = True
         self.parked: set[int] = set()  # runs paused here between fuel slices
+        self.dropped: list[int] = []  # paused runs the node gave up: discard them
 
     async def send(self, message: object) -> None:
         data = msgpack.packb(message, use_bin_type=True)
@@ -67,6 +68,13 @@ class _Parked:
     def __init__(self, worker: _Worker, run: int):
         self.worker = worker
         self.run = run
+
+    def abandon(self) -> None:
+        """The node no longer wants this SM: its worker discards it before
+        its next job."""
+        if self.run in self.worker.parked:
+            self.worker.parked.discard(self.run)
+            self.worker.dropped.append(self.run)
 
 
 class WorkerPool:
@@ -163,21 +171,6 @@ class WorkerPool:
         self._release(worker)
         return outcome
 
-    async def drop(self, handle: _Parked) -> None:
-        """Discard a paused SM the node no longer wants."""
-        worker = handle.worker
-        if handle.run not in worker.parked or not worker.alive:
-            return
-        worker = await self._acquire(worker)
-        worker.parked.discard(handle.run)
-        try:
-            await worker.send(["drop", handle.run])
-            await worker.receive()
-        except (EOFError, OSError, ValueError, trio.BrokenResourceError):
-            await self._kill(worker)
-            return
-        self._release(worker)
-
     async def _kill(self, worker: _Worker) -> None:
         """End a worker; the SMs paused in it end when their turn comes."""
         self.killed += 1
@@ -185,6 +178,7 @@ class WorkerPool:
         if worker in self._workers:
             self._workers.remove(worker)
         worker.parked.clear()
+        worker.dropped.clear()
         self._freed.unpark_all()
         with trio.CancelScope(shield=True):
             worker.process.kill()
@@ -196,6 +190,9 @@ class WorkerPool:
 
     async def _drive(self, worker: _Worker, record, kind: str, payload, run: int):
         core = self.core
+        while worker.dropped:
+            await worker.send(["drop", worker.dropped.pop()])
+            await worker.receive()
         host = core.host_for(record)
         view = [host.now(), host.neighbors()]  # the node as the slice starts
         if kind == "continue":

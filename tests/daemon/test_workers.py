@@ -114,3 +114,18 @@ def test_a_worker_cannot_open_sockets_or_start_programs() -> None:
     assert out.returncode == 0, out.stderr
     assert "'seccomp'" in out.stdout, out.stdout
     assert out.stdout.strip().endswith("['refused', 'refused']")
+
+
+def test_a_worker_keeps_a_paused_sm_for_its_next_slice_and_drops_it_on_request() -> None:
+    from smvm import statecodec
+    from smvm.worker import run_job
+    parked: dict = {}
+    job = ["run", 7, SPIN, "spin.py", "n/1", ["n/1", "n/1", "n", []], "n", 10**6, 0, None,
+           None, "start", ["main", statecodec.dumps([])], 1_000, [0.0, []]]
+    first = run_job(job, None, {}, parked)
+    assert first == ["done", 7, ["paused", 1_000]] and 7 in parked
+    again = run_job(["continue", 7, [0.5, []]], None, {}, parked)
+    assert again == ["done", 7, ["paused", 2_000]] and 7 in parked
+    assert run_job(["drop", 7], None, {}, parked) == ["dropped", 7] and not parked
+    gone = run_job(["continue", 7, [1.0, []]], None, {}, parked)
+    assert gone[2][0] == "failed" and gone[2][1]["type"] == "WorkerKilled"
