@@ -16,7 +16,7 @@ from ._instrument import Instrument
 from ._link import brick_imports, is_linked, load_brick, unpack
 from ._rewrite import Cellify, GuardCalls, LiftMigratingLambdas, Rejections, SimplifyImports
 
-__all__ = ["Brick", "FunctionInfo", "compile_brick", "check_source", "brick_hash", "load_brick"]
+__all__ = ["Brick", "FunctionInfo", "brick_hash", "check_source", "compile_brick", "load_brick"]
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ def test_on_demand_discovers_a_route_and_a_second_sm_reuses_it(tmp_path: Path) -
     assert result(net, first) == ["24", 4]  # the diagonal: four hops
     net.inject(0, source, [{"node": "24"}], at=31.0)
     sim.run(until=60.0)
-    second = [sm for sm in net.metrics.sms if sm != first][0]
+    second = next(sm for sm in net.metrics.sms if sm != first)
     assert result(net, second) == ["24", 4]
     reuse_frames = frames_sent(net) - first_frames
     # no flood: the second SM follows the route tags, four hops of four frames
@@ -116,7 +116,7 @@ def test_a_moved_node_breaks_the_route_and_the_sm_rediscovers(tmp_path: Path) ->
     assert [node for _, node, *_ in second.track] == path, "the second SM reuses the route"
     # now the route's node in the middle column leaves before the second SM
     middle = next(node for node in path if int(node) % 7 == 3)
-    net, first, second = run(moving=int(middle))
+    _, first, second = run(moving=int(middle))
     assert [node for _, node, *_ in first.track] == path  # same seed, same first run
     assert second.error is None and second.result[0] == "6"
     detour = [node for _, node, *_ in second.track]
