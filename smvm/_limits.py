@@ -164,6 +164,10 @@ class SliceLimits:
             if not _handler_installed:
                 signal.signal(signal.SIGPROF, _on_sigprof)
                 _handler_installed = True
+            if self.cpu_left <= 0:
+                # spent in earlier slices (each perhaps shorter than the
+                # timer's tick, so it never fired): end the SM now
+                self.on_cpu_expiry()
             _expiry_callbacks.append(self.on_cpu_expiry)
             self._timer = True
             self._cpu_start = time.process_time()
