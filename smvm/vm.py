@@ -244,6 +244,7 @@ class SMInstance:
         if green is not None and not green.dead:
             green.parent = greenlet.getcurrent()
             green.throw(greenlet.GreenletExit)
+            self.__dict__.pop("_executed", None)
             _idle_runners().append(green)
 
     def _pause(self) -> None:
@@ -283,6 +284,8 @@ class SMInstance:
 
     def _conclude(self, result: object) -> Outcome:
         rt = self.runtime
+        if result == ():  # a runner finished the SM's last slice
+            result = self.__dict__.pop("_executed")
         if result is _PAUSED:
             self._limits.restore_recursion()  # out of the SM's deep stack now
             self.fuel_used = rt.fuel_used()
@@ -511,9 +514,11 @@ def _runner() -> greenlet.greenlet:
 
 def _run_slices(instance: "SMInstance", body: Callable[[], object]) -> None:
     while True:
-        result = instance._execute(body)
-        del instance, body  # an idle runner keeps nothing alive
-        instance, body = greenlet.getcurrent().parent.switch(result)
+        # the result goes back through the instance: an idle runner's frame
+        # keeps nothing of the SM alive
+        instance._executed = instance._execute(body)
+        del instance, body
+        instance, body = greenlet.getcurrent().parent.switch()
 
 
 def _no_ext(code: int, data: bytes) -> None:
