@@ -12,6 +12,7 @@ import math
 import os
 import signal
 import socket
+import time
 from dataclasses import dataclass, field
 
 import trio
@@ -69,6 +70,7 @@ class NodeDaemon:
         self.peers: list[tuple[str, int]] = list(config.peers)
         self.address: tuple[str, int] | None = None
         self._sock = None
+        self._clock_offset = 0.0  # set when serving starts, see clock()
         self._raw = None  # the same socket, for sends that need no waiting
         self._changed = trio.lowlevel.ParkingLot()
         self._nursery = None
@@ -84,8 +86,16 @@ class NodeDaemon:
         for name, value in config.tags.items():
             self.core.tagspace.create(owner, name, value, access={"others": "r"}, now=0.0)
 
+    def clock(self) -> float:
+        """The node's time: seconds of the Unix epoch, moving with trio's
+        monotonic clock. SMs carry times from node to node (a deadline set on
+        one is checked on the next), so nodes must share a time base: the
+        system clock, kept in step by NTP or GPS on real devices."""
+        return trio.current_time() + self._clock_offset
+
     # ---- running ----------------------------------------------------------------
     async def serve(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
+        self._clock_offset = time.time() - trio.current_time()
         raw = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         raw.setblocking(False)
         sock = trio.socket.from_stdlib_socket(raw)
@@ -137,7 +147,7 @@ class NodeDaemon:
         feed = GpsFeed(tracker, self.core.tagspace)
 
         def take(line) -> None:
-            now = trio.current_time()
+            now = self.clock()
             self.core.woken(feed.feed(line, now))
             fix = tracker.location(now)
             if fix is not None:
@@ -184,7 +194,7 @@ class NodeDaemon:
             except OSError as exc:  # e.g. ICMP port unreachable on some systems
                 log.debug("receive error: %s", exc)
                 continue
-            now = trio.current_time()
+            now = self.clock()
             self.core.receive(data, address, now)
             # whatever else already arrived goes in before one flush (the
             # fragments of a transfer, an ACK with the next hop...)
@@ -198,12 +208,12 @@ class NodeDaemon:
 
     async def _timer_loop(self) -> None:
         while True:
-            now = trio.current_time()
+            now = self.clock()
             self.core.handle_timer(now, run=False)
             await self._flush()
             deadline = self.core.next_deadline()
-            await trio.sleep_until(min(deadline if deadline is not None else math.inf,
-                                       now + TICK))
+            wake = min(deadline if deadline is not None else math.inf, now + TICK)
+            await trio.sleep_until(wake - self._clock_offset)
 
     def _brick_dir(self) -> str:
         return os.path.join(self.config.state_dir, "bricks")
@@ -247,7 +257,7 @@ class NodeDaemon:
 
     async def _run_in_worker(self, record, kind, payload) -> None:
         outcome = await self.pool.run(record, kind, payload)
-        self.core.settle(record, outcome, trio.current_time())
+        self.core.settle(record, outcome, self.clock())
         await self._flush()
 
     async def _flush(self) -> None:

@@ -66,6 +66,10 @@ class _SM:
     bytes: int = 0
 
 
+#: SMs whose way back a node remembers (oldest forgotten first)
+_MAX_CAME_FROM = 4096
+
+
 def _trip(record: _SM, node: str) -> dict:
     """How an SM ended: where, after how many hops, bytes and fuel units."""
     return {"node": node, "hops": record.hops, "bytes": record.bytes, "fuel": record.fuel}
@@ -95,6 +99,8 @@ class NodeCore:
         self._sms: dict[str, _SM] = {}
         self._hops: dict[bytes, OutgoingHop] = {}
         self._admitted: dict[bytes, float] = {}
+        # sm id -> (link it first came in by, when): the way back for its result
+        self._came_from: OrderedDict[str, tuple[Hashable, float]] = OrderedDict()
         self._peer_bricks: dict[str, set[str]] = {}
         self._rtt = RttEstimator()
         self._timeouts: dict[str, float] = {}
@@ -143,6 +149,8 @@ class NodeCore:
         for hop_id, when in list(self._admitted.items()):
             if now - when > self.config.remember_hops:
                 del self._admitted[hop_id]
+        while self._came_from and now - next(iter(self._came_from.values()))[1] > self.config.remember_hops:
+            self._came_from.popitem(last=False)
         if self.config.beacon_interval is not None and now >= self._next_beacon:
             # stored tags only: every node has the same I/O tags
             self._send(BROADCAST, wire.Beacon(self.node_id, self._beacon_seq, self.position,
@@ -318,15 +326,27 @@ class NodeCore:
         """Carry an SM's end back to the node it was injected on (the value
         travels with where the SM ended and what the trip cost)."""
         origin = record.principal.origin
-        if origin == self.node_id:
-            return
+        if origin == self.node_id or record.principal.sm_id != record.principal.family:
+            return  # spawned SMs' ends interest nobody at the origin
         envelope = {"value": value, **_trip(record, self.node_id)}
         try:
             blob = statecodec.dumps(envelope)
         except Exception:  # noqa: BLE001 - already checked by the VM; be safe
             blob = statecodec.dumps({**envelope, "value": None})
             ok, error = False, {"type": "ResultError", "message": "unencodable", "line": None}
-        self._send_to_node(origin, wire.Result(record.sm_id, origin, ok, blob, error))
+        self._send_result(wire.Result(record.sm_id, origin, ok, blob, error), None)
+
+    def _send_result(self, frame: wire.Result, arrived_by: Hashable | None) -> None:
+        """Toward the origin: straight to it when it is a neighbour, else back
+        the way the SM first came here (hop by hop, reverse-path forwarding)."""
+        link = self.neighbor_table.link(frame.origin)
+        if link is None:
+            back = self._came_from.get(frame.sm_id)
+            link = None if back is None else back[0]
+        if link is None or link == arrived_by:
+            self.counters["unroutable"] += 1
+            return
+        self._send(link, frame)
 
     # ---- blocking on tags ----------------------------------------------------------
     def _block(self, record: _SM, outcome: Suspended) -> None:
@@ -487,6 +507,12 @@ class NodeCore:
         record.hops, record.bytes = _arrival_trip(frame)
         self._sms[principal.sm_id] = record
         self._admitted[frame.hop_id] = self._now
+        if principal.sm_id not in self._came_from:
+            # the first visit only: first-visit predecessors form a tree rooted
+            # at the origin, so results walked back along them never loop
+            self._came_from[principal.sm_id] = (link, self._now)
+            if len(self._came_from) > _MAX_CAME_FROM:
+                self._came_from.popitem(last=False)
         self.counters["sms_admitted"] += 1
         self._events.append(ev.SMAdmitted(principal.sm_id, str(link), self._now))
         # it runs from what was just checked: one decode per hop
@@ -495,6 +521,8 @@ class NodeCore:
 
     def _on_result(self, frame, link) -> None:
         if frame.origin != self.node_id:
+            self.counters["results_forwarded"] += 1
+            self._send_result(frame, link)
             return
         try:
             envelope = statecodec.loads(frame.value) if frame.value else {}

@@ -109,6 +109,43 @@ def main():
     assert len(finished) == 2  # once where it ended, once reported at its origin
 
 
+def test_a_result_walks_back_the_way_the_sm_came_when_the_origin_is_out_of_reach() -> None:
+    source = '''
+def main():
+    for hop in ["b", "c", "b", "d"]:
+        sys_migrate(hop)
+    return node_id()
+'''
+    # a - b - c and b - d: the SM ends on d, two hops from a; b's first visit
+    # came from a, so the result goes d -> b -> a (never b -> c, its later visit)
+    net = Net(["a", "b", "c", "d"], links=[("a", "b"), ("b", "c"), ("b", "d")])
+    sm_id = net.inject("a", source)
+    net.run()
+    finished = net.of("SMFinished")
+    assert {(e.sm_id, e.node, e.value) for e in finished} == {(sm_id, "d", "d")}
+    assert len(finished) == 2
+    assert net.cores["b"].counters["results_forwarded"] == 1
+    assert net.cores["c"].counters["results_forwarded"] == 0
+
+
+def test_spawned_sms_do_not_report_to_the_origin() -> None:
+    source = '''
+def child():
+    sys_migrate("b")
+    sys_migrate("c")
+    return 1
+
+def main():
+    spawn(child)
+    return 0
+'''
+    net = Net(["a", "b", "c"])
+    net.inject("a", source)
+    net.run()
+    assert sorted(e.node for e in net.of("SMFinished")) == ["a", "c"]  # no report of the child
+    assert sum(core.counters["frames_out.Result"] for core in net.cores.values()) == 0
+
+
 @pytest.mark.slow
 def test_exactly_once_over_a_lossy_duplicating_reordering_link() -> None:
     source = '''
