@@ -81,7 +81,9 @@ class Capture(BaseException):
         # Only the function's own variables: hidden steering names stay, and
         # free variables come back with the closure the caller holds.
         own = self.runtime.functions[fid].local_names
-        locs = {k: v for k, v in frame_locals.items() if k in own}
+        locs = frame_locals.copy()  # in the frame's order: deterministic
+        for name in frame_locals.keys() - own:
+            del locs[name]
         self.frames.append((fid, point, locs))
         self.expect = fid
 

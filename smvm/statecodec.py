@@ -8,7 +8,10 @@ nodes as one msgpack object. Plain data is packed by msgpack itself, in C:
   (or tuples of them) is a msgpack map, insertion order kept;
 * a tuple holding only such scalars is ext 12 (``SCALAR_TUPLE``), whose
   payload is the items packed as one msgpack array: it can be a map key, and
-  msgpack's ext hook rebuilds it while unpacking.
+  msgpack's ext hook rebuilds it while unpacking;
+* an object that travels by name (a function, a builtin, a primitive) is
+  ext 7 (``FUNCTION``), whose payload is its reference string: msgpack's ext
+  hook looks it up while unpacking, and the object is a leaf of the tree.
 
 Every other kind is a msgpack array whose first item is a *marker*: an ext
 value with an empty payload whose code names the kind. The rest of the array
@@ -24,7 +27,8 @@ code  kind        fields after the marker
 4     frozenset   the items
 5     bytearray   bin: the contents
 6     Cell        the cell's value
-7     function    str: the function's reference string
+7     function    not a marker: its payload is the reference string (UTF-8)
+                  of a function or other object that travels by name
 8     partial     str: the function's reference string, then the bound args
 9     exception   str: class name in ``GUEST_EXCEPTIONS``, then the args
 10    range       start, stop, step
@@ -50,7 +54,7 @@ pass and then lets msgpack walk the value in C, calling back only for the
 non-msgpack kinds; the walk that numbers objects runs only when something is
 shared (or for what the hook leaves to it: exceptions, big ints, lone
 surrogates, dicts keyed by other values). ``loads`` returns msgpack's result as it is when it holds no marker
-(scalar tuples are built by msgpack's ext hook), builds the marked kinds
+(scalar tuples and function references are made by msgpack's ext hook), builds the marked kinds
 bottom-up in a second unpacking when there is no ref, and walks the tree,
 numbering objects, only when there are refs.
 
@@ -124,6 +128,11 @@ def _tuple_packer() -> msgpack.Packer:
     # A small buffer: a fresh Packer (as msgpack.packb makes) allocates 256 KiB,
     # which costs page faults when done inside another pack call.
     return msgpack.Packer(buf_size=256)
+
+
+def _function_ext(ref: str) -> msgpack.ExtType:
+    """Ext 7 for an object that travels by name: the payload is the name."""
+    return _new_ext((FUNCTION, ref.encode()))
 
 
 def _scalar_tuple(t: tuple, packer: msgpack.Packer) -> msgpack.ExtType:
@@ -248,7 +257,7 @@ class _Packing:
             return [_M_RANGE, obj.start, obj.stop, obj.step]
         ref = self.functions.get(id(obj))
         if ref is not None:
-            return [_M_FUNCTION, ref]
+            return _function_ext(ref)
         raise _NotPlain         # exceptions, errors: the full encoder
 
 
@@ -510,7 +519,7 @@ class _Encoder:
     def other(self, x: object, t: type, depth: int) -> object:
         ref = self.functions.get(id(x))
         if ref is not None:
-            return [_M_FUNCTION, ref]
+            return _function_ext(ref)
         if isinstance(x, BaseException) and GUEST_EXCEPTIONS.get(t.__name__) is t:
             oid = self.memo.get(id(x))
             if oid is not None:
@@ -682,7 +691,7 @@ class _Kind:
         self.code = code
 
 
-_KINDS = {code: _Kind(code) for code in (*range(12), SAME, CLOSURE, BOUND, ITERATOR, VIEW,
+_KINDS = {code: _Kind(code) for code in (*range(FUNCTION), *range(FUNCTION + 1, 12), SAME, CLOSURE, BOUND, ITERATOR, VIEW,
                                           UNBOUND)}
 _WALK_ONLY = {_KINDS[REF], _KINDS[SAME], _KINDS[CLOSURE], _KINDS[BOUND], _KINDS[ITERATOR],
               _KINDS[VIEW], _KINDS[UNBOUND]}
@@ -690,6 +699,8 @@ _WALK_ONLY = {_KINDS[REF], _KINDS[SAME], _KINDS[CLOSURE], _KINDS[BOUND], _KINDS[
 _RAW = frozenset({list, dict, tuple})
 #: Values the walk leaves as they are (tuples came out of ext 12 finished).
 _FINAL = _SCALARS | {tuple}
+#: What a function reference may not resolve to.
+_NOT_LEAVES = _RAW | _SCALARS | {_Kind}
 
 
 def _fail(message: str) -> StateDecodeError:
@@ -720,17 +731,26 @@ def _options(limits: CodecLimits, size: int, base: dict = _BASE_OPTIONS) -> dict
 
 
 class _Unpacking:
-    """Hooks for msgpack's unpacker: markers, scalar tuples, object counting."""
+    """Hooks for msgpack's unpacker: markers, scalar tuples, function
+    references, object counting."""
 
-    __slots__ = ("left", "limits", "markers")
+    __slots__ = ("functions", "leaves", "left", "limits", "markers")
 
-    def __init__(self, limits: CodecLimits, count: bool):
+    def __init__(self, limits: CodecLimits, count: bool, functions: Mapping[str, object]):
         self.limits = limits
         # Objects still allowed, when counting (see ``loads``).
         self.left = limits.max_objects - 1 if count else None
         self.markers = 0
+        self.functions = functions
+        #: The types of the objects function references resolved to: leaves
+        #: of the tree, never looked into.
+        self.leaves: set[type] = set()
 
     def ext_hook(self, code: int, data: bytes) -> object:
+        if code == FUNCTION:
+            f = _resolve(self.functions, data.decode())
+            self.leaves.add(type(f))
+            return f
         if code == SCALAR_TUPLE:
             items = msgpack.unpackb(data, **_options(self.limits, len(data), _TUPLE_OPTIONS))
             if type(items) is not list or not set(map(type, items)) <= _SCALARS:
@@ -763,10 +783,22 @@ class _Unpacking:
         return x
 
 
-_DEFAULT_UNPACKING = _Unpacking(_DEFAULT_LIMITS, count=False)   # no state: shareable
+def _resolve(functions: Mapping[str, object], ref: object) -> object:
+    """The object a function reference names (never a closure's code entry)."""
+    if type(ref) is not str:
+        raise _fail("malformed function reference")
+    f = functions.get(ref)
+    if f is None:
+        raise _fail(f"unknown function reference {ref[:80]!r}")
+    if type(f) in _NOT_LEAVES:
+        # "code:" entries (code, namespace) serve closures only
+        raise _fail(f"reference {ref[:80]!r} names no function")
+    return f
 
 
-def _markers_in(objs: list, kinds: set[type]) -> int:
+def _markers_in(objs: list, kinds: set[type], leaves: set[type]) -> int:
+    if leaves:
+        kinds = kinds - leaves
     if not kinds <= _RAW | _SCALARS | {_Kind}:
         raise _fail(f"unexpected {min(t.__name__ for t in kinds - _RAW - _SCALARS)} in state")
     if _Kind not in kinds:
@@ -774,19 +806,20 @@ def _markers_in(objs: list, kinds: set[type]) -> int:
     return 2 if not _WALK_ONLY.isdisjoint(v for v in objs if type(v) is _Kind) else 1
 
 
-def _survey(tree: object, max_depth: int) -> int:
+def _survey(tree: object, max_depth: int, leaves: set[type]) -> int:
     """Check an unpacked tree's depth and types; return 0 if it holds no
     marker, 1 if it does, 2 if some of them need the walk (ref, same).
 
     Level by level, like ``_scan``. A tree fresh from msgpack holds scalars
     (never tracked by the garbage collector), lists (always tracked), dicts and
     tuples (tracked when they hold anything tracked, as the collector must),
-    markers and odd objects (tracked), so ``gc.is_tracked`` picks just what is
-    worth a look. A tuple holding only scalars may have been untracked: it is
+    markers, the objects function references resolved to (``leaves``: not
+    looked into) and odd objects (tracked), so ``gc.is_tracked`` picks just
+    what is worth a look. A tuple holding only scalars may have been untracked: it is
     a leaf, only the last level has to see it, by type.
     """
     t = type(tree)
-    if t in _SCALARS:
+    if t in _SCALARS or t in leaves:
         return 0
     if t not in _RAW:
         raise _fail(f"unexpected {t.__name__} in state")
@@ -802,14 +835,14 @@ def _survey(tree: object, max_depth: int) -> int:
             return found
         kinds = set(map(type, level))
         if not kinds <= _RAW:
-            found = max(found, _markers_in(level, kinds))
+            found = max(found, _markers_in(level, kinds, leaves))
             level = [v for v in level if type(v) in _RAW]
     # ``level`` holds the containers at depth max_depth - 1: they must be leaves.
     objs = referents(*level)
     kinds = set(map(type, objs))
     if not kinds.isdisjoint(_RAW):
         raise _fail(f"state nested more than {max_depth} levels deep")
-    return max(found, _markers_in(objs, kinds))
+    return max(found, _markers_in(objs, kinds, leaves))
 
 
 # Builders of the immutable kinds, from fields already decoded (marker removed).
@@ -838,16 +871,10 @@ def _build_bytearray(dec: _Decoder, f: list) -> bytearray:
     return bytearray(f[0])
 
 
-def _build_function(dec: _Decoder, f: list) -> object:
-    if len(f) != 1:
-        raise _fail("malformed function")
-    return dec.function(f[0])
-
-
 def _build_partial(dec: _Decoder, f: list) -> functools.partial:
     if not f:
         raise _fail("malformed partial")
-    return _partial(dec.function(f[0]), *f[1:])
+    return _partial(_resolve(dec.functions, f[0]), *f[1:])
 
 
 def _build_exception(dec: _Decoder, f: list) -> BaseException:
@@ -893,20 +920,21 @@ def _build_ref(dec: _Decoder, f: list) -> object:
 _BUILDERS: dict[int, Callable[[_Decoder, list], object]] = {
     REF: _build_ref, BIGINT: _build_bigint, TUPLE: _build_tuple, SET: _build_set,
     FROZENSET: _build_frozenset, BYTEARRAY: _build_bytearray, CELL: _build_cell,
-    FUNCTION: _build_function, PARTIAL: _build_partial, EXCEPTION: _build_exception,
+    PARTIAL: _build_partial, EXCEPTION: _build_exception,
     RANGE: _build_range, DICT: _build_dict, SAME: _build_ref,
 }
 
 
 class _Decoder:
-    __slots__ = ("built", "functions", "limits", "max_depth", "objs")
+    __slots__ = ("built", "functions", "leaves", "limits", "max_depth", "objs")
 
-    def __init__(self, functions: Mapping[str, object], limits: CodecLimits):
+    def __init__(self, functions: Mapping[str, object], limits: CodecLimits, leaves: set[type]):
         self.objs: list = []
         self.functions = functions
         self.max_depth = limits.max_depth
         self.limits = limits
         self.built = 0
+        self.leaves = leaves
 
     def list_hook(self, x: list) -> object:
         """Bottom-up build of the marked kinds, while msgpack unpacks."""
@@ -915,21 +943,13 @@ class _Decoder:
             return _BUILDERS[x[0].code](self, x[1:])
         return x
 
-    def function(self, ref: object) -> object:
-        if type(ref) is not str:
-            raise _fail("malformed function reference")
-        f = self.functions.get(ref)
-        if f is None:
-            raise _fail(f"unknown function reference {ref[:80]!r}")
-        return f
-
     # The walk, for states with refs: it numbers objects in the same order as
     # the encoder: a mutable one before its contents (so cycles resolve), an
     # immutable one once built.
 
     def dec(self, x: object, depth: int) -> object:
         t = type(x)
-        if t in _FINAL:
+        if t in _FINAL or t in self.leaves:
             return x
         if depth >= self.max_depth:
             raise _fail(f"state nested more than {self.max_depth} levels deep")
@@ -955,7 +975,8 @@ class _Decoder:
             return x
         if t is dict:
             self.objs.append(x)
-            if not set(map(type, x)) <= _FINAL:
+            key_types = set(map(type, x))
+            if not key_types <= _FINAL and not key_types - _FINAL <= self.leaves:
                 raise _fail("map key of a non-scalar type")
             if set(map(type, x.values())) <= _FINAL:
                 return x
@@ -1019,7 +1040,7 @@ class _Decoder:
     def walk_closure(self, x: list, depth: int) -> types.FunctionType:
         if len(x) != 6 or type(x[2]) is not list or type(x[5]) is not list:
             raise _fail("malformed closure")
-        target = self.function(x[1])
+        target = self.functions.get(x[1]) if type(x[1]) is str else None
         if type(target) is not tuple or len(target) != 2 or type(target[0]) is not types.CodeType:
             raise _fail("closure reference names no code")
         code, namespace = target
@@ -1147,6 +1168,8 @@ def loads(data: bytes, *, functions: Mapping[str, object] | None = None,
     ``functions`` maps reference strings back to function objects. Any problem
     with ``data`` raises ``StateDecodeError``, whatever it is.
     """
+    if functions is None:
+        functions = _EMPTY
     try:
         if type(data) is not bytes:
             if not isinstance(data, (bytearray, memoryview)):
@@ -1159,25 +1182,26 @@ def loads(data: bytes, *, functions: Mapping[str, object] | None = None,
             # Every msgpack object takes at least one byte, so only an input
             # longer than the object limit can exceed it: count while
             # unpacking, before the objects fill memory.
-            hooks = _Unpacking(limits, count=True)
+            hooks = _Unpacking(limits, True, functions)
             tree = msgpack.unpackb(data, ext_hook=hooks.ext_hook, list_hook=hooks.list_hook,
                                    object_hook=hooks.object_hook, **options)
         else:
-            hooks = _DEFAULT_UNPACKING if limits is _DEFAULT_LIMITS else _Unpacking(limits, False)
+            hooks = _Unpacking(limits, False, functions)
             tree = msgpack.unpackb(data, ext_hook=hooks.ext_hook, **options)
-        found = _survey(tree, limits.max_depth)
+        leaves = hooks.leaves
+        found = _survey(tree, limits.max_depth, leaves)
         if not found:
-            # Plain lists, dicts, scalars and scalar tuples, fresh and unshared:
-            # the value itself.
+            # Plain lists, dicts, scalars, scalar tuples and functions, fresh
+            # and unshared: the value itself.
             return tree
-        dec = _Decoder(functions if functions is not None else _EMPTY, limits)
+        dec = _Decoder(functions, limits, leaves)
         if found == 2 or len(data) < _SMALL_STATE:
             # Refs: walk the tree, numbering objects as the encoder did. (Small
             # states take the walk too: cheaper than a second unpacking.)
             return dec.dec(tree, 0)
         # No ref: unpack again, building the kinds bottom-up. Each marker must
         # start an array; one anywhere else makes the counts differ.
-        hooks = _Unpacking(limits, count=False)
+        hooks = _Unpacking(limits, False, functions)
         tree = msgpack.unpackb(data, ext_hook=hooks.tallied_ext_hook, list_hook=dec.list_hook,
                                **options)
         if dec.built != hooks.markers:

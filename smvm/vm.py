@@ -41,6 +41,7 @@ MAX_GUEST_DEPTH = 400
 FORMAT_VERSION = 1
 
 _GUEST_EXCEPTION_TYPES = tuple(GUEST_EXCEPTIONS.values())
+
 _NOCATCH = (MemoryError, RecursionError, SMVMError)
 
 
@@ -302,7 +303,10 @@ class SMInstance:
             return self._failed(self._record(ended))
         if captured is None:
             try:
-                statecodec.dumps(value, functions=self._function_refs())
+                try:
+                    statecodec.dumps(value)
+                except StateEncodeError:  # functions in it, maybe: build the table
+                    statecodec.dumps(value, functions=self._function_refs())
             except StateEncodeError as exc:
                 return self._failed(ErrorRecord("ResultError", f"result cannot be returned: {exc}"))
             return Finished(value, self.fuel_used)

@@ -135,3 +135,15 @@ def test_random_bytes_are_rejected(brick) -> None:
         blob = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
         with pytest.raises(RemoteInputError):
             resume(brick, blob)
+
+
+def test_a_reference_cannot_hand_the_sm_its_namespace(brick, state) -> None:
+    """The VM's table names code objects with their namespace (for closures):
+    a plain function reference to such an entry is refused, so SM data never
+    holds the namespace (and through it the runtime and builtins)."""
+    from smvm.statecodec import FUNCTION
+    for fid in brick.functions:
+        def change(obj, ref=("code:" + fid).encode()):
+            obj["globals"]["stolen"] = msgpack.ExtType(FUNCTION, ref)
+        with pytest.raises(RemoteInputError):
+            resume(brick, _edit(state, change))

@@ -709,3 +709,57 @@ def test_exceptions_carry_the_line_they_were_raised_at():
     again = loads(dumps(caught))
     assert type(again) is ValueError and again.args == ("boom",)
     assert again._smvm_line == line
+
+
+# --- function references (ext 7, resolved while unpacking) -------------------------------
+
+def test_function_references_in_every_decoding_path():
+    shared = [1]
+    plain = {"f": helper, "l": [other_helper, helper], "t": (helper, 1)}
+    assert roundtrip(plain) == plain
+    out = roundtrip([shared, shared, helper, {"g": other_helper}])     # the walk (refs)
+    assert out[0] is out[1] and out[2] is helper and out[3]["g"] is other_helper
+    big = [[helper, (other_helper, [i])] for i in range(5000)]         # bottom-up, no refs
+    data = dumps(big, functions=ENC_FUNCS)
+    assert len(data) > 16 * 1024
+    out = loads(data, functions=DEC_FUNCS)
+    assert out[4999][0] is helper and out[4999][1] == (other_helper, [4999])
+    assert roundtrip({helper: 1}) == {helper: 1}                        # a function as key
+    assert roundtrip(functools.partial(helper, 2)).func is helper
+
+
+def test_function_reference_is_a_leaf():
+    # What a reference resolves to is never looked into (a namespace that
+    # travels by name holds functions the tree must not be checked for).
+    import types as _types
+    ns = _types.SimpleNamespace(f=helper, d={"x": [1]})
+    data = dumps([ns, ns], functions={id(ns): "module:ns"})
+    out = loads(data, functions={"module:ns": ns})
+    assert out == [ns, ns] and out[0] is ns
+
+
+def test_function_reference_cannot_name_plain_data():
+    # A VM's table holds (code, namespace) pairs for closures: a plain
+    # reference must never hand such an entry (or any plain value) to the SM.
+    table = {"code:main:1": (helper.__code__, {"secret": 1}), "d": {"a": 1}, "l": [1], "s": "x"}
+    for ref in table:
+        for value in ([msgpack.ExtType(FUNCTION, ref.encode())],
+                      {"k": msgpack.ExtType(FUNCTION, ref.encode())},
+                      [[], [marker(REF), 0], msgpack.ExtType(FUNCTION, ref.encode())],
+                      [marker(PARTIAL), ref, 1]):
+            with pytest.raises(StateDecodeError):
+                loads(pack(value), functions=table)
+
+
+@pytest.mark.parametrize("payload", [b"", b"\xff\xfe", b"f1a2:nothing", b"x" * 1000])
+def test_bad_function_reference_payloads(payload):
+    with pytest.raises(StateDecodeError):
+        loads(pack([msgpack.ExtType(FUNCTION, payload)]), functions=DEC_FUNCS)
+    with pytest.raises(StateDecodeError):   # no ext inside a scalar tuple
+        loads(pack(msgpack.ExtType(12, pack([msgpack.ExtType(FUNCTION, b"f1a2:helper")]))),
+              functions=DEC_FUNCS)
+
+
+def test_same_state_same_bytes_with_functions():
+    value = {"a": [helper, (1, "x")], "b": {"c": other_helper}}
+    assert dumps(value, functions=ENC_FUNCS) == dumps(value, functions=dict(ENC_FUNCS))
