@@ -400,50 +400,45 @@ class SMInstance:
             out[name] = value
         return out
 
-    def _dynamic_objects(self) -> list[tuple[object, str]]:
-        """This SM's own named objects: guarded builtins, primitives, functions."""
-        cached = self.__dict__.get("_dynamic_cache")
+    def _module_function_map(self) -> dict[str, types.FunctionType]:
+        """fid -> this SM's module-level function (they travel by name)."""
+        cached = self.__dict__.get("_fn_cache")
         if cached is not None:
             return cached
-        pairs = [(self._builtins[name], "builtin:" + name) for name in GUARDED_NAMES]
-        pairs += [(fn, "prim:" + name) for name, fn in self.primitives.items()]
         fid_of_code = self.brick.fid_of_code
+        fns = {}
         for value in self.ns.values():
             # Module-level defs travel by name; closures kept in globals travel
             # as code plus cells, like any other nested function.
             if type(value) is types.FunctionType and id(value.__code__) in fid_of_code \
                     and not value.__closure__ and "<locals>" not in value.__qualname__:
-                pairs.append((value, "fn:" + fid_of_code[id(value.__code__)]))
+                fns[fid_of_code[id(value.__code__)]] = value
         if "_loaded" in self.ns:  # module functions are all defined by now
-            self._dynamic_cache = pairs
-        return pairs
+            self._fn_cache = fns
+        return fns
 
     def _function_refs(self) -> Mapping[int, str]:
         """id(object) -> reference, for everything that travels by name
         (code objects too: nested functions travel as code plus cells)."""
         refs = self.__dict__.get("_refs_cache")
         if refs is None:
-            refs = _Layered({id(obj): ref for obj, ref in self._dynamic_objects()}, STATIC_REFS)
-            refs.update((id(info.code), "code:" + fid) for fid, info in self.brick.functions.items())
-            if "_dynamic_cache" in self.__dict__:  # complete: the same until this SM ends here
+            own = {id(self._builtins[name]): "builtin:" + name for name in GUARDED_NAMES}
+            own.update((id(fn), "prim:" + name) for name, fn in self.primitives.items())
+            own.update((id(fn), "fn:" + fid) for fid, fn in self._module_function_map().items())
+            refs = _Refs(own, self.brick.fid_of_code)
+            if "_fn_cache" in self.__dict__:  # complete: the same until this SM ends here
                 self._refs_cache = refs
         return refs
 
     def _function_table(self) -> Mapping[str, object]:
-        table = self.__dict__.get("_table_cache")
-        if table is None:
-            table = _Layered({ref: obj for obj, ref in self._dynamic_objects()}, STATIC_TABLE)
-            table.update(("code:" + fid, (info.code, self.ns))
-                         for fid, info in self.brick.functions.items())
-            if "_dynamic_cache" in self.__dict__:
-                self._table_cache = table
-        return table
+        """reference -> object: looked up on demand (a state names few)."""
+        return _Table(self)
 
-    def function_refs(self) -> dict[int, str]:
+    def function_refs(self) -> Mapping[int, str]:
         self._load_module_for_refs()
         return self._function_refs()
 
-    def function_table(self) -> dict[str, object]:
+    def function_table(self) -> Mapping[str, object]:
         self._load_module_for_refs()
         return self._function_table()
 
@@ -473,18 +468,62 @@ class SMInstance:
             self.ns["_loaded"] = True
 
 
-class _Layered(dict):
-    """This SM's own names, over the table shared by every SM (not copied)."""
+class _Refs(dict):
+    """id -> reference: this SM's own objects, then the objects shared by
+    every SM (not copied), then the brick's code objects (``code:`` refs)."""
 
-    __slots__ = ("shared",)
+    __slots__ = ("codes",)
 
-    def __init__(self, own: dict, shared: dict):
+    def __init__(self, own: dict, codes: dict[int, str]):
         super().__init__(own)
-        self.shared = shared
+        self.codes = codes
 
     def get(self, key, default=None):
         value = dict.get(self, key)
-        return value if value is not None else self.shared.get(key, default)
+        if value is not None:
+            return value
+        value = STATIC_REFS.get(key)
+        if value is not None:
+            return value
+        fid = self.codes.get(key)
+        return "code:" + fid if fid is not None else default
+
+
+_GUARDED = frozenset(GUARDED_NAMES)
+
+
+class _Table:
+    """reference -> object for one SM, resolved on demand: building the whole
+    table for every SM that arrives costs more than the few lookups its state
+    needs."""
+
+    __slots__ = ("sm",)
+
+    def __init__(self, sm: "SMInstance"):
+        self.sm = sm
+
+    def get(self, ref: str, default=None):
+        kind, _, name = ref.partition(":")
+        sm = self.sm
+        if kind == "builtin" and name in _GUARDED:
+            return sm._builtins[name]
+        if kind == "prim":
+            return sm.primitives.get(name, default)
+        if kind == "fn":
+            return sm._module_function_map().get(name, default)
+        if kind == "code":
+            info = sm.brick.functions.get(name)
+            return (info.code, sm.ns) if info is not None else default
+        return STATIC_TABLE.get(ref, default)
+
+    def __getitem__(self, ref: str):
+        value = self.get(ref)
+        if value is None:
+            raise KeyError(ref)
+        return value
+
+    def __contains__(self, ref: object) -> bool:
+        return type(ref) is str and self.get(ref) is not None
 
 
 def qualname_of(fid: str) -> str:
