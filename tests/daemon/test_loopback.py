@@ -28,7 +28,7 @@ async def start_line(nursery, ids):
     for d in daemons:
         others = set(ids) - {d.config.node_id}
         await d.wait_until(lambda d=d, others=others: others <= set(
-            d.core.neighbor_table.ids(trio.current_time())))
+            d.core.neighbor_table.ids(d.clock())))
     return daemons, addresses
 
 
@@ -108,4 +108,34 @@ async def test_in_process_slices_let_a_short_sm_pass_two_spinners() -> None:
         assert order[0][0] == "quick" and order[0][1].value == "solo"
         assert all(o.error["type"] == "FuelExhausted" for _, o in order[1:])
         assert daemon.core.counters["requeues"] == 2 * 19
+        nursery.cancel_scope.cancel()
+
+
+async def test_on_demand_routing_across_daemons_and_the_result_walks_back(tmp_path) -> None:
+    """a - b - c, with no link between a and c: an SM with the routing bricks
+    finds c by on-demand discovery over real UDP, and its result comes back to
+    a through b (c cannot reach a directly)."""
+    from smvm.compiler import load_brick
+
+    (tmp_path / "to_c.py").write_text(
+        "from routing.migrate import migrate\n\n"
+        "def main(target):\n"
+        "    hops = migrate({'node': target}, 20.0)\n"
+        "    return [node_id(), hops]\n", encoding="utf-8")
+    ids = ["a", "b", "c"]
+    async with trio.open_nursery() as nursery:
+        daemons = [NodeDaemon(DaemonConfig(i, "127.0.0.1", 0, node=NodeConfig(beacon_interval=0.05),
+                                           seed=n, advertise=False)) for n, i in enumerate(ids)]
+        addresses = [await nursery.start(d.serve) for d in daemons]
+        for left, right in ((0, 1), (1, 2)):
+            daemons[left].add_peer(addresses[right])
+            daemons[right].add_peer(addresses[left])
+        for d, wanted in zip(daemons, ({"b"}, {"a", "c"}, {"b"})):
+            await d.wait_until(lambda d=d, wanted=wanted: wanted <= set(
+                d.core.neighbor_table.ids(d.clock())))
+        outcome = await inject(addresses[0], load_brick(tmp_path / "to_c.py"), ["c"],
+                               wait=True, timeout=30)
+        assert outcome.ok, outcome.error
+        assert outcome.value == ["c", 2]
+        assert daemons[1].core.counters["results_forwarded"] == 1
         nursery.cancel_scope.cancel()
