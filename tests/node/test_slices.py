@@ -207,8 +207,7 @@ def main():
     assert ended(core)[0][1] == 300_000
 
 
-def test_a_paused_sm_keeps_its_recursion_limit() -> None:
-    source = '''
+DEEP = '''
 def down(n):
     for i in range(100):
         pass
@@ -217,13 +216,29 @@ def down(n):
 def main(n):
     return down(n)
 '''
+
+
+def test_a_paused_sm_keeps_its_recursion_limit() -> None:
     core = NodeCore("n", sliced(fuel_slice=1_000))
-    ok, deep = core.inject(source, [350]), core.inject(source, [2_000])
+    ok, deep = core.inject(DEEP, [350]), core.inject(DEEP, [2_000])
     while core.has_ready:
         core.run_ready()
     results = dict(ended(core))
     assert results == {ok: 350, deep: "RecursionLimit"}
     assert core.counters["requeues"] > 20
+
+
+def test_sliced_sms_leave_the_host_limits_as_they_found_them() -> None:
+    """Even an SM paused at the edge of its recursion limit: a slice's budgets
+    must never outlive it (a leaked address-space limit breaks whatever the
+    host runs next, such as a subprocess)."""
+    before = (resource.getrlimit(resource.RLIMIT_AS), sys.getrecursionlimit())
+    core = NodeCore("n", sliced(fuel_slice=1_000))
+    ids = [core.inject(DEEP, [n]) for n in (350, 2_000, 5_000)]
+    while core.has_ready:
+        core.run_ready()
+    assert dict(ended(core)) == {ids[0]: 350, ids[1]: "RecursionLimit", ids[2]: "RecursionLimit"}
+    assert (resource.getrlimit(resource.RLIMIT_AS), sys.getrecursionlimit()) == before
 
 
 def _memory_across_slices() -> dict:
