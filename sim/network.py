@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Hashable
 
+import tagspace
 from smvm.node import BROADCAST, NodeConfig, NodeCore
 from smvm.node import events as ev
 
@@ -89,6 +90,9 @@ class SimNetwork:
         self._mobility_ids[str(node_id)] = node_id
         self.radio.attach(str(node_id), lambda t, n=str(node_id): self._position_at(n, t),
                           lambda t, n=node_id: mobility.next_change(n, t))
+        # SMs read where the node is at the instant they ask (geographic
+        # routing); the core's own ``position`` is what its beacons carry
+        core.tagspace.register_io("position", _Located(self, str(node_id)), replace=True)
         owner = core.tagspace.node_principal
         for name, value in (tags or {}).items():
             core.tagspace.create(owner, name, value, access={"others": "r"}, now=self.sim.now)
@@ -100,7 +104,6 @@ class SimNetwork:
         """Start an SM on ``node_id`` at virtual time ``at`` (default: now)."""
         def start() -> None:
             core = self.cores[str(node_id)]
-            core.position = self._position(str(node_id))
             sm_id = core.inject(source, list(args), self.sim.now, entry=entry, name=name)
             record = SMRecord(sm_id, str(node_id), self.sim.now)
             record.track.append((self.sim.now, str(node_id), *self._position(str(node_id))))
@@ -113,7 +116,6 @@ class SimNetwork:
         """Run the node's due SMs now and send what they queued (for a driver
         that handed the core work directly, e.g. ``core.inject``)."""
         core = self.cores[str(node_id)]
-        core.position = self._position(str(node_id))
         self._run(core)
         self._service(str(node_id))
 
@@ -162,7 +164,6 @@ class SimNetwork:
                 timer = timers.get(node)
                 if timer is not None and timer.pending:
                     continue
-            core.position = self._position(node)  # SMs may read it (geographic routing)
             if core.has_ready:
                 self._run(core)
             self._service(node)
@@ -242,3 +243,15 @@ class SimNetwork:
 
     def counters(self) -> dict[str, dict[str, int]]:
         return {node: dict(sorted(core.counters.items())) for node, core in self.cores.items()}
+
+
+class _Located(tagspace.IOTag):
+    """The ``position`` I/O tag of a simulated node: the mobility model's
+    answer for the time of the read."""
+
+    def __init__(self, network: SimNetwork, node: str):
+        self.network, self.node = network, node
+
+    def read(self, now: float) -> list[float]:
+        x, y = self.network._position_at(self.node, now)
+        return [x, y]
