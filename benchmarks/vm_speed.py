@@ -23,7 +23,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirna
 import msgpack  # noqa: E402
 
 from smvm import compile_brick, statecodec  # noqa: E402
-from smvm.line import LineWorld  # noqa: E402
+from sim.line import LineWorld  # noqa: E402
 from smvm.vm import DEFAULT_FUEL, Migrate, SMInstance  # noqa: E402
 
 PROGRAMS = {

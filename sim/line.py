@@ -22,13 +22,12 @@ through the core's driver interface (``take_ready``, ``host_for``,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import tagspace
 from smvm.compiler import Brick, compile_brick
 from smvm.errors import RemoteInputError, UsageError
-from smvm.line import ExecResult
 from smvm.node import NodeConfig, NodeCore
 from smvm.primitives import load_args
 from smvm.vm import (
@@ -41,7 +40,26 @@ from .mobility import StaticPlacement
 from .network import SimNetwork
 from .radio import UnitDiskRadio
 
-__all__ = ["FRAME_DELAY", "LineWorld", "run_line"]
+__all__ = ["ExecResult", "FRAME_DELAY", "LineWorld", "run_line"]
+
+
+@dataclass
+class ExecResult:
+    """How the main SM of a run on the line ended."""
+
+    result: object
+    error: ErrorRecord | None
+    node: int
+    hops: int
+    bytes: int
+    fuel: int
+    log: list = field(default_factory=list)
+    sms: int = 1
+
+    def to_json(self) -> dict:
+        return {"result": self.result, "error": self.error.to_json() if self.error else None,
+                "node": self.node, "hops": self.hops, "bytes": self.bytes, "fuel": self.fuel,
+                "log": self.log, "sms": self.sms}
 
 #: Virtual time every frame takes on the line (seconds).
 FRAME_DELAY = 0.005

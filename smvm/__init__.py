@@ -4,12 +4,11 @@ from .errors import (
     CompileError, ContinuationError, MigrationError, RemoteInputError, SMVMError,
     SourceError, StateDecodeError, StateEncodeError, UsageError, VMBug,
 )
-from .line import ExecResult, run_line
 from .vm import DEFAULT_FUEL, DEFAULT_MEMORY_MB, ErrorRecord, SMInstance
 
 __all__ = [
     "Brick", "CompileError", "ContinuationError", "DEFAULT_FUEL", "DEFAULT_MEMORY_MB",
-    "ErrorRecord", "ExecResult", "MigrationError", "RemoteInputError", "SMInstance",
+    "ErrorRecord", "MigrationError", "RemoteInputError", "SMInstance",
     "SMVMError", "SourceError", "StateDecodeError", "StateEncodeError", "UsageError",
-    "VMBug", "compile_brick", "run_line",
+    "VMBug", "compile_brick",
 ]

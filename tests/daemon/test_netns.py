@@ -85,13 +85,13 @@ def test_an_sm_tours_three_hosts_across_real_interfaces(line_of_hosts, tmp_path)
         for node_id, ns in (("n1", n1), ("n2", n2), ("n3", n3)):
             log = open(tmp_path / f"{node_id}.log", "w")
             daemons.append(subprocess.Popen(
-                ["ip", "netns", "exec", ns, sys.executable, "-m", "smvm.cli", "node", "--id",
+                ["ip", "netns", "exec", ns, sys.executable, "-m", "apps.cli", "node", "--id",
                  node_id, "--port", "4771", "--peers", peers[ns], "--log-level", "INFO"],
                 stdout=log, stderr=subprocess.STDOUT))
         brick = tmp_path / "tour.py"
         brick.write_text(TOUR)
         done = subprocess.run(
-            ["ip", "netns", "exec", n1, sys.executable, "-m", "smvm.cli", "inject", str(brick),
+            ["ip", "netns", "exec", n1, sys.executable, "-m", "apps.cli", "inject", str(brick),
              json.dumps(["n2", "n3", "n2", "n1"]), "--node", "127.0.0.1:4771", "--wait",
              "--timeout", "40", "--json"], capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, (done.stdout, done.stderr)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from sim import Simulation, StaticPlacement, UnitDiskRadio
 from sim.network import SimNetwork
-from smvm.cli import main as smvm_main
+from apps.cli import main as smvm_main
 from smvm.compiler import compile_brick
 from smvm.errors import MigrationTimeout, RouteUnreachable
 from smvm.node import NodeConfig

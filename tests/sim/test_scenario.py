@@ -7,7 +7,7 @@ import pytest
 
 from sim.run import run, write_outputs
 from sim.scenario import ScenarioError, load
-from smvm.cli import main
+from apps.cli import main
 
 DEMO = Path(__file__).resolve().parents[2] / "sim" / "scenarios" / "demo.toml"
 

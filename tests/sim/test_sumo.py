@@ -12,7 +12,7 @@ import pytest
 from sim.run import run
 from sim.scenario import load
 from sim.traces import FcdTrace
-from smvm.cli import main
+from apps.cli import main
 
 sumo = pytest.importorskip("sumo", reason="eclipse-sumo is installed with the test extra")
 

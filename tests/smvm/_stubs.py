@@ -1,7 +1,7 @@
 """Plain-CPython reference runner for SM bricks.
 
 Runs a brick as ordinary Python with stub SM primitives that simulate the same
-line of nodes as ``smvm.run_line`` (node ``i`` has neighbours ``i - 1`` and
+line of nodes as ``sim.line.run_line`` (node ``i`` has neighbours ``i - 1`` and
 ``i + 1``; the SM starts on node 0). ``sys_migrate`` only checks the target is
 a neighbour and changes the current node id, so the reference result is what
 strong migration must reproduce.

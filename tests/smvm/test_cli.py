@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from smvm.cli import main
+from apps.cli import main
 
 
 def write(tmp_path: Path, name: str, text: str) -> str:

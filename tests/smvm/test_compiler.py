@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from smvm import CompileError, compile_brick, run_line
+from sim.line import run_line
+from smvm import CompileError, compile_brick
 from smvm.compiler import check_source
 
 

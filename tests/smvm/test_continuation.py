@@ -8,7 +8,7 @@ import msgpack
 import pytest
 
 from smvm import ContinuationError, RemoteInputError, compile_brick
-from smvm.line import LineWorld
+from sim.line import LineWorld
 from smvm.vm import Failed, Finished, Migrate, SMInstance
 
 SOURCE = '''

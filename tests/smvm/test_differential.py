@@ -21,9 +21,9 @@ IDS = [b.name for b in BRICKS]
 def run_line():
     """The VM entry point; a missing or broken one fails the VM half loudly."""
     try:
-        from smvm import run_line
+        from sim.line import run_line
     except Exception as exc:  # ImportError, or a half-written package
-        pytest.fail(f"smvm.run_line is not importable: {type(exc).__name__}: {exc}")
+        pytest.fail(f"sim.line.run_line is not importable: {type(exc).__name__}: {exc}")
     return run_line
 
 

@@ -792,9 +792,10 @@ def canary(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def vm():
     try:
-        from smvm import CompileError, run_line
+        from smvm import CompileError
+        from sim.line import run_line
     except Exception as exc:
-        pytest.fail(f"smvm.run_line is not importable: {type(exc).__name__}: {exc}")
+        pytest.fail(f"sim.line.run_line is not importable: {type(exc).__name__}: {exc}")
     return run_line, CompileError
 
 

@@ -242,7 +242,8 @@ def _describe(run_line, CompileError, source, args, kwargs) -> dict:
 def _child(conn, source, args, kwargs):
     try:
         _address_space_cap(HEADROOM)
-        from smvm import CompileError, run_line
+        from smvm import CompileError
+        from sim.line import run_line
         start = time.monotonic()
         report = _describe(run_line, CompileError, source, args, kwargs)
         report["seconds"] = round(time.monotonic() - start, 2)
@@ -283,9 +284,10 @@ def _has_cpu_budget(run_line) -> bool:
 @pytest.fixture(scope="module")
 def vm():
     try:
-        from smvm import CompileError, run_line
+        from smvm import CompileError
+        from sim.line import run_line
     except Exception as exc:
-        pytest.fail(f"smvm.run_line is not importable: {type(exc).__name__}: {exc}")
+        pytest.fail(f"sim.line.run_line is not importable: {type(exc).__name__}: {exc}")
     return run_line, CompileError
 
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from smvm import run_line
-from smvm.cli import main
+from sim.line import run_line
+from apps.cli import main
 from smvm.compiler import compile_brick
 
 PING_PONG = '''
@@ -22,7 +22,7 @@ def main(hops):
 
 
 def test_importing_smvm_does_not_import_the_simulator() -> None:
-    code = ("import sys, smvm, smvm.cli, smvm.line\n"
+    code = ("import sys, smvm, smvm.node, smvm.daemon\n"
             "print(sorted(m for m in sys.modules if m == 'sim' or m.startswith('sim.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from smvm import compile_brick, run_line
-from smvm.line import LineWorld
+from sim.line import run_line
+from smvm import compile_brick
+from sim.line import LineWorld
 
 BRICK = '''
 def probe(op):

@@ -1,0 +1,45 @@
+"""The ``smvm`` command line: the top layer, which drives everything below.
+
+Each subcommand lives in its own module exposing ``NAME``, ``HELP``,
+``configure(parser)`` and ``run(args) -> exit status``; adding a command means
+adding a module and naming it in ``COMMANDS``.
+"""
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+
+from smvm.errors import UsageError
+
+from . import check, demo, execute, inject, node, nodes, simulate, sumo, sweep
+from .common import EXIT_INTERNAL, EXIT_USAGE, Parser
+
+COMMANDS: tuple[ModuleType, ...] = (check, execute, simulate, sweep, sumo, demo, node, nodes,
+                                    inject)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="smvm", description="Smart-message virtual machine")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for command in COMMANDS:
+        command.configure(sub.add_parser(command.NAME, help=command.HELP))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    runner = next(c.run for c in COMMANDS if c.NAME == args.command)
+    try:
+        return runner(args)
+    except UsageError as exc:
+        print(f"smvm: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("smvm: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - report, never a traceback
+        print(f"smvm: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+__all__ = ["COMMANDS", "build_parser", "main"]

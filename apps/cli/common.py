@@ -1,0 +1,35 @@
+"""What the subcommands share: exit statuses, the parser class, reading bricks
+and arguments."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from smvm.errors import UsageError
+
+EXIT_OK, EXIT_GUEST_ERROR, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit 2 with a one-line message
+        self.print_usage(sys.stderr)
+        print(f"smvm: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def read_brick(path: str) -> str:
+    """The linked source of the brick at ``path`` (see ``load_brick``)."""
+    from smvm.compiler import load_brick
+    try:
+        return load_brick(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror if isinstance(exc, OSError) else exc}")
+
+
+def parse_arg(text: str) -> object:
+    """An SM argument: a JSON literal, or the text itself when it is not JSON."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

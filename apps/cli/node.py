@@ -1,0 +1,57 @@
+"""``smvm node``: run a node daemon over UDP."""
+from __future__ import annotations
+
+import argparse
+
+from smvm.errors import UsageError
+
+from .common import EXIT_OK
+
+NAME = "node"
+HELP = "run a node daemon (UDP)"
+
+
+def configure(n: argparse.ArgumentParser) -> None:
+    n.add_argument("--id", required=True, help="this node's id")
+    n.add_argument("--host", default="0.0.0.0", help="address to bind (default all)")
+    n.add_argument("--port", type=int, default=4771, help="UDP port (default 4771)")
+    n.add_argument("--peers", default="", help="HOST:PORT,... to beacon to")
+    n.add_argument("--broadcast", default=None, help="broadcast address for beacons")
+    where = n.add_mutually_exclusive_group()
+    where.add_argument("--location", default=None, help="static position LAT,LON")
+    where.add_argument("--gps", default=None, metavar="SOURCE",
+                       help="NMEA source: tcp:HOST:PORT, serial:DEVICE[@BAUD] or file:PATH")
+    n.add_argument("--tag", action="append", default=[], metavar="NAME=VALUE",
+                   help="a tag this node carries (readable by every SM)")
+    n.add_argument("--state-dir", default=None, metavar="DIR",
+                   help="keep the code cache here across restarts")
+    n.add_argument("--log-level", default="INFO",
+                   choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+
+def run(args: argparse.Namespace) -> int:
+    import logging
+
+    import trio
+
+    from smvm.daemon import DaemonConfig, parse_peers, parse_tag, run_daemon
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        peers = parse_peers(args.peers)
+        tags = dict(parse_tag(t) for t in args.tag)
+        location = None
+        if args.location:
+            lat, lon = (float(x) for x in args.location.split(","))
+            location = (lat, lon)
+        if args.gps and args.gps.partition(":")[0] not in ("tcp", "serial", "file"):
+            raise ValueError(f"bad GPS source {args.gps!r}: use tcp:HOST:PORT, "
+                             "serial:DEVICE[@BAUD] or file:PATH")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    config = DaemonConfig(args.id, args.host, args.port, peers, args.broadcast, location, tags,
+                          gps=args.gps, state_dir=args.state_dir)
+    try:
+        trio.run(run_daemon, config)
+    except OSError as exc:
+        raise UsageError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    return EXIT_OK
