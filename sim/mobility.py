@@ -26,8 +26,10 @@ from ._errors import ModelError
 __all__ = [
     "ManhattanGrid",
     "Mobility",
+    "Overlay",
     "RandomWaypoint",
     "StaticPlacement",
+    "Waypoints",
 ]
 
 NodeId = Hashable
@@ -302,3 +304,64 @@ class ManhattanGrid(_PathModel):
         v = rng.uniform(*self.speed)
         path.add(self.block / v, i * self.block, j * self.block)
         st[0], st[1], st[2], st[3] = i, j, h, self.pause[1] > 0
+
+
+class Waypoints(Mobility):
+    """Nodes following given waypoints ``[(t, x, y), ...]`` (times increasing):
+    at the first point until its time, linear between points, still after the last."""
+
+    def __init__(self, paths: Mapping[NodeId, Sequence[tuple[float, float, float]]]) -> None:
+        self._paths: dict[NodeId, tuple[list[float], list[float], list[float]]] = {}
+        for node, points in paths.items():
+            if not points:
+                raise ModelError(f"node {node!r}: a path needs at least one waypoint")
+            ts = [float(p[0]) for p in points]
+            if any(not b > a for a, b in zip(ts, ts[1:])) or ts[0] < 0:
+                raise ModelError(f"node {node!r}: waypoint times must be >= 0 and increasing")
+            self._paths[node] = (ts, [float(p[1]) for p in points], [float(p[2]) for p in points])
+
+    @property
+    def nodes(self) -> list[NodeId]:
+        return list(self._paths)
+
+    def _get(self, node: NodeId) -> tuple[list[float], list[float], list[float]]:
+        try:
+            return self._paths[node]
+        except KeyError:
+            raise ModelError(f"unknown node {node!r}") from None
+
+    def position(self, node: NodeId, t: float) -> Point:
+        ts, xs, ys = self._get(node)
+        i = bisect_right(ts, t)  # ts[i-1] <= t < ts[i]
+        if i == 0:
+            return xs[0], ys[0]
+        if i == len(ts):
+            return xs[-1], ys[-1]
+        f = (t - ts[i - 1]) / (ts[i] - ts[i - 1])
+        return xs[i - 1] + (xs[i] - xs[i - 1]) * f, ys[i - 1] + (ys[i] - ys[i - 1]) * f
+
+    def next_change(self, node: NodeId, t: float) -> float:
+        ts, _, _ = self._get(node)
+        i = bisect_right(ts, t)
+        return ts[i] if i < len(ts) else _INF
+
+
+class Overlay(Mobility):
+    """A base model with some nodes placed by another model instead (a scenario's
+    per-node fixed positions and waypoint paths over its ``[nodes]`` mobility)."""
+
+    def __init__(self, base: Mobility, override: Mobility) -> None:
+        self.base, self.override = base, override
+        self._own = set(override.nodes)
+
+    @property
+    def nodes(self) -> list[NodeId]:
+        return list(dict.fromkeys([*self.base.nodes, *self.override.nodes]))
+
+    def position(self, node: NodeId, t: float) -> Point:
+        model = self.override if node in self._own else self.base
+        return model.position(node, t)
+
+    def next_change(self, node: NodeId, t: float) -> float:
+        model = self.override if node in self._own else self.base
+        return model.next_change(node, t)

@@ -83,7 +83,10 @@ class SimNetwork:
         self._positions_at = -1.0
         self._positions: dict[str, tuple[float, float]] = {}
 
-    def add_node(self, node_id: Hashable, tags: dict | None = None) -> NodeCore:
+    def add_node(self, node_id: Hashable, tags: dict | None = None,
+                 actuators: tuple[str, ...] | list[str] = ()) -> NodeCore:
+        """A node with initial ``tags`` (readable by every SM) and ``actuators``
+        (I/O tags every SM may read and write; initial value from ``tags``, else None)."""
         core = NodeCore(str(node_id), self.config, seed=self.sim.rng.getrandbits(32))
         self.cores[str(node_id)] = core
         mobility = self.mobility
@@ -94,7 +97,10 @@ class SimNetwork:
         # routing); the core's own ``position`` is what its beacons carry
         core.tagspace.register_io("position", _Located(self, str(node_id)), replace=True)
         owner = core.tagspace.node_principal
-        for name, value in (tags or {}).items():
+        tags = dict(tags or {})
+        for name in actuators:
+            core.tagspace.register_io(name, tagspace.MockActuator(tags.pop(name, None)))
+        for name, value in tags.items():
             core.tagspace.create(owner, name, value, access={"others": "r"}, now=self.sim.now)
         self._timer(str(node_id), self.sim.now)
         return core
@@ -111,6 +117,29 @@ class SimNetwork:
             self._run(core)
             self._service(str(node_id))
         self.sim.schedule_at(self.sim.now if at is None else at, start)
+
+    def set_tag(self, node_id: Hashable, name: str, value: object, *,
+                at: float | None = None) -> None:
+        """At virtual time ``at`` (default: now) the node's tag ``name`` becomes
+        ``value`` (a sensor reading changing): an actuator takes the value, an
+        existing tag is overwritten, a missing one is created readable by every
+        SM. SMs blocked on the tag wake up."""
+        def write() -> None:
+            node = str(node_id)
+            core = self.cores[node]
+            space, now = core.tagspace, self.sim.now
+            core.handle_timer(now, run=False)  # the core's clock reaches the event's time
+            if name in space.io_names():
+                space.provider(name).write(value, now)
+                woken = space.io_updated(name, now)
+            elif space.exists(name, now):
+                woken = space.write(space.node_principal, name, value, now)
+            else:
+                woken = space.create(space.node_principal, name, value,
+                                     access={"others": "r"}, now=now)
+            core.woken(woken)
+            self.run_node(node)
+        self.sim.schedule_at(self.sim.now if at is None else at, write)
 
     def run_node(self, node_id: Hashable) -> None:
         """Run the node's due SMs now and send what they queued (for a driver

@@ -12,7 +12,7 @@ from smvm.node import NodeConfig
 from smvm.values import jsonable
 
 from .kernel import Simulation
-from .mobility import ManhattanGrid, Mobility, RandomWaypoint, StaticPlacement
+from .mobility import ManhattanGrid, Mobility, Overlay, RandomWaypoint, StaticPlacement, Waypoints
 from .network import SimNetwork
 from .radio import UnitDiskRadio
 from .scenario import Scenario
@@ -56,6 +56,14 @@ class RunResult:
 
 
 def build_mobility(sc: Scenario, sim: Simulation) -> Mobility:
+    """The ``[nodes]`` model, with the ``[[node]]`` tables' own positions and paths over it."""
+    base = _base_mobility(sc, sim)
+    own = {n: s.path or ((0.0, *s.position),) for n, s in sc.node_settings.items()
+           if s.path or s.position}
+    return Overlay(base, Waypoints(own)) if own else base
+
+
+def _base_mobility(sc: Scenario, sim: Simulation) -> Mobility:
     if sc.mobility == "fcd":
         from .traces import FcdTrace
         return FcdTrace.from_file(sc.trace)
@@ -86,7 +94,9 @@ def run(sc: Scenario, *, seed: int | None = None, until: float | None = None,
     network = SimNetwork(sim, radio, mobility, NodeConfig(beacon_interval=sc.beacon_interval),
                          record_frames=record_frames)
     for node in range(sc.count):
-        network.add_node(node, sc.tags.get(node))
+        network.add_node(node, sc.tags.get(node), sc.actuators(node))
+    for event in sc.events:
+        network.set_tag(event.node, event.tag, event.value, at=event.at)
     for inj in sc.injects:
         network.inject(inj.node, inj.brick, inj.args, at=inj.at, name=inj.brick_name)
     steps = 50

@@ -29,6 +29,25 @@ class Inject:
 
 
 @dataclass(frozen=True)
+class NodeSettings:
+    """One ``[[node]]`` table: a node's own place, initial tags and actuators."""
+    id: int
+    position: tuple[float, float] | None = None
+    path: tuple[tuple[float, float, float], ...] | None = None   # waypoints (t, x, y)
+    tags: dict = field(default_factory=dict)
+    actuators: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TagEvent:
+    """One ``[[event]]`` table: at virtual time ``at``, tag ``tag`` of ``node`` becomes ``value``."""
+    at: float
+    node: int
+    tag: str
+    value: object
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     seed: int = 1
@@ -50,6 +69,13 @@ class Scenario:
     trace: str | None = None      # SUMO FCD file (resolved path) for mobility "fcd"
     tags: dict[int, dict] = field(default_factory=dict)
     injects: tuple[Inject, ...] = ()
+    node_settings: dict[int, NodeSettings] = field(default_factory=dict)
+    events: tuple[TagEvent, ...] = ()
+
+    def actuators(self, node: int) -> tuple[str, ...]:
+        """The actuator tags of ``node`` (writable by every SM)."""
+        settings = self.node_settings.get(node)
+        return settings.actuators if settings else ()
 
 
 _SCHEMA = {
@@ -96,7 +122,7 @@ def _build(data: dict, text: str, path: Path) -> Scenario:
         where = f"{section}.{key}" if section else key
         return ScenarioError(f"{path}: {where}{_line_of(text, section, key)}: {why}")
 
-    known = set(_SCHEMA) | {"tags", "inject"}
+    known = set(_SCHEMA) | {"tags", "inject", "node", "event"}
     for key in data:
         if key not in known:
             raise fail(None, key, f"unknown section (known: {', '.join(sorted(known))})")
@@ -120,8 +146,18 @@ def _build(data: dict, text: str, path: Path) -> Scenario:
         values["trace"], values["count"] = _trace(path, values, fail)
     elif "trace" in values:
         raise fail("nodes", "trace", 'only used with mobility = "fcd"')
+    node_items = data.get("node", [])
+    if type(node_items) is not list:
+        raise fail(None, "node", "must be an array of tables ([[node]])")
+    if "count" not in values and node_items:
+        values["count"] = len(node_items)  # every node is listed
     count = values.get("count", Scenario.count)
     values["tags"] = _tags(data.get("tags", []), count, fail)
+    settings = _nodes(node_items, count, fail)
+    for node, entry in settings.items():
+        values["tags"].setdefault(node, {}).update(entry.tags)
+    values["node_settings"] = settings
+    values["events"] = tuple(_events(data.get("event", []), count, fail))
     values["injects"] = tuple(_injects(data.get("inject", []), count, path, fail))
     for key in ("area", "speed", "blocks"):
         if key in values:
@@ -211,3 +247,80 @@ def _injects(items, count: int, path: Path, fail):
         if type(at) not in (int, float) or at < 0:
             raise fail("inject", "at", "must be a non-negative time in seconds")
         yield Inject(node, source, brick_path.name, list(args), float(at))
+
+
+_NODE_KEYS = ("actuators", "id", "path", "position", "tags")
+
+
+def _point(value, n: int) -> bool:
+    return (type(value) is list and len(value) == n
+            and all(type(x) in (int, float) and math.isfinite(x) for x in value))
+
+
+def _plain(value) -> bool:
+    """TOML values an SM can hold (no dates or times)."""
+    if type(value) in (str, int, float, bool):
+        return True
+    if type(value) is list:
+        return all(_plain(v) for v in value)
+    if type(value) is dict:
+        return all(_plain(v) for v in value.values())
+    return False
+
+
+def _nodes(items: list, count: int, fail) -> dict[int, NodeSettings]:
+    out: dict[int, NodeSettings] = {}
+    for item in items:
+        if type(item) is not dict:
+            raise fail(None, "node", "must be an array of tables ([[node]])")
+        unknown = set(item) - set(_NODE_KEYS)
+        if unknown:
+            raise fail("node", sorted(unknown)[0], f"unknown key (known: {', '.join(_NODE_KEYS)})")
+        node = item.get("id")
+        if type(node) is not int or not 0 <= node < count:
+            raise fail("node", "id", f"must be a node number 0..{count - 1}")
+        if node in out:
+            raise fail("node", "id", f"node {node} is listed twice")
+        position, path = item.get("position"), item.get("path")
+        if position is not None and path is not None:
+            raise fail("node", "path", "give a node either position or path, not both")
+        if position is not None:
+            if not _point(position, 2):
+                raise fail("node", "position", "must be [x, y] (two numbers)")
+            position = (float(position[0]), float(position[1]))
+        if path is not None:
+            if type(path) is not list or not path or not all(_point(p, 3) for p in path):
+                raise fail("node", "path", "must be a non-empty list of waypoints [t, x, y]")
+            times = [p[0] for p in path]
+            if times[0] < 0 or any(not b > a for a, b in zip(times, times[1:])):
+                raise fail("node", "path", "waypoint times must be >= 0 and increasing")
+            path = tuple((float(t), float(x), float(y)) for t, x, y in path)
+        tags = item.get("tags", {})
+        if type(tags) is not dict or not all(type(k) is str and k for k in tags):
+            raise fail("node", "tags", "must be a table of tag names to values")
+        if not all(_plain(v) for v in tags.values()):
+            raise fail("node", "tags", "values must be plain data (no dates or times)")
+        actuators = item.get("actuators", [])
+        if type(actuators) is not list or not all(type(a) is str and a for a in actuators):
+            raise fail("node", "actuators", "must be a list of tag names")
+        out[node] = NodeSettings(node, position, path, dict(tags), tuple(actuators))
+    return out
+
+
+def _events(items, count: int, fail):
+    if type(items) is not list:
+        raise fail(None, "event", "must be an array of tables ([[event]])")
+    for item in items:
+        unknown = set(item) - {"at", "node", "tag", "value"}
+        if unknown:
+            raise fail("event", sorted(unknown)[0], "unknown key (known: at, node, tag, value)")
+        at, node, tag = item.get("at"), item.get("node"), item.get("tag")
+        if type(at) not in (int, float) or not 0 <= at < math.inf:
+            raise fail("event", "at", "must be a non-negative time in seconds")
+        if type(node) is not int or not 0 <= node < count:
+            raise fail("event", "node", f"must be a node number 0..{count - 1}")
+        if type(tag) is not str or not tag:
+            raise fail("event", "tag", "must be a non-empty string")
+        if "value" not in item or not _plain(item["value"]):
+            raise fail("event", "value", "must be given, as plain data (no dates or times)")
+        yield TagEvent(float(at), node, tag, item["value"])
