@@ -67,6 +67,12 @@ class Mobility(ABC):
         """Every node's position at ``t`` (convenience for snapshots and plots)."""
         return {n: self.position(n, t) for n in self.nodes}
 
+    @classmethod
+    def from_scenario(cls, scenario, rng: random.Random) -> Mobility:
+        """The model for a scenario's nodes ``0..count-1``, drawing from ``rng``
+        (the run's ``sim.rng``): how a run builds a model named by its class."""
+        raise ModelError(f"{cls.__name__} does not define from_scenario(scenario, rng)")
+
 
 class StaticPlacement(Mobility):
     """Nodes that never move: explicit positions, random uniform in a rectangle, or a grid."""
@@ -91,6 +97,18 @@ class StaticPlacement(Mobility):
             raise ModelError("grid placement needs rows, cols, spacing >= 0")
         ox, oy = origin
         return cls([(ox + c * spacing, oy + r * spacing) for r in range(rows) for c in range(cols)])
+
+    @classmethod
+    def from_scenario(cls, scenario, rng: random.Random) -> StaticPlacement:
+        """``placement``: "uniform" in ``area``, or "grid"/"line" by ``spacing``."""
+        count, spacing = scenario.count, scenario.spacing
+        if scenario.placement == "grid":
+            cols = max(1, round(count ** 0.5))
+            grid = cls.grid(-(-count // cols), cols, spacing)
+            return cls([grid.position(i, 0.0) for i in range(count)])
+        if scenario.placement == "line":
+            return cls([(spacing * i, 0.0) for i in range(count)])
+        return cls.uniform(count, scenario.area[0], scenario.area[1], rng)
 
     @property
     def nodes(self) -> list[NodeId]:
@@ -204,6 +222,10 @@ class RandomWaypoint(_PathModel):
         self._start_at = dict(start or {})
         super().__init__(range(nodes) if isinstance(nodes, int) else nodes, rng)
 
+    @classmethod
+    def from_scenario(cls, scenario, rng: random.Random) -> RandomWaypoint:
+        return cls(scenario.count, scenario.area, scenario.speed, scenario.pause, rng=rng)
+
     def _start(self, node: NodeId, rng: random.Random) -> _Path:
         if node in self._start_at:
             x, y = self._start_at[node]
@@ -263,6 +285,11 @@ class ManhattanGrid(_PathModel):
         self.turn = tuple(float(p) for p in turn)
         nodes = range(nodes) if isinstance(nodes, int) else nodes
         super().__init__(nodes, rng)
+
+    @classmethod
+    def from_scenario(cls, scenario, rng: random.Random) -> ManhattanGrid:
+        return cls(scenario.count, scenario.blocks, scenario.block, scenario.speed, rng=rng,
+                   pause=scenario.pause)
 
     def _start(self, node: NodeId, rng: random.Random) -> _Path:
         i = rng.randint(0, self.blocks[0])

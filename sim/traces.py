@@ -39,6 +39,11 @@ class FcdTrace(Mobility):
             self._ys.append([p[2] for p in points])
 
     @classmethod
+    def from_scenario(cls, scenario, rng) -> FcdTrace:
+        """The scenario's ``trace`` file (its vehicles are the nodes)."""
+        return cls.from_file(scenario.trace)
+
+    @classmethod
     def from_file(cls, path: str | Path) -> FcdTrace:
         """Read an FCD XML file (x/y or lon/lat)."""
         path = Path(path)
