@@ -21,3 +21,7 @@ class SchedulingError(SimError, ValueError):
 
 class ModelError(SimError, ValueError):
     """A radio or mobility model got a bad parameter or an impossible query."""
+
+
+class ScenarioError(SimError):
+    """A scenario is not valid; the message names the key (and, in a file, its line)."""

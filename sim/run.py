@@ -1,30 +1,44 @@
 """Run a scenario: build the network, run it in virtual time, collect metrics
-and write them (``metrics.json`` and CSV files)."""
+(the built-in ones and the scenario's extractors) and write them
+(``metrics.json`` and CSV files)."""
 from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from smvm.node import NodeConfig
 from smvm.values import jsonable
 
 from .kernel import Simulation
-from .mobility import ManhattanGrid, Mobility, Overlay, RandomWaypoint, StaticPlacement, Waypoints
-from .network import SimNetwork
-from .radio import UnitDiskRadio
+from .mobility import Mobility, Overlay, Waypoints
+from .models import build_radio, extract
+from .models import build_mobility as _base_mobility
+from .network import SimNetwork, SMRecord
+from .radio import Radio
 from .scenario import Scenario
+
+Extractors = Mapping[str, Callable[["RunResult"], float]] | Iterable[Callable]
 
 
 @dataclass
 class RunResult:
+    """A finished run: its network and radio, the extractors' named numbers
+    (``extracted``) and the files written (``paths``, when ``run`` got ``out``)."""
     scenario: Scenario
     seed: int
     until: float
     network: SimNetwork
-    radio: UnitDiskRadio
+    radio: Radio
+    extracted: dict[str, float] = field(default_factory=dict)
+    paths: list[Path] = field(default_factory=list)
+
+    @property
+    def sms(self) -> list[SMRecord]:
+        """What the run saw of each SM, by SM id."""
+        return [rec for _, rec in sorted(self.network.metrics.sms.items())]
 
     def metrics(self) -> dict:
         """Everything measured, as plain data (deterministic for a seed)."""
@@ -52,44 +66,34 @@ class RunResult:
                       "lost": stats.lost, "unreachable": stats.unreachable},
             "nodes": self.network.counters(), "log": self.network.metrics.logs,
             "hop_failures": self.network.metrics.hop_failures,
+            "extracted": self.extracted,
         }
 
 
 def build_mobility(sc: Scenario, sim: Simulation) -> Mobility:
     """The ``[nodes]`` model, with the ``[[node]]`` tables' own positions and paths over it."""
-    base = _base_mobility(sc, sim)
+    base = _base_mobility(sc, sim.rng)
     own = {n: s.path or ((0.0, *s.position),) for n, s in sc.node_settings.items()
            if s.path or s.position}
     return Overlay(base, Waypoints(own)) if own else base
 
 
-def _base_mobility(sc: Scenario, sim: Simulation) -> Mobility:
-    if sc.mobility == "fcd":
-        from .traces import FcdTrace
-        return FcdTrace.from_file(sc.trace)
-    if sc.mobility == "random_waypoint":
-        return RandomWaypoint(sc.count, sc.area, sc.speed, sc.pause, rng=sim.rng)
-    if sc.mobility == "manhattan":
-        return ManhattanGrid(sc.count, sc.blocks, sc.block, sc.speed, rng=sim.rng, pause=sc.pause)
-    if sc.placement == "grid":
-        cols = max(1, round(sc.count ** 0.5))
-        rows = -(-sc.count // cols)
-        grid = StaticPlacement.grid(rows, cols, sc.spacing)
-        return StaticPlacement([grid.position(i, 0.0) for i in range(sc.count)])
-    if sc.placement == "line":
-        return StaticPlacement([(sc.spacing * i, 0.0) for i in range(sc.count)])
-    return StaticPlacement.uniform(sc.count, sc.area[0], sc.area[1], sim.rng)
-
-
-def run(sc: Scenario, *, seed: int | None = None, until: float | None = None,
+def run(sc: Scenario, seed: int | None = None, *, until: float | None = None,
         progress: Callable[[float, float], None] | None = None,
-        record_frames: bool = False) -> RunResult:
-    """Simulate ``sc``; ``progress(now, until)`` is called as virtual time passes."""
+        record_frames: bool = False, extractors: Extractors = (),
+        out: str | Path | None = None) -> RunResult:
+    """Simulate ``sc`` with ``seed`` (default: the scenario's).
+
+    ``progress(now, until)`` is called as virtual time passes. The scenario's
+    extractors and ``extractors`` (a dict name -> ``fn(result) -> number``, or a
+    list of ``fn(result) -> {name: number}``) run on the finished run; their
+    numbers are ``result.extracted`` and part of ``metrics()``. With ``out``,
+    metrics.json and the CSV files are written there (``result.paths``).
+    """
     seed = sc.seed if seed is None else seed
     until = sc.duration if until is None else until
     sim = Simulation(seed)
-    radio = UnitDiskRadio(sc.radio_range, loss=sc.loss, bandwidth_bps=sc.bandwidth,
-                          delay_s=sc.delay, rng=sim.rng)
+    radio = build_radio(sc, sim.rng)
     mobility = build_mobility(sc, sim)
     network = SimNetwork(sim, radio, mobility, NodeConfig(beacon_interval=sc.beacon_interval),
                          record_frames=record_frames)
@@ -104,7 +108,13 @@ def run(sc: Scenario, *, seed: int | None = None, until: float | None = None,
         sim.run(until=until * k / steps)
         if progress is not None:
             progress(sim.now, until)
-    return RunResult(sc, seed, until, network, radio)
+    result = RunResult(sc, seed, until, network, radio)
+    for more in (sc.extractors, extractors):
+        result.extracted.update(extract(more, result))
+    result.extracted = dict(sorted(result.extracted.items()))
+    if out is not None:
+        result.paths = write_outputs(result, Path(out))
+    return result
 
 
 def write_outputs(result: RunResult, out: Path) -> list[Path]:

@@ -1,31 +1,50 @@
-"""Scenario files (TOML): what to simulate, validated with clear errors.
+"""Scenarios: what to simulate, from a TOML file or built in Python, validated
+with clear errors.
 
 See ``docs/sim.md`` for the format. Every problem names the key (and, where
 it can be found, its line), and unknown keys are errors, not silently ignored.
+A ``Scenario`` built in code is checked by the same rules (``sim.checks``) and
+its errors name the same keys; ``to_toml()`` writes the file that loads back
+to an equal scenario.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from smvm.compiler import load_brick
 
-from ._errors import SimError
+from ._errors import ScenarioError
+from .checks import FieldError, check_fields, check_nodes
 
-
-class ScenarioError(SimError):
-    """A scenario file is not valid; the message names the key and line."""
+__all__ = ["Inject", "NodeSettings", "Scenario", "ScenarioError", "TagEvent", "load"]
 
 
 @dataclass(frozen=True)
 class Inject:
+    """An SM to start on ``node`` at virtual time ``at``: the brick's source text,
+    its file name, and the file itself when it came from one (``from_file``)."""
     node: int
     brick: str        # source text
     brick_name: str
     args: list
     at: float
+    path: str | None = field(default=None, compare=False)
+
+    @classmethod
+    def from_file(cls, brick: str | Path, node: int = 0, args: list | tuple = (),
+                  at: float = 0.0) -> Inject:
+        """The brick file at ``brick`` (linked, see ``smvm.compiler.load_brick``)."""
+        path = Path(brick).resolve()
+        try:
+            source = load_brick(path)
+        except OSError as exc:
+            raise FieldError("inject", "brick", f"cannot read {path}: {exc.strerror}") from None
+        return cls(node, source, path.name, list(args), float(at), str(path))
 
 
 @dataclass(frozen=True)
@@ -49,7 +68,12 @@ class TagEvent:
 
 @dataclass(frozen=True)
 class Scenario:
-    name: str
+    """What to simulate. Fields are the TOML keys (``radio_range`` is
+    ``radio.range``), plus Python models a file cannot hold: ``mobility`` may
+    also be a ``Mobility`` subclass or instance or a function ``(node, t) -> (x,
+    y)``, ``link`` a ``LinkModel`` or a function ``(a, b, t) -> loss``, and
+    ``extractors`` the run's extra metrics (see ``sim.models``)."""
+    name: str = "scenario"
     seed: int = 1
     duration: float = 60.0
     radio_range: float = 100.0
@@ -60,7 +84,7 @@ class Scenario:
     placement: str = "uniform"
     area: tuple[float, float] = (500.0, 500.0)
     spacing: float = 80.0
-    mobility: str = "static"
+    mobility: Any = "static"
     speed: tuple[float, float] = (1.0, 10.0)
     pause: float = 0.0
     blocks: tuple[int, int] = (5, 5)
@@ -71,6 +95,37 @@ class Scenario:
     injects: tuple[Inject, ...] = ()
     node_settings: dict[int, NodeSettings] = field(default_factory=dict)
     events: tuple[TagEvent, ...] = ()
+    link: Any = "unit_disk"
+    extractors: Any = ()
+
+    def __post_init__(self) -> None:
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        for name, value in check_fields(values, FieldError).items():
+            if value is not values[name]:
+                object.__setattr__(self, name, value)
+        tags = {n: dict(t) for n, t in self.tags.items()} if isinstance(self.tags, dict) else {}
+        for node, settings in self.node_settings.items():   # a node's own tags come last
+            tags.setdefault(node, {}).update(settings.tags)
+        if isinstance(self.tags, dict):
+            object.__setattr__(self, "tags", tags)
+        object.__setattr__(self, "injects", tuple(self.injects))
+        object.__setattr__(self, "events", tuple(self.events))
+        check_nodes(self, FieldError)
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Scenario:
+        """Read and validate a scenario file (``load``)."""
+        return load(path)
+
+    def to_toml(self) -> str:
+        """The TOML text of this scenario; ``ScenarioError`` for a Python model,
+        which has no TOML form."""
+        from .tomlwrite import to_toml
+        return to_toml(self)
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A copy with ``changes`` (validated like a new scenario)."""
+        return dataclasses.replace(self, **changes)
 
     def actuators(self, node: int) -> tuple[str, ...]:
         """The actuator tags of ``node`` (writable by every SM)."""
@@ -85,8 +140,6 @@ _SCHEMA = {
               "speed": list, "pause": float, "blocks": list, "block": float,
               "beacon_interval": float, "trace": str},
 }
-_PLACEMENTS = ("uniform", "grid", "line")
-_MOBILITY = ("static", "random_waypoint", "manhattan", "fcd")
 
 
 def load(path: str | Path) -> Scenario:
@@ -141,7 +194,7 @@ def _build(data: dict, text: str, path: Path) -> Scenario:
                 raise fail(section, key, f"must be {'a number' if kind is float else kind.__name__}")
             target = {"range": "radio_range"}.get(key, key)
             values[target] = value
-    _check(values, fail)
+    values = check_fields(values, fail)
     if values.get("mobility") == "fcd":
         values["trace"], values["count"] = _trace(path, values, fail)
     elif "trace" in values:
@@ -153,40 +206,13 @@ def _build(data: dict, text: str, path: Path) -> Scenario:
         values["count"] = len(node_items)  # every node is listed
     count = values.get("count", Scenario.count)
     values["tags"] = _tags(data.get("tags", []), count, fail)
-    settings = _nodes(node_items, count, fail)
-    for node, entry in settings.items():
-        values["tags"].setdefault(node, {}).update(entry.tags)
-    values["node_settings"] = settings
+    values["node_settings"] = _nodes(node_items, count, fail)
     values["events"] = tuple(_events(data.get("event", []), count, fail))
     values["injects"] = tuple(_injects(data.get("inject", []), count, path, fail))
-    for key in ("area", "speed", "blocks"):
-        if key in values:
-            values[key] = tuple(values[key])
-    return Scenario(**values)
-
-
-def _check(v: dict, fail) -> None:
-    positive = {"duration": "simulation", "radio_range": "radio", "bandwidth": "radio",
-                "spacing": "nodes", "block": "nodes", "beacon_interval": "nodes"}
-    for key, section in positive.items():
-        if key in v and not v[key] > 0:
-            raise fail(section, "range" if key == "radio_range" else key, "must be positive")
-    if "loss" in v and not 0 <= v["loss"] < 1:
-        raise fail("radio", "loss", "must be in [0, 1)")
-    if "delay" in v and v["delay"] < 0:
-        raise fail("radio", "delay", "must not be negative")
-    if "count" in v and not 1 <= v["count"] <= 100_000:
-        raise fail("nodes", "count", "must be between 1 and 100000")
-    if v.get("placement", "uniform") not in _PLACEMENTS:
-        raise fail("nodes", "placement", f"must be one of {', '.join(_PLACEMENTS)}")
-    if v.get("mobility", "static") not in _MOBILITY:
-        raise fail("nodes", "mobility", f"must be one of {', '.join(_MOBILITY)}")
-    for key, n in (("area", 2), ("speed", 2), ("blocks", 2)):
-        if key in v and (len(v[key]) != n or not all(type(x) in (int, float) and x >= 0
-                                                      for x in v[key])):
-            raise fail("nodes", key, f"must be a list of {n} non-negative numbers")
-    if "speed" in v and not 0 < v["speed"][0] <= v["speed"][1]:
-        raise fail("nodes", "speed", "must be [min, max] with 0 < min <= max")
+    try:
+        return Scenario(**values)
+    except FieldError as exc:
+        raise fail(exc.section, exc.key, exc.why) from None
 
 
 def _trace(path: Path, values: dict, fail) -> tuple[str, int]:
@@ -246,7 +272,7 @@ def _injects(items, count: int, path: Path, fail):
         at = item.get("at", 0.0)
         if type(at) not in (int, float) or at < 0:
             raise fail("inject", "at", "must be a non-negative time in seconds")
-        yield Inject(node, source, brick_path.name, list(args), float(at))
+        yield Inject(node, source, brick_path.name, list(args), float(at), str(brick_path))
 
 
 _NODE_KEYS = ("actuators", "id", "path", "position", "tags")

@@ -1,20 +1,31 @@
-"""Parameter sweeps: a grid of scenario variants × seeds, run in parallel
-worker processes, summarised with means and 95% confidence intervals."""
+"""Parameter sweeps: scenario variants × seeds, run in parallel (see
+``sim.engines``), summarised with means and 95% confidence intervals.
+
+A sweep varies a TOML file or a ``Scenario`` over any of its fields, or calls a
+Python function that builds the scenario from the grid's values (anything:
+numbers, mobility models, functions) and, if it asks for it, the seed.
+"""
 from __future__ import annotations
 
 import csv
 import dataclasses
+import inspect
 import json
 import math
 import statistics
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
 from itertools import product
 from pathlib import Path
+from typing import Any
 
-from .run import run
+import cloudpickle
+
+from .checks import FIELDS
+from .engines import execute, pack
+from .run import Extractors, run
 from .scenario import Scenario, ScenarioError, load
 
-#: Scenario keys a sweep may vary (``section.key`` -> field, type).
+#: Scenario keys ``--param`` may vary on the command line (``section.key`` -> field, type).
 PARAMETERS: dict[str, tuple[str, type]] = {
     "simulation.duration": ("duration", float),
     "radio.range": ("radio_range", float),
@@ -30,6 +41,8 @@ PARAMETERS: dict[str, tuple[str, type]] = {
 METRICS = ("delivery", "completion_s", "hops", "kbytes", "frames")
 _T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
         9: 2.262, 10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042}
+_TOML_KEYS = {f"{section}.{key}": name for name, (section, key, _) in FIELDS.items()}
+ScenarioFn = Callable[..., Scenario] | Scenario | str | Path
 
 
 def parse_param(text: str) -> tuple[str, list]:
@@ -48,72 +61,128 @@ def parse_param(text: str) -> tuple[str, list]:
     return name, parsed
 
 
-def _point(base: Scenario, overrides: dict, seed: int) -> dict:
-    """One run, summarised (module level: it runs in a worker process; the
-    scenario travels whole, brick sources included, so remote workers need no
-    files)."""
-    sc = dataclasses.replace(base, **{PARAMETERS[k][0]: v for k, v in overrides.items()})
-    _check(sc)
-    metrics = run(sc, seed=seed).metrics()
+def _maker(scenario_fn: ScenarioFn, names: list[str]) -> Callable[[dict, int], Scenario]:
+    """``make(point, seed) -> Scenario`` for any form of ``scenario_fn``."""
+    if isinstance(scenario_fn, (str, Path)):
+        scenario_fn = load(scenario_fn)
+    if isinstance(scenario_fn, Scenario):
+        known = {f.name for f in dataclasses.fields(Scenario)}
+        fields = {n: _TOML_KEYS.get(n, n) for n in names}
+        for name, field in fields.items():
+            if field not in known:
+                raise ScenarioError(f"grid key {name!r} is not a scenario field (fields: "
+                                    f"{', '.join(sorted(known))}; or TOML keys like radio.range)")
+        return _Varied(scenario_fn, fields)
+    if not callable(scenario_fn):
+        raise ScenarioError(f"sweep needs a scenario file, a Scenario or a function returning "
+                            f"one, got {type(scenario_fn).__name__}")
+    return _Called(scenario_fn)
+
+
+@dataclasses.dataclass
+class _Varied:
+    """A base scenario with the grid's values set on its fields."""
+    base: Scenario
+    fields: dict[str, str]   # grid key -> field
+
+    def __call__(self, point: dict, seed: int) -> Scenario:
+        return self.base.replace(**{self.fields[k]: v for k, v in point.items()})
+
+
+@dataclasses.dataclass
+class _Called:
+    """``fn(**point)``, with ``seed=`` too when ``fn`` takes a ``seed`` parameter."""
+    fn: Callable[..., Scenario]
+
+    def __call__(self, point: dict, seed: int) -> Scenario:
+        try:
+            wants_seed = "seed" in inspect.signature(self.fn).parameters
+        except (TypeError, ValueError):
+            wants_seed = False
+        made = self.fn(**point, seed=seed) if wants_seed else self.fn(**point)
+        if not isinstance(made, Scenario):
+            raise ScenarioError(f"the scenario function returned {type(made).__name__}, "
+                                "not a Scenario")
+        return made
+
+
+def labels(values: list) -> list:
+    """How grid values appear in rows: plain values as they are, others by name
+    (functions, classes) or type, numbered when two would read the same."""
+    shown = [v if v is None or type(v) in (bool, int, float, str)
+             else getattr(v, "__name__", None) or type(v).__name__ for v in values]
+    if len(set(map(repr, shown))) == len(shown):
+        return shown
+    return [f"{s}#{i}" if [repr(x) for x in shown].count(repr(s)) > 1 else s
+            for i, s in enumerate(shown)]
+
+
+def sweep(scenario_fn: ScenarioFn, grid: Mapping[str, Iterable], seeds: int | Iterable[int] = 3,
+          engine: str = "local", jobs: int = 2, *, extractors: Extractors = (),
+          ray_address: str | None = None) -> list[dict]:
+    """Every combination of ``grid``'s values × every seed; one row per run, in
+    the same order and with the same values whatever the engine and ``jobs``.
+
+    ``scenario_fn``: a TOML file or a ``Scenario`` (grid keys are its fields,
+    or TOML keys such as ``radio.range``), or a function called with one
+    keyword argument per grid key (and ``seed=`` if it has a ``seed``
+    parameter) that returns a ``Scenario``. ``seeds``: a count K (seeds 1..K)
+    or the seeds themselves. ``extractors`` add metrics to every run (see
+    ``sim.run.run``). ``engine``: "local" (``jobs`` processes; 1 runs here) or
+    "ray" (``ray_address``'s cluster, or a local Ray instance with ``jobs``
+    CPUs). The functions may be closures or lambdas: they travel with
+    cloudpickle.
+    """
+    names = list(grid)
+    values = [list(grid[n]) for n in names]
+    if not names or any(not v for v in values):
+        raise ScenarioError("the grid needs at least one key, each with at least one value")
+    seed_list = list(range(1, seeds + 1)) if isinstance(seeds, int) else list(seeds)
+    if not seed_list or not all(type(s) is int for s in seed_list):
+        raise ScenarioError(f"seeds must be a positive count or a list of ints, got {seeds!r}")
+    make = _maker(scenario_fn, names)
+    combos = list(product(*(range(len(v)) for v in values)))   # value indexes
+    points = [{n: values[k][j] for k, (n, j) in enumerate(zip(names, c))} for c in combos]
+    for point in points:   # bad values fail here, in one line, before any worker starts
+        for seed in seed_list:
+            make(point, seed)
+    shown = [labels(v) for v in values]
+    rows_of = [{n: shown[k][j] for k, (n, j) in enumerate(zip(names, c))} for c in combos]
+    payload = pack((make, points, extractors))
+    tasks = [(i, seed) for i in range(len(points)) for seed in seed_list]
+    results = execute(_task, payload, tasks, engine, jobs, ray_address)
+    return [{**rows_of[i], "seed": seed, **metrics} for (i, seed), metrics in zip(tasks, results)]
+
+
+def _task(payload: bytes, index: int, seed: int) -> dict:
+    """One run in a worker: unpickle the sweep afresh, build, run, summarise."""
+    make, points, extractors = cloudpickle.loads(payload)
+    result = run(make(points[index], seed), seed, extractors=extractors)
+    return _row(result)
+
+
+def _row(result: Any) -> dict:
+    metrics = result.metrics()
     sms = metrics["sms"]
     done = [sm for sm in sms if sm["completion_s"] is not None and sm["error"] is None]
-    return {
-        **overrides, "seed": seed,
+    row = {
         "delivery": len(done) / len(sms) if sms else math.nan,
         "completion_s": statistics.fmean(sm["completion_s"] for sm in done) if done else math.nan,
         "hops": statistics.fmean(sm["hops"] for sm in done) if done else math.nan,
         "kbytes": sum(f["bytes"] for f in metrics["frames"].values()) / 1024,
         "frames": sum(f["count"] for f in metrics["frames"].values()),
     }
+    clash = set(row) & set(result.extracted)
+    if clash:
+        raise ScenarioError(f"metric {sorted(clash)[0]!r} is built in; name yours differently")
+    return {**row, **result.extracted}
 
 
-def _check(sc: Scenario) -> None:
-    if sc.count < 1 or sc.radio_range <= 0 or not 0 <= sc.loss < 1:
-        raise ScenarioError("a swept value is out of range")
-    if any(inj.node >= sc.count for inj in sc.injects):
-        raise ScenarioError("an [[inject]] node does not exist with this nodes.count")
-
-
-def sweep(path: str, params: dict[str, list], seeds: int, jobs: int = 2, *,
-          engine: str = "local", ray_address: str | None = None) -> list[dict]:
-    """Every combination of ``params`` with seeds 1..``seeds``; one row per run,
-    in a deterministic order whatever the engine and number of jobs.
-
-    ``engine``: "local" (a process pool of ``jobs`` workers) or "ray" (a Ray
-    cluster at ``ray_address``, or a local Ray instance with ``jobs`` CPUs)."""
-    base = load(path)
-    names = list(params)
-    points = [(dict(zip(names, combo)), seed) for combo in product(*params.values())
-              for seed in range(1, seeds + 1)]
-    if engine == "ray":
-        return _on_ray(base, points, jobs, ray_address)
-    if engine != "local":
-        raise ScenarioError(f"unknown engine {engine!r} (local or ray)")
-    if jobs <= 1:
-        return [_point(base, o, s) for o, s in points]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(_point, base, o, s) for o, s in points]
-        return [f.result() for f in futures]
-
-
-def _on_ray(base: Scenario, points: list, jobs: int, address: str | None) -> list[dict]:
-    try:
-        import ray
-    except ImportError:
-        raise ScenarioError("the ray engine needs Ray: pip install 'smvm[ray]'") from None
-    started = not ray.is_initialized()
-    if started:
-        options = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
-        if address:
-            ray.init(address=address, **options)
-        else:
-            ray.init(num_cpus=jobs, **options)
-    try:
-        remote = ray.remote(_point)
-        return ray.get([remote.remote(base, o, s) for o, s in points])
-    finally:
-        if started:
-            ray.shutdown()
+def metric_names(rows: list[dict], names: list[str]) -> list[str]:
+    """The metrics of a sweep's rows: the built-in ones, then the extractors'."""
+    extra = [k for k in (rows[0] if rows else {}) if k not in names and k != "seed"
+             and k not in METRICS]
+    return [*METRICS, *extra]
 
 
 def summarise(rows: list[dict], names: list[str]) -> list[dict]:
@@ -125,7 +194,7 @@ def summarise(rows: list[dict], names: list[str]) -> list[dict]:
     for key, group in groups.items():
         out = dict(zip(names, key))
         out["runs"] = len(group)
-        for metric in METRICS:
+        for metric in metric_names(rows, names):
             values = [r[metric] for r in group if not math.isnan(r[metric])]
             mean = statistics.fmean(values) if values else math.nan
             half = math.nan
@@ -156,8 +225,9 @@ def write_sweep(table: list[dict], rows: list[dict], names: list[str], out: Path
         writer.writeheader()
         writer.writerows(table)
     x_name = names[0]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-    for ax, metric in zip(axes, ("completion_s", "kbytes", "delivery")):
+    shown = ["completion_s", "kbytes", "delivery", *metric_names(rows, names)[len(METRICS):]]
+    fig, axes = plt.subplots(1, len(shown), figsize=(4.4 * len(shown), 3.8), squeeze=False)
+    for ax, metric in zip(axes[0], shown):
         series: dict[tuple, list[dict]] = {}
         for row in table:
             series.setdefault(tuple(row[n] for n in names[1:]), []).append(row)

@@ -1,4 +1,5 @@
-"""``smvm sweep SCENARIO --param ...``: a scenario over a grid of parameters and seeds."""
+"""``smvm sweep SCENARIO.toml --param ...`` or ``smvm sweep SCRIPT.py``: a
+scenario over a grid of parameters and seeds."""
 from __future__ import annotations
 
 import argparse
@@ -9,16 +10,21 @@ from smvm.errors import UsageError
 from .common import EXIT_OK
 
 NAME = "sweep"
-HELP = "run a scenario over a grid of parameters and seeds"
+HELP = "run a scenario (TOML) or a sweep script (Python) over a grid of parameters and seeds"
+DEFAULTS = {"seeds": 3, "jobs": 2, "engine": "local"}
 
 
 def configure(w: argparse.ArgumentParser) -> None:
-    w.add_argument("scenario", metavar="SCENARIO")
-    w.add_argument("--param", action="append", required=True, metavar="NAME=V1,V2,...",
-                   help="a scenario key to vary, e.g. radio.range=100,200,300")
-    w.add_argument("--seeds", type=int, default=3, help="seeds per point (default 3)")
-    w.add_argument("--jobs", type=int, default=2, help="parallel worker processes (default 2)")
-    w.add_argument("--engine", choices=["local", "ray"], default="local",
+    w.add_argument("scenario", metavar="SCENARIO",
+                   help="a scenario file (.toml), or a sweep script (.py) defining scenario "
+                        "and grid (see docs/sim.md)")
+    w.add_argument("--param", action="append", default=[], metavar="NAME=V1,V2,...",
+                   help="a scenario key to vary, e.g. radio.range=100,200,300 (TOML only)")
+    w.add_argument("--seeds", type=int, default=None,
+                   help="seeds per point (default: the script's seeds, else 3)")
+    w.add_argument("--jobs", type=int, default=None,
+                   help="parallel worker processes (default: the script's jobs, else 2)")
+    w.add_argument("--engine", choices=["local", "ray"], default=None,
                    help="local process pool (default) or a Ray cluster")
     w.add_argument("--ray-address", default=None, metavar="ADDR",
                    help="Ray cluster to use (default: start a local Ray instance)")
@@ -26,34 +32,59 @@ def configure(w: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim import ScenarioError, SimError
+    from sim.sweep import parse_param, summarise, sweep, write_sweep
+
+    from .sweep_script import load_script, user_error
+    if (args.seeds is not None and args.seeds < 1) or (args.jobs is not None and args.jobs < 1):
+        raise UsageError("--seeds and --jobs must be at least 1")
+    script = args.scenario.endswith(".py")
+    try:
+        if script:
+            if args.param:
+                raise UsageError("--param varies TOML scenarios; a script defines its grid")
+            defined = load_script(args.scenario)
+            target, grid, extractors = defined.scenario, defined.grid, defined.extractors
+        else:
+            if not args.param:
+                raise UsageError("a TOML sweep needs at least one --param NAME=V1,V2,...")
+            grid, extractors = dict(parse_param(p) for p in args.param), ()
+            target, defined = args.scenario, None
+        settings = {k: getattr(args, k) if getattr(args, k) is not None
+                    else getattr(defined, k, None) or DEFAULTS[k] for k in DEFAULTS}
+        rows = sweep(target, grid, settings["seeds"], settings["engine"], settings["jobs"],
+                     extractors=extractors, ray_address=args.ray_address)
+    except (ScenarioError, SimError) as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    except UsageError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the script's own code failed
+        if not script:
+            raise
+        raise UsageError(user_error(args.scenario, exc)) from None
+    names = list(grid)
+    table = summarise(rows, names)
+    _show(table, rows, names, Path(args.scenario).stem)
+    folder = Path(args.out) if args.out else Path("out") / f"{Path(args.scenario).stem}-sweep"
+    paths = write_sweep(table, rows, names, folder)
+    print(f"written: {', '.join(str(p) for p in paths)}")
+    return EXIT_OK
+
+
+def _show(table: list[dict], rows: list[dict], names: list[str], title: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from sim.scenario import ScenarioError
-    from sim.sweep import METRICS, parse_param, summarise, sweep, write_sweep
-    if args.seeds < 1 or args.jobs < 1:
-        raise UsageError("--seeds and --jobs must be at least 1")
-    try:
-        params = dict(parse_param(p) for p in args.param)
-        rows = sweep(args.scenario, params, args.seeds, args.jobs, engine=args.engine,
-                     ray_address=args.ray_address)
-    except ScenarioError as exc:
-        raise UsageError(str(exc)) from None
-    names = list(params)
-    table = summarise(rows, names)
-    shown = Table(title=f"{Path(args.scenario).stem}: {len(rows)} runs, mean ± 95% CI")
-    for column in [*names, "runs", *METRICS]:
+    from sim.sweep import metric_names
+    metrics = metric_names(rows, names)
+    shown = Table(title=f"{title}: {len(rows)} runs, mean ± 95% CI")
+    for column in [*names, "runs", *metrics]:
         shown.add_column(column)
     for row in table:
         cells = [str(row[n]) for n in names] + [str(row["runs"])]
-        for metric in METRICS:
+        for metric in metrics:
             mean, half = row[metric], row[metric + "_ci95"]
             cells.append("-" if mean != mean else (f"{mean:.3g}" if half != half
                                                     else f"{mean:.3g} ± {half:.2g}"))
         shown.add_row(*cells)
-    console = Console()
-    console.print(shown)
-    folder = Path(args.out) if args.out else Path("out") / f"{Path(args.scenario).stem}-sweep"
-    paths = write_sweep(table, rows, names, folder)
-    console.print(f"written: {', '.join(str(p) for p in paths)}")
-    return EXIT_OK
+    Console().print(shown)
