@@ -26,6 +26,7 @@ from smvm.compiler import load_brick
 from smvm.node import NodeConfig
 
 BRICK = Path(__file__).resolve().parent / "bricks" / "visit_corners.py"
+DISCOVERY = "routing.discovery"
 ALGORITHMS = ("on-demand", "geo+on-demand")
 START = 3.0  # seconds: neighbour tables are full after a few beacons
 
@@ -74,8 +75,8 @@ def run_study(run: StudyRun) -> dict:
     source = load_brick(BRICK)
     for node in range(len(positions)):
         core = net.add_node(node)
-        if run.code_cached:
-            core.cache.add_source(source, BRICK.name)
+        if run.code_cached:  # the SM's unit, and the discovery brick it starts
+            core.cache.add_part(core.cache.add_source(source, BRICK.name), DISCOVERY)
     where = [[str(n), list(positions[n])] for n in stops]
     net.inject(home, source, [where, [str(home), list(positions[home])],
                               run.algorithm == "geo+on-demand"], at=START, name=BRICK.name)

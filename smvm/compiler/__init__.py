@@ -16,7 +16,8 @@ from ._instrument import Instrument
 from ._link import brick_imports, is_linked, load_brick, unpack
 from ._rewrite import Cellify, GuardCalls, LiftMigratingLambdas, Rejections, SimplifyImports
 
-__all__ = ["Brick", "FunctionInfo", "brick_hash", "check_source", "compile_brick", "load_brick"]
+__all__ = ["Brick", "FunctionInfo", "brick_hash", "check_source", "compile_brick", "load_brick",
+           "unit_part"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,14 @@ def compile_brick(source: str, filename: str = "<brick>", name: str | None = Non
     if is_linked(source):
         return _compile_unit(source, filename, name or filename)
     return _compile_one(source, filename, name or filename)
+
+
+def unit_part(unit: Brick, name: str) -> str | None:
+    """The source of the part ``name`` of a linked unit, as the unit carries
+    it (None when the unit has no such part)."""
+    if name not in unit.parts:
+        return None
+    return dict(unpack(unit.source, unit.name)).get(name)
 
 
 def _parse(source: str, filename: str) -> ast.Module:

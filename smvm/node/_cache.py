@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from functools import lru_cache
 
-from ..compiler import Brick, brick_hash, compile_brick
+from ..compiler import Brick, brick_hash, compile_brick, unit_part
 from ..errors import CompileError, RemoteInputError
 
 
@@ -65,6 +65,16 @@ class CodeCache:
         while len(self._bricks) > self.capacity:
             self._bricks.popitem(last=False)
         return brick
+
+    def add_part(self, unit: Brick, name: str) -> Brick | None:
+        """The part ``name`` of the linked unit ``unit`` as a brick of its own
+        (its code domain is the part's), kept like a received brick; None when
+        the unit has no such part. Raises ``RemoteInputError`` when the part
+        cannot run alone (it imports other bricks)."""
+        source = unit_part(unit, name)
+        if source is None:
+            return None
+        return self.add_remote(unit.parts[name], source)
 
     def bricks(self) -> list[Brick]:
         return list(self._bricks.values())

@@ -43,6 +43,12 @@ class RttEstimator:
         base = default if known is None else max(default, known[0] + 4 * known[1])
         return base * self._backoff.get(peer, 1)
 
+    def mean(self) -> float | None:
+        """The mean smoothed RTT over the peers with a sample (None: none yet)."""
+        if not self._by_peer:
+            return None
+        return sum(srtt for srtt, _ in self._by_peer.values()) / len(self._by_peer)
+
     def forget(self, peer: str) -> None:
         self._by_peer.pop(peer, None)
         self._backoff.pop(peer, None)

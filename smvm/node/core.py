@@ -89,6 +89,7 @@ class NodeCore:
         self.tagspace.register_io("neighbors", _NeighborsTag(self), replace=True)
         self.tagspace.register_io("position", _PositionTag(self), replace=True)
         self.tagspace.register_io("neighbor_positions", _NeighborPositionsTag(self), replace=True)
+        self.tagspace.register_io("hop_rtt", _HopRttTag(self), replace=True)
         self.counters: Counter[str] = Counter()
         self._rng = random.Random(seed)
         self._jitter = random.Random(seed ^ 0x5EED)  # own stream: hop ids stay as they were
@@ -709,6 +710,18 @@ class _NeighborPositionsTag:
         return self.core.neighbor_table.positions(now)
 
 
+class _HopRttTag:
+    """The ``hop_rtt`` I/O tag: the mean smoothed round trip of this node's
+    recent hop handshakes to its neighbours, in seconds (None before the
+    first): routing's measure of how long a hop takes here."""
+
+    def __init__(self, core: NodeCore):
+        self.core = core
+
+    def read(self, now: float) -> float | None:
+        return self.core._rtt.mean()
+
+
 class _Host:
     """The node as one SM sees it (the VM's NodeHost)."""
 
@@ -732,7 +745,10 @@ class _Host:
                                 family=parent.principal.family)
 
     def create_sm(self, parent: SMInstance, brick: str, entry: str, args: bytes) -> str:
-        found = self.core.cache.find(brick)
+        try:  # a brick the SM carries first: what it carries is what it means
+            found = self.core.cache.add_part(parent.brick, brick) or self.core.cache.find(brick)
+        except RemoteInputError as exc:
+            raise ValueError(f"cannot start brick {brick!r} alone: {exc}") from None
         if found is None:
             raise ValueError(f"no brick named {brick!r} on node {self.core.node_id}")
         return self.core._spawn(parent, entry, args, brick=found, family=None)

@@ -116,13 +116,15 @@ def test_a_moved_node_breaks_the_route_and_the_sm_rediscovers(tmp_path: Path) ->
     assert [node for _, node, *_ in second.track] == path, "the second SM reuses the route"
     # now the route's node in the middle column leaves before the second SM
     middle = next(node for node in path if int(node) % 7 == 3)
-    _, first, second = run(moving=int(middle))
+    net, first, second = run(moving=int(middle))
     assert [node for _, node, *_ in first.track] == path  # same seed, same first run
     assert second.error is None and second.result[0] == "6"
     detour = [node for _, node, *_ in second.track]
     assert middle not in detour, "the new route avoids the node that left"
-    # the route error cost a new discovery (a ring wait at least); reuse did not
-    assert second.ended_at - second.injected_at > 0.5 > reuse_time
+    # the route error cost a new discovery from where the route broke; reuse did not
+    assert second.ended_at - second.injected_at > reuse_time
+    assert [node for node, core in net.cores.items()
+            if node != "0" and core.tagspace.exists("discovery_seq", 60.0)]
 
 
 def test_route_tags_belong_to_the_routing_brick_alone(tmp_path: Path) -> None:
@@ -130,10 +132,32 @@ def test_route_tags_belong_to_the_routing_brick_alone(tmp_path: Path) -> None:
     sim, net = network(StaticPlacement(lattice(3, 1)))
     net.inject(0, source, [{"node": "2"}], at=2.0)
     sim.run(until=20.0)
-    aodv = brick_hash(slim((ROUTING / "aodv.py").read_text(encoding="utf-8")))
+    discovery = brick_hash(slim((ROUTING / "discovery.py").read_text(encoding="utf-8")))
     info = net.cores["1"].tagspace.info("RouteTonode:2", sim.now)
-    assert info.code == frozenset({aodv}) and info.access.code == "rw"
+    assert info.code == frozenset({discovery}) and info.access.code == "rw"
     assert info.access.others == ""
+
+
+def test_discovery_is_a_small_sm_of_its_own_in_expanding_rings(tmp_path: Path) -> None:
+    """The flood carries the discovery brick alone: nodes it reached but the
+    application SM never visited hold that brick and not the application's.
+    A target four hops away is found within the rings up to TTL_THRESHOLD
+    (TTL 1, 3, 5, 7), with no flood of the whole network (TTL 35)."""
+    source = unit(tmp_path, MOVE)
+    sim, net = network(StaticPlacement(lattice(5, 5)))
+    net.inject(0, source, [{"node": "24"}], at=2.0)
+    sim.run(until=10.0)
+    [sm] = net.metrics.sms
+    assert result(net, sm) == ["24", 4]
+    discovery = brick_hash(slim((ROUTING / "discovery.py").read_text(encoding="utf-8")))
+    visited = {node for _, node, *_ in net.metrics.sms[sm].track}
+    flooded = [core for node, core in net.cores.items()
+               if node not in visited and discovery in core.cache]
+    assert flooded and all(brick_hash(source) not in core.cache for core in flooded)
+    assert net.cores["0"].tagspace.exists("discovery_seq", sim.now)
+    rings = [name for name in net.cores["0"].tagspace.names(sim.now) if name.startswith("discovery_seen:")]
+    assert sorted(rings)[:3] == ["discovery_seen:0.1", "discovery_seen:0.2", "discovery_seen:0.3"]
+    assert len(rings) <= 4
 
 
 def test_content_based_migrate_reaches_the_nearest_taxi(tmp_path: Path) -> None:
@@ -167,7 +191,7 @@ def test_geographic_then_on_demand(tmp_path: Path, near, expect_geo: bool) -> No
     sim.run(until=30.0)
     [sm] = net.metrics.sms
     assert result(net, sm)[0] == "24"
-    discoveries = sum(core.tagspace.exists("aodv_seq", sim.now) for core in net.cores.values())
+    discoveries = sum(core.tagspace.exists("discovery_seq", sim.now) for core in net.cores.values())
     assert discoveries == (0 if expect_geo else 1)
 
 
@@ -182,7 +206,7 @@ def test_geographic_leg_falls_back_to_on_demand_when_the_target_moved(tmp_path: 
     assert result(net, sm)[0] == "20"
     track = [node for _, node, *_ in net.metrics.sms[sm].track]
     assert "24" in track  # went to the stale location first
-    assert net.cores["24"].tagspace.exists("aodv_seq", sim.now)  # and discovered from there
+    assert net.cores["24"].tagspace.exists("discovery_seq", sim.now)  # and discovered from there
 
 
 def test_migrate_to_a_place_ends_at_the_nearest_node_or_within_a_radius(tmp_path: Path) -> None:
