@@ -155,7 +155,8 @@ def test_discovery_is_a_small_sm_of_its_own_in_expanding_rings(tmp_path: Path) -
                if node not in visited and discovery in core.cache]
     assert flooded and all(brick_hash(source) not in core.cache for core in flooded)
     assert net.cores["0"].tagspace.exists("discovery_seq", sim.now)
-    rings = [name for name in net.cores["0"].tagspace.names(sim.now) if name.startswith("discovery_seen:")]
+    rings = [name for name in net.cores["0"].tagspace.names(sim.now)
+             if name.startswith("discovery_seen:")]
     assert sorted(rings)[:3] == ["discovery_seen:0.1", "discovery_seen:0.2", "discovery_seen:0.3"]
     assert len(rings) <= 4
 
