@@ -20,10 +20,12 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import msgpack
+
 from .errors import TrustError
 from .keys import NodeKey
 from .known import KnownNodes
-from .records import Birth, Hop, digest, open_sealed, record_digest, seal
+from .records import MAX_RECORD_BYTES, Birth, Hop, digest, open_sealed, record_digest, seal
 
 #: the longest chain accepted (an SM that has made more hops cannot move on)
 MAX_CHAIN = 4096
@@ -132,3 +134,24 @@ class ChainVerifier:
         if len(self._verified) > self._cache_size:
             self._verified.popitem(last=False)
         return record
+
+
+def pack_chain(chain: list) -> bytes:
+    """A chain as the bytes a TRANSFER frame carries."""
+    return msgpack.packb(chain, use_bin_type=True)
+
+
+def unpack_chain(data: bytes) -> list:
+    """The chain in a frame's bytes, decoded within the chain's limits (``TrustError``)."""
+    if not data:
+        raise TrustError("the SM carries no provenance chain")
+    try:
+        chain = msgpack.unpackb(data, raw=False, use_list=True, max_array_len=MAX_CHAIN,
+                                max_bin_len=MAX_RECORD_BYTES, max_str_len=0, max_map_len=0,
+                                max_ext_len=0)
+    except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError,
+            msgpack.StackError) as exc:
+        raise TrustError(f"provenance chain does not decode: {exc}") from None
+    if type(chain) is not list:
+        raise TrustError("provenance chain is not a list")
+    return chain

@@ -76,6 +76,7 @@ def check_limits(frame: Frame, limits: WireLimits = DEFAULT_LIMITS) -> None:
     elif kind is Kind.TRANSFER:
         size("continuation", frame.continuation, limits.max_continuation)
         size("data", frame.data, limits.max_data)
+        size("provenance", frame.provenance, limits.max_data)
         count("code", frame.code, limits.max_bricks)
         for bid, source in frame.code:
             size(f"source of brick {bid[:12]}", source, limits.max_source)
@@ -95,7 +96,7 @@ def _raw_ids(ids: tuple[str, ...]) -> list[bytes]:
 
 _TO_WIRE: dict[Kind, Callable[..., list]] = {
     Kind.BEACON: lambda f: [f.node_id, f.seq, None if f.position is None else list(f.position),
-                            list(f.tags)],
+                            list(f.tags), f.key],
     Kind.OFFER: lambda f: [f.hop_id, f.sm_id, f.fuel, f.tag_memory, f.runtime_memory,
                            _raw_ids(f.bricks)],
     Kind.ACCEPT: lambda f: [f.hop_id, _raw_ids(f.missing)],
@@ -103,9 +104,9 @@ _TO_WIRE: dict[Kind, Callable[..., list]] = {
     Kind.TRANSFER: lambda f: [f.hop_id, f.sm_id, {k: f.identity[k] for k in IDENTITY_KEYS},
                               f.continuation,
                               [[bytes.fromhex(bid), _squeeze(src)] for bid, src in f.code],
-                              f.data],
+                              f.data, f.provenance],
     Kind.ACK: lambda f: [f.hop_id],
-    Kind.RESULT: lambda f: [f.sm_id, f.origin, f.ok, f.value, f.error],
+    Kind.RESULT: lambda f: [f.sm_id, f.origin, f.ok, f.value, f.error, f.seal],
     Kind.INJECT: lambda f: [f.request_id, f.source, f.args, f.wait],
     Kind.INJECT_REPLY: lambda f: [f.request_id, f.sm_id, f.ok, f.value, f.error],
 }
@@ -218,13 +219,13 @@ def _position(value: object) -> object:
 
 
 _FROM_WIRE: dict[int, tuple[int, Callable[..., Frame]]] = {
-    Kind.BEACON: (4, lambda n, s, p, t: Beacon(n, s, _position(p), t)),
+    Kind.BEACON: (5, lambda n, s, p, t, k: Beacon(n, s, _position(p), t, k)),
     Kind.OFFER: (6, lambda h, s, f, tm, rm, b: Offer(h, s, f, tm, rm, _hex_ids("bricks", b))),
     Kind.ACCEPT: (2, lambda h, m: Accept(h, _hex_ids("missing", m))),
     Kind.REJECT: (2, Reject),
-    Kind.TRANSFER: (6, lambda h, s, i, c, code, d: Transfer(h, s, i, c, _code(code), d)),
+    Kind.TRANSFER: (7, lambda h, s, i, c, code, d, p: Transfer(h, s, i, c, _code(code), d, p)),
     Kind.ACK: (1, Ack),
-    Kind.RESULT: (5, Result),
+    Kind.RESULT: (6, Result),
     Kind.INJECT: (4, Inject),
     Kind.INJECT_REPLY: (5, InjectReply),
 }

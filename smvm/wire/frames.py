@@ -14,6 +14,9 @@ from typing import ClassVar
 from . import _check as check
 from .constants import HOP_ID_LEN, MAX_REQUEST_ID_LEN
 
+PUBLIC_KEY_MAX = 32
+SEAL_MAX = 4096
+
 __all__ = [
     "FRAME_TYPES",
     "Accept",
@@ -65,6 +68,7 @@ class Beacon:
     seq: int
     position: tuple[float, float] | None = None
     tags: tuple[str, ...] = ()
+    key: bytes = b""  # the node's Ed25519 public key (empty: an unsigned node)
 
     def __post_init__(self) -> None:
         check.ident("node_id", self.node_id)
@@ -74,6 +78,7 @@ class Beacon:
         for i, tag in enumerate(tags):
             check.ident(f"tags[{i}]", tag)
         _set(self, "tags", tags)
+        _set(self, "key", check.blob("key", self.key, max_len=PUBLIC_KEY_MAX))
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,7 @@ class Transfer:
     continuation: bytes
     code: tuple[tuple[str, str], ...]
     data: bytes = b""
+    provenance: bytes = b""  # the signed chain (smvm.trust), empty between unsigned nodes
 
     def __post_init__(self) -> None:
         _set(self, "hop_id", _hop_id(self.hop_id))
@@ -144,6 +150,7 @@ class Transfer:
         _set(self, "continuation", check.blob("continuation", self.continuation))
         _set(self, "code", check.code(self.code))
         _set(self, "data", check.blob("data", self.data))
+        _set(self, "provenance", check.blob("provenance", self.provenance))
 
 
 @dataclass(frozen=True)
@@ -171,12 +178,14 @@ class Result:
     ok: bool
     value: bytes = b""
     error: dict | None = field(default=None, hash=False)
+    seal: bytes = b""  # signed by the node where the SM ended (empty when unsigned)
 
     def __post_init__(self) -> None:
         check.ident("sm_id", self.sm_id)
         check.ident("origin", self.origin)
         _set(self, "value", check.blob("value", self.value))
         _set(self, "error", check.outcome(self.ok, self.error)[1])
+        _set(self, "seal", check.blob("seal", self.seal, max_len=SEAL_MAX))
 
 
 @dataclass(frozen=True)

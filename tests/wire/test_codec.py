@@ -215,7 +215,7 @@ def test_repeated_map_keys_are_refused():
 
 
 def transfer_with_code_blob(blob) -> bytes:
-    return body(int(Kind.TRANSFER), HOP, "sm42", IDENTITY, b"\x90", [[bytes.fromhex(brick(SRC_A)), blob]], b"")
+    return body(int(Kind.TRANSFER), HOP, "sm42", IDENTITY, b"\x90", [[bytes.fromhex(brick(SRC_A)), blob]], b"", b"")
 
 
 def test_code_travels_compressed_and_round_trips() -> None:
