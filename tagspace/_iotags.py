@@ -3,7 +3,8 @@
 A provider is any object with ``read(now) -> value``; optionally
 ``writable = True`` and ``write(value, now)`` (an actuator), and
 ``available(now) -> bool`` (False while it has no value; ``read`` then raises
-``IOTagUnavailable``). ``IOTag`` is a convenient base class. Providers return
+``IOTagUnavailable``), and ``read_for(principal, now)``, which the tag space
+calls instead of ``read`` when an SM reads (a value that depends on who asks). ``IOTag`` is a convenient base class. Providers return
 plain data; the tag space copies it before handing it to an SM.
 """
 from __future__ import annotations

@@ -533,8 +533,12 @@ class TagSpace:
             raise TagMissing(f"no tag {name!r}", name=name)
         if not allowed(entry, principal, READ):
             raise self._denied(entry, principal, "read", name)
+        read_for = getattr(entry.provider, "read_for", None)
         try:
-            value = entry.provider.read(now)  # type: ignore[attr-defined]
+            if read_for is not None:  # a per-SM view (e.g. an SM's own provenance)
+                value = read_for(principal, now)
+            else:
+                value = entry.provider.read(now)  # type: ignore[attr-defined]
         except IOTagUnavailable as e:
             raise IOTagUnavailable(f"I/O tag {name!r} has no value: {e}", name=name) from None
         try:

@@ -61,6 +61,7 @@ class OutgoingHop:
     sent_at: float = 0.0
     missing: tuple[str, ...] = field(default_factory=tuple)
     record: object = None  # the node's record of the SM while it is leaving
+    provenance: bytes = b""  # its chain with this hop signed, sent with the TRANSFER
 
     def arm(self, now: float, policy: RetryPolicy, size: int = 0, spread: float = 0.0,
             estimate: float | None = None) -> None:

@@ -19,6 +19,7 @@ from .. import statecodec, wire
 from ..compiler import Brick
 from ..errors import CompileError, MigrationError, RemoteInputError, TagTimeout
 from ..primitives import load_args
+from ..trust import TrustError, pack_chain, unpack_chain
 from ..vm import (
     DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB, ErrorRecord, Failed, Finished, Paused,
     SMInstance, Suspended, continuation_brick,
@@ -28,6 +29,7 @@ from ._cache import CodeCache
 from ._hops import HopState, OutgoingHop, RetryPolicy
 from ._neighbors import NeighborTable
 from ._rtt import RttEstimator
+from .provenance import NodeTrust
 
 BROADCAST = "*"
 MISSING_BRICK = "missing brick"
@@ -64,6 +66,7 @@ class _SM:
     waiting: tuple | None = None  # (state, tag) while blocked
     hops: int = 0  # travelled so far, and the bytes its transfers took
     bytes: int = 0
+    chain: list | None = None  # its signed provenance, on a signing node
 
 
 #: SMs whose way back a node remembers (oldest forgotten first)
@@ -79,8 +82,10 @@ class NodeCore:
     """One node's protocol and execution state."""
 
     def __init__(self, node_id: str, config: NodeConfig = NodeConfig(), *, seed: int = 0,
-                 position: tuple[float, float] | None = None):
+                 position: tuple[float, float] | None = None, trust: NodeTrust | None = None):
         self.node_id = node_id
+        #: signs what this node vouches for and verifies what arrives (None: unsigned)
+        self.trust = trust
         self.config = config
         self.position = position
         self.tagspace = tagspace.TagSpace(node_id, config.tag_memory, config.tag_memory_per_sm)
@@ -90,6 +95,7 @@ class NodeCore:
         self.tagspace.register_io("position", _PositionTag(self), replace=True)
         self.tagspace.register_io("neighbor_positions", _NeighborPositionsTag(self), replace=True)
         self.tagspace.register_io("hop_rtt", _HopRttTag(self), replace=True)
+        self.tagspace.register_io("provenance", _ProvenanceTag(self), replace=True)
         self.counters: Counter[str] = Counter()
         self._rng = random.Random(seed)
         self._jitter = random.Random(seed ^ 0x5EED)  # own stream: hop ids stay as they were
@@ -154,8 +160,9 @@ class NodeCore:
             self._came_from.popitem(last=False)
         if self.config.beacon_interval is not None and now >= self._next_beacon:
             # stored tags only: every node has the same I/O tags
+            key = self.trust.key.public if self.trust else b""
             self._send(BROADCAST, wire.Beacon(self.node_id, self._beacon_seq, self.position,
-                                              tuple(self.tagspace.stored_names(now)[:32])))
+                                              tuple(self.tagspace.stored_names(now)[:32]), key))
             self._beacon_seq += 1
             self._next_beacon = now + self.config.beacon_interval
         if run:
@@ -169,6 +176,7 @@ class NodeCore:
         sm_id = self._new_id()
         principal = tagspace.Principal(sm_id, sm_id, self.node_id, brick.code_ids)
         record = _SM(sm_id, brick, principal)
+        record.chain = self._birth(principal, brick, _args_blob(args))
         self._sms[sm_id] = record
         self._ready.append((record, "start", (entry, list(args))))
         return sm_id
@@ -335,7 +343,11 @@ class NodeCore:
         except Exception:  # noqa: BLE001 - already checked by the VM; be safe
             blob = statecodec.dumps({**envelope, "value": None})
             ok, error = False, {"type": "ResultError", "message": "unencodable", "line": None}
-        self._send_result(wire.Result(record.sm_id, origin, ok, blob, error), None)
+        seal = b""
+        if self.trust is not None and record.chain is not None:
+            seal = pack_chain(self.trust.result_proof(record.sm_id, origin, ok, blob,
+                                                      record.chain))
+        self._send_result(wire.Result(record.sm_id, origin, ok, blob, error, seal), None)
 
     def _send_result(self, frame: wire.Result, arrived_by: Hashable | None) -> None:
         """Toward the origin: straight to it when it is a neighbour, else back
@@ -389,6 +401,15 @@ class NodeCore:
         phase = HopState.TRANSFERRED if set(bricks) <= known else HopState.OFFERED
         hop = OutgoingHop(hop_id, record.sm_id, target, outcome.state, bricks, identity,
                           record.fuel, phase, record=record)
+        if self.trust is not None and record.chain is not None:
+            try:
+                hop.provenance = pack_chain(self.trust.hop(
+                    record.chain, target, hop_id=hop_id, continuation=outcome.state,
+                    now=self._now, sm_id=record.sm_id))
+            except TrustError as exc:  # its chain is full: it cannot move on
+                self._ready.append((record, "resume", (outcome.state, None,
+                                                       MigrationError(str(exc)))))
+                return
         self._hops[hop_id] = hop
         self.counters["hops_started"] += 1
         self._transmit(hop)
@@ -401,7 +422,8 @@ class NodeCore:
         else:
             code = tuple((b, self.cache.get(b).source) for b in hop.missing if b in self.cache)
             trip = statecodec.dumps({"hops": hop.record.hops, "bytes": hop.record.bytes})
-            frame = wire.Transfer(hop.hop_id, hop.sm_id, hop.identity, hop.state, code, trip)
+            frame = wire.Transfer(hop.hop_id, hop.sm_id, hop.identity, hop.state, code, trip,
+                                  hop.provenance)
         size = self._send_to_node(hop.target, frame)
         hop.arm(self._now, self.config.retry, size, self._jitter.random(),
                 self._rtt.timeout(hop.target, self.config.retry.first_delay))
@@ -429,8 +451,15 @@ class NodeCore:
 
     # ---- frame handlers -----------------------------------------------------------
     def _on_beacon(self, frame, link) -> None:
-        if frame.node_id != self.node_id:
-            self.neighbor_table.heard(frame.node_id, link, frame.position, self._now)
+        if frame.node_id == self.node_id:
+            return
+        if self.trust is not None and frame.key:
+            try:
+                self.trust.known.check(frame.node_id, frame.key)
+            except TrustError as exc:
+                self._refuse(frame, link, str(exc))
+                return
+        self.neighbor_table.heard(frame.node_id, link, frame.position, self._now)
 
     def _on_offer(self, frame, link) -> None:
         if frame.hop_id in self._admitted:
@@ -487,6 +516,11 @@ class NodeCore:
             for brick_id, source in frame.code:
                 self.cache.add_remote(brick_id, source)
             principal, brick = self._arriving(frame.identity, frame.continuation)
+            chain = self._verify_arrival(frame, principal, brick)
+        except TrustError as exc:
+            self._refuse(frame, link, str(exc))
+            self._send(link, wire.Reject(frame.hop_id, f"not trusted: {exc}"[:200]))
+            return
         except RemoteInputError as exc:
             self.counters["sms_rejected"] += 1
             self._send(link, wire.Reject(frame.hop_id, str(exc)[:200]))
@@ -497,6 +531,7 @@ class NodeCore:
             self._send(link, wire.Reject(frame.hop_id, reason))
             return
         record = _SM(principal.sm_id, brick, principal)
+        record.chain = chain
         instance = self._instance(record)
         try:  # validate before admitting: nothing undecodable is acknowledged
             state = instance.decode(frame.continuation)
@@ -521,6 +556,14 @@ class NodeCore:
         self._send(link, wire.Ack(frame.hop_id))
 
     def _on_result(self, frame, link) -> None:
+        if self.trust is not None:
+            try:
+                self.trust.check_result(unpack_chain(frame.seal) if frame.seal else None,
+                                        sm_id=frame.sm_id, origin=frame.origin, ok=frame.ok,
+                                        value=frame.value)
+            except TrustError as exc:
+                self._refuse(frame, link, str(exc))
+                return
         if frame.origin != self.node_id:
             self.counters["results_forwarded"] += 1
             self._send_result(frame, link)
@@ -598,6 +641,44 @@ class NodeCore:
             raise RemoteInputError(f"bad SM identity: {exc}") from None
         return principal, brick
 
+    def _birth(self, principal: tagspace.Principal, brick: Brick, args: bytes, *,
+               parent: str = "", parent_chain: list | None = None) -> list | None:
+        """The signed birth record of a new SM (None on an unsigned node)."""
+        if self.trust is None:
+            return None
+        return self.trust.birth(sm_id=principal.sm_id, family=principal.family,
+                                origin=principal.origin, code=(brick.hash,), args=args,
+                                now=self._now, parent=parent, parent_chain=parent_chain)
+
+    def _verify_arrival(self, frame, principal: tagspace.Principal, brick: Brick) -> list | None:
+        """The arriving SM's verified chain; its identity must be the one its
+        birth record signs (``TrustError`` otherwise). None when unsigned."""
+        if self.trust is None:
+            return None
+        chain = unpack_chain(frame.provenance)
+        prov = self.trust.admit(chain, sm_id=frame.sm_id, hop_id=frame.hop_id,
+                                continuation=frame.continuation, code_hash=brick.hash)
+        birth = prov.birth
+        if (birth.family, birth.origin) != (principal.family, principal.origin):
+            raise TrustError(f"SM {frame.sm_id} claims family {principal.family!r} and origin "
+                             f"{principal.origin!r}; its signed birth says {birth.family!r} "
+                             f"and {birth.origin!r}")
+        return chain
+
+    def _refuse(self, frame, link: Hashable, reason: str) -> None:
+        """A frame that failed verification: counted and reported, never acted on."""
+        kind = type(frame).__name__
+        self.counters["refused"] += 1
+        self.counters[f"refused.{kind}"] += 1
+        self._events.append(ev.FrameRefused(kind, str(link), reason, self._now))
+
+    def provenance_of(self, sm_id: str) -> dict | None:
+        """The verified path of an SM here (None when unsigned or unknown)."""
+        record = self._sms.get(sm_id)
+        if record is None or record.chain is None or self.trust is None:
+            return None
+        return self.trust.verifier.walk(record.chain).to_json()
+
     def _admission(self, fuel: int, memory: int, tag_memory: int) -> str:
         """Why an SM with these needs cannot come in ("" when it can)."""
         config = self.config
@@ -646,6 +727,9 @@ class NodeCore:
         principal = tagspace.Principal(sm_id, family or sm_id, parent.principal.origin,
                                        brick.code_ids)
         record = _SM(sm_id, brick, principal)
+        parent_record = self._sms.get(parent.principal.sm_id)
+        record.chain = self._birth(principal, brick, args, parent=parent.principal.sm_id,
+                                   parent_chain=parent_record.chain if parent_record else None)
         self._sms[sm_id] = record
         self._ready.append((record, "start", (entry, args)))
         return sm_id
@@ -659,6 +743,14 @@ def _arrival_trip(frame) -> tuple[int, int]:
     except (RemoteInputError, AttributeError, TypeError, ValueError):
         hops, sent = 0, 0
     return max(hops, 0) + 1, max(sent, 0) + len(frame.continuation)
+
+
+def _args_blob(args) -> bytes:
+    """The bytes a birth record hashes for an SM's arguments."""
+    try:
+        return statecodec.dumps(list(args))
+    except Exception:  # noqa: BLE001 - arguments the codec refuses fail later, as before
+        return repr(args).encode("utf-8", "replace")
 
 
 _SMALL = 512
@@ -697,6 +789,20 @@ class _PositionTag:
     def read(self, now: float) -> list[float] | None:
         pos = self.core.position
         return None if pos is None else [float(pos[0]), float(pos[1])]
+
+
+class _ProvenanceTag:
+    """The ``provenance`` I/O tag: the reading SM's own verified birth and path
+    (empty on an unsigned node)."""
+
+    def __init__(self, core: NodeCore):
+        self.core = core
+
+    def read(self, now: float) -> dict:
+        return {}
+
+    def read_for(self, principal: tagspace.Principal, now: float) -> dict:
+        return self.core.provenance_of(principal.sm_id) or {}
 
 
 class _NeighborPositionsTag:

@@ -51,4 +51,15 @@ class LogLine:
     text: str
 
 
-Event = SMFinished | SMFailed | HopCompleted | HopFailed | SMAdmitted | LogLine
+@dataclass(frozen=True)
+class FrameRefused:
+    """A frame that failed verification (a forged identity, a broken chain,
+    an unsealed result, a changed key): dropped, with the reason."""
+
+    kind: str
+    source: str
+    reason: str
+    time: float
+
+
+Event = FrameRefused | SMFinished | SMFailed | HopCompleted | HopFailed | SMAdmitted | LogLine

@@ -55,9 +55,7 @@ class NodeTrust:
         if owner is not None and owner != sm_id:
             raise TrustError(f"hop id already used by SM {owner}")
         prov = self.verifier.verify(chain, receiver=self.node_id, hop_id=hop_id,
-                                    continuation=continuation, code_hash=code_hash)
-        if prov.birth.sm_id != sm_id:
-            raise TrustError(f"the chain is SM {prov.birth.sm_id}'s, not {sm_id}'s")
+                                    continuation=continuation, code_hash=code_hash, sm_id=sm_id)
         number = prov.hops[-1].number
         if number <= self._highest.get(sm_id, 0):
             raise TrustError(f"replayed hop {number} of SM {sm_id} "
@@ -66,13 +64,29 @@ class NodeTrust:
         _remember(self._hop_owner, hop_id, sm_id)
         return prov
 
-    def check_result(self, sealed: object, *, sm_id: str, origin: str, ok: bool,
+    def result_proof(self, sm_id: str, origin: str, ok: bool, value: bytes,
+                     chain: list) -> list:
+        """What a RESULT frame carries: this node's seal over the outcome, then
+        the SM's chain, which shows the SM ended here."""
+        return [self.seal_result(sm_id, origin, ok, value), *chain]
+
+    def check_result(self, proof: object, *, sm_id: str, origin: str, ok: bool,
                      value: bytes) -> str:
-        """The node that vouches for a RESULT frame, or ``TrustError``."""
-        record = open_sealed(sealed)
+        """The node that vouches for a RESULT frame, or ``TrustError``: the seal
+        must be signed by the node the SM's verified chain ends on, and name
+        this SM, its origin, its outcome and the value carried."""
+        if type(proof) is not list or len(proof) < 2:
+            raise TrustError("a result must carry its seal and the SM's chain")
+        record = open_sealed(proof[0])
         if not isinstance(record, ResultSeal):
             raise TrustError("a result must carry a result seal")
         self.known.check(record.signer, record.key)
+        prov = self.verifier.walk(proof[1:])
+        if (prov.birth.sm_id, prov.birth.origin) != (sm_id, origin):
+            raise TrustError(f"the result's chain is not SM {sm_id}'s from {origin!r}")
+        if record.signer != prov.path[-1]:
+            raise TrustError(f"the result is sealed by {record.signer!r}, but SM {sm_id} "
+                             f"went last to {prov.path[-1]!r}")
         if (record.sm_id, record.origin, record.ok) != (sm_id, origin, ok):
             raise TrustError("the result seal names another SM or outcome")
         if record.value != digest(value):

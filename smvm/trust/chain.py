@@ -79,15 +79,32 @@ class ChainVerifier:
         self._cache_size = cache_size
 
     def verify(self, chain: object, *, receiver: str, hop_id: bytes, continuation: bytes,
-               code_hash: str | None = None) -> Provenance:
-        """The provenance ``chain`` proves, or ``TrustError`` saying why not."""
-        if type(chain) not in (list, tuple) or not 2 <= len(chain) <= MAX_CHAIN:
+               code_hash: str | None = None, sm_id: str | None = None) -> Provenance:
+        """The provenance ``chain`` proves for a hop of ``sm_id`` to ``receiver``,
+        or ``TrustError`` saying why not."""
+        prov = self.walk(chain)
+        if sm_id is not None and prov.birth.sm_id != sm_id:
+            raise TrustError(f"the chain is SM {prov.birth.sm_id}'s, not {sm_id}'s")
+        if not prov.hops:
+            raise TrustError("the provenance chain has no hop to this node")
+        if code_hash is not None and code_hash not in prov.birth.code:
+            raise TrustError("the SM carries code its birth record does not name")
+        last = prov.hops[-1]
+        if last.receiver != receiver:
+            raise TrustError(f"the last hop is addressed to {last.receiver!r}, not {receiver!r}")
+        if last.hop_id != hop_id:
+            raise TrustError("the last hop record names another hop id")
+        if last.continuation != digest(continuation):
+            raise TrustError("the continuation does not match its hop record")
+        return prov
+
+    def walk(self, chain: object) -> Provenance:
+        """Check a chain's signatures and links (not where it ends)."""
+        if type(chain) not in (list, tuple) or not 1 <= len(chain) <= MAX_CHAIN:
             raise TrustError("provenance chain missing, empty or too long")
         birth = self._open(chain[0])
         if not isinstance(birth, Birth):
             raise TrustError("provenance chain does not start with a birth record")
-        if code_hash is not None and code_hash not in birth.code:
-            raise TrustError("the SM carries code its birth record does not name")
         hops = []
         at, previous = birth.signer, record_digest(chain[0])
         for number, sealed in enumerate(chain[1:], 1):
@@ -100,24 +117,7 @@ class ChainVerifier:
                 raise TrustError(f"hop {number} sent by {hop.sender!r}, but the SM was on {at!r}")
             hops.append(hop)
             at, previous = hop.receiver, record_digest(sealed)
-        last = hops[-1]
-        if last.receiver != receiver:
-            raise TrustError(f"the last hop is addressed to {last.receiver!r}, not {receiver!r}")
-        if last.hop_id != hop_id:
-            raise TrustError("the last hop record names another hop id")
-        if last.continuation != digest(continuation):
-            raise TrustError("the continuation does not match its hop record")
         return Provenance(birth, tuple(hops), previous)
-
-    def verify_birth(self, chain: object) -> Provenance:
-        """A chain holding only a birth record (an SM created on this node or
-        arriving without hops, e.g. recovered from a journal)."""
-        if type(chain) not in (list, tuple) or len(chain) != 1:
-            raise TrustError("expected a chain of one birth record")
-        birth = self._open(chain[0])
-        if not isinstance(birth, Birth):
-            raise TrustError("not a birth record")
-        return Provenance(birth, (), record_digest(chain[0]))
 
     def _open(self, sealed: object):
         try:

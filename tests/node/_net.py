@@ -10,13 +10,18 @@ import itertools
 import random
 
 from smvm.node import BROADCAST, NodeConfig, NodeCore
+from smvm.node.provenance import NodeTrust
+from smvm.trust import NodeKey
 
 
 class Net:
     def __init__(self, ids, *, config: NodeConfig | None = None, seed: int = 1, drop: float = 0.0,
-                 duplicate: float = 0.0, jitter: float = 0.0, delay: float = 0.002, links=None):
+                 duplicate: float = 0.0, jitter: float = 0.0, delay: float = 0.002, links=None,
+                 signed: bool = False):
         config = config or NodeConfig(beacon_interval=None)
-        self.cores = {i: NodeCore(i, config, seed=seed + n) for n, i in enumerate(ids)}
+        self.cores = {i: NodeCore(i, config, seed=seed + n,
+                                  trust=NodeTrust(i, NodeKey.from_seed(i.encode())) if signed else None)
+                      for n, i in enumerate(ids)}
         self.rng = random.Random(seed)
         self.drop, self.duplicate, self.jitter, self.delay = drop, duplicate, jitter, delay
         self.now = 0.0

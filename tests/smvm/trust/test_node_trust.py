@@ -51,16 +51,24 @@ def test_a_hop_id_reused_for_another_sm_is_refused() -> None:
                          code_hash="c0de")
 
 
-def test_results_are_checked_against_their_seal() -> None:
-    nodes = _nodes("A", "B")
-    sealed = nodes["B"].seal_result("A/1", "A", True, b"value")
-    assert nodes["A"].check_result(sealed, sm_id="A/1", origin="A", ok=True, value=b"value") == "B"
-    for kwargs in ({"sm_id": "A/9"}, {"ok": False}, {"value": b"other"}):
+def test_results_are_checked_against_their_seal_and_the_sms_chain() -> None:
+    nodes = _nodes("A", "B", "M")
+    chain = nodes["A"].birth(sm_id="A/1", family="A/1", origin="A", code=("c0de",), args=b"",
+                             now=0.0)
+    chain, _ = _send(nodes, chain, "A", "B", b"\x01" * 16, b"s", 1.0)
+    proof = nodes["B"].result_proof("A/1", "A", True, b"value", chain)
+    assert nodes["A"].check_result(proof, sm_id="A/1", origin="A", ok=True, value=b"value") == "B"
+    for kwargs in ({"sm_id": "A/9"}, {"ok": False}, {"value": b"other"}, {"origin": "B"}):
         args = {"sm_id": "A/1", "origin": "A", "ok": True, "value": b"value", **kwargs}
         with pytest.raises(TrustError):
-            nodes["A"].check_result(sealed, **args)
-    with pytest.raises(TrustError):
-        nodes["A"].check_result([b"x", b"y"], sm_id="A/1", origin="A", ok=True, value=b"value")
+            nodes["A"].check_result(proof, **args)
+    # M holds a key, but the SM never went to M: its seal proves nothing
+    by_m = nodes["M"].result_proof("A/1", "A", True, b"value", chain)
+    with pytest.raises(TrustError, match="went last to 'B'"):
+        nodes["A"].check_result(by_m, sm_id="A/1", origin="A", ok=True, value=b"value")
+    for junk in ([b"x", b"y"], proof[:1], None):
+        with pytest.raises(TrustError):
+            nodes["A"].check_result(junk, sm_id="A/1", origin="A", ok=True, value=b"value")
 
 
 def test_a_node_cannot_be_told_its_own_name_belongs_to_another_key() -> None:
