@@ -23,6 +23,8 @@ from . import wire
 from .errors import RemoteInputError
 from .node import BROADCAST, NodeConfig, NodeCore
 from .node import events as ev
+from .node.provenance import NodeTrust
+from .trust import KnownNodes, NodeKey, parse_trust_file
 
 log = logging.getLogger("smvm.node")
 
@@ -31,6 +33,8 @@ TICK = 0.05
 #: Datagrams the receive loop takes in after the one it waited for, before it
 #: lets the node run and send.
 _DRAIN = 64
+#: Keys first seen from other nodes, kept in the state directory (known-nodes format).
+LEARNED_KEYS = "known_nodes"
 #: How often ``inject`` repeats its request until the node answers.
 RESEND_INTERVAL = 0.5
 
@@ -58,15 +62,21 @@ class DaemonConfig:
     #: NMEA source for the location tags: tcp:HOST:PORT, serial:DEVICE[@BAUD]
     #: or file:PATH (replayed at its recorded pace)
     gps: str | None = None
-    #: where the code cache is kept across restarts (None: memory only)
+    #: where the code cache, the node's key and the keys it learned are kept
+    #: across restarts (None: memory only, and a new key each run)
     state_dir: str | None = None
+    #: sign births, hops and results, and verify what arrives (see docs/security.md)
+    signed: bool = True
+    #: known-nodes file pinning node ids to public keys (others: trust on first use)
+    trust_file: str | None = None
 
 
 class NodeDaemon:
     def __init__(self, config: DaemonConfig):
         self.config = config
         seed = config.seed if config.seed is not None else hash(config.node_id) & 0xFFFF
-        self.core = NodeCore(config.node_id, config.node, seed=seed, position=config.location)
+        self.core = NodeCore(config.node_id, config.node, seed=seed, position=config.location,
+                             trust=_node_trust(config) if config.signed else None)
         self.peers: list[tuple[str, int]] = list(config.peers)
         self.address: tuple[str, int] | None = None
         self._sock = None
@@ -133,9 +143,10 @@ class NodeDaemon:
         host = self.address[0]
         addresses = self.config.interfaces or ([host] if host != "0.0.0.0" else _local_addresses())
         try:
+            key = self.core.trust.key.fingerprint if self.core.trust else ""
             return await trio.to_thread.run_sync(
                 Advertisement, self.config.node_id, self.address[1], addresses,
-                self.config.interfaces)
+                self.config.interfaces, key)
         except Exception as exc:  # noqa: BLE001 - a LAN without multicast still serves
             log.warning("zeroconf advertisement unavailable: %s", exc)
             return None
@@ -282,8 +293,24 @@ class NodeDaemon:
         self._changed.unpark_all()
 
 
+def _node_trust(config: DaemonConfig) -> NodeTrust:
+    """The daemon's key (kept in its state directory) and the keys it trusts."""
+    pinned = parse_trust_file(config.trust_file) if config.trust_file else None
+    if config.state_dir:
+        os.makedirs(config.state_dir, exist_ok=True)
+        key = NodeKey.load_or_create(config.state_dir)
+        learned = os.path.join(config.state_dir, LEARNED_KEYS)
+    else:
+        key, learned = NodeKey.generate(), None
+        log.info("no --state-dir: node %s signs with a new key for this run", config.node_id)
+    log.info("node %s key %s", config.node_id, key.fingerprint)
+    return NodeTrust(config.node_id, key, KnownNodes(pinned, learned_file=learned))
+
+
 def _log_event(event: ev.Event) -> None:
-    if isinstance(event, ev.SMFinished):
+    if isinstance(event, ev.FrameRefused):
+        log.warning("refused %s from %s: %s", event.kind, event.source, event.reason)
+    elif isinstance(event, ev.SMFinished):
         log.info("SM %s finished on %s: %s", event.sm_id, event.node, _short(event.value))
     elif isinstance(event, ev.SMFailed):
         log.warning("SM %s failed on %s: %s: %s", event.sm_id, event.node,
@@ -328,9 +355,12 @@ class InjectOutcome:
 
     def to_json(self) -> dict:
         """The shape of ``smvm exec --json``, plus the SM's id."""
-        return {"result": self.value, "error": self.error,
-                **{k: self.trip.get(k) for k in ("node", "hops", "bytes", "fuel")},
-                "sm": self.sm_id}
+        shown = {"result": self.value, "error": self.error,
+                 **{k: self.trip.get(k) for k in ("node", "hops", "bytes", "fuel")},
+                 "sm": self.sm_id}
+        if "path" in self.trip:  # the path the SM's signed chain proves
+            shown["path"] = self.trip["path"]
+        return shown
 
 
 async def inject(address: tuple[str, int], source: str, args: list, *, wait: bool,

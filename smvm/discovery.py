@@ -17,10 +17,11 @@ class Advertised:
     name: str
     addresses: tuple[str, ...]
     port: int
+    key: str = ""  # fingerprint of the node's public key ("" for an unsigned node)
 
     def to_json(self) -> dict:
         return {"id": self.node_id, "name": self.name, "addresses": list(self.addresses),
-                "port": self.port}
+                "port": self.port, "key": self.key}
 
 
 def _zeroconf(interfaces: list[str] | None) -> Zeroconf:
@@ -31,10 +32,10 @@ class Advertisement:
     """A node's service record, registered until ``close``."""
 
     def __init__(self, node_id: str, port: int, addresses: list[str],
-                 interfaces: list[str] | None = None):
+                 interfaces: list[str] | None = None, key: str = ""):
         safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in node_id)[:50] or "node"
         self.info = ServiceInfo(
-            SERVICE, f"{safe}.{SERVICE}", port=port, properties={"id": node_id},
+            SERVICE, f"{safe}.{SERVICE}", port=port, properties={"id": node_id, "key": key},
             addresses=[socket.inet_aton(a) for a in addresses], server=f"smvm-{safe}.local.")
         self.zeroconf = _zeroconf(interfaces)
         self.zeroconf.register_service(self.info, allow_name_change=True)
@@ -58,7 +59,9 @@ def browse(seconds: float = 2.0, interfaces: list[str] | None = None) -> list[Ad
                 return
             props = info.properties or {}
             node_id = (props.get(b"id") or b"").decode("utf-8", "replace") or name
-            found[name] = Advertised(node_id, name, tuple(info.parsed_addresses()), info.port or 0)
+            key = (props.get(b"key") or b"").decode("utf-8", "replace")
+            found[name] = Advertised(node_id, name, tuple(info.parsed_addresses()),
+                                     info.port or 0, key)
 
         update_service = add_service
 

@@ -24,7 +24,14 @@ def configure(n: argparse.ArgumentParser) -> None:
     n.add_argument("--tag", action="append", default=[], metavar="NAME=VALUE",
                    help="a tag this node carries (readable by every SM)")
     n.add_argument("--state-dir", default=None, metavar="DIR",
-                   help="keep the code cache here across restarts")
+                   help="keep the node's key, the keys it learned and the code cache here "
+                        "across restarts")
+    n.add_argument("--trust", default=None, metavar="FILE",
+                   help="known-nodes file pinning node ids to public keys "
+                        "(lines 'NODE-ID ed25519 BASE64-KEY'; others: trust on first use)")
+    n.add_argument("--unsigned", action="store_true",
+                   help="neither sign nor verify SMs (measurements only: any datagram sender "
+                        "can then claim any SM identity)")
     n.add_argument("--log-level", default="INFO",
                    choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
@@ -49,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     config = DaemonConfig(args.id, args.host, args.port, peers, args.broadcast, location, tags,
-                          gps=args.gps, state_dir=args.state_dir)
+                          gps=args.gps, state_dir=args.state_dir, signed=not args.unsigned,
+                          trust_file=args.trust)
     try:
         trio.run(run_daemon, config)
     except OSError as exc:

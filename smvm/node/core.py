@@ -19,7 +19,7 @@ from .. import statecodec, wire
 from ..compiler import Brick
 from ..errors import CompileError, MigrationError, RemoteInputError, TagTimeout
 from ..primitives import load_args
-from ..trust import TrustError, pack_chain, unpack_chain
+from ..trust import TrustError, open_sealed, pack_chain, unpack_chain
 from ..vm import (
     DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB, ErrorRecord, Failed, Finished, Paused,
     SMInstance, Suspended, continuation_brick,
@@ -74,8 +74,18 @@ _MAX_CAME_FROM = 4096
 
 
 def _trip(record: _SM, node: str) -> dict:
-    """How an SM ended: where, after how many hops, bytes and fuel units."""
-    return {"node": node, "hops": record.hops, "bytes": record.bytes, "fuel": record.fuel}
+    """How an SM ended: where, after how many hops, bytes and fuel units, and
+    (signed) the verified path it took."""
+    trip = {"node": node, "hops": record.hops, "bytes": record.bytes, "fuel": record.fuel}
+    if record.chain is not None:
+        trip["path"] = _chain_path(record.chain)
+    return trip
+
+
+def _chain_path(chain: list) -> list[str]:
+    """The nodes of a chain this node already verified (births and hops as sent)."""
+    records = [open_sealed(sealed) for sealed in chain]
+    return [records[0].signer, *(r.receiver for r in records[1:])]
 
 
 class NodeCore:
@@ -576,6 +586,8 @@ class NodeCore:
             self.counters["malformed"] += 1
             return
         trip = {k: envelope.get(k) for k in ("node", "hops", "bytes", "fuel")}
+        if "path" in envelope:
+            trip["path"] = envelope["path"]
         value = envelope.get("value")
         if frame.ok:
             self._events.append(ev.SMFinished(frame.sm_id, str(trip["node"]), value, self._now))
