@@ -55,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
                              "serial:DEVICE[@BAUD] or file:PATH")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if args.trust:
+        from smvm.trust import parse_trust_file
+        parse_trust_file(args.trust)  # a bad file is named before the daemon starts
     config = DaemonConfig(args.id, args.host, args.port, peers, args.broadcast, location, tags,
                           gps=args.gps, state_dir=args.state_dir, signed=not args.unsigned,
                           trust_file=args.trust)
