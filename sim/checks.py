@@ -34,6 +34,7 @@ FIELDS: dict[str, tuple[str, str, type]] = {
     "block": ("nodes", "block", float),
     "beacon_interval": ("nodes", "beacon_interval", float),
     "trace": ("nodes", "trace", str),
+    "signed": ("nodes", "signed", bool),
 }
 PLACEMENTS = ("uniform", "grid", "line")
 MOBILITY = ("static", "random_waypoint", "manhattan", "fcd")

@@ -15,6 +15,8 @@ from typing import Hashable
 import tagspace
 from smvm.node import BROADCAST, NodeConfig, NodeCore
 from smvm.node import events as ev
+from smvm.node.provenance import NodeTrust
+from smvm.trust import NodeKey
 
 from .kernel import Handle, Simulation
 from .mobility import Mobility
@@ -65,8 +67,10 @@ class SimNetwork:
     def __init__(self, sim: Simulation, radio: Radio, mobility: Mobility,
                  config: NodeConfig | None = None, *, record_frames: bool = False,
                  seconds_per_fuel: float = SECONDS_PER_FUEL,
-                 runner: Callable[[NodeCore], None] | None = None):
+                 runner: Callable[[NodeCore], None] | None = None, signed: bool = False):
         self.sim = sim
+        #: nodes sign and verify, with keys drawn from the run's seed (same seed, same bytes)
+        self.signed = signed
         self._run = runner or NodeCore.run_ready
         self.seconds_per_fuel = seconds_per_fuel
         self._fuel_seen: dict[str, int] = {}
@@ -87,7 +91,11 @@ class SimNetwork:
                  actuators: tuple[str, ...] | list[str] = ()) -> NodeCore:
         """A node with initial ``tags`` (readable by every SM) and ``actuators``
         (I/O tags every SM may read and write; initial value from ``tags``, else None)."""
-        core = NodeCore(str(node_id), self.config, seed=self.sim.rng.getrandbits(32))
+        trust = None
+        if self.signed:
+            key = NodeKey.from_seed(self.sim.rng.getrandbits(256).to_bytes(32, "big"))
+            trust = NodeTrust(str(node_id), key)
+        core = NodeCore(str(node_id), self.config, seed=self.sim.rng.getrandbits(32), trust=trust)
         self.cores[str(node_id)] = core
         mobility = self.mobility
         self._mobility_ids[str(node_id)] = node_id

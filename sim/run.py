@@ -96,7 +96,7 @@ def run(sc: Scenario, seed: int | None = None, *, until: float | None = None,
     radio = build_radio(sc, sim.rng)
     mobility = build_mobility(sc, sim)
     network = SimNetwork(sim, radio, mobility, NodeConfig(beacon_interval=sc.beacon_interval),
-                         record_frames=record_frames)
+                         record_frames=record_frames, signed=sc.signed)
     for node in range(sc.count):
         network.add_node(node, sc.tags.get(node), sc.actuators(node))
     for event in sc.events:

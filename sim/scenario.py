@@ -91,6 +91,7 @@ class Scenario:
     block: float = 100.0
     beacon_interval: float = 1.0
     trace: str | None = None      # SUMO FCD file (resolved path) for mobility "fcd"
+    signed: bool = False          # nodes sign SMs and verify chains (docs/security.md)
     tags: dict[int, dict] = field(default_factory=dict)
     injects: tuple[Inject, ...] = ()
     node_settings: dict[int, NodeSettings] = field(default_factory=dict)
@@ -138,7 +139,7 @@ _SCHEMA = {
     "radio": {"range": float, "loss": float, "bandwidth": float, "delay": float},
     "nodes": {"count": int, "placement": str, "area": list, "spacing": float, "mobility": str,
               "speed": list, "pause": float, "blocks": list, "block": float,
-              "beacon_interval": float, "trace": str},
+              "beacon_interval": float, "trace": str, "signed": bool},
 }
 
 
