@@ -13,7 +13,12 @@ from .values import GUEST_EXCEPTIONS
 
 _PLAIN = ("abs", "bin", "bool", "callable", "chr", "divmod", "enumerate", "filter",
           "float", "format", "hex", "int", "isinstance", "len", "map", "next", "oct",
-          "ord", "range", "repr", "reversed", "round", "str", "zip")
+          "ord", "range", "repr", "reversed", "round", "str", "zip",
+          "super", "object", "property", "staticmethod", "classmethod", "hash",
+          "NotImplemented")
+#: Builtins each SM gets its own copy of (they close over its class registry
+#: or its log).
+_PER_SM = ("getattr", "setattr", "hasattr", "print")
 
 #: Module namespaces handed to ``import`` statements (plain namespaces, not
 #: the real modules, so nothing but the listed members is reachable).
@@ -92,26 +97,26 @@ class GuardedType:
     """A container type as SM code sees it: calling it charges fuel for the
     iterable it consumes; its alternative constructors stay available."""
 
-    __slots__ = ("real", "rt")
+    __slots__ = ("_real", "_rt")
 
     def __init__(self, real: type, rt: Runtime):
-        self.real = real
-        self.rt = rt
+        self._real = real
+        self._rt = rt
 
     def __getattr__(self, name: str):
         # Only reached for names the compiler allowed (never '_'-prefixed).
         if name.startswith("_") or name not in ALLOWED_ATTRIBUTES:
             raise AttributeError(name)
-        return getattr(self.real, name)
+        return getattr(self._real, name)
 
     def __call__(self, *args, **kwargs):
-        if args and not (self.real in (builtins.bytes, builtins.bytearray)
+        if args and not (self._real in (builtins.bytes, builtins.bytearray)
                          and type(args[0]) in (int, str)):
-            args = (self.rt.bounded(args[0]), *args[1:])
-        return self.real(*args, **kwargs)
+            args = (self._rt.bounded(args[0]), *args[1:])
+        return self._real(*args, **kwargs)
 
     def __repr__(self) -> str:
-        return repr(self.real)
+        return repr(self._real)
 
 
 _GUARDED_NAMES = ("sum", "min", "max", "sorted", "any", "all", "pow")
@@ -130,7 +135,7 @@ _iter.__name__ = _iter.__qualname__ = "iter"
 def _real_classinfo(classinfo, depth=0):
     # ``list``, ``dict``... are GuardedType objects for SM code; map them back.
     if type(classinfo) is GuardedType:
-        return classinfo.real
+        return classinfo._real
     if type(classinfo) is tuple and depth < 16:
         return tuple(_real_classinfo(c, depth + 1) for c in classinfo)
     return classinfo
@@ -156,7 +161,7 @@ def make_builtins(rt: Runtime) -> dict[str, Any]:
 
 
 _missing = (BUILTIN_NAMES - {"True", "False", "None"}) - set(_STATIC) - set(_GUARDED_NAMES) \
-    - set(_GUARDED_TYPES)
+    - set(_GUARDED_TYPES) - set(_PER_SM)
 assert not _missing, _missing
 
 #: Reference strings of the builtins shared by every SM (they travel by name).
@@ -179,3 +184,17 @@ for _module, _ns in GUEST_MODULES.items():
             STATIC_REFS[id(_value)] = f"{_module}:{_name}"
             STATIC_TABLE[f"{_module}:{_name}"] = _value
 GUARDED_NAMES = _GUARDED_NAMES + _GUARDED_TYPES
+
+
+def make_print(log) -> Any:
+    """``print`` for one SM: the line goes to the SM's log (``log`` primitive)."""
+
+    def print(*values, sep=" ", end="\n", file=None, flush=False):  # noqa: A001 - the guest's name
+        if file is not None:
+            raise TypeError("print(file=...) is not available in SM code: lines go to the SM's log")
+        if not (sep is None or type(sep) is str) or not (end is None or type(end) is str):
+            raise TypeError("sep and end must be None or strings")
+        text = (" " if sep is None else sep).join(map(str, values))
+        log(text)
+
+    return print

@@ -202,6 +202,8 @@ class Runtime:
         if type(child) is not Frame:
             raise VMBug("continuation frame chain is broken")
         info = self.functions.get(child.fid)
+        if type(callee) is _MethodType:  # obj.method(): self comes back with the frame
+            callee = callee.__func__
         if info is None or getattr(callee, "__code__", None) is not info.code:
             raise VMBug(f"continuation expects a call of {child.fid} here")
         dummies = [None] * info.required_positional
@@ -329,6 +331,7 @@ class Runtime:
         return value
 
 
+_MethodType = type(Frame.__init__.__get__(0))
 _SCANNED = frozenset({list, tuple, str, bytes, bytearray})
 _SIZED = frozenset({list, tuple, str, bytes, bytearray, dict, set, frozenset, range})
 _LAZY_PYTHON = frozenset({type(x for x in ())})

@@ -76,6 +76,7 @@ import msgpack
 
 from .compiler._policy import ALLOWED_ATTRIBUTES, CALL_ONLY_ATTRIBUTES
 from .errors import StateDecodeError, StateEncodeError
+from . import guestclasses
 from .values import GUEST_EXCEPTIONS, Cell
 
 __all__ = ["CodecLimits", "dumps", "loads"]
@@ -100,6 +101,7 @@ REF, BIGINT, TUPLE, SET, FROZENSET, BYTEARRAY, CELL, FUNCTION, PARTIAL, EXCEPTIO
 SCALAR_TUPLE = 12     # not a marker: its payload holds the items
 SAME = 13
 CLOSURE, BOUND, ITERATOR, VIEW, UNBOUND = 14, 15, 16, 17, 18
+INSTANCE, METHOD = 19, 20   # a guest class's instance; a method bound to one
 
 _NoneType = type(None)
 _partial = functools.partial
@@ -117,8 +119,9 @@ _M = [msgpack.ExtType(code, b"") for code in range(12)]
 _M_REF, _M_BIGINT, _M_TUPLE, _M_SET, _M_FROZENSET, _M_BYTEARRAY = _M[:6]
 _M_CELL, _M_FUNCTION, _M_PARTIAL, _M_EXCEPTION, _M_RANGE, _M_DICT = _M[6:]
 _M_SAME = msgpack.ExtType(SAME, b"")
-_M_CLOSURE, _M_BOUND, _M_ITERATOR, _M_VIEW, _M_UNBOUND = (
-    msgpack.ExtType(code, b"") for code in (CLOSURE, BOUND, ITERATOR, VIEW, UNBOUND))
+_M_CLOSURE, _M_BOUND, _M_ITERATOR, _M_VIEW, _M_UNBOUND, _M_INSTANCE, _M_METHOD = (
+    msgpack.ExtType(code, b"") for code in (CLOSURE, BOUND, ITERATOR, VIEW, UNBOUND, INSTANCE,
+                                            METHOD))
 # ExtType's own constructor validates in Python; ours are valid by construction.
 _new_ext = functools.partial(tuple.__new__, msgpack.ExtType)
 _SCALAR_KEYS = _SCALARS | {tuple}
@@ -405,6 +408,7 @@ class _Encoder:
                     raise
                 return res
             out = [_M_DICT]
+            _refuse_guest_keys(x)
             try:
                 for k, v in x.items():
                     out.append(enc(k, depth))
@@ -475,12 +479,14 @@ class _Encoder:
         oid = self.remember(x)
         if oid is not None:
             return [_M_REF, oid]
+        _refuse_guest_keys(x)
         return self.items(_M_SET, x, depth, "{{item #{}}}")
 
     def enc_frozenset(self, x: frozenset, depth: int) -> list:
         oid = self.memo.get(id(x))
         if oid is not None:
             return [_M_REF, oid]
+        _refuse_guest_keys(x)
         return self.finish(x, self.items(_M_FROZENSET, x, depth, "{{item #{}}}"))
 
     def enc_bytearray(self, x: bytearray, depth: int) -> list:
@@ -535,6 +541,10 @@ class _Encoder:
             return self.enc_bound(x, depth)
         if t in _ITERATOR_TYPES:
             return self.enc_iterator(x, depth)
+        if guestclasses.is_guest_class(t):
+            return self.enc_instance(x, t, depth)
+        if t is types.MethodType:
+            return self.enc_method(x, depth)
         if t in _VIEW_KINDS:
             oid = self.memo.get(id(x))
             if oid is not None:
@@ -581,6 +591,33 @@ class _Encoder:
             e.path.append(f"<function {f.__qualname__}>")
             raise
         return [_M_CLOSURE, ref, cells, defaults, kwdefaults, contents]
+
+    def enc_instance(self, x: object, t: type, depth: int) -> list:
+        """An instance of a guest class: its class by reference, then its
+        attributes (numbered on entry, so cycles through it resolve)."""
+        oid = self.remember(x)
+        if oid is not None:
+            return [_M_REF, oid]
+        ref = self.functions.get(id(t))
+        if ref is None:
+            raise _Unencodable(f"cannot carry an instance of {t.__name__!r}: "
+                               "its class is not a module-level class of the brick")
+        attrs, extra = guestclasses.instance_fields(x)
+        try:
+            return [_M_INSTANCE, ref, self.enc(attrs, depth), self.enc(extra, depth)]
+        except _Unencodable as e:
+            e.path.append(f"<{t.__name__} object>")
+            raise
+
+    def enc_method(self, m: types.MethodType, depth: int) -> list:
+        """A method bound to a guest instance or class."""
+        oid = self.memo.get(id(m))
+        if oid is not None:
+            return [_M_REF, oid]
+        if self.functions.get(id(m.__func__)) is None:
+            raise _Unencodable(f"cannot carry the method {m.__func__.__name__!r}")
+        return self.finish(m, [_M_METHOD, self.enc(m.__self__, depth),
+                               self.enc(m.__func__, depth)])
 
     def enc_bound(self, m: object, depth: int) -> list:
         """A method of a plain value (``items.append``) or of a plain type
@@ -692,9 +729,9 @@ class _Kind:
 
 
 _KINDS = {code: _Kind(code) for code in (*range(FUNCTION), *range(FUNCTION + 1, 12), SAME, CLOSURE, BOUND, ITERATOR, VIEW,
-                                          UNBOUND)}
+                                          UNBOUND, INSTANCE, METHOD)}
 _WALK_ONLY = {_KINDS[REF], _KINDS[SAME], _KINDS[CLOSURE], _KINDS[BOUND], _KINDS[ITERATOR],
-              _KINDS[VIEW], _KINDS[UNBOUND]}
+              _KINDS[VIEW], _KINDS[UNBOUND], _KINDS[INSTANCE], _KINDS[METHOD]}
 #: What a first unpacking yields besides scalars and markers.
 _RAW = frozenset({list, dict, tuple})
 #: Values the walk leaves as they are (tuples came out of ext 12 finished).
@@ -862,6 +899,7 @@ def _build_tuple(dec: _Decoder, f: list) -> tuple:
 
 
 def _build_frozenset(dec: _Decoder, f: list) -> frozenset:
+    _check_keys(f)
     return frozenset(f)
 
 
@@ -1009,7 +1047,10 @@ class _Decoder:
         self.objs.append(s)
         dec = self.dec
         for item in x[1:]:
-            s.add(item if type(item) in _FINAL else dec(item, depth))
+            item = item if type(item) in _FINAL else dec(item, depth)
+            if guestclasses.key_runs_guest_code(item):
+                raise _fail("a set item whose hash would run SM code")
+            s.add(item)
         return s
 
     def walk_bytearray(self, x: list, depth: int) -> bytearray:
@@ -1033,9 +1074,34 @@ class _Decoder:
         dec = self.dec
         for i in range(1, len(x), 2):
             k = dec(x[i], depth)
+            if guestclasses.key_runs_guest_code(k):
+                raise _fail("a dict key whose hash would run SM code")
             d[k] = dec(x[i + 1], depth)     # TypeError on an unhashable key: caught by loads
         return d
 
+
+    def walk_instance(self, x: list, depth: int) -> object:
+        if len(x) != 4 or type(x[1]) is not str or not x[1].startswith("class:"):
+            raise _fail("malformed instance")
+        cls = self.functions.get(x[1])
+        if cls is None:
+            raise _fail(f"unknown class {x[1][:80]!r}")
+        obj = guestclasses.new_instance(cls)    # ValueError: caught by loads
+        self.objs.append(obj)
+        guestclasses.fill_instance(obj, self.dec(x[2], depth), self.dec(x[3], depth))
+        return obj
+
+    def walk_method(self, x: list, depth: int) -> object:
+        if len(x) != 3:
+            raise _fail("malformed method")
+        owner = self.dec(x[1], depth)
+        fn = self.dec(x[2], depth)
+        if type(fn) is not types.FunctionType or not (
+                guestclasses.is_guest_class(owner) or guestclasses.is_guest_class(type(owner))):
+            raise _fail("malformed method")
+        method = types.MethodType(fn, owner)
+        self.objs.append(method)
+        return method
 
     def walk_closure(self, x: list, depth: int) -> types.FunctionType:
         if len(x) != 6 or type(x[2]) is not list or type(x[5]) is not list:
@@ -1152,9 +1218,25 @@ _WALKERS: dict[int, Callable[[_Decoder, list, int], object]] = {
     CELL: _Decoder.walk_cell, DICT: _Decoder.walk_dict, SAME: _Decoder.walk_same,
     CLOSURE: _Decoder.walk_closure, BOUND: _Decoder.walk_bound,
     ITERATOR: _Decoder.walk_iterator, VIEW: _Decoder.walk_view, UNBOUND: _Decoder.walk_unbound,
+    INSTANCE: _Decoder.walk_instance, METHOD: _Decoder.walk_method,
 }
 #: Immutable kinds numbered once built (the others are values).
 _NUMBERED = frozenset({TUPLE, FROZENSET, PARTIAL, EXCEPTION})
+
+
+def _refuse_guest_keys(keys) -> None:
+    for k in keys:
+        if guestclasses.key_runs_guest_code(k):
+            raise _Unencodable(f"cannot carry an instance of {type(k).__name__!r} with its own "
+                               "__hash__ or __eq__ as a dict key or set item")
+
+
+def _check_keys(keys) -> None:
+    """Refuse dict keys and set items whose hashing would run SM code."""
+    for k in keys:
+        if guestclasses.key_runs_guest_code(k):
+            raise _fail("a dict key or set item whose hash would run SM code "
+                        f"(an instance of {type(k).__name__!r} with its own __hash__ or __eq__)")
 
 
 #: Below this many bytes a marked state is built by walking the unpacked tree.

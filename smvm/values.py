@@ -59,4 +59,6 @@ def jsonable(value: object) -> object:
     if type(value) is dict:
         return {(k if type(k) is str else json.dumps(jsonable(k))): jsonable(v)
                 for k, v in value.items()}  # type: ignore[union-attr]
+    if type(value).__dict__.get("_smvm_guest") is True:
+        return f"<{type(value).__name__} object>"  # never a guest __repr__ in host code
     return repr(value)

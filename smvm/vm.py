@@ -27,7 +27,9 @@ from .errors import (
 )
 from .guest_builtins import (
     GUARDED_NAMES, GUEST_MODULES, MODULE_NAMESPACES, STATIC_REFS, STATIC_TABLE, make_builtins,
+    make_print,
 )
+from .guestclasses import ClassRegistry, is_guest_class, make_attribute_builtins, safe_repr
 from .primitives import make_primitives
 from .runtime import END, ENTRY_CODES, Capture, Frame, PrimitiveResume, Runtime
 from .values import GUEST_EXCEPTIONS, Cell
@@ -143,6 +145,10 @@ class SMInstance:
         self.primitives = make_primitives(self)
         builtins_ns = make_builtins(rt)
         builtins_ns.update(self.primitives)
+        self.classes = classes = ClassRegistry()
+        builtins_ns["__build_class__"] = classes.build_class
+        builtins_ns.update(make_attribute_builtins(classes))
+        builtins_ns["print"] = make_print(self.primitives["log"])
         ns: dict[str, Any] = {
             "__builtins__": builtins_ns, "__name__": self.brick.name,
             "_R": rt, "_Capture": Capture, "_locals": locals, "_set": set,
@@ -152,6 +158,8 @@ class SMInstance:
             "_next": next, "_END": END,
             "_fuel_pop": rt.fuel_list.pop, "_IndexError": IndexError,
             "_refuel": rt.refuel,
+            "_type": type, "_GC": classes.classes, "_GS": classes.store_target,
+            "_GP": classes.private,
         }
         self.ns = ns
         self._builtins = builtins_ns
@@ -189,7 +197,10 @@ class SMInstance:
         """Continue from a continuation that ``decode`` returned (once)."""
         def run():
             for name, value in cont["globals"].items():
-                self.ns[name] = value
+                if "." in name:  # a class attribute: the class is rebuilt here
+                    self.classes.set_class_data(name, value)
+                else:
+                    self.ns[name] = value
             functions = self._module_functions() if cont["defaults"] else {}
             for fid, (defaults, kwdefaults) in cont["defaults"].items():
                 fn = functions[fid]
@@ -213,7 +224,9 @@ class SMInstance:
         # What the module body defines is rebuilt on every node: only names
         # the SM rebinds later travel as data.
         self._defined = {name: value for name, value in self.ns.items()
-                         if type(value) is types.FunctionType and not name.startswith("_")}
+                         if (type(value) is types.FunctionType
+                             or (type(value) is type and value in self.classes.classes))
+                         and not name.startswith("_")}
 
     def _run(self, body: Callable[[], object], entry: str) -> Outcome:
         rt = self.runtime
@@ -398,6 +411,7 @@ class SMInstance:
             if name.startswith("_") or id(value) in MODULE_NAMESPACES or defined.get(name) is value:
                 continue
             out[name] = value
+        out.update(self.classes.class_data())
         return out
 
     def _module_function_map(self) -> dict[str, types.FunctionType]:
@@ -413,6 +427,10 @@ class SMInstance:
             if type(value) is types.FunctionType and id(value.__code__) in fid_of_code \
                     and not value.__closure__ and "<locals>" not in value.__qualname__:
                 fns[fid_of_code[id(value.__code__)]] = value
+        for code_id, method in self.classes.methods().items():
+            fid = fid_of_code.get(code_id)
+            if fid is not None:
+                fns[fid] = method  # methods travel by name too (also those using super())
         if "_loaded" in self.ns:  # module functions are all defined by now
             self._fn_cache = fns
         return fns
@@ -425,6 +443,7 @@ class SMInstance:
             own = {id(self._builtins[name]): "builtin:" + name for name in GUARDED_NAMES}
             own.update((id(fn), "prim:" + name) for name, fn in self.primitives.items())
             own.update((id(fn), "fn:" + fid) for fid, fn in self._module_function_map().items())
+            own.update((id(cls), ref) for cls, ref in self.classes.classes.items())
             refs = _Refs(own, self.brick.fid_of_code)
             if "_fn_cache" in self.__dict__:  # complete: the same until this SM ends here
                 self._refs_cache = refs
@@ -446,6 +465,9 @@ class SMInstance:
         self._load_module_for_refs()
         cont = statecodec.loads(state, functions=self._function_table())
         cont = _validate(cont, self.brick, self.primitives, value, error)
+        for name in cont["globals"]:
+            if "." in name and not self.classes.fits_class_data(name):
+                raise ContinuationError(f"invalid continuation: no class attribute {name[:80]!r}")
         defaults = cont.get("defaults")
         if type(defaults) is not dict:
             raise ContinuationError("invalid continuation: bad defaults")
@@ -511,6 +533,8 @@ class _Table:
             return sm.primitives.get(name, default)
         if kind == "fn":
             return sm._module_function_map().get(name, default)
+        if kind == "class":
+            return sm.classes.by_ref.get(ref, default)
         if kind == "code":
             info = sm.brick.functions.get(name)
             return (info.code, sm.ns) if info is not None else default
@@ -602,8 +626,11 @@ class _EntryMissing(Exception):
 
 
 def _message(exc: BaseException) -> str:
+    # Never a guest __str__/__repr__: the SM has ended, host code writes this.
     if isinstance(exc, KeyError) and len(exc.args) == 1:
-        return repr(exc.args[0])
+        return safe_repr(exc.args[0])
+    if is_guest_class(type(exc)) or any(is_guest_class(type(a)) for a in exc.args):
+        return ", ".join(safe_repr(a) if type(a) is not str else a for a in exc.args)
     return str(exc)
 
 

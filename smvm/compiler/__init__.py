@@ -12,6 +12,7 @@ from ..errors import CompileError, SourceError
 from . import _validate
 from ._analysis import analyse, resolve
 from ._capture import Normaliser, make_resumable
+from ._classes import GuardAttributes
 from ._instrument import Instrument
 from ._link import brick_imports, is_linked, load_brick, unpack
 from ._rewrite import Cellify, GuardCalls, LiftMigratingLambdas, Rejections, SimplifyImports
@@ -170,7 +171,7 @@ def _top_level_names(tree: ast.Module, imported: set[str]) -> dict[str, int]:
     imports unchanged from another brick."""
     out: dict[str, int] = {}
     for stmt in tree.body:
-        if isinstance(stmt, ast.FunctionDef):
+        if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
             out.setdefault(stmt.name, stmt.lineno)
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
             for alias in stmt.names:
@@ -193,6 +194,8 @@ def _qualnames(tree: ast.Module) -> dict[int, str]:
                 q = prefix + child.name
                 out[id(child)] = q
                 walk(child, q + ".<locals>.")
+            elif isinstance(child, ast.ClassDef):
+                walk(child, prefix + child.name + ".")
             else:
                 walk(child, prefix)
 
@@ -204,6 +207,7 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
                bricks: frozenset[str] = frozenset(), foreign: dict[str, bool] | None = None) -> Brick:
     tree = SimplifyImports(bricks).visit(tree)
     tree = GuardCalls().visit(tree)
+    tree = GuardAttributes().visit(tree)
     res = resolve(tree)
     analyse(tree, res, foreign)
     lifter = LiftMigratingLambdas(filename)

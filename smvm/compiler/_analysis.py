@@ -24,7 +24,7 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 @dataclass
 class _Scope:
     node: ast.AST
-    kind: str  # "module" | "function" | "comprehension"
+    kind: str  # "module" | "function" | "comprehension" | "class"
     names: set[str]
     globals: set[str] = field(default_factory=set)
 
@@ -49,6 +49,10 @@ def resolve(tree: ast.Module) -> Resolution:
                 if name in scope.names:
                     return scope, crossed
                 continue
+            if scope.kind == "class":  # seen from its own body only
+                if scope is chain[-1] and name in scope.names:
+                    return scope, crossed
+                continue
             if scope.kind == "function":
                 if name in scope.globals:
                     return module, crossed
@@ -70,6 +74,13 @@ def resolve(tree: ast.Module) -> Resolution:
                 walk(d, chain)
             inner = chain + [function_scope(node)]
             for stmt in (node.body if isinstance(node, ast.FunctionDef) else [node.body]):
+                walk(stmt, inner)
+            return
+        if isinstance(node, ast.ClassDef):
+            for expr in [*node.bases, *node.decorator_list]:
+                walk(expr, chain)
+            inner = chain + [_Scope(node, "class", _class_names(node))]
+            for stmt in node.body:
                 walk(stmt, inner)
             return
         if isinstance(node, _COMPREHENSIONS):
@@ -103,6 +114,17 @@ def resolve(tree: ast.Module) -> Resolution:
     for stmt in tree.body:
         walk(stmt, [module])
     return res
+
+
+def _class_names(node: ast.ClassDef) -> set[str]:
+    names = set()
+    for stmt in node.body:
+        if isinstance(stmt, ast.FunctionDef):
+            names.add(stmt.name)
+        for sub in ast.walk(stmt) if not isinstance(stmt, ast.FunctionDef) else ():
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+                names.add(sub.id)
+    return names
 
 
 def _module_functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
@@ -151,11 +173,17 @@ def analyse(tree: ast.Module, res: Resolution, foreign: dict[str, bool] | None =
         ]
     migrating: set[int] = set()
     by_name = {name: fn for name, fn in module_fns.items()}
+    classes = {s.name for s in tree.body if isinstance(s, ast.ClassDef)}
+    method_of = {id(m): m.name for s in tree.body if isinstance(s, ast.ClassDef)
+                 for m in s.body if isinstance(m, ast.FunctionDef)}
+    migrating_methods: set[str] = set()
 
     def may_migrate(call: ast.Call) -> bool:
         func = call.func
         if isinstance(func, ast.Attribute):
-            return False
+            # obj.m(): may migrate when some class of the brick has a
+            # migrating method of that name (plain data's methods never do)
+            return func.attr in migrating_methods
         if not isinstance(func, ast.Name):
             return True
         scope = res.scope_of.get(id(func))
@@ -166,6 +194,8 @@ def analyse(tree: ast.Module, res: Resolution, foreign: dict[str, bool] | None =
             return foreign[name]
         if name in by_name:
             return id(by_name[name]) in migrating
+        if name in classes:
+            return False  # a constructor: __init__ runs from C (type.__call__), never resumable
         if name in res.module_names:
             return name not in imported
         return name in policy.MIGRATION_PRIMITIVES
@@ -191,6 +221,8 @@ def analyse(tree: ast.Module, res: Resolution, foreign: dict[str, bool] | None =
                 continue
             if any(may_migrate(c) for c in calls_of[id(fn)] if not in_genexp(fn, c)):
                 migrating.add(id(fn))
+                if id(fn) in method_of:
+                    migrating_methods.add(method_of[id(fn)])
                 changed = True
     for fn in functions:
         for call in calls_of[id(fn)]:

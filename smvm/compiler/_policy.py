@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import ast
 import math
+import types as _types
 
 #: Statement and expression node kinds a brick may contain.
 ALLOWED_NODES: frozenset[type] = frozenset({
-    ast.Module, ast.FunctionDef, ast.Return, ast.Delete, ast.Assign,
+    ast.Module, ast.FunctionDef, ast.ClassDef, ast.Return, ast.Delete, ast.Assign,
     ast.AugAssign, ast.AnnAssign, ast.For, ast.While, ast.If, ast.Raise, ast.Try,
     ast.Assert, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.Expr,
     ast.Pass, ast.Break, ast.Continue,
@@ -27,7 +28,6 @@ ALLOWED_NODES: frozenset[type] = frozenset({
 
 #: Why some well-known constructs are refused (shown in the error message).
 REJECTED_WHY: dict[type, str] = {
-    ast.ClassDef: "classes are not supported: SM values are plain data",
     ast.AsyncFunctionDef: "async functions are not supported",
     ast.AsyncFor: "async for is not supported",
     ast.AsyncWith: "async with is not supported",
@@ -48,6 +48,8 @@ BUILTIN_NAMES: frozenset[str] = frozenset({
     "hex", "int", "isinstance", "iter", "len", "list", "map", "max", "min",
     "next", "oct", "ord", "pow", "range", "repr", "reversed", "round", "set",
     "sorted", "str", "sum", "tuple", "zip", "True", "False", "None",
+    "super", "object", "property", "staticmethod", "classmethod", "print",
+    "getattr", "setattr", "hasattr", "hash", "NotImplemented",
 })
 
 #: The SM primitives of this release (see DESIGN §5).
@@ -121,3 +123,40 @@ CONSUMING_METHODS: frozenset[str] = frozenset({
     "intersection_update", "difference_update", "symmetric_difference_update",
     "fromkeys",
 })
+
+#: Dunder methods a class may define (and ``super().__x__`` / ``Class.__x__``
+#: may name): each runs as guest code, with fuel, when the operation it
+#: implements is applied. Deliberately absent: everything the host's type
+#: machinery calls behind the scenes (``__getattr__``, ``__getattribute__``,
+#: ``__setattr__``, ``__delattr__``, ``__del__``, ``__new__``, ``__init_subclass__``,
+#: ``__class_getitem__``, ``__set_name__``, ``__get__``/``__set__``/``__delete__``,
+#: ``__reduce__``/``__reduce_ex__``, ``__getstate__``/``__setstate__``,
+#: ``__copy__``/``__deepcopy__``, ``__slots__``, ``__format__``, ``__index__``,
+#: ``__enter__``/``__exit__``, ``__await__``...).
+_BINARY = ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "lshift", "rshift",
+           "and", "or", "xor")
+ALLOWED_DUNDERS: frozenset[str] = frozenset(
+    {f"__{op}__" for op in _BINARY} | {f"__r{op}__" for op in _BINARY}
+    | {f"__i{op}__" for op in _BINARY}
+    | {"__init__", "__repr__", "__str__", "__eq__", "__ne__", "__lt__", "__le__", "__gt__",
+       "__ge__", "__hash__", "__bool__", "__len__", "__getitem__", "__setitem__",
+       "__delitem__", "__contains__", "__iter__", "__next__", "__call__", "__neg__",
+       "__pos__", "__abs__", "__invert__", "__int__", "__float__", "__divmod__",
+       "__rdivmod__"})
+
+#: Attribute names refused after a dot on any value, though not '_'-prefixed:
+#: they belong to host objects that reach frames, code, cells or classes
+#: (generators are SM values now; their frames must stay out of reach).
+DENIED_ATTRIBUTES: frozenset[str] = frozenset(
+    {name for kind in (_types.FrameType, _types.TracebackType, _types.CodeType,
+                       _types.GeneratorType, _types.CoroutineType, _types.AsyncGeneratorType,
+                       _types.CellType)
+     for name in dir(kind) if not name.startswith("_")}
+    - {"send", "throw", "close", "clear", "replace"}
+    | {"mro", "with_traceback", "obj", "fget", "fset", "fdel", "getter", "setter", "deleter",
+       "cell_contents", "gi_suspended", "cr_suspended", "f_trace", "tb_lasti"}
+    | {name for name in dir(_types.CodeType) if name.startswith("co_")})
+
+#: Decorators a class body may use on its methods, and on a class.
+METHOD_DECORATORS: frozenset[str] = frozenset({"property", "staticmethod", "classmethod"})
+CLASS_DECORATORS: frozenset[str] = frozenset({"dataclass"})

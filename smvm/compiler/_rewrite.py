@@ -45,6 +45,18 @@ class SimplifyImports(ast.NodeTransformer):
         return [ast.copy_location(assign(a.asname or a.name, attr(module, a.name)), node)
                 for a in node.names]
 
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.ClassDef:
+        # Annotated names of a class body are its fields (dataclass): kept
+        # as a plain list ``_fields_ = [...]`` the dataclass decorator reads.
+        fields = [s.target.id for s in node.body
+                  if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
+        self.generic_visit(node)
+        if node.decorator_list:
+            node.body.insert(0, ast.copy_location(assign("_smvm_fields", ast.List(
+                elts=[const(f) for f in fields], ctx=ast.Load())), node))
+        node.body = node.body or [ast.Pass()]
+        return node
+
     def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.stmt | None:
         if node.value is None:
             return None

@@ -33,6 +33,9 @@ def iter_own_scope(node: ast.AST) -> Iterator[ast.AST]:
                 inner += cur.decorator_list
             stack.extend(reversed(inner))
             continue
+        if isinstance(cur, ast.ClassDef):  # its body is a scope of its own
+            stack.extend(reversed([*cur.bases, *cur.decorator_list]))
+            continue
         stack.extend(reversed(list(ast.iter_child_nodes(cur))))
 
 
@@ -76,7 +79,7 @@ def local_names(fn: ast.AST) -> set[str]:
             comp_targets |= comprehension_targets(node)
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef,)):
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             names.add(node.name)
         elif isinstance(node, ast.ExceptHandler) and node.name:
             names.add(node.name)
@@ -95,7 +98,7 @@ def _own_statement_names(fn: ast.AST) -> Iterator[ast.Name]:
     stack = list(getattr(fn, "body", [])) if not isinstance(fn, ast.Lambda) else []
     while stack:
         cur = stack.pop()
-        if isinstance(cur, (ast.FunctionDef, ast.Lambda, *_COMPREHENSIONS)):
+        if isinstance(cur, (ast.FunctionDef, ast.Lambda, ast.ClassDef, *_COMPREHENSIONS)):
             continue
         if isinstance(cur, ast.Name) and isinstance(cur.ctx, (ast.Store, ast.Del)):
             yield cur

@@ -11,6 +11,7 @@ import warnings
 from ..errors import SourceError
 from ..values import GUEST_EXCEPTIONS
 from . import _policy as policy
+from ._classes import METHOD_MARK, check_attribute, check_class, check_method, module_classes
 
 MAX_SOURCE_BYTES = 1 << 20
 
@@ -41,7 +42,7 @@ def bound_names(tree: ast.AST) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             names.add(node.id)
-        elif isinstance(node, ast.FunctionDef):
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             names.add(node.name)
         elif isinstance(node, ast.arg):
             names.add(node.arg)
@@ -64,6 +65,7 @@ class Validator(ast.NodeVisitor):
             | set(GUEST_EXCEPTIONS)
         )
         self._call_funcs: set[int] = set()
+        self.class_names = module_classes(tree)
 
     def error(self, node: ast.AST, message: str) -> None:
         self.errors.append(SourceError(self.filename, getattr(node, "lineno", 1), message))
@@ -78,13 +80,14 @@ class Validator(ast.NodeVisitor):
         if kind not in policy.ALLOWED_NODES:
             why = policy.REJECTED_WHY.get(kind)
             self.error(node, why or f"{kind.__name__} is not allowed in SM code")
-            if kind in (ast.ClassDef, ast.AsyncFunctionDef):
+            if kind is ast.AsyncFunctionDef:
                 return
         super().generic_visit(node)
 
     def visit_Module(self, node: ast.Module) -> None:
         for index, stmt in enumerate(node.body):
-            allowed = (ast.FunctionDef, ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom)
+            allowed = (ast.FunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign, ast.Import,
+                       ast.ImportFrom)
             is_docstring = (index == 0 and isinstance(stmt, ast.Expr)
                             and isinstance(stmt.value, ast.Constant)
                             and isinstance(stmt.value.value, str))
@@ -94,9 +97,17 @@ class Validator(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        self.check_name(node, node.name, "function name")
-        for deco in node.decorator_list:
-            self.error(deco, "decorators are not supported")
+        if getattr(node, METHOD_MARK, False):
+            check_method(self, node)
+        else:
+            self.check_name(node, node.name, "function name")
+            for deco in node.decorator_list:
+                self.error(deco, "decorators are only supported on methods "
+                                 "(property, staticmethod, classmethod)")
+        self.generic_visit(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        check_class(self, node)
         self.generic_visit(node)
 
     def visit_arg(self, node: ast.arg) -> None:
@@ -111,14 +122,10 @@ class Validator(ast.NodeVisitor):
                              "and not an SM builtin)")
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        self.check_name(node, node.attr, "attribute")
-        if not isinstance(node.ctx, ast.Load):
-            self.error(node, "attributes cannot be assigned or deleted: SM values are plain data")
-        elif not node.attr.startswith("_"):
-            if node.attr not in policy.ALLOWED_ATTRIBUTES:
-                self.error(node, f"attribute '{node.attr}' is not allowed")
-            elif node.attr in policy.CALL_ONLY_ATTRIBUTES and id(node) not in self._call_funcs:
-                self.error(node, f"'.{node.attr}' may only be called directly")
+        check_attribute(self, node)
+        if (isinstance(node.ctx, ast.Load) and node.attr in policy.CALL_ONLY_ATTRIBUTES
+                and id(node) not in self._call_funcs):
+            self.error(node, f"'.{node.attr}' may only be called directly")
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -181,6 +188,11 @@ def validate(tree: ast.Module, filename: str,
         validator.error(tree, "brick is nested too deeply")
     # Imports are only meaningful at module level (module objects cannot migrate).
     for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.ClassDef) and inner is not node:
+                    validator.error(inner, "classes are only allowed at module level "
+                                           "(a class travels by its name in the brick)")
         if isinstance(node, ast.FunctionDef):
             for inner in ast.walk(node):
                 if isinstance(inner, (ast.Import, ast.ImportFrom)):

@@ -31,10 +31,17 @@ except Exception:  # pragma: no cover - smvm not importable at all
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
 
+#: The value dunders a class may define (docs/language.md).
+DUNDERS = frozenset(
+    "__init__ __repr__ __str__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__ __hash__ __bool__ "
+    "__len__ __getitem__ __setitem__ __delitem__ __contains__ __iter__ __next__ __call__ "
+    "__add__ __radd__ __sub__ __mul__ __neg__".split())
+
 BUILTIN_NAMES = (
     "abs all any bin bool bytearray bytes callable chr dict divmod enumerate filter float "
     "format frozenset hex int isinstance iter len list map max min next oct ord pow range "
     "repr reversed round set sorted str sum tuple zip "
+    "super object property staticmethod classmethod getattr setattr hasattr hash NotImplemented "
     "Exception ArithmeticError AssertionError AttributeError IndexError KeyError LookupError "
     "NameError NotImplementedError OverflowError RuntimeError StopIteration TypeError "
     "UnboundLocalError ValueError ZeroDivisionError UnicodeError"
@@ -42,7 +49,7 @@ BUILTIN_NAMES = (
 
 #: AST node kinds the SM language leaves out (checked on corpus bricks).
 FORBIDDEN_NODES = (
-    ast.ClassDef, ast.Yield, ast.YieldFrom, ast.AsyncFunctionDef, ast.AsyncFor,
+    ast.Yield, ast.YieldFrom, ast.AsyncFunctionDef, ast.AsyncFor,
     ast.AsyncWith, ast.Await, ast.With, ast.TryStar,
 )
 
@@ -107,13 +114,14 @@ def check_subset(source: str, filename: str = "<brick>") -> list[str]:
             problems.append(f"{line}: {type(node).__name__} is not in the SM language")
         elif isinstance(node, ast.Name) and node.id.startswith("_"):
             problems.append(f"{line}: name {node.id!r} starts with '_'")
-        elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_") \
+                and node.attr not in DUNDERS:
             problems.append(f"{line}: attribute {node.attr!r} starts with '_'")
         elif isinstance(node, ast.arg) and node.arg.startswith("_"):
             problems.append(f"{line}: parameter {node.arg!r} starts with '_'")
         elif isinstance(node, (ast.FunctionDef, ast.Lambda)):
             name = getattr(node, "name", "")
-            if name.startswith("_"):
+            if name.startswith("_") and name not in DUNDERS:
                 problems.append(f"{line}: function {name!r} starts with '_'")
             if node.args.posonlyargs:
                 problems.append(f"{line}: positional-only parameters")
@@ -168,6 +176,7 @@ def namespace(line: Line) -> dict:
     """Globals for a brick run under CPython, with the stub primitives."""
     allowed = {name: getattr(builtins, name) for name in BUILTIN_NAMES}
     allowed["__import__"] = guarded_import
+    allowed["__build_class__"] = builtins.__build_class__
     allowed["MigrationError"] = MigrationError
     allowed["sys_migrate"] = line.sys_migrate
     allowed["read_tag"] = line.read_tag

@@ -69,11 +69,11 @@ def test_endless_loop_is_a_guest_error(tmp_path, capsys) -> None:
 
 
 def test_compile_errors_exit_2(tmp_path, capsys) -> None:
-    brick = write(tmp_path, "c.py", "import os\nclass A:\n    pass\n")
+    brick = write(tmp_path, "c.py", "import os\nclass A(metaclass=B):\n    pass\n")
     assert main(["exec", brick]) == 2
     err = capsys.readouterr().err
     assert f"{brick}:1: import of 'os' is not allowed" in err
-    assert f"{brick}:2: classes are not supported" in err
+    assert f"{brick}:2: class keywords (metaclass=...) are not supported" in err
 
 
 @pytest.mark.parametrize("argv", [
@@ -92,7 +92,7 @@ def test_check_reports_every_file(tmp_path, capsys) -> None:
     assert main(["check", good]) == 0
     assert main(["check", good, bad]) == 1
     out = capsys.readouterr().out
-    assert f"{bad}:2: attribute '__class__' starts with '_'" in out
+    assert f"{bad}:2: attribute '__class__' is not allowed" in out
     assert f"{bad}:2: unknown name 'x'" in out
 
 

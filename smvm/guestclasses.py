@@ -1,0 +1,225 @@
+"""Classes written in SM code: how they are made, which stores they allow, and
+how their instances travel.
+
+A brick's ``class`` statement runs through ``ClassRegistry.build_class`` (the
+``__build_class__`` of the SM's builtins): no keywords (so no metaclass), bases
+only from the brick's own classes, ``object`` and the SM exceptions. Every
+guest class is recorded in its SM's registry, which the compiled code reads to
+allow attribute stores (``obj.x = v``) on guest instances and guest classes
+only. Host code never calls a guest method: what it needs from a guest object
+(a reference for its class, a printable name) it reads from the class, whose
+metaclass is always ``type``.
+"""
+from __future__ import annotations
+
+import builtins
+import types
+from typing import Any
+
+from .compiler._policy import ALLOWED_DUNDERS, DENIED_ATTRIBUTES
+from .values import GUEST_EXCEPTIONS
+
+#: Class attribute marking a class made by SM code (inherited by its subclasses).
+GUEST_MARK = "_smvm_guest"
+#: Most classes one SM may define (module bodies run again on every node).
+MAX_CLASSES = 1000
+_BASES_OK = frozenset({object, *GUEST_EXCEPTIONS.values()})
+
+
+def is_guest_class(cls: object) -> bool:
+    """A class made by SM code (checked without running any guest code)."""
+    return type(cls) is type and cls.__dict__.get(GUEST_MARK) is True
+
+
+def guest_name(obj: object) -> str:
+    """``<Name object>`` for a guest instance: host code that must show one
+    (an error record, a result) never calls its ``__repr__``."""
+    return f"<{type(obj).__name__} object>"
+
+
+def safe_repr(obj: object) -> str:
+    return guest_name(obj) if is_guest_class(type(obj)) else repr(obj)
+
+
+def check_attribute_name(name: object) -> str:
+    """The names SM code may read or write on an object at run time."""
+    if type(name) is not str:
+        raise TypeError("attribute name must be a string")
+    if name.startswith("__") or name in DENIED_ATTRIBUTES or not name.isidentifier():
+        raise AttributeError(f"attribute {name!r} is not available in SM code")
+    return name
+
+
+class ClassRegistry:
+    """One SM's guest classes: class -> reference name (``class:Qualname``)."""
+
+    __slots__ = ("classes", "by_ref")
+
+    def __init__(self) -> None:
+        self.classes: dict[type, str] = {}
+        self.by_ref: dict[str, type] = {}
+
+    def build_class(self, body: Any, name: str, *bases: object, **keywords: object) -> type:
+        if keywords:
+            raise TypeError("class keywords (metaclass=...) are not available in SM code")
+        for base in bases:
+            if base not in self.classes and base not in _BASES_OK:
+                raise TypeError(f"a class of SM code may only derive from the brick's "
+                                f"classes, object and exceptions, not {safe_repr(base)}")
+        if len(self.classes) >= MAX_CLASSES:
+            raise TypeError(f"more than {MAX_CLASSES} classes defined")
+        cls = builtins.__build_class__(body, name, *bases)
+        for key in cls.__dict__:
+            if key.startswith("__") and key not in ALLOWED_DUNDERS and key not in _CLASS_KEYS:
+                raise TypeError(f"class attribute {key!r} is not allowed")
+        type.__setattr__(cls, GUEST_MARK, True)
+        self.register(cls)
+        return cls
+
+    def register(self, cls: type) -> None:
+        ref = "class:" + cls.__qualname__
+        old = self.by_ref.get(ref)
+        if old is not None:
+            self.classes.pop(old, None)
+        self.classes[cls] = ref
+        self.by_ref[ref] = cls
+
+    def store_target(self, obj: object) -> object:
+        """``obj`` if SM code may set attributes on it (a guest instance or
+        class), else TypeError: host objects and shared classes stay as they are."""
+        if type(obj) in self.classes or (type(obj) is type and obj in self.classes):
+            return obj
+        raise TypeError(f"cannot set attributes of {type(obj).__name__!r} objects in SM code")
+
+    def private(self, obj: object, name: str) -> object:
+        """``obj._name``: only on guest instances and classes."""
+        if type(obj) in self.classes or (type(obj) is type and obj in self.classes):
+            return getattr(obj, name)
+        raise AttributeError(f"{type(obj).__name__!r} object has no attribute {name!r}")
+
+    def class_data(self) -> dict[str, object]:
+        """``Qualname.attr`` -> value of each data attribute of each class:
+        classes are rebuilt on every node, what the SM stored in them travels."""
+        out = {}
+        for cls in self.classes:
+            prefix = cls.__qualname__ + "."
+            for key, value in cls.__dict__.items():
+                if not key.startswith("_") and type(value) not in _CODE_KINDS:
+                    out[prefix + key] = value
+        return out
+
+    def fits_class_data(self, name: str) -> bool:
+        qualname, _, key = name.rpartition(".")
+        try:
+            check_attribute_name(key)
+        except (TypeError, AttributeError):
+            return False
+        return not key.startswith("_") and "class:" + qualname in self.by_ref
+
+    def set_class_data(self, name: str, value: object) -> None:
+        qualname, _, key = name.rpartition(".")
+        type.__setattr__(self.by_ref["class:" + qualname], key, value)
+
+    def methods(self) -> dict[int, types.FunctionType]:
+        """id(code) -> function, for every function defined in a class body."""
+        out = {}
+        for cls in self.classes:
+            for value in cls.__dict__.values():
+                if type(value) in (staticmethod, classmethod):
+                    value = value.__func__
+                elif type(value) is property:
+                    for part in (value.fget, value.fset, value.fdel):
+                        if type(part) is types.FunctionType:
+                            out[id(part.__code__)] = part
+                    continue
+                if type(value) is types.FunctionType:
+                    out[id(value.__code__)] = value
+        return out
+
+
+_CODE_KINDS = (types.FunctionType, staticmethod, classmethod, property)
+_CLASS_KEYS = frozenset({"__module__", "__qualname__", "__doc__", "__dict__", "__weakref__",
+                         "__annotations__", "__classcell__"})
+
+
+def make_attribute_builtins(registry: ClassRegistry) -> dict[str, Any]:
+    """``getattr``, ``setattr`` and ``hasattr`` as SM code sees them: the
+    names a dot could not reach stay out of reach."""
+
+    def guest_getattr(obj, name, *default):
+        if len(default) > 1:
+            raise TypeError("getattr expected at most 3 arguments")
+        name = check_attribute_name(name)
+        try:
+            if name.startswith("_"):
+                return registry.private(obj, name)
+            return getattr(obj, name)
+        except AttributeError:
+            if default:
+                return default[0]
+            raise
+
+    def guest_setattr(obj, name, value, /):
+        setattr(registry.store_target(obj), check_attribute_name(name), value)
+
+    def guest_hasattr(obj, name, /):
+        try:
+            guest_getattr(obj, name)
+        except AttributeError:
+            return False
+        return True
+
+    guest_getattr.__name__ = guest_getattr.__qualname__ = "getattr"
+    guest_setattr.__name__ = guest_setattr.__qualname__ = "setattr"
+    guest_hasattr.__name__ = guest_hasattr.__qualname__ = "hasattr"
+    return {"getattr": guest_getattr, "setattr": guest_setattr, "hasattr": guest_hasattr}
+
+
+# ---- travelling -----------------------------------------------------------------
+
+def key_runs_guest_code(key: object, depth: int = 0) -> bool:
+    """Would hashing ``key`` (a dict key, a set item being rebuilt) call a
+    guest ``__hash__``/``__eq__``? The state codec refuses such keys: it must
+    not run guest code."""
+    t = type(key)
+    if t in (str, int, float, bool, bytes, type(None)):
+        return False
+    if depth > 64:
+        return True
+    if isinstance(key, (tuple, frozenset)):
+        if is_guest_class(t):
+            return True
+        return any(key_runs_guest_code(item, depth + 1) for item in key)
+    if is_guest_class(t):
+        return t.__hash__ is not object.__hash__ or t.__eq__ is not object.__eq__
+    return False
+
+
+def instance_fields(obj: object) -> tuple[dict, list | None]:
+    """What an instance of a guest class carries: its attributes and, for an
+    exception, its ``args``."""
+    extra = list(obj.args) if isinstance(obj, BaseException) else None
+    return obj.__dict__, extra
+
+
+def new_instance(cls: object) -> object:
+    """An empty instance of guest class ``cls`` (no guest code runs)."""
+    if not is_guest_class(cls):
+        raise ValueError("instance of a class that is not a guest class")
+    if issubclass(cls, BaseException):
+        return cls.__new__(cls)  # type: ignore[call-overload]  # builtin: no guest __new__
+    return object.__new__(cls)  # type: ignore[arg-type]
+
+
+def fill_instance(obj: object, attrs: object, extra: object) -> None:
+    """Give a new instance its attributes (and an exception its args)."""
+    if type(attrs) is not dict or any(type(k) is not str or k.startswith("__")
+                                      or k in DENIED_ATTRIBUTES for k in attrs):
+        raise ValueError("malformed instance attributes")
+    if isinstance(obj, BaseException):
+        if type(extra) is not list:
+            raise ValueError("malformed exception instance")
+        obj.args = tuple(extra)
+    elif extra is not None:
+        raise ValueError("malformed instance")
+    obj.__dict__.update(attrs)
