@@ -132,7 +132,7 @@ def level(depth, seed):
     a0 = seed; a1 = seed + 1; a2 = "s%d" % seed; a3 = [seed, seed]; a4 = {"k": seed}
     a5 = seed * 1.5; a6 = (seed, "t"); a7 = None; a8 = True; a9 = b"xy"
     if depth == 0:
-        sys_migrate(1)
+        sys_migrate("1")
         return a0 + a1
     return level(depth - 1, seed + 10) + a0
 def main():

@@ -1,4 +1,4 @@
-"""``smvm exec``'s world: a line of nodes ``0 .. N-1`` on the simulator.
+"""``smvm exec``'s world: a line of nodes ``"0" .. "N-1"`` on the simulator.
 
 The line is a special case of a simulation: the real node cores
 (``smvm.node.NodeCore``, the daemon's) on ``SimNetwork``, placed
@@ -14,10 +14,16 @@ the SM's code, one (5 ms) when it does. Neighbours are configured, not
 beaconed: the line is known from the start and nothing runs when every SM
 has ended or waits on a tag without a timeout.
 
-What differs from ``smvm sim``: SMs see node ids as ints (``node_id()``,
-``neighbors``, ``sys_migrate(1)``), so this world runs the SM slices itself,
-through the core's driver interface (``take_ready``, ``host_for``,
-``settle``), with a host that shows the node's id and neighbours as ints.
+Node ``i`` has the id ``str(i)`` and sits at ``(100·i, 0)``: node ids are
+strings, as under ``smvm sim`` and on daemons, and the ``position`` and
+``neighbor_positions`` tags hold metres, so geographic routing
+(``migrate([x, y])``) works here as it does there. ``tags`` plants tags on
+nodes before anything runs; every brick in ``bricks`` is installed on every
+node, so ``create_sm(name, ...)`` finds it anywhere.
+
+This world runs the SM slices itself, through the core's driver interface
+(``take_ready``, ``host_for``, ``settle``), to see every SM's fuel, hops and
+bytes (``run_line`` reports their totals over all SMs of the run).
 """
 from __future__ import annotations
 
@@ -25,7 +31,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import tagspace
 from smvm.compiler import Brick, compile_brick
 from smvm.errors import RemoteInputError, UsageError
 from smvm.node import NodeConfig, NodeCore
@@ -45,11 +50,13 @@ __all__ = ["ExecResult", "FRAME_DELAY", "LineWorld", "run_line"]
 
 @dataclass
 class ExecResult:
-    """How the main SM of a run on the line ended."""
+    """How the main SM of a run on the line ended (``result``, ``error``,
+    ``node``) and what the whole run cost: ``hops``, ``bytes`` and ``fuel``
+    are totals over every SM of the run (``sms`` of them)."""
 
     result: object
     error: ErrorRecord | None
-    node: int
+    node: str
     hops: int
     bytes: int
     fuel: int
@@ -74,7 +81,7 @@ class LineSM:
     """What the line saw of one SM (updated after each of its slices)."""
 
     sm_id: str
-    node: int
+    node: str
     fuel: int = 0
     hops: int = 0
     bytes: int = 0
@@ -83,19 +90,19 @@ class LineSM:
 
 
 class LineHost:
-    """A node of the line as an SM sees it: the core's host, with the node's
-    id and neighbours as ints. ``LineWorld.nodes`` holds one per node (a
-    ``NodeHost`` for ``SMInstance``); each slice gets its own."""
+    """A node of the line as an SM sees it: the core's host, counting the
+    SMs it starts against the world's limit. ``LineWorld.nodes`` holds one
+    per node (a ``NodeHost`` for ``SMInstance``); each slice gets its own."""
 
     def __init__(self, world: LineWorld, index: int, record: Any = None):
         self.world = world
-        self.node_id = index
+        self.node_id = str(index)
         self.core = world.cores[index]
         self.tagspace = self.core.tagspace
         self._inner = self.core.host_for(record)
 
-    def neighbors(self) -> list[int]:
-        return sorted(int(n) for n in self._inner.neighbors())
+    def neighbors(self) -> list[str]:
+        return self._inner.neighbors()
 
     def now(self) -> float:
         return self._inner.now()
@@ -128,7 +135,8 @@ class LineWorld:
     """
 
     def __init__(self, size: int, fuel: int, memory_mb: float | None,
-                 cpu_seconds: float | None = DEFAULT_CPU_SECONDS, *, seed: int = 0):
+                 cpu_seconds: float | None = DEFAULT_CPU_SECONDS, *, seed: int = 0,
+                 tags: dict[str, dict[str, object]] | None = None):
         if type(size) is not int or size < 1:
             raise UsageError("the line needs at least one node")
         self.sim = Simulation(seed)
@@ -138,13 +146,18 @@ class LineWorld:
                             max_sms=MAX_SMS, beacon_interval=None)
         self.network = SimNetwork(self.sim, self.radio, StaticPlacement(places), config,
                                   seconds_per_fuel=0.0, runner=self._run_slices)
-        self.cores: list[NodeCore] = [self.network.add_node(i) for i in range(size)]
+        tags = tags or {}
+        unknown = sorted(set(tags) - {str(i) for i in range(size)})
+        if unknown:
+            raise UsageError(f"no node {unknown[0]!r} on a line of {size} "
+                             f"(nodes are \"0\" .. \"{size - 1}\")")
+        self.cores: list[NodeCore] = [self.network.add_node(i, tags.get(str(i)))
+                                      for i in range(size)]
         for i, core in enumerate(self.cores):
-            adjacent = [j for j in (i - 1, i + 1) if 0 <= j < size]
-            for j in adjacent:  # the radio reaches exactly these
-                core.hear_neighbor(str(j), str(j), 0.0, places[j])
-            core.tagspace.register_io("node_id", tagspace.StaticValue(i), replace=True)
-            core.tagspace.register_io("neighbors", tagspace.StaticValue(adjacent), replace=True)
+            core.position = places[i]
+            for j in (i - 1, i + 1):  # the radio reaches exactly these
+                if 0 <= j < size:
+                    core.hear_neighbor(str(j), str(j), 0.0, places[j])
         self.nodes = [LineHost(self, i) for i in range(size)]
         self.bricks: dict[str, Brick] = {}
         self.sms: dict[str, LineSM] = {}
@@ -152,7 +165,7 @@ class LineWorld:
     @property
     def log(self) -> list[dict]:
         """What SMs logged: node, virtual time, SM id, text."""
-        return [{"node": int(e["node"]), "time": e["time"], "sm": e["sm"], "text": e["text"]}
+        return [{"node": e["node"], "time": e["time"], "sm": e["sm"], "text": e["text"]}
                 for e in self.network.metrics.logs]
 
     @property
@@ -160,11 +173,11 @@ class LineWorld:
         return self.sim.now
 
     # ---- starting SMs ---------------------------------------------------------------
-    def new_sm(self, node: LineHost | int, brick: Brick, entry: str, args: list | tuple, *,
-               family: None = None, origin: str | None = None) -> str:
-        """Start ``entry(*args)`` of ``brick`` on ``node`` now, as a new family
-        originating there; returns its SM id."""
-        index = node if type(node) is int else node.node_id
+    def new_sm(self, node: LineHost | str | int, brick: Brick, entry: str, args: list | tuple,
+               *, family: None = None, origin: str | None = None) -> str:
+        """Start ``entry(*args)`` of ``brick`` on ``node`` (a host, an id or an
+        index) now, as a new family originating there; returns its SM id."""
+        index = int(node.node_id if isinstance(node, LineHost) else node)
         if family is not None or origin not in (None, str(index)):
             raise ValueError("a new SM starts a new family originating on its node")
         self._room()
@@ -186,8 +199,8 @@ class LineWorld:
         if len(self.sms) >= MAX_SMS:
             raise RuntimeError(f"too many SMs (limit {MAX_SMS})")
 
-    def _created(self, sm_id: str, index: int) -> str:
-        self.sms[sm_id] = LineSM(sm_id, index)
+    def _created(self, sm_id: str, node: str | int) -> str:
+        self.sms[sm_id] = LineSM(sm_id, str(node))
         return sm_id
 
     def run(self) -> None:
@@ -204,8 +217,8 @@ class LineWorld:
             for record, kind, payload in core.take_ready():
                 outcome = self._slice(index, record, kind, payload)
                 core.settle(record, outcome, self.sim.now)
-                seen = self.sms.setdefault(record.sm_id, LineSM(record.sm_id, index))
-                seen.node, seen.fuel = index, outcome.fuel
+                seen = self.sms.setdefault(record.sm_id, LineSM(record.sm_id, core.node_id))
+                seen.node, seen.fuel = core.node_id, outcome.fuel
                 seen.hops, seen.bytes = record.hops, record.bytes
                 if isinstance(outcome, (Finished, Failed)):
                     seen.outcome = outcome
@@ -231,11 +244,16 @@ class LineWorld:
 
 def run_line(source: str, args: list | tuple = (), *, nodes: int = 3, fuel: int | None = None,
              memory_mb: float | None = None, filename: str = "<brick>",
-             entry: str = "main", cpu_seconds: float | None = DEFAULT_CPU_SECONDS) -> ExecResult:
-    """Run ``entry(*args)`` of a brick as an SM starting on node 0 of a line.
+             entry: str = "main", cpu_seconds: float | None = DEFAULT_CPU_SECONDS,
+             tags: dict[str, dict[str, object]] | None = None,
+             bricks: dict[str, str] | None = None) -> ExecResult:
+    """Run ``entry(*args)`` of a brick as an SM starting on node ``"0"`` of a line.
 
-    SMs it spawns or creates run too, in virtual time, until none can run.
-    Raises ``CompileError`` when the brick is invalid and ``UsageError`` for
+    ``tags`` ({node id: {name: value}}) are planted on nodes first (readable
+    by every SM); ``bricks`` ({file name: source}) are installed on every
+    node beside this one, under their base names, for ``create_sm``. SMs
+    spawned or created run too, in virtual time, until none can run.
+    Raises ``CompileError`` when a brick is invalid and ``UsageError`` for
     bad parameters; every guest problem is reported in the result instead.
     """
     if type(nodes) is not int or nodes < 1:
@@ -246,10 +264,12 @@ def run_line(source: str, args: list | tuple = (), *, nodes: int = 3, fuel: int 
     memory_mb = DEFAULT_MEMORY_MB if memory_mb is None else memory_mb
     if memory_mb <= 0:
         raise UsageError("memory must be positive")
-    brick = compile_brick(source, filename)
     if cpu_seconds is not None and not cpu_seconds > 0:
         raise UsageError("the CPU time budget must be positive")
-    world = LineWorld(nodes, fuel, memory_mb, cpu_seconds)
+    brick = compile_brick(source, filename)
+    extra = {_brick_name(name): compile_brick(text, name) for name, text in (bricks or {}).items()}
+    world = LineWorld(nodes, fuel, memory_mb, cpu_seconds, tags=tags)
+    world.bricks.update(extra)
     world.bricks[_brick_name(filename)] = brick
     main_id = world.new_sm(0, brick, entry, list(args))
     world.run()
@@ -261,8 +281,10 @@ def run_line(source: str, args: list | tuple = (), *, nodes: int = 3, fuel: int 
                                      f"the SM is {blocked}"), rec.fuel)
     value = outcome.value if isinstance(outcome, Finished) else None
     error = outcome.error if isinstance(outcome, Failed) else None
-    return ExecResult(value, error, rec.node, rec.hops, rec.bytes, outcome.fuel, world.log,
-                      len(world.sms))
+    every = world.sms.values()
+    fuel_used = outcome.fuel + sum(sm.fuel for sm in every if sm is not rec)
+    return ExecResult(value, error, rec.node, sum(sm.hops for sm in every),
+                      sum(sm.bytes for sm in every), fuel_used, world.log, len(world.sms))
 
 
 def _brick_name(filename: str) -> str:

@@ -27,9 +27,30 @@ def read_brick(path: str) -> str:
         raise UsageError(f"cannot read {path}: {exc.strerror if isinstance(exc, OSError) else exc}")
 
 
+#: How deeply an argument's lists and objects may nest.
+MAX_ARG_DEPTH = 100
+
+
 def parse_arg(text: str) -> object:
     """An SM argument: a JSON literal, or the text itself when it is not JSON."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
+    except RecursionError:
+        value = None
+        deep = True
     except ValueError:
         return text
+    else:
+        deep = _too_deep(value, MAX_ARG_DEPTH)
+    if deep:
+        raise UsageError(f"argument {text[:12]}... nests deeper than {MAX_ARG_DEPTH} levels")
+    return value
+
+
+def _too_deep(value: object, room: int) -> bool:
+    if isinstance(value, (list, dict)):
+        if room == 0:
+            return True
+        items = value.values() if isinstance(value, dict) else value
+        return any(_too_deep(v, room - 1) for v in items)
+    return False

@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from smvm.errors import CompileError
+from smvm.errors import CompileError, UsageError
 from smvm.values import jsonable
 from smvm.vm import DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB
 
@@ -16,10 +16,17 @@ HELP = "run a brick's main(*ARGS) as an SM on a line of nodes"
 
 
 def configure(e: argparse.ArgumentParser) -> None:
-    e.add_argument("file", metavar="FILE")
+    e.add_argument("file", metavar="FILE", help="the brick whose main() the SM runs")
     e.add_argument("args", nargs="*", metavar="ARG",
                    help="arguments as JSON literals (anything else is a string)")
-    e.add_argument("--nodes", type=int, default=3, help="nodes on the line (default 3)")
+    e.add_argument("--nodes", type=int, default=3,
+                   help='nodes on the line (default 3): ids "0" .. "N-1", node i at x = 100*i m')
+    e.add_argument("--tag", action="append", default=[], metavar="NODE:NAME=JSON",
+                   help="a tag on a node before the run, readable by every SM "
+                        "(repeatable; the value is JSON, anything else a string)")
+    e.add_argument("--brick", action="append", default=[], metavar="FILE",
+                   help="another brick every node knows, for create_sm() under its "
+                        "file name without .py (repeatable)")
     e.add_argument("--fuel", type=int, default=DEFAULT_FUEL,
                    help=f"fuel budget in units (default {DEFAULT_FUEL:,})")
     e.add_argument("--memory", type=float, default=DEFAULT_MEMORY_MB,
@@ -32,10 +39,15 @@ def configure(e: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from sim.line import run_line
     source = read_brick(args.file)
+    tags: dict[str, dict[str, object]] = {}
+    for text in args.tag:
+        node, name, value = parse_node_tag(text)
+        tags.setdefault(node, {})[name] = value
+    bricks = {path: read_brick(path) for path in args.brick}
     try:
         result = run_line(source, [parse_arg(a) for a in args.args], nodes=args.nodes,
                           fuel=args.fuel, memory_mb=args.memory, filename=args.file,
-                          cpu_seconds=args.cpu)
+                          cpu_seconds=args.cpu, tags=tags, bricks=bricks)
     except CompileError as exc:
         for err in exc.errors:
             print(err, file=sys.stderr)
@@ -45,6 +57,15 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_human(result)
     return EXIT_GUEST_ERROR if result.error else EXIT_OK
+
+
+def parse_node_tag(text: str) -> tuple[str, str, object]:
+    """``NODE:NAME=JSON`` -> (node id, tag name, value)."""
+    node, colon, rest = text.partition(":")
+    name, equals, value = rest.partition("=")
+    if not (colon and equals and node and name):
+        raise UsageError(f"bad --tag {text!r}: use NODE:NAME=JSON, e.g. 1:Sensor=true")
+    return node, name, parse_arg(value)
 
 
 def _print_human(r) -> None:

@@ -1,8 +1,8 @@
 """Plain-CPython reference runner for SM bricks.
 
 Runs a brick as ordinary Python with stub SM primitives that simulate the same
-line of nodes as ``sim.line.run_line`` (node ``i`` has neighbours ``i - 1`` and
-``i + 1``; the SM starts on node 0). ``sys_migrate`` only checks the target is
+line of nodes as ``sim.line.run_line`` (node ``i``, id ``str(i)``, has
+neighbours ``i - 1`` and ``i + 1``; the SM starts on node ``"0"``). ``sys_migrate`` only checks the target is
 a neighbour and changes the current node id, so the reference result is what
 strong migration must reproduce.
 
@@ -74,7 +74,7 @@ class RefResult:
     error_message: str | None = None
     error_line: int | None = None
     error_lines: list = field(default_factory=list)
-    node: int = 0
+    node: str = "0"
     hops: int = 0
     log: list = field(default_factory=list)
 
@@ -143,24 +143,24 @@ class Line:
         self.hops = 0
         self.log: list = []
 
-    def neighbors(self) -> list[int]:
-        return [n for n in (self.node - 1, self.node + 1) if 0 <= n < self.nodes]
+    def neighbors(self) -> list[str]:
+        return [str(n) for n in (self.node - 1, self.node + 1) if 0 <= n < self.nodes]
 
     def sys_migrate(self, target):
-        if type(target) is not int or target not in self.neighbors():
-            raise MigrationError(f"node {target!r} is not a neighbour of node {self.node}")
-        self.node = target
+        if target not in self.neighbors():
+            raise MigrationError(f"{target!r} is not a neighbour of node {str(self.node)!r}")
+        self.node = int(target)
         self.hops += 1
 
     def read_tag(self, name):
         if name == "neighbors":
             return self.neighbors()
         if name == "node_id":
-            return self.node
+            return str(self.node)
         raise LookupError(f"no tag {name!r}")
 
     def node_id(self):
-        return self.node
+        return str(self.node)
 
     def record(self, *values):
         self.log.append(values)
@@ -208,7 +208,7 @@ def run_reference(source: str, args: list, *, nodes: int = 3,
         res.error_message = str(exc)
         res.error_lines = brick_lines(exc, filename)
         res.error_line = res.error_lines[-1] if res.error_lines else None
-    res.node = line.node
+    res.node = str(line.node)
     res.hops = line.hops
     res.log = line.log
     return res

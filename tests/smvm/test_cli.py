@@ -18,9 +18,9 @@ def write(tmp_path: Path, name: str, text: str) -> str:
 TOUR = '''
 def main(limit, label):
     seen = []
-    while node_id() < limit:
+    while int(node_id()) < limit:
         seen.append(node_id())
-        sys_migrate(node_id() + 1)
+        sys_migrate(str(int(node_id()) + 1))
     log("arrived", label)
     return {"seen": seen, "label": label, "pair": (1, 2)}
 '''
@@ -36,10 +36,10 @@ def test_exec_json_last_line_has_the_documented_shape(tmp_path, capsys) -> None:
     assert record["sms"] == 1
     # two hops of three frames (OFFER, ACCEPT, TRANSFER) of 5 ms each; SM ids are the
     # node core's ("0/1": the first SM started on node 0)
-    assert record["log"] == [{"node": 2, "time": 0.03, "sm": "0/1", "text": "arrived not json"}]
-    assert record["result"] == {"seen": [0, 1], "label": "not json", "pair": [1, 2]}
+    assert record["log"] == [{"node": "2", "time": 0.03, "sm": "0/1", "text": "arrived not json"}]
+    assert record["result"] == {"seen": ["0", "1"], "label": "not json", "pair": [1, 2]}
     assert record["error"] is None
-    assert record["node"] == 2 and record["hops"] == 2
+    assert record["node"] == "2" and record["hops"] == 2
     assert record["bytes"] > 0 and record["fuel"] > 0
 
 
@@ -48,16 +48,17 @@ def test_exec_human_output_mentions_result_and_log(tmp_path, capsys) -> None:
     assert main(["exec", brick, "1", '"x"']) == 0
     out = capsys.readouterr().out
     assert "[node 1 t=0.01s] arrived x" in out
-    assert "result: {'seen': [0], 'label': 'x', 'pair': (1, 2)}" in out
+    assert "result: {'seen': ['0'], 'label': 'x', 'pair': (1, 2)}" in out
     assert "after 1 hops" in out
 
 
 def test_guest_error_exits_1_with_error_record(tmp_path, capsys) -> None:
-    brick = write(tmp_path, "bad.py", "def main():\n    sys_migrate(1)\n    return [][3]\n")
+    brick = write(tmp_path, "bad.py", "def main():\n    sys_migrate('1')\n    return [][3]\n")
     assert main(["exec", brick, "--json"]) == 1
     record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert record["error"] == {"type": "IndexError", "message": "list index out of range", "line": 3}
-    assert record["node"] == 1 and record["hops"] == 1
+    assert record["node"] == "1" and record["hops"] == 1
+
 
 
 def test_endless_loop_is_a_guest_error(tmp_path, capsys) -> None:

@@ -15,7 +15,7 @@ SOURCE = '''
 def walk(steps, acc):
     for i in range(steps):
         nb = read_tag("neighbors")
-        sys_migrate(nb[-1] if node_id() == 0 else nb[0])
+        sys_migrate(nb[-1] if node_id() == "0" else nb[0])
         acc.append((i, node_id()))
     return acc
 
@@ -41,7 +41,7 @@ def brick():
 @pytest.fixture(scope="module")
 def state(brick) -> bytes:
     out = SMInstance(brick, Host(0)).start("main", [3])
-    assert isinstance(out, Migrate) and out.target == 1
+    assert isinstance(out, Migrate) and out.target == "1"
     return out.state
 
 
@@ -51,7 +51,7 @@ def resume(brick, state: bytes, fuel: int = 10_000):
 
 def test_valid_state_resumes(brick, state) -> None:
     out = resume(brick, state)
-    assert isinstance(out, Migrate) and out.target == 0
+    assert isinstance(out, Migrate) and out.target == "0"
 
 
 def _edit(state: bytes, change) -> bytes:

@@ -10,8 +10,8 @@ from sim.line import LineWorld
 
 BRICK = '''
 def probe(op):
-    if node_id() != 0:
-        sys_migrate(0)
+    if node_id() != "0":
+        sys_migrate('0')
     try:
         if op == "r":
             read_tag("T")
@@ -179,7 +179,7 @@ def main():
 BLOCKING = '''
 def writer(delay_hops):
     for i in range(delay_hops):
-        sys_migrate(1 - node_id())
+        sys_migrate(str(1 - int(node_id())))
     write_tag("box", "filled by " + str(node_id()))
 
 def main():
@@ -191,7 +191,7 @@ def main():
         block_tag("box", 0.5)        # nobody writes again
     except TagTimeout as e:
         timed_out = (now(), str(e))
-    sys_migrate(1)                   # a formerly blocked SM migrates on
+    sys_migrate('1')                 # a formerly blocked SM migrates on
     return value, t_woken, timed_out, node_id()
 '''
 
@@ -203,9 +203,9 @@ def test_block_tag_wakes_on_write_times_out_and_migrates_afterwards() -> None:
     assert value == "filled by 0"
     assert t_woken == pytest.approx(0.04)
     assert timed_out == (pytest.approx(0.54), "no write to tag 'box' within 0.5 s")
-    assert node == 1
+    assert node == "1"
     assert res.sms == 2
-    assert res.hops == 1
+    assert res.hops == 1 + 4  # every SM's hops: main's and the writer's
 
 
 def test_main_spawns_helpers_and_collects_results_through_tags() -> None:

@@ -6,8 +6,8 @@ REGISTRY = []
 
 
 def hop():
-    sys_migrate(1 - node_id())
-    return node_id()
+    sys_migrate(str(1 - int(node_id())))
+    return int(node_id())
 
 
 def make_scale(k):

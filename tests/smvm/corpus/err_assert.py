@@ -3,12 +3,12 @@
 
 
 def hop():
-    sys_migrate(1 - node_id())
-    return node_id()
+    sys_migrate(str(1 - int(node_id())))
+    return int(node_id())
 
 
 def main(n):
     for i in range(n):
         hop()
-    assert node_id() == 0, "expected node 0, on " + str(node_id())
+    assert node_id() == "0", "expected node 0, on " + str(node_id())
     return "unreachable"

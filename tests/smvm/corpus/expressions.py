@@ -3,8 +3,8 @@
 
 
 def hop():
-    sys_migrate(1 - node_id())
-    return node_id()
+    sys_migrate(str(1 - int(node_id())))
+    return int(node_id())
 
 
 ORDER = []
@@ -23,7 +23,7 @@ def b():
 def hop_and_read():
     ORDER.append("hop")
     hop()
-    return node_id() * 100
+    return int(node_id()) * 100
 
 
 def f(p, q, r):

@@ -3,8 +3,8 @@
 
 
 def hop():
-    sys_migrate(1 - node_id())
-    return node_id()
+    sys_migrate(str(1 - int(node_id())))
+    return int(node_id())
 
 
 def classify(x):

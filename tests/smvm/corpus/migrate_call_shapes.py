@@ -4,7 +4,7 @@ GO = sys_migrate
 
 
 def other():
-    return 1 - node_id()
+    return str(1 - int(node_id()))
 
 
 def via_global():

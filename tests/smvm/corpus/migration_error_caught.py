@@ -5,7 +5,7 @@
 
 def main():
     notes = []
-    for target in [2, 0, -1, 1, 3, 2]:
+    for target in ["2", "0", "-1", "1", "3", 2, "2"]:
         try:
             sys_migrate(target)
             notes.append(("moved", target, node_id()))
@@ -14,7 +14,7 @@ def main():
     while True:
         nb = read_tag("neighbors")
         try:
-            sys_migrate(node_id() + 1)
+            sys_migrate(str(int(node_id()) + 1))
         except MigrationError:
             notes.append(("end of line", node_id(), nb))
             break

@@ -9,7 +9,7 @@ def step(direction):
         target = nb[-1]
     else:
         target = nb[0]
-    if (target - node_id()) * direction <= 0:
+    if (int(target) - int(node_id())) * direction <= 0:
         return False
     sys_migrate(target)
     return True
@@ -25,4 +25,4 @@ def main(n):
     while step(-1):
         visited.append(node_id())
     log("walked", len(visited))
-    return visited, far, far == n - 1, seen_nb, node_id()
+    return visited, far, far == str(n - 1), seen_nb, node_id()
