@@ -5,6 +5,7 @@ actuators that record what SMs write, tags and SMs started at given times.
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Callable, Hashable, Iterable
 
@@ -26,13 +27,14 @@ class World:
     def __init__(self, seed: int, mobility: Mobility | Callable[[Simulation], Mobility],
                  nodes: Iterable[Hashable], *, radio_range: float = 100.0, loss: float = 0.0,
                  bandwidth: float = 2e6, delay: float = 0.001, beacon_interval: float = 1.0,
-                 tags: dict | None = None):
+                 neighbor_timeout: float = 3.5, tags: dict | None = None):
         self.sim = Simulation(seed)
         self.radio = UnitDiskRadio(radio_range, loss=loss, bandwidth_bps=bandwidth,
                                    delay_s=delay, rng=self.sim.rng)
         self.mobility = mobility(self.sim) if callable(mobility) else mobility
         self.network = SimNetwork(self.sim, self.radio, self.mobility,
-                                  NodeConfig(beacon_interval=beacon_interval))
+                                  NodeConfig(beacon_interval=beacon_interval,
+                                             neighbor_timeout=neighbor_timeout))
         for node in nodes:
             self.network.add_node(node, (tags or {}).get(node))
         self.actuators: dict[tuple[str, str], tagspace.MockActuator] = {}
@@ -70,9 +72,10 @@ class World:
         core.woken(core.tagspace.io_updated(name, self.now))
         self.network.run_node(node)
 
-    def set_tag(self, node: Hashable, name: str, value: object, at: float | None = None) -> None:
-        """The node itself writes (or creates) tag ``name`` (readable by every
-        SM) at ``at``; SMs blocked on it wake."""
+    def set_tag(self, node: Hashable, name: str, value: object, at: float | None = None,
+                access: dict | None = None) -> None:
+        """The node itself writes (or creates) tag ``name`` at ``at`` (access:
+        readable by every SM unless given); SMs blocked on it wake."""
         def write() -> None:
             core = self.core(node)
             core.handle_timer(self.now, run=False)
@@ -80,7 +83,8 @@ class World:
             if space.exists(name, self.now):
                 woken = space.write(owner, name, value, self.now)
             else:
-                woken = space.create(owner, name, value, access={"others": "r"}, now=self.now)
+                woken = space.create(owner, name, value, access=access or {"others": "r"},
+                                     now=self.now)
             core.woken(woken)
             self.network.run_node(node)
         self.sim.schedule_at(self.now if at is None else at, write)
@@ -128,3 +132,36 @@ class World:
                     out[key] = out.get(key, 0) + value
         out["bytes"] = sum(v for k, v in out.items() if k.startswith("bytes_out."))
         return out
+
+
+class WithStatic(Mobility):
+    """Another model's nodes ``0..n-1`` plus static nodes ``n, n+1, ...`` at
+    fixed points (people standing at street corners among moving vehicles)."""
+
+    def __init__(self, moving: Mobility, points: list[tuple[float, float]]):
+        self.moving = moving
+        self.first_static = len(moving.nodes)
+        self.points = list(points)
+
+    @property
+    def nodes(self) -> list[int]:
+        return list(range(self.first_static + len(self.points)))
+
+    def position(self, node: int, t: float) -> tuple[float, float]:
+        if node >= self.first_static:
+            return self.points[node - self.first_static]
+        return self.moving.position(node, t)
+
+    def next_change(self, node: int, t: float) -> float:
+        if node >= self.first_static:
+            return math.inf
+        return self.moving.next_change(node, t)
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The ``q``-th percentile (0-100, nearest rank) of ``values``; None if empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]

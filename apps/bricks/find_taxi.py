@@ -1,15 +1,26 @@
 """Demo SM: walk the ad-hoc network until a node carrying the "Taxi" tag is
 found, never revisiting a node (depth-first, backtracking along the path),
 then report the taxi and the way there. Cut off from every unvisited node, it
-waits for the mobile network to change and searches again."""
+waits for the mobile network to change and searches again.
+
+``find_taxi(tag, patience, deadline)`` is the search itself, for other bricks
+(the naive booking EZCab is compared with): it stops on a node carrying
+``tag``, or after ``patience`` one-second waits cut off, or at ``deadline``.
+"""
 
 
 def main():
+    return find_taxi("Taxi", 30, None)
+
+
+def find_taxi(tag, patience, deadline):
     path = [node_id()]
     visited = {node_id()}
     failures = {}
     waits = 0
-    while not has_tag("Taxi"):
+    while not has_tag(tag):
+        if deadline is not None and now() >= deadline:
+            return {"taxi": None, "visited": len(visited)}
         fresh = [n for n in read_tag("neighbors") if n not in visited]
         if fresh:
             nxt = min(fresh, key=int)
@@ -18,7 +29,7 @@ def main():
         elif len(path) > 1:
             path.pop()              # dead end: step back
             nxt = path[-1]
-        elif waits < 30:
+        elif waits < patience:
             # cut off here: the nodes move, so wait a second and look again
             waits += 1
             try:
