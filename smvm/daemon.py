@@ -21,6 +21,7 @@ import tagspace
 
 from . import wire
 from .errors import RemoteInputError
+from .journal import Journal
 from .node import BROADCAST, NodeConfig, NodeCore
 from .node import events as ev
 from .node.provenance import NodeTrust
@@ -35,6 +36,8 @@ TICK = 0.05
 _DRAIN = 64
 #: Keys first seen from other nodes, kept in the state directory (known-nodes format).
 LEARNED_KEYS = "known_nodes"
+#: The journal of admitted SMs, in the state directory.
+JOURNAL = "journal"
 #: How often ``inject`` repeats its request until the node answers.
 RESEND_INTERVAL = 0.5
 
@@ -69,6 +72,10 @@ class DaemonConfig:
     signed: bool = True
     #: known-nodes file pinning node ids to public keys (others: trust on first use)
     trust_file: str | None = None
+    #: with a state directory, SMs are journaled before their hop is acknowledged:
+    #: "always" fsyncs each record (survives power loss), "never" only writes
+    #: it to the operating system (survives the daemon being killed)
+    journal_sync: str = "always"
 
 
 class NodeDaemon:
@@ -76,7 +83,9 @@ class NodeDaemon:
         self.config = config
         seed = config.seed if config.seed is not None else hash(config.node_id) & 0xFFFF
         self.core = NodeCore(config.node_id, config.node, seed=seed, position=config.location,
-                             trust=_node_trust(config) if config.signed else None)
+                             trust=_node_trust(config) if config.signed else None,
+                             durable=bool(config.state_dir))
+        self.journal: Journal | None = None
         self.peers: list[tuple[str, int]] = list(config.peers)
         self.address: tuple[str, int] | None = None
         self._sock = None
@@ -95,6 +104,42 @@ class NodeDaemon:
         owner = self.core.tagspace.node_principal
         for name, value in config.tags.items():
             self.core.tagspace.create(owner, name, value, access={"others": "r"}, now=0.0)
+        if config.state_dir:
+            self.journal = Journal(os.path.join(config.state_dir, JOURNAL), sync=config.journal_sync)
+            self._recover()
+
+    def _recover(self) -> None:
+        """Take back the SMs the journal holds (a restart after a crash)."""
+        now = time.time()
+        forget = now - self.config.node.remember_hops
+        for key, value in list(self.journal.live.items()):
+            kind, _, name = key.partition("/")
+            try:
+                if kind == "seen":
+                    when = float(value.decode("ascii"))
+                    if when < forget:
+                        self.journal.delete(key)
+                    else:
+                        self.core.remember_hop(bytes.fromhex(name), when)
+                elif kind == "sm":
+                    log.info("node %s recovered SM %s from its journal", self.config.node_id,
+                             self.core.recover(value, now))
+            except (RemoteInputError, ValueError) as exc:
+                log.warning("dropping journal record %s: %s", key, exc)
+                self.journal.delete(key)
+
+    def _journal(self, events: list) -> None:
+        """Make SM states durable before anything the node queued is sent (an
+        ACK among it), and forget SMs that left or ended."""
+        for event in events:
+            if isinstance(event, ev.SMDurable):
+                self._save_bricks()
+                self.journal.put("sm/" + event.sm_id, event.snapshot)
+            elif isinstance(event, ev.SMReleased):
+                self.journal.delete("sm/" + event.sm_id)
+                if event.arrived_by:  # its retransmissions stay duplicates after a restart
+                    self.journal.put("seen/" + event.arrived_by.hex(),
+                                     repr(event.time).encode("ascii"))
 
     def clock(self) -> float:
         """The node's time: seconds of the Unix epoch, moving with trio's
@@ -275,6 +320,9 @@ class NodeDaemon:
         self._dispatch()
         if self.config.state_dir:
             self._save_bricks()
+        events = self.core.events()
+        if self.journal is not None:
+            self._journal(events)
         raw = self._raw
         for link, datagram in self.core.datagrams_to_send():
             targets = list(self.peers) if link == BROADCAST else [link]
@@ -288,7 +336,7 @@ class NodeDaemon:
                         await self._sock.sendto(datagram, target)
                 except OSError as exc:
                     log.debug("send to %s failed: %s", target, exc)
-        for event in self.core.events():
+        for event in events:
             _log_event(event)
         self._changed.unpark_all()
 
@@ -319,6 +367,8 @@ def _log_event(event: ev.Event) -> None:
         log.warning("hop of %s to %s failed: %s", event.sm_id, event.target, event.reason)
     elif isinstance(event, ev.LogLine):
         log.info("[%s] %s", event.sm_id, event.text)
+    elif isinstance(event, ev.SMDurable):
+        log.debug("SM %s journaled (%d bytes)", event.sm_id, len(event.snapshot))
     else:
         log.debug("%s", event)
 

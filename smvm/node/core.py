@@ -29,6 +29,8 @@ from ._cache import CodeCache
 from ._hops import HopState, OutgoingHop, RetryPolicy
 from ._neighbors import NeighborTable
 from ._rtt import RttEstimator
+from .durable import Snapshot
+from .durable import loads as load_snapshot
 from .provenance import NodeTrust
 
 BROADCAST = "*"
@@ -67,6 +69,7 @@ class _SM:
     hops: int = 0  # travelled so far, and the bytes its transfers took
     bytes: int = 0
     chain: list | None = None  # its signed provenance, on a signing node
+    arrived_by: bytes = b""  # the hop id that brought it here (journaled nodes)
 
 
 #: SMs whose way back a node remembers (oldest forgotten first)
@@ -92,8 +95,12 @@ class NodeCore:
     """One node's protocol and execution state."""
 
     def __init__(self, node_id: str, config: NodeConfig = NodeConfig(), *, seed: int = 0,
-                 position: tuple[float, float] | None = None, trust: NodeTrust | None = None):
+                 position: tuple[float, float] | None = None, trust: NodeTrust | None = None,
+                 durable: bool = False):
         self.node_id = node_id
+        #: report each SM's durable states (``SMDurable``/``SMReleased`` events)
+        #: for a driver that journals them (see ``smvm.node.durable``)
+        self.durable = durable
         #: signs what this node vouches for and verifies what arrives (None: unsigned)
         self.trust = trust
         self.config = config
@@ -186,9 +193,11 @@ class NodeCore:
         sm_id = self._new_id()
         principal = tagspace.Principal(sm_id, sm_id, self.node_id, brick.code_ids)
         record = _SM(sm_id, brick, principal)
-        record.chain = self._birth(principal, brick, _args_blob(args))
+        blob = _args_blob(args)
+        record.chain = self._birth(principal, brick, blob)
         self._sms[sm_id] = record
         self._ready.append((record, "start", (entry, list(args))))
+        self._durable(record, "start", entry=entry, args=blob)
         return sm_id
 
     def hear_neighbor(self, node_id: str, link: Hashable, now: float,
@@ -329,6 +338,7 @@ class NodeCore:
             self._report(record, True, outcome.value, None)
             self._answer_inject(record.sm_id, True, outcome.value, None, _trip(record, self.node_id))
             del self._sms[record.sm_id]
+            self._released(record)
         elif isinstance(outcome, Failed):
             self.counters["sms_failed"] += 1
             error = outcome.error.to_json()
@@ -336,6 +346,7 @@ class NodeCore:
             self._report(record, False, None, error)
             self._answer_inject(record.sm_id, False, None, error, _trip(record, self.node_id))
             del self._sms[record.sm_id]
+            self._released(record)
         elif outcome.request["kind"] == "migrate":
             self._start_hop(record, outcome)
         else:
@@ -378,6 +389,8 @@ class NodeCore:
         deadline = None if timeout is None else self._now + timeout
         record.waiting = (outcome.state, request["tag"], timeout)
         self.tagspace.wait(record.principal, request["tag"], record.sm_id, deadline, now=self._now)
+        self._durable(record, "blocked", continuation=outcome.state, tag=request["tag"],
+                      deadline=deadline, timeout=timeout)
 
     def _wake(self, token: str, name: str) -> None:
         record = self._sms.get(token)
@@ -422,6 +435,7 @@ class NodeCore:
                 return
         self._hops[hop_id] = hop
         self.counters["hops_started"] += 1
+        self._durable(record, "leaving", continuation=outcome.state, hop_id=hop_id, target=target)
         self._transmit(hop)
 
     def _transmit(self, hop: OutgoingHop) -> None:
@@ -516,6 +530,7 @@ class NodeCore:
         self._events.append(ev.HopCompleted(hop.sm_id, hop.target, self._now, bool(hop.missing)))
         if self._sms.get(hop.sm_id) is hop.record:  # not a newer visit of the same SM
             del self._sms[hop.sm_id]
+            self._released(hop.record)
 
     def _on_transfer(self, frame, link) -> None:
         if frame.hop_id in self._admitted:
@@ -551,8 +566,10 @@ class NodeCore:
             return
         record.fuel = state["fuel"]
         record.hops, record.bytes = _arrival_trip(frame)
+        record.arrived_by = frame.hop_id
         self._sms[principal.sm_id] = record
         self._admitted[frame.hop_id] = self._now
+        self._durable(record, "resume", continuation=frame.continuation)
         if principal.sm_id not in self._came_from:
             # the first visit only: first-visit predecessors form a tree rooted
             # at the origin, so results walked back along them never loop
@@ -691,6 +708,65 @@ class NodeCore:
             return None
         return self.trust.verifier.walk(record.chain).to_json()
 
+    # ---- durability (a driver with a journal) ---------------------------------------
+    def _durable(self, record: _SM, state: str, **fields) -> None:
+        if not self.durable:
+            return
+        p = record.principal
+        snap = Snapshot(p.sm_id, p.family, p.origin, record.brick.hash, state, record.fuel,
+                        record.hops, record.bytes,
+                        pack_chain(record.chain) if record.chain is not None else b"",
+                        record.arrived_by, **fields)
+        self._events.append(ev.SMDurable(p.sm_id, snap.dumps()))
+
+    def _released(self, record: _SM) -> None:
+        if self.durable:
+            self._events.append(ev.SMReleased(record.sm_id, record.arrived_by, self._now))
+
+    def remember_hop(self, hop_id: bytes, when: float) -> None:
+        """A hop admitted before a restart: its retransmissions are duplicates."""
+        self._admitted[hop_id] = when
+
+    def recover(self, data: bytes, now: float) -> str:
+        """Take back an SM from its journaled snapshot (after a restart); its
+        brick must be in the code cache. ``RemoteInputError`` if it cannot be."""
+        self._now = now
+        snap = load_snapshot(data)
+        brick = self.cache.get(snap.brick)
+        if brick is None:
+            raise RemoteInputError(f"brick {snap.brick[:12]} of SM {snap.sm_id} is not stored")
+        principal = tagspace.Principal(snap.sm_id, snap.family, snap.origin, brick.code_ids)
+        record = _SM(snap.sm_id, brick, principal, fuel=snap.fuel, hops=snap.hops,
+                     bytes=snap.bytes, arrived_by=snap.arrived_by)
+        if snap.chain:
+            record.chain = unpack_chain(snap.chain)
+            if self.trust is not None:
+                self.trust.restore(record.chain, snap.sm_id)
+        if snap.arrived_by:
+            self._admitted[snap.arrived_by] = now
+        self._sms[snap.sm_id] = record
+        self._ids = max(self._ids, _local_number(snap.sm_id, self.node_id))
+        if snap.state == "start":
+            self._ready.append((record, "start", (snap.entry, snap.args)))
+        elif snap.state == "resume":
+            self._ready.append((record, "resume", (snap.continuation, None, None)))
+        elif snap.state == "blocked":
+            record.waiting = (snap.continuation, snap.tag, snap.timeout)
+            self.tagspace.wait(principal, snap.tag, snap.sm_id, snap.deadline, now=now)
+        else:  # the same hop again: the receiver may have admitted it already
+            p = principal
+            hop = OutgoingHop(snap.hop_id, snap.sm_id, snap.target, snap.continuation,
+                              (brick.hash,), {"sm_id": p.sm_id, "family": p.family,
+                                              "origin": p.origin},
+                              record.fuel, HopState.OFFERED, record=record)
+            if self.trust is not None and record.chain is not None:
+                hop.provenance = pack_chain(self.trust.hop(
+                    record.chain, snap.target, hop_id=snap.hop_id,
+                    continuation=snap.continuation, now=now, sm_id=snap.sm_id))
+            self._hops[snap.hop_id] = hop
+            self._transmit(hop)
+        return snap.sm_id
+
     def _admission(self, fuel: int, memory: int, tag_memory: int) -> str:
         """Why an SM with these needs cannot come in ("" when it can)."""
         config = self.config
@@ -744,6 +820,7 @@ class NodeCore:
                                    parent_chain=parent_record.chain if parent_record else None)
         self._sms[sm_id] = record
         self._ready.append((record, "start", (entry, args)))
+        self._durable(record, "start", entry=entry, args=args)
         return sm_id
 
 
@@ -755,6 +832,12 @@ def _arrival_trip(frame) -> tuple[int, int]:
     except (RemoteInputError, AttributeError, TypeError, ValueError):
         hops, sent = 0, 0
     return max(hops, 0) + 1, max(sent, 0) + len(frame.continuation)
+
+
+def _local_number(sm_id: str, node_id: str) -> int:
+    """n of an SM id ``node/n`` made here (0 for others): new ids continue after it."""
+    head, _, number = sm_id.rpartition("/")
+    return int(number) if head == node_id and number.isdigit() else 0
 
 
 def _args_blob(args) -> bytes:

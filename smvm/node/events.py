@@ -62,4 +62,23 @@ class FrameRefused:
     time: float
 
 
-Event = FrameRefused | SMFinished | SMFailed | HopCompleted | HopFailed | SMAdmitted | LogLine
+@dataclass(frozen=True)
+class SMDurable:
+    """An SM reached a state to journal before the node sends anything more
+    (``smvm.node.durable``); its brick is in the node's code cache."""
+
+    sm_id: str
+    snapshot: bytes
+
+
+@dataclass(frozen=True)
+class SMReleased:
+    """An SM left (its hop was acknowledged) or ended: forget its snapshot;
+    ``arrived_by`` is the hop that brought it, still to be recognised."""
+
+    sm_id: str
+    arrived_by: bytes
+    time: float
+
+
+Event = FrameRefused | SMDurable | SMReleased | SMFinished | SMFailed | HopCompleted | HopFailed | SMAdmitted | LogLine

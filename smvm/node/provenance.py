@@ -70,6 +70,13 @@ class NodeTrust:
         the SM's chain, which shows the SM ended here."""
         return [self.seal_result(sm_id, origin, ok, value), *chain]
 
+    def restore(self, chain: list, sm_id: str) -> None:
+        """Remember an SM recovered from the journal as admitted (replay checks)."""
+        prov = self.verifier.walk(chain)
+        if prov.hops:
+            _remember(self._highest, sm_id, prov.hops[-1].number)
+            _remember(self._hop_owner, prov.hops[-1].hop_id, sm_id)
+
     def check_result(self, proof: object, *, sm_id: str, origin: str, ok: bool,
                      value: bytes) -> str:
         """The node that vouches for a RESULT frame, or ``TrustError``: the seal
