@@ -32,7 +32,7 @@ class Tree:
         node = self
         while node is not None:
             out.append(node.label)
-            sys_migrate(1 if node_id() == 0 else 0)
+            sys_migrate("1" if node_id() == "0" else "0")
             node = node.parent
         return "/".join(reversed(out))
 
@@ -42,12 +42,12 @@ def main(n):
     cur = head
     for i in range(1, n):
         cur = cur.insert_after(Node(i))
-        sys_migrate(1 if node_id() == 0 else 0)
+        sys_migrate("1" if node_id() == "0" else "0")
     root = Tree("root")
     leaf = Tree("c", Tree("b", Tree("a", root)))
     index = {"head": head, "leaf": leaf, "again": head}
     grow = root.children.append
-    sys_migrate(1 if node_id() == 0 else 0)
+    sys_migrate("1" if node_id() == "0" else "0")
     grow(Tree("z"))
     values = []
     node = index["head"]

@@ -6,7 +6,7 @@
 
 
 def hop():
-    sys_migrate(1 if node_id() != 1 else 2)
+    sys_migrate("1" if node_id() != "1" else "2")
     return node_id()
 
 

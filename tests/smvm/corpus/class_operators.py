@@ -76,7 +76,8 @@ class Ledger:
         return len(self.entries)
 
     def walk(self, m):
-        sys_migrate(node_id() + 1 if node_id() < 3 else node_id() - 1)
+        here = int(node_id())
+        sys_migrate(str(here + 1) if here < 3 else str(here - 1))
         return self(m)
 
 
@@ -86,7 +87,8 @@ def main(n):
         book.walk(Money(150 * i + 5))
     total = sum(book, Money(0))
     book[0] = -book[0]
-    sys_migrate(node_id() - 1 if node_id() > 0 else 1)
+    here = int(node_id())
+    sys_migrate(str(here - 1) if here > 0 else "1")
     ordered = sorted(book)
     seen = {m: i for i, m in enumerate(book)}
     return [repr(total), str(total), len(book), Money(155) in book, Money(7) in book,
