@@ -106,8 +106,8 @@ def check_fields(values: dict[str, Any], fail: Fail) -> dict[str, Any]:
         raise fail("nodes", "speed", "must be [min, max] with 0 < min <= max")
     if "link" in v and not (v["link"] in LINKS or (type(v["link"]) is not str
                                                     and _is_model(v["link"], "link"))):
-        raise fail("radio", "link", f"must be {' or '.join(LINKS)}, a LinkModel or a function "
-                                    "(a, b, t) -> loss")
+        names = " or ".join(map(repr, LINKS))
+        raise fail("radio", "link", f"must be {names}, a LinkModel or a function (a, b, t) -> loss")
     if "extractors" in v:
         v["extractors"] = _extractors(v["extractors"], fail)
     return v

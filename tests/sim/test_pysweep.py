@@ -126,3 +126,23 @@ def test_a_scripts_mistakes_are_one_line(tmp_path, capsys) -> None:
     assert capsys.readouterr().err.strip() == \
         f"smvm: error: {script}: ZeroDivisionError: division by zero"
     assert main(["sweep", str(script), "--param", "radio.range=1"]) == 2
+
+
+@pytest.mark.slow
+def test_the_documented_campus_example_runs_as_written_on_ray(tmp_path, monkeypatch) -> None:
+    pytest.importorskip("ray", reason="Ray is installed with the test extra")
+    text = (Path(__file__).resolve().parents[2] / "docs" / "sim.md").read_text()
+    after = text.split("### Example: a campus", 1)[1]
+    code = after.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "campus.py").write_text(code)
+    monkeypatch.chdir(tmp_path)
+    assert main(["sweep", "campus.py", "--out", "ray"]) == 0         # engine "ray", as written
+    assert main(["sweep", "campus.py", "--engine", "local", "--jobs", "1", "--out", "here"]) == 0
+    on_ray = json.loads((tmp_path / "ray" / "sweep.json").read_text())
+    here = json.loads((tmp_path / "here" / "sweep.json").read_text())
+    assert on_ray == here
+    assert len(on_ray["runs"]) == 8
+    assert {(r["range_m"], r["density"]) for r in on_ray["summary"]} == {
+        (50.0, 4.0), (50.0, 8.0), (80.0, 4.0), (80.0, 8.0)}
+    assert all(r["frames_per_node"] > 0 for r in on_ray["runs"])
+    assert (tmp_path / "ray" / "sweep.png").stat().st_size > 10_000
