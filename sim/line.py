@@ -34,7 +34,6 @@ from typing import Any
 from smvm.compiler import Brick, compile_brick
 from smvm.errors import RemoteInputError, UsageError
 from smvm.node import NodeConfig, NodeCore
-from smvm.primitives import load_args
 from smvm.vm import (
     DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB, ErrorRecord, Failed, Finished,
     SMInstance, Suspended,
@@ -232,8 +231,6 @@ class LineWorld:
                               cpu_seconds=config.cpu_seconds)
         if kind == "start":
             entry, args = payload
-            if isinstance(args, bytes):
-                args = load_args(instance, args)
             return instance.start(entry, args)
         state, value, error = payload
         try:

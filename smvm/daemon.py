@@ -20,9 +20,11 @@ import trio
 import tagspace
 
 from . import wire
-from .errors import RemoteInputError
+from .errors import CompileError, RemoteInputError, SourceError
 from .journal import Journal
+from .limits import MAX_LOG_LINE_CHARS, MAX_SHOWN_CHARS, safe_repr, truncate
 from .node import BROADCAST, NodeConfig, NodeCore
+from .node import compile_bounded
 from .node import events as ev
 from .node.provenance import NodeTrust
 from .trust import KnownNodes, NodeKey, parse_trust_file
@@ -107,6 +109,12 @@ class NodeDaemon:
         if config.state_dir:
             self.journal = Journal(os.path.join(config.state_dir, JOURNAL), sync=config.journal_sync)
             self._recover()
+        # Untrusted input: bricks are compiled off the loop (in a thread, one
+        # at a time), and with workers an arriving SM's values are decoded
+        # only in the worker that runs it.
+        self.core.cache.deferred = True
+        self.core.screen_arrivals = bool(config.workers)
+        self._compiling = False
 
     def _recover(self) -> None:
         """Take back the SMs the journal holds (a restart after a crash)."""
@@ -303,6 +311,25 @@ class NodeDaemon:
                 log.warning("cannot store brick %s: %s", brick.hash[:12], exc)
                 return
 
+    def _start_compiles(self) -> None:
+        if not self._compiling and self.core.cache.pending:
+            self._compiling = True
+            self._nursery.start_soon(self._compile_pending)
+
+    async def _compile_pending(self) -> None:
+        """Compile the bricks that arrived, one at a time, in a thread: the
+        loop keeps serving meanwhile. A frame that brought a brick was
+        dropped; its sender's resend finds the brick compiled."""
+        try:
+            while self.core.cache.pending:
+                brick_id, source, name = self.core.cache.take_pending()[0]
+                outcome = await trio.to_thread.run_sync(_compile_quietly, source, name,
+                                                        self.core.config.limits)
+                self.core.finish_compile(brick_id, outcome, self.clock())
+                await self._flush()
+        finally:
+            self._compiling = False
+
     def _dispatch(self) -> None:
         """Start every due SM slice: in a worker, or here without workers."""
         if self.pool is None:
@@ -317,6 +344,7 @@ class NodeDaemon:
         await self._flush()
 
     async def _flush(self) -> None:
+        self._start_compiles()
         self._dispatch()
         if self.config.state_dir:
             self._save_bricks()
@@ -355,27 +383,35 @@ def _node_trust(config: DaemonConfig) -> NodeTrust:
     return NodeTrust(config.node_id, key, KnownNodes(pinned, learned_file=learned))
 
 
+def _compile_quietly(source: str, name: str, limits) -> object:
+    """A brick, or the ``CompileError`` saying why not (in a thread)."""
+    try:
+        return compile_bounded(source, name, limits)
+    except CompileError as exc:
+        return exc
+    except (RecursionError, MemoryError, ValueError) as exc:
+        return CompileError([SourceError(name, 0, f"cannot compile: {type(exc).__name__}")])
+
+
 def _log_event(event: ev.Event) -> None:
     if isinstance(event, ev.FrameRefused):
-        log.warning("refused %s from %s: %s", event.kind, event.source, event.reason)
+        log.warning("refused %s from %s: %s", event.kind, event.source,
+                    truncate(str(event.reason), MAX_SHOWN_CHARS))
     elif isinstance(event, ev.SMFinished):
-        log.info("SM %s finished on %s: %s", event.sm_id, event.node, _short(event.value))
+        log.info("SM %s finished on %s: %s", event.sm_id, event.node, safe_repr(event.value))
     elif isinstance(event, ev.SMFailed):
         log.warning("SM %s failed on %s: %s: %s", event.sm_id, event.node,
-                    event.error.get("type"), event.error.get("message"))
+                    truncate(str(event.error.get("type")), 80),
+                    truncate(str(event.error.get("message")), MAX_SHOWN_CHARS))
     elif isinstance(event, ev.HopFailed):
-        log.warning("hop of %s to %s failed: %s", event.sm_id, event.target, event.reason)
+        log.warning("hop of %s to %s failed: %s", event.sm_id, event.target,
+                    truncate(str(event.reason), MAX_SHOWN_CHARS))
     elif isinstance(event, ev.LogLine):
-        log.info("[%s] %s", event.sm_id, event.text)
+        log.info("[%s] %s", event.sm_id, truncate(event.text, MAX_LOG_LINE_CHARS))
     elif isinstance(event, ev.SMDurable):
         log.debug("SM %s journaled (%d bytes)", event.sm_id, len(event.snapshot))
     else:
-        log.debug("%s", event)
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 200 else text[:197] + "..."
+        log.debug("%s", truncate(str(event), MAX_SHOWN_CHARS))
 
 
 async def run_daemon(config: DaemonConfig) -> None:

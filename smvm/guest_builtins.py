@@ -7,7 +7,7 @@ import math
 from types import SimpleNamespace
 from typing import Any
 
-from .compiler._policy import ALLOWED_ATTRIBUTES, BUILTIN_NAMES, MODULES
+from .compiler._policy import ALLOWED_ATTRIBUTES, BUILTIN_NAMES, CALL_ONLY_ATTRIBUTES, MODULES
 from .runtime import C_ITEMS_PER_FUEL, END, Runtime
 from .values import GUEST_EXCEPTIONS
 
@@ -22,32 +22,60 @@ _PER_SM = ("getattr", "setattr", "hasattr", "print")
 
 #: Module namespaces handed to ``import`` statements (plain namespaces, not
 #: the real modules, so nothing but the listed members is reachable).
-def _math_namespace() -> SimpleNamespace:
+class GuestModule(SimpleNamespace):
+    """A module as SM code sees it: only its listed members, and a text that
+    shows no host object (addresses included)."""
+
+    def __repr__(self) -> str:
+        return f"<module {self.__dict__.get('_name', '?')!r}>"
+
+
+class _Checked:
+    """A module function with a size check first; shown like a builtin."""
+
+    __slots__ = ("_check", "_name", "_real")
+
+    def __init__(self, name: str, real, check):
+        self._name, self._real, self._check = name, real, check
+
+    def __call__(self, *args):
+        self._check(*args)
+        return self._real(*args)
+
+    def __repr__(self) -> str:
+        return f"<built-in function {self._name}>"
+
+
+def _at_most(name: str, limit: int):
+    def check(n=None, *rest):
+        if type(n) is int and n > limit:
+            raise OverflowError(f"{name}() with n={n} is too large for an SM (limit {limit})")
+    return check
+
+
+def _no_huge_sum(iterable=None, *rest):
+    # fsum walks its iterable in C: only sized ones it can charge for first
+    if type(iterable) is range and len(iterable) > _MAX_C_WALK:
+        raise OverflowError(f"math.fsum over {len(iterable):,} items is too long for an SM "
+                            f"(limit {_MAX_C_WALK:,})")
+
+
+#: Items C code may walk in one call it cannot be charged for while walking.
+_MAX_C_WALK = 10_000_000
+
+
+def _math_namespace() -> GuestModule:
     members = {name: getattr(math, name) for name in MODULES["math"]}
-
-    def factorial(n, /):
-        if type(n) is int and n > 20_000:
-            raise OverflowError(f"factorial({n}) is too large for an SM (limit 20000)")
-        return math.factorial(n)
-
-    def comb(n, k, /):
-        if type(n) is int and n > 100_000:
-            raise OverflowError(f"comb() with n={n} is too large for an SM (limit 100000)")
-        return math.comb(n, k)
-
-    def perm(n, k=None, /):
-        if type(n) is int and n > 20_000:
-            raise OverflowError(f"perm() with n={n} is too large for an SM (limit 20000)")
-        return math.perm(n, k)
-
-    def ldexp(x, i, /):
-        return math.ldexp(x, i)
-
-    members.update(factorial=factorial, comb=comb, perm=perm)
-    return SimpleNamespace(**members)
+    members.update(factorial=_Checked("factorial", math.factorial, _at_most("factorial", 20_000)),
+                   comb=_Checked("comb", math.comb, _at_most("comb", 100_000)),
+                   perm=_Checked("perm", math.perm, _at_most("perm", 20_000)),
+                   fsum=_Checked("fsum", math.fsum, _no_huge_sum))
+    module = GuestModule(**members)
+    module.__dict__["_name"] = "math"
+    return module
 
 
-GUEST_MODULES: dict[str, SimpleNamespace] = {"math": _math_namespace()}
+GUEST_MODULES: dict[str, GuestModule] = {"math": _math_namespace()}
 MODULE_NAMESPACES = frozenset(id(ns) for ns in GUEST_MODULES.values())
 
 
@@ -97,6 +125,8 @@ class GuardedType:
     """A container type as SM code sees it: calling it charges fuel for the
     iterable it consumes; its alternative constructors stay available."""
 
+    # '_'-prefixed: SM code can name no attribute of it but the real type's
+    # methods (``list.real`` would otherwise hand out the raw type)
     __slots__ = ("_real", "_rt")
 
     def __init__(self, real: type, rt: Runtime):
@@ -105,9 +135,12 @@ class GuardedType:
 
     def __getattr__(self, name: str):
         # Only reached for names the compiler allowed (never '_'-prefixed).
-        if name.startswith("_") or name not in ALLOWED_ATTRIBUTES:
+        if name.startswith("_") or name not in ALLOWED_ATTRIBUTES or name in CALL_ONLY_ATTRIBUTES:
             raise AttributeError(name)
-        return getattr(self._real, name)
+        value = getattr(self._real, name)
+        if type(value) is type:  # no raw type object through any member
+            raise AttributeError(name)
+        return value
 
     def __call__(self, *args, **kwargs):
         if args and not (self._real in (builtins.bytes, builtins.bytearray)
@@ -173,7 +206,10 @@ STATIC_TABLE["const:end"] = END
 for _type in (str, bytes, bytearray, list, tuple, dict, set, frozenset, int, float, range):
     for _name in ALLOWED_ATTRIBUTES:
         _value = getattr(_type, _name, None)
-        if _value is not None and callable(_value) and not _name.startswith("_"):
+        # call-only methods (``str.format``) are never values: SM code
+        # reaches them only through the compiler's guarded call
+        if _value is not None and callable(_value) and not _name.startswith("_") \
+                and _name not in CALL_ONLY_ATTRIBUTES and type(_value) is not type:
             STATIC_REFS.setdefault(id(_value), f"method:{_type.__name__}.{_name}")
             STATIC_TABLE[f"method:{_type.__name__}.{_name}"] = _value
 for _module, _ns in GUEST_MODULES.items():

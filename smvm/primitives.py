@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import types
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 import tagspace
 
@@ -23,7 +23,8 @@ from .errors import (
     MigrationError, StateEncodeError, TagAccessError, TagError, TagExists, TagNotFound,
     TagQuotaError,
 )
-from .runtime import Capture
+from .limits import MAX_LOG_LINE_CHARS, truncate
+from .runtime import C_ITEMS_PER_FUEL, Capture
 
 if TYPE_CHECKING:  # pragma: no cover
     from .vm import SMInstance
@@ -154,7 +155,9 @@ def make_primitives(sm: "SMInstance") -> dict[str, Callable]:
         return host.now()
 
     def log(*values):
-        host.log(sm.sm_id, " ".join(str(v) for v in values))
+        text = " ".join(str(v) for v in values)
+        rt.charge(len(text) // C_ITEMS_PER_FUEL)
+        host.log(sm.sm_id, truncate(text, MAX_LOG_LINE_CHARS))
 
     return {"sys_migrate": sys_migrate, "block_tag": block_tag, "create_tag": create_tag,
             "read_tag": read_tag, "write_tag": write_tag, "delete_tag": delete_tag,
@@ -169,6 +172,3 @@ def _copy_args(sm: "SMInstance", args: tuple) -> bytes:
     except StateEncodeError as exc:
         raise TypeError(f"arguments of a new SM must be plain data: {exc}") from None
 
-
-def load_args(sm: "SMInstance", blob: bytes) -> list[Any]:
-    return statecodec.loads(blob, functions=sm.function_table())

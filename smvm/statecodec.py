@@ -79,7 +79,7 @@ from .errors import StateDecodeError, StateEncodeError
 from . import guestclasses
 from .values import GUEST_EXCEPTIONS, Cell
 
-__all__ = ["CodecLimits", "dumps", "loads"]
+__all__ = ["CodecLimits", "UNTRUSTED_LIMITS", "dumps", "loads"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,14 @@ class CodecLimits:
     max_objects: int = 1_000_000            # total containers + scalars decoded
     max_str_len: int = 8 * 1024 * 1024      # one str/bytes
     max_int_digits: int = 1_000_000         # decimal digits of a big int (about)
+    #: refuse maps and sets with more than this many keys of one hash (a
+    #: crafted set of colliding keys makes building them quadratic in C);
+    #: None: not checked (where the decoding runs under an SM's budgets)
+    max_key_collisions: int | None = None
+
+
+#: For decoding on a node's own loop: colliding keys refused.
+UNTRUSTED_LIMITS = CodecLimits(max_key_collisions=8)
 
 
 _DEFAULT_LIMITS = CodecLimits()
@@ -898,8 +906,30 @@ def _build_tuple(dec: _Decoder, f: list) -> tuple:
     return tuple(f)
 
 
+def _check_collisions(keys, most: int | None) -> None:
+    """Refuse more than ``most`` keys with one hash (before a dict or set is
+    built of them: that is where colliding keys cost quadratic time)."""
+    if most is None or len(keys) <= most:
+        return
+    seen: dict[int, int] = {}
+    for key in keys:
+        h = hash(key)  # linear in the key; ints (the hashes) barely collide
+        n = seen.get(h, 0) + 1
+        if n > most:
+            raise _fail("map or set keys whose hashes collide")
+        seen[h] = n
+
+
+def _pairs_checker(most: int):
+    def pairs(items: list) -> dict:
+        _check_collisions([k for k, _ in items], most)
+        return dict(items)
+    return pairs
+
+
 def _build_frozenset(dec: _Decoder, f: list) -> frozenset:
     _check_keys(f)
+    _check_collisions(f, dec.limits.max_key_collisions)
     return frozenset(f)
 
 
@@ -936,6 +966,7 @@ def _build_range(dec: _Decoder, f: list) -> range:
 # Builders of the mutable kinds, used when no ref can point at them.
 
 def _build_set(dec: _Decoder, f: list) -> set:
+    _check_collisions(f, dec.limits.max_key_collisions)
     return set(f)
 
 
@@ -948,6 +979,7 @@ def _build_cell(dec: _Decoder, f: list) -> Cell:
 def _build_dict(dec: _Decoder, f: list) -> dict:
     if len(f) % 2:
         raise _fail("malformed dict")
+    _check_collisions(f[::2], dec.limits.max_key_collisions)
     return dict(zip(f[::2], f[1::2]))
 
 
@@ -1046,11 +1078,12 @@ class _Decoder:
         s: set = set()
         self.objs.append(s)
         dec = self.dec
-        for item in x[1:]:
-            item = item if type(item) in _FINAL else dec(item, depth)
+        items = [item if type(item) in _FINAL else dec(item, depth) for item in x[1:]]
+        for item in items:
             if guestclasses.key_runs_guest_code(item):
                 raise _fail("a set item whose hash would run SM code")
-            s.add(item)
+        _check_collisions(items, self.limits.max_key_collisions)
+        s.update(items)
         return s
 
     def walk_bytearray(self, x: list, depth: int) -> bytearray:
@@ -1072,6 +1105,12 @@ class _Decoder:
         d: dict = {}
         self.objs.append(d)
         dec = self.dec
+        if self.limits.max_key_collisions is not None:
+            items = [dec(v, depth) for v in x[1:]]
+            _check_keys(items[::2])
+            _check_collisions(items[::2], self.limits.max_key_collisions)
+            d.update(zip(items[::2], items[1::2]))
+            return d
         for i in range(1, len(x), 2):
             k = dec(x[i], depth)
             if guestclasses.key_runs_guest_code(k):
@@ -1260,13 +1299,23 @@ def loads(data: bytes, *, functions: Mapping[str, object] | None = None,
         if len(data) > limits.max_bytes:
             raise _fail(f"state of {len(data)} bytes exceeds the limit of {limits.max_bytes}")
         options = _options(limits, len(data))
+        if limits.max_key_collisions is not None:
+            options = {**options, "object_pairs_hook": _pairs_checker(limits.max_key_collisions)}
         if len(data) > limits.max_objects:
             # Every msgpack object takes at least one byte, so only an input
             # longer than the object limit can exceed it: count while
             # unpacking, before the objects fill memory.
             hooks = _Unpacking(limits, True, functions)
+            if "object_pairs_hook" in options:
+                checked = options["object_pairs_hook"]
+
+                def counted_pairs(items: list) -> dict:
+                    return hooks.object_hook(checked(items))
+                options = {**options, "object_pairs_hook": counted_pairs}
+            else:
+                options = {**options, "object_hook": hooks.object_hook}
             tree = msgpack.unpackb(data, ext_hook=hooks.ext_hook, list_hook=hooks.list_hook,
-                                   object_hook=hooks.object_hook, **options)
+                                   **options)
         else:
             hooks = _Unpacking(limits, False, functions)
             tree = msgpack.unpackb(data, ext_hook=hooks.ext_hook, **options)

@@ -6,6 +6,7 @@ import json
 import math
 
 from . import errors
+from .limits import safe_repr
 
 
 class Cell:
@@ -45,11 +46,18 @@ GUEST_EXCEPTIONS: dict[str, type[BaseException]] = {
 }
 
 
+#: About 4,000 decimal digits: within Python's int-to-text limit.
+_MAX_JSON_INT_BITS = 13_000
+
+
 def jsonable(value: object) -> object:
     """A JSON-safe view of an SM value: tuples become lists, sets sorted lists,
     non-string keys and what JSON cannot express their repr or JSON text."""
-    if value is None or type(value) in (bool, int, str):
+    if value is None or type(value) in (bool, str):
         return value
+    if type(value) is int:
+        # JSON text of an int past Python's digit limit cannot be made
+        return value if value.bit_length() <= _MAX_JSON_INT_BITS else f"<int of {value.bit_length():,} bits>"
     if type(value) is float:
         return value if math.isfinite(value) else repr(value)
     if type(value) in (list, tuple):
@@ -59,6 +67,4 @@ def jsonable(value: object) -> object:
     if type(value) is dict:
         return {(k if type(k) is str else json.dumps(jsonable(k))): jsonable(v)
                 for k, v in value.items()}  # type: ignore[union-attr]
-    if type(value).__dict__.get("_smvm_guest") is True:
-        return f"<{type(value).__name__} object>"  # never a guest __repr__ in host code
-    return repr(value)
+    return safe_repr(value)

@@ -19,7 +19,7 @@ import msgpack
 from tagspace import Principal
 
 from . import statecodec
-from ._limits import SliceLimits, memory_budget, recursion_budget
+from ._limits import SliceLimits, memory_budget
 from .compiler import Brick
 from .errors import (
     ContinuationError, CPUTimeExhausted, SMTerminated, SMVMError, StateDecodeError, StateEncodeError,
@@ -29,7 +29,8 @@ from .guest_builtins import (
     GUARDED_NAMES, GUEST_MODULES, MODULE_NAMESPACES, STATIC_REFS, STATIC_TABLE, make_builtins,
     make_print,
 )
-from .guestclasses import ClassRegistry, is_guest_class, make_attribute_builtins, safe_repr
+from .guestclasses import ClassRegistry, is_guest_class, make_attribute_builtins
+from .limits import MAX_ERROR_CHARS, MAX_RESULT_BYTES, safe_repr, truncate
 from .primitives import make_primitives
 from .runtime import END, ENTRY_CODES, Capture, Frame, PrimitiveResume, Runtime
 from .values import GUEST_EXCEPTIONS, Cell
@@ -165,15 +166,21 @@ class SMInstance:
         self._builtins = builtins_ns
 
     # ---- running -------------------------------------------------------------
-    def start(self, entry: str, args: list | tuple = ()) -> Outcome:
+    def start(self, entry: str, args: list | tuple | bytes = ()) -> Outcome:
+        """Run ``entry(*args)``. ``args`` may be encoded (``statecodec``,
+        as a new SM's arguments travel): they are decoded in the run, under
+        its budgets, once the module has defined what they refer to."""
         def run():
-            if "_loaded" not in self.ns:
-                self._load_module()
-                self.ns["_loaded"] = True
+            self._ensure_loaded()
             fn = self.ns.get(entry)
             if not isinstance(fn, types.FunctionType) or id(fn.__code__) not in self.brick.fid_of_code:
                 raise _EntryMissing(entry)
-            return fn(*args)
+            values = args
+            if type(values) is bytes:
+                values = statecodec.loads(values, functions=self._function_table())
+                if type(values) is not list:
+                    raise ContinuationError("the arguments are not a list")
+            return fn(*values)
         return self._run(run, entry)
 
     def resume(self, state: bytes, value: object = None, error: BaseException | None = None) -> Outcome:
@@ -188,7 +195,11 @@ class SMInstance:
     def decode(self, state: bytes, value: object = None, error: BaseException | None = None) -> dict:
         """Decode and validate a continuation against this instance's brick
         (``RemoteInputError`` when it does not fit), for ``resume_decoded``:
-        a receiving node checks an arriving SM once, then runs what it checked."""
+        a receiving node checks an arriving SM once, then runs what it checked.
+
+        Nothing of the brick runs here: references to functions its module
+        defines are checked against the compiled brick, and such a state is
+        decoded again, in the run, under the SM's budgets."""
         cont = self._decode(state, value, error)
         self.fuel_used = cont["fuel"]
         return cont
@@ -196,6 +207,12 @@ class SMInstance:
     def resume_decoded(self, cont: dict) -> Outcome:
         """Continue from a continuation that ``decode`` returned (once)."""
         def run():
+            nonlocal cont
+            self._ensure_loaded()
+            redo = cont.get("redo")
+            if redo is not None:  # it names module functions: decode with them
+                cont = self._decode(*redo)
+            self._check_defaults(cont)
             for name, value in cont["globals"].items():
                 if "." in name:  # a class attribute: the class is rebuilt here
                     self.classes.set_class_data(name, value)
@@ -216,6 +233,11 @@ class SMInstance:
             return fn(*[None] * info.required_positional, _fr=head,
                       **{k: None for k in info.required_keywords})
         return self._run(run, cont["entry"])
+
+    def _ensure_loaded(self) -> None:
+        if "_loaded" not in self.ns:
+            self._load_module()
+            self.ns["_loaded"] = True
 
     def _load_module(self) -> None:
         for code in self.brick.prelude:  # the bricks linked in, dependencies first
@@ -317,11 +339,20 @@ class SMInstance:
         if captured is None:
             try:
                 try:
-                    statecodec.dumps(value)
-                except StateEncodeError:  # functions in it, maybe: build the table
-                    statecodec.dumps(value, functions=self._function_refs())
+                    with memory_budget(self.memory_mb):
+                        try:
+                            blob = statecodec.dumps(value)
+                        except StateEncodeError:  # functions in it, maybe: build the table
+                            blob = statecodec.dumps(value, functions=self._function_refs())
+                except MemoryError:
+                    raise StateEncodeError("it does not fit in the memory budget") from None
             except StateEncodeError as exc:
-                return self._failed(ErrorRecord("ResultError", f"result cannot be returned: {exc}"))
+                return self._failed(ErrorRecord(
+                    "ResultError", truncate(f"result cannot be returned: {exc}", MAX_ERROR_CHARS)))
+            if len(blob) > MAX_RESULT_BYTES:
+                return self._failed(ErrorRecord(
+                    "ResultError", f"result of {len(blob):,} bytes exceeds the limit of "
+                    f"{MAX_RESULT_BYTES:,} bytes"))
             return Finished(value, self.fuel_used)
         return self._after_capture(captured, entry)
 
@@ -333,6 +364,12 @@ class SMInstance:
         return Failed(record, self.fuel_used)
 
     def _record(self, exc: BaseException) -> ErrorRecord:
+        record = self._describe(exc)
+        if len(record.message) > MAX_ERROR_CHARS:
+            record = ErrorRecord(record.type, truncate(record.message, MAX_ERROR_CHARS), record.line)
+        return record
+
+    def _describe(self, exc: BaseException) -> ErrorRecord:
         line = self._guest_line(exc)
         exc.__traceback__ = None  # free what the guest allocated
         if isinstance(exc, SMTerminated):
@@ -345,10 +382,10 @@ class SMInstance:
         if isinstance(exc, (ContinuationError, StateDecodeError)):
             return ErrorRecord(type(exc).__name__, str(exc), line)
         if isinstance(exc, SMVMError):
-            return ErrorRecord("VMBug", f"{type(exc).__name__}: {exc}", line)
+            return ErrorRecord("VMBug", f"{type(exc).__name__}: {_message(exc)}", line)
         if isinstance(exc, _GUEST_EXCEPTION_TYPES) or type(exc) in (SystemExit, KeyboardInterrupt, GeneratorExit):
             return ErrorRecord(type(exc).__name__, _message(exc), line)
-        return ErrorRecord("VMBug", f"{type(exc).__name__}: {exc}", line)
+        return ErrorRecord("VMBug", f"{type(exc).__name__}: {_message(exc)}", line)
 
     def _guest_line(self, exc: BaseException) -> int | None:
         line = getattr(exc, "_smvm_line", None)
@@ -381,7 +418,8 @@ class SMInstance:
             with memory_budget(self.memory_mb):
                 payload = statecodec.dumps(state, functions=self._function_refs())
         except StateEncodeError as exc:
-            return self._failed(ErrorRecord("MigrationError", f"cannot carry the SM's state: {exc}"))
+            return self._failed(ErrorRecord("MigrationError", truncate(
+                f"cannot carry the SM's state: {exc}", MAX_ERROR_CHARS)))
         except MemoryError:
             return self._failed(ErrorRecord("MemoryExhausted", "the SM's state is too large to carry"))
         return Suspended(cap.request, payload, self.fuel_used)
@@ -454,23 +492,30 @@ class SMInstance:
         return _Table(self)
 
     def function_refs(self) -> Mapping[int, str]:
-        self._load_module_for_refs()
+        """id -> reference, for encoding values of this SM (while it runs)."""
         return self._function_refs()
 
     def function_table(self) -> Mapping[str, object]:
-        self._load_module_for_refs()
+        """reference -> object, for decoding values of this SM (while it runs)."""
         return self._function_table()
 
     def _decode(self, state: bytes, value: object, error: BaseException | None) -> dict:
-        self._load_module_for_refs()
-        cont = statecodec.loads(state, functions=self._function_table())
-        cont = _validate(cont, self.brick, self.primitives, value, error)
+        table = _Table(self)
+        cont = statecodec.loads(state, functions=table)
+        cont = validate_continuation(cont, self.brick, self.primitives, value, error)
         for name in cont["globals"]:
             if "." in name and not self.classes.fits_class_data(name):
                 raise ContinuationError(f"invalid continuation: no class attribute {name[:80]!r}")
         defaults = cont.get("defaults")
-        if type(defaults) is not dict:
+        if type(defaults) is not dict or any(
+                type(fid) is not str or self.brick.functions.get(fid) is None for fid in defaults):
             raise ContinuationError("invalid continuation: bad defaults")
+        if table.deferred:
+            cont["redo"] = (state, value, error)
+        return cont
+
+    def _check_defaults(self, cont: dict) -> None:
+        defaults = cont["defaults"]
         functions = self._module_functions() if defaults else {}
         for fid, pair in defaults.items():
             fn = functions.get(fid)
@@ -478,16 +523,6 @@ class SMInstance:
                     or type(pair[0]) is not tuple or len(pair[0]) != len(fn.__defaults__ or ())
                     or type(pair[1]) is not dict or set(pair[1]) - set(fn.__kwdefaults__ or {})):
                 raise ContinuationError(f"invalid continuation: defaults do not fit {fid!r}")
-        return cont
-
-    def _load_module_for_refs(self) -> None:
-        # Function references resolve to this instance's functions, which the
-        # module body defines; it runs again (harmlessly) when the SM resumes.
-        if "_loaded" not in self.ns:
-            self.runtime.start_fuel(self.fuel_used)
-            with recursion_budget(MAX_GUEST_DEPTH), memory_budget(self.memory_mb):
-                self._load_module()
-            self.ns["_loaded"] = True
 
 
 class _Refs(dict):
@@ -514,15 +549,26 @@ class _Refs(dict):
 _GUARDED = frozenset(GUARDED_NAMES)
 
 
+def _stand_in() -> None:
+    """What a module function's reference decodes to while an arriving SM is
+    only checked (its module has not run, so the function does not exist)."""
+
+
+_STAND_IN = _stand_in
+
+
 class _Table:
     """reference -> object for one SM, resolved on demand: building the whole
     table for every SM that arrives costs more than the few lookups its state
     needs."""
 
-    __slots__ = ("sm",)
+    __slots__ = ("sm", "deferred")
 
     def __init__(self, sm: "SMInstance"):
         self.sm = sm
+        #: a module function was named before the module ran (the SM is only
+        #: being checked): a stand-in was used, the real decode comes later
+        self.deferred = False
 
     def get(self, ref: str, default=None):
         kind, _, name = ref.partition(":")
@@ -532,6 +578,12 @@ class _Table:
         if kind == "prim":
             return sm.primitives.get(name, default)
         if kind == "fn":
+            if "_loaded" not in sm.ns:
+                info = sm.brick.functions.get(name)
+                if info is None or "<locals>" in info.code.co_qualname:
+                    return default
+                self.deferred = True
+                return _STAND_IN
             return sm._module_function_map().get(name, default)
         if kind == "class":
             return sm.classes.by_ref.get(ref, default)
@@ -626,17 +678,27 @@ class _EntryMissing(Exception):
 
 
 def _message(exc: BaseException) -> str:
-    # Never a guest __str__/__repr__: the SM has ended, host code writes this.
-    if isinstance(exc, KeyError) and len(exc.args) == 1:
-        return safe_repr(exc.args[0])
-    if is_guest_class(type(exc)) or any(is_guest_class(type(a)) for a in exc.args):
-        return ", ".join(safe_repr(a) if type(a) is not str else a for a in exc.args)
-    return str(exc)
+    """The text of a guest exception, which may be huge or fail to convert
+    (an int past Python's digit limit): bounded, and never raising. Never a
+    guest __str__/__repr__: the SM has ended, host code writes this."""
+    try:
+        if isinstance(exc, KeyError) and len(exc.args) == 1:
+            return safe_repr(exc.args[0], MAX_ERROR_CHARS)
+        if is_guest_class(type(exc)) or any(is_guest_class(type(a)) for a in exc.args):
+            return truncate(", ".join(safe_repr(a, MAX_ERROR_CHARS) if type(a) is not str else a
+                                      for a in exc.args), MAX_ERROR_CHARS)
+        if len(exc.args) == 1 and type(exc.args[0]) is str:
+            return truncate(exc.args[0], MAX_ERROR_CHARS)
+        return truncate(str(exc), MAX_ERROR_CHARS)
+    except (ValueError, RecursionError, MemoryError, OverflowError, TypeError) as err:
+        return f"<message that cannot be shown: {type(err).__name__}>"
 
 
-def _validate(cont: object, brick: Brick, primitives: dict, value: object = None,
-              error: BaseException | None = None) -> dict:
-    """Check a decoded continuation against the brick before running it."""
+def validate_continuation(cont: object, brick: Brick, primitives: dict, value: object = None,
+                          error: BaseException | None = None) -> dict:
+    """Check a decoded continuation against the brick before running it
+    (``primitives`` maps the migration primitives' names to the objects the
+    resumed call returns through)."""
     def bad(why: str) -> ContinuationError:
         return ContinuationError(f"invalid continuation: {why}")
 

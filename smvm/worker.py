@@ -233,7 +233,7 @@ def run_job(job: list, channel: _Channel, bricks: dict, parked: dict | None = No
     _limit_cpu(cpu_seconds)
     if kind == "start":
         entry, args = payload
-        outcome = sm.start(entry, statecodec.loads(args, functions=sm.function_table()))
+        outcome = sm.start(entry, args)  # decoded in the run, under its budgets
     else:
         state, value, error = payload
         exc = None if error is None else GUEST_EXCEPTIONS.get(error[0], RuntimeError)(error[1])

@@ -18,6 +18,8 @@ import tagspace
 import trio
 
 from . import statecodec
+from .errors import StateDecodeError
+from .limits import DEFAULT_NODE_LIMITS, MAX_ERROR_CHARS, MAX_RESULT_BYTES, truncate
 from .primitives import _guest_error
 from .vm import ErrorRecord, Failed, Finished, Paused, Suspended
 
@@ -25,8 +27,9 @@ _HEADER = struct.Struct(">I")
 
 
 class _Worker:
-    def __init__(self, process: trio.Process):
+    def __init__(self, process: trio.Process, max_message: int = DEFAULT_NODE_LIMITS.max_worker_message):
         self.process = process
+        self.max_message = max_message
         self.buffer = bytearray()
         self.limits: list[str] = []
         self.busy = True  # running a slice (a new worker starts with one)
@@ -50,6 +53,8 @@ class _Worker:
         while True:
             if len(self.buffer) >= _HEADER.size:
                 (size,) = _HEADER.unpack_from(self.buffer)
+                if size > self.max_message:
+                    raise ValueError(f"worker message of {size:,} bytes is over the limit")
                 if len(self.buffer) >= _HEADER.size + size:
                     data = bytes(self.buffer[_HEADER.size:_HEADER.size + size])
                     del self.buffer[:_HEADER.size + size]
@@ -105,7 +110,7 @@ class WorkerPool:
         process = await trio.lowlevel.open_process(
             [sys.executable, "-m", "smvm.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             env=env)
-        worker = _Worker(process)
+        worker = _Worker(process, self.core.config.limits.max_worker_message)
         hello = await worker.receive()
         worker.limits = list(hello[1]) if isinstance(hello, list) and hello[:1] == ["ready"] else []
         return worker
@@ -160,8 +165,8 @@ class WorkerPool:
                 outcome = await self._drive(worker, record, kind, payload, run)
             if scope.cancelled_caught:
                 raise TimeoutError(f"the slice ran over {self.wall_seconds:g} s")
-        except (EOFError, OSError, TimeoutError, ValueError, TypeError, IndexError,
-                trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+        except (EOFError, OSError, TimeoutError, ValueError, TypeError, IndexError, KeyError,
+                AttributeError, trio.BrokenResourceError, trio.ClosedResourceError) as exc:
             await self._kill(worker)
             why = str(exc) if isinstance(exc, TimeoutError) else "its worker process died"
             return Failed(ErrorRecord("WorkerKilled", f"the SM was stopped: {why}"), record.fuel)
@@ -217,26 +222,26 @@ class WorkerPool:
             if message[0] == "call":
                 await worker.send(self._answer(host, record, message))
                 continue
-            result = message[2]
-            if result[0] == "finished":
-                return Finished(statecodec.loads(result[1]), result[2])
-            if result[0] == "failed":
-                return Failed(ErrorRecord(**result[1]), result[2])
-            if result[0] == "paused":
-                return Paused(result[1], None)
-            return Suspended(result[1], result[2], result[3])
+            return _outcome(message[2], record)
 
     def _answer(self, host, record, message) -> list:
         _, call_id, method, blob = message
         try:
-            args = statecodec.loads(blob)
+            if type(blob) is not bytes or type(method) is not str:
+                raise TypeError("malformed call")
+            # decoded on the daemon's loop: colliding keys refused
+            args = statecodec.loads(blob, limits=statecodec.UNTRUSTED_LIMITS)
+            if type(args) is not list:
+                raise TypeError("malformed call")
             value = self._call(host, record, method, args)
             return ["reply", call_id, True, statecodec.dumps(value)]
         except tagspace.TagSpaceError as exc:
             guest = _guest_error(exc)
-            return ["reply", call_id, False, [type(guest).__name__, str(guest)]]
-        except (ValueError, TypeError, RuntimeError) as exc:
-            return ["reply", call_id, False, [type(exc).__name__, str(exc)]]
+            return ["reply", call_id, False, [type(guest).__name__, truncate(str(guest), MAX_ERROR_CHARS)]]
+        except StateDecodeError as exc:
+            return ["reply", call_id, False, ["ValueError", truncate(str(exc), MAX_ERROR_CHARS)]]
+        except (ValueError, TypeError, RuntimeError, IndexError, KeyError) as exc:
+            return ["reply", call_id, False, [type(exc).__name__, truncate(str(exc), MAX_ERROR_CHARS)]]
 
     def _call(self, host, record, method: str, args: list) -> object:
         p, now = record.principal, host.now()
@@ -246,7 +251,9 @@ class WorkerPool:
         if method == "now":
             return host.now()
         if method == "log":
-            return host.log(record.sm_id, str(args[0]))
+            if type(args[0]) is not str:
+                raise TypeError("log text must be a string")
+            return host.log(record.sm_id, args[0])
         if method == "spawn":
             return host.spawn(_Parent(record), args[0], args[1])
         if method == "create_sm":
@@ -269,6 +276,45 @@ class WorkerPool:
             space.cancel_wait(("probe", record.sm_id))
             return None
         raise ValueError(f"unknown call {method!r}")
+
+
+def _outcome(result: object, record) -> object:
+    """The outcome a worker reported, checked (a worker is untrusted too:
+    anything malformed or oversized breaks the protocol, and the worker goes)."""
+    if type(result) is not list or not result:
+        raise ValueError("malformed outcome")
+    kind = result[0]
+    if kind == "finished" and len(result) == 3 and type(result[1]) is bytes and type(result[2]) is int:
+        if len(result[1]) > MAX_RESULT_BYTES:
+            return Failed(ErrorRecord("ResultError", f"result of {len(result[1]):,} bytes exceeds "
+                                      f"the limit of {MAX_RESULT_BYTES:,} bytes"), result[2])
+        try:
+            value = statecodec.loads(result[1], limits=statecodec.UNTRUSTED_LIMITS)
+        except StateDecodeError as exc:
+            return Failed(ErrorRecord("ResultError", truncate(str(exc), MAX_ERROR_CHARS)), result[2])
+        return Finished(value, result[2])
+    if kind == "failed" and len(result) == 3 and type(result[1]) is dict and type(result[2]) is int:
+        error = result[1]
+        line = error.get("line")
+        return Failed(ErrorRecord(truncate(str(error.get("type")), 80),
+                                  truncate(str(error.get("message")), MAX_ERROR_CHARS),
+                                  line if type(line) is int else None), result[2])
+    if kind == "paused" and len(result) == 2 and type(result[1]) is int:
+        return Paused(result[1], None)
+    if kind == "suspended" and len(result) == 4 and _request_ok(result[1]) \
+            and type(result[2]) is bytes and type(result[3]) is int:
+        return Suspended(result[1], result[2], result[3])
+    raise ValueError("malformed outcome")
+
+
+def _request_ok(request: object) -> bool:
+    if type(request) is not dict:
+        return False
+    if request.get("kind") == "migrate":
+        return "target" in request
+    timeout = request.get("timeout")
+    return (request.get("kind") == "block" and type(request.get("tag")) is str
+            and (timeout is None or type(timeout) in (int, float) and 0 <= timeout <= 1e9))
 
 
 class _Parent:

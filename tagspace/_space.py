@@ -195,11 +195,7 @@ class TagSpace:
                 raise TagExists(f"tag {name!r} already exists (owner {old.owner_id!r})", name=name)
             self._expire_one(old, now)
         if lifetime is not None:
-            if type(lifetime) is not float and type(lifetime) is not int \
-                    or not 0 < lifetime < math.inf:
-                raise BadTagArgument(
-                    f"lifetime must be a positive finite number of seconds or None, "
-                    f"got {lifetime!r}")
+            lifetime = _lifetime(lifetime, now)
         acc = DEFAULT_ACCESS if access is None else Access.from_spec(access)
         codes = principal.code if code is None else code_set(code)
         t = type(value)  # fast paths for common scalars; same sizes as measure_copy
@@ -220,7 +216,11 @@ class TagSpace:
         else:
             self._used_by[owner_id] = mine
             self._used += size
-        tag = Tag(name, stored, size, vsize, principal, acc, codes, lifetime, now)
+        try:
+            tag = Tag(name, stored, size, vsize, principal, acc, codes, lifetime, now)
+        except BaseException:
+            self._release(owner_id, size)  # nothing was created: nothing stays charged
+            raise
         self._tags[name] = tag
         if tag.expires_at is not None:
             heap = self._expiry
@@ -402,6 +402,14 @@ class TagSpace:
         else:
             del self._used_by[tag.owner_id]
 
+    def _release(self, owner_id: str, size: int) -> None:
+        self._used -= size
+        left = self._used_by.get(owner_id, 0) - size
+        if left > 0:
+            self._used_by[owner_id] = left
+        else:
+            self._used_by.pop(owner_id, None)
+
     def _expire_one(self, tag: Tag, now: float) -> None:
         self._remove(tag)
         if self._observers:
@@ -573,3 +581,20 @@ class TagSpace:
             self._emit(TagWritten(name, principal.sm_id, now, io=True))
             self._emit_all(woken)
         return woken
+
+
+def _lifetime(lifetime: object, now: float) -> float:
+    """A tag's lifetime as a float whose expiry time is finite, or
+    ``BadTagArgument`` (an int too big for a float included)."""
+    try:
+        if type(lifetime) is not float and type(lifetime) is not int:
+            raise TypeError
+        seconds = float(lifetime)
+        if not 0 < seconds < math.inf or now + seconds == math.inf:
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        shown = f"an int of {lifetime.bit_length()} bits" if type(lifetime) is int else repr(lifetime)
+        raise BadTagArgument(
+            f"lifetime must be a positive finite number of seconds or None, got {shown[:80]}"
+        ) from None
+    return seconds

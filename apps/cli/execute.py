@@ -6,6 +6,7 @@ import json
 import sys
 
 from smvm.errors import CompileError, UsageError
+from smvm.limits import show
 from smvm.values import jsonable
 from smvm.vm import DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB
 
@@ -75,5 +76,5 @@ def _print_human(r) -> None:
         where = f" (line {r.error.line})" if r.error.line else ""
         print(f"error: {r.error.type}: {r.error.message}{where}", file=sys.stderr)
     else:
-        print(f"result: {r.result!r}")
+        print(f"result: {show(r.result)}")
     print(f"ended on node {r.node} after {r.hops} hops, {r.bytes:,} bytes moved, {r.fuel:,} fuel units")

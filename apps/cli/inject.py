@@ -6,6 +6,7 @@ import json
 import sys
 
 from smvm.errors import UsageError
+from smvm.limits import show
 from smvm.values import jsonable
 
 from .common import EXIT_GUEST_ERROR, EXIT_OK, EXIT_USAGE, parse_arg, read_brick
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     elif outcome.error:
         print(f"error: {outcome.error.get('type')}: {outcome.error.get('message')}", file=sys.stderr)
     elif args.wait:
-        print(f"result: {outcome.value!r}")
+        print(f"result: {show(outcome.value)}")
     else:
         print(f"injected {outcome.sm_id}")
     return EXIT_GUEST_ERROR if outcome.error else EXIT_OK

@@ -16,16 +16,20 @@ from typing import Hashable
 import tagspace
 
 from .. import statecodec, wire
-from ..compiler import Brick
-from ..errors import CompileError, MigrationError, RemoteInputError, TagTimeout
-from ..primitives import load_args
+from ..compiler import Brick, brick_hash
+from ..errors import CompileError, MigrationError, RemoteInputError, TagError, TagTimeout
+from ..limits import (
+    DEFAULT_NODE_LIMITS, MAX_ERROR_CHARS, MAX_LOG_LINE_CHARS, MAX_RESULT_BYTES, NodeLimits, truncate,
+)
 from ..trust import TrustError, open_sealed, pack_chain, unpack_chain
 from ..vm import (
     DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB, ErrorRecord, Failed, Finished, Paused,
     SMInstance, Suspended, continuation_brick,
 )
 from . import events as ev
+from ._admission import FamilyBudgets
 from ._cache import CodeCache
+from ._screen import screen_continuation
 from ._hops import HopState, OutgoingHop, RetryPolicy
 from ._neighbors import NeighborTable
 from ._rtt import RttEstimator
@@ -57,6 +61,8 @@ class NodeConfig:
     #: requeued at the back of the ready queue); None: run each SM until it
     #: migrates, blocks or ends
     fuel_slice: int | None = DEFAULT_FUEL_SLICE
+    #: bounds on untrusted work, per family and per origin (``smvm.limits``)
+    limits: NodeLimits = DEFAULT_NODE_LIMITS
 
 
 @dataclass
@@ -106,7 +112,11 @@ class NodeCore:
         self.config = config
         self.position = position
         self.tagspace = tagspace.TagSpace(node_id, config.tag_memory, config.tag_memory_per_sm)
-        self.cache = CodeCache(config.code_cache)
+        self.cache = CodeCache(config.code_cache, config.limits)
+        self.budgets = FamilyBudgets(config.limits, config.fuel_per_sm)
+        #: arriving SMs are only screened here (their values are decoded
+        #: where they run: a driver running SMs in sandboxed workers sets it)
+        self.screen_arrivals = False
         self.neighbor_table = NeighborTable(config.neighbor_timeout)
         self.tagspace.register_io("neighbors", _NeighborsTag(self), replace=True)
         self.tagspace.register_io("position", _PositionTag(self), replace=True)
@@ -136,7 +146,13 @@ class NodeCore:
         self._inject_waits: dict[str, tuple[bytes, Hashable]] = {}
         # request id -> the reply sent (None while the SM runs): clients
         # resend their request until answered; each starts one SM only
-        self._inject_requests: OrderedDict[bytes, object] = OrderedDict()
+        self._inject_requests: OrderedDict[bytes, bytes | None] = OrderedDict()
+        self._stored_reply_bytes = 0
+        self._message_size = 0  # of the message being handled
+        # SM ids whose result this node took or passed on (each once)
+        self._results_seen: OrderedDict[str, None] = OrderedDict()
+        # brick id -> frames that brought it, while it is being compiled
+        self._held: dict[str, list] = {}
 
     # ---- driver side: inputs ------------------------------------------------------
     def receive(self, datagram: bytes, link: Hashable, now: float) -> None:
@@ -156,6 +172,7 @@ class NodeCore:
         self.counters[f"frames_in.{kind}"] += 1
         handler = _HANDLERS.get(type(frame))
         if handler is not None:
+            self._message_size = len(message)
             handler(self, frame, link)
 
     def handle_timer(self, now: float, *, run: bool = True) -> None:
@@ -195,8 +212,8 @@ class NodeCore:
         record = _SM(sm_id, brick, principal)
         blob = _args_blob(args)
         record.chain = self._birth(principal, brick, blob)
-        self._sms[sm_id] = record
-        self._ready.append((record, "start", (entry, list(args))))
+        self._enter(record)
+        self._ready.append((record, "start", (entry, args if type(args) is bytes else list(args))))
         self._durable(record, "start", entry=entry, args=blob)
         return sm_id
 
@@ -296,8 +313,6 @@ class NodeCore:
                 instance = self._instance(record)
                 if kind == "start":
                     entry, args = payload
-                    if isinstance(args, bytes):
-                        args = load_args(instance, args)
                     outcome = instance.start(entry, args)
                 else:
                     state, value, error = payload
@@ -322,12 +337,34 @@ class NodeCore:
         if abandon is not None:
             abandon()
 
+    def _enter(self, record: _SM, *, spawned: bool = False) -> None:
+        """``record``'s SM lives here now (a newer visit replaces an older one)."""
+        old = self._sms.get(record.sm_id)
+        if old is not None:
+            self.budgets.left(old.principal)
+        self._sms[record.sm_id] = record
+        self.budgets.entered(record.principal, spawned=spawned)
+
+    def _leave(self, record: _SM) -> None:
+        if self._sms.get(record.sm_id) is record:
+            del self._sms[record.sm_id]
+            self.budgets.left(record.principal)
+            self._released(record)
+
     def _settle(self, record: _SM, outcome) -> None:
         # fuel spent here: the simulator turns it into virtual execution time
-        self.counters["fuel_used"] += max(0, outcome.fuel - record.fuel)
+        spent = max(0, outcome.fuel - record.fuel)
+        self.counters["fuel_used"] += spent
         self.counters["slices"] += 1
         record.fuel = outcome.fuel
         now = self._now
+        if not self.budgets.spend(record.principal, spent) and isinstance(outcome, (Paused, Suspended)):
+            # its family spent the fuel it may use here: the SM ends
+            if isinstance(outcome, Paused):
+                self._abandon(outcome.handle)
+            outcome = Failed(ErrorRecord("FuelExhausted", (
+                f"family fuel budget of {self.budgets.family_fuel:,} units on node "
+                f"{self.node_id} exhausted")), outcome.fuel)
         if isinstance(outcome, Paused):
             # its slice is spent: the other ready SMs go first
             self.counters["requeues"] += 1
@@ -337,16 +374,14 @@ class NodeCore:
             self._events.append(ev.SMFinished(record.sm_id, self.node_id, outcome.value, now))
             self._report(record, True, outcome.value, None)
             self._answer_inject(record.sm_id, True, outcome.value, None, _trip(record, self.node_id))
-            del self._sms[record.sm_id]
-            self._released(record)
+            self._leave(record)
         elif isinstance(outcome, Failed):
             self.counters["sms_failed"] += 1
             error = outcome.error.to_json()
             self._events.append(ev.SMFailed(record.sm_id, self.node_id, error, now))
             self._report(record, False, None, error)
             self._answer_inject(record.sm_id, False, None, error, _trip(record, self.node_id))
-            del self._sms[record.sm_id]
-            self._released(record)
+            self._leave(record)
         elif outcome.request["kind"] == "migrate":
             self._start_hop(record, outcome)
         else:
@@ -385,9 +420,15 @@ class NodeCore:
     # ---- blocking on tags ----------------------------------------------------------
     def _block(self, record: _SM, outcome: Suspended) -> None:
         request = outcome.request
+        if not self.budgets.may_block(record.principal):
+            error = TagError(f"too many SMs of this family wait on tags on node {self.node_id} "
+                             f"(limit {self.config.limits.max_blocked_per_family})")
+            self._ready.append((record, "resume", (outcome.state, None, error)))
+            return
         timeout = request["timeout"]
         deadline = None if timeout is None else self._now + timeout
         record.waiting = (outcome.state, request["tag"], timeout)
+        self.budgets.block(record.principal)
         self.tagspace.wait(record.principal, request["tag"], record.sm_id, deadline, now=self._now)
         self._durable(record, "blocked", continuation=outcome.state, tag=request["tag"],
                       deadline=deadline, timeout=timeout)
@@ -398,6 +439,7 @@ class NodeCore:
             return
         state = record.waiting[0]
         record.waiting = None
+        self.budgets.unblock(record.principal)
         try:
             value = self.tagspace.read(record.principal, name, self._now)
         except tagspace.TagSpaceError:
@@ -410,6 +452,7 @@ class NodeCore:
             return
         state, _, timeout = record.waiting
         record.waiting = None
+        self.budgets.unblock(record.principal)
         error = TagTimeout(f"no write to tag {name!r} within {timeout:g} s")
         self._ready.append((record, "resume", (state, None, error)))
 
@@ -528,9 +571,7 @@ class NodeCore:
         self._peer_bricks.setdefault(hop.target, set()).update(hop.bricks)
         self.counters["hops_completed"] += 1
         self._events.append(ev.HopCompleted(hop.sm_id, hop.target, self._now, bool(hop.missing)))
-        if self._sms.get(hop.sm_id) is hop.record:  # not a newer visit of the same SM
-            del self._sms[hop.sm_id]
-            self._released(hop.record)
+        self._leave(hop.record)  # unless a newer visit of the same SM replaced it
 
     def _on_transfer(self, frame, link) -> None:
         if frame.hop_id in self._admitted:
@@ -539,7 +580,10 @@ class NodeCore:
             return
         try:
             for brick_id, source in frame.code:
-                self.cache.add_remote(brick_id, source)
+                if self.cache.add_remote(brick_id, source) is None:
+                    # compiled off this loop: the frame waits for it
+                    self._hold(brick_id, frame, link)
+                    return
             principal, brick = self._arriving(frame.identity, frame.continuation)
             chain = self._verify_arrival(frame, principal, brick)
         except TrustError as exc:
@@ -550,16 +594,19 @@ class NodeCore:
             self.counters["sms_rejected"] += 1
             self._send(link, wire.Reject(frame.hop_id, str(exc)[:200]))
             return
-        reason = self._admission(0, 0, 0)
+        reason = self._admission(0, 0, 0, principal)
         if reason:
             self.counters["sms_rejected"] += 1
             self._send(link, wire.Reject(frame.hop_id, reason))
             return
         record = _SM(principal.sm_id, brick, principal)
         record.chain = chain
-        instance = self._instance(record)
         try:  # validate before admitting: nothing undecodable is acknowledged
-            state = instance.decode(frame.continuation)
+            if self.screen_arrivals:  # its values are decoded where it runs
+                instance, state = None, {"fuel": screen_continuation(frame.continuation, brick)}
+            else:
+                instance = self._instance(record)
+                state = instance.decode(frame.continuation)
         except RemoteInputError as exc:
             self.counters["sms_rejected"] += 1
             self._send(link, wire.Reject(frame.hop_id, f"invalid continuation: {exc}"[:200]))
@@ -567,7 +614,7 @@ class NodeCore:
         record.fuel = state["fuel"]
         record.hops, record.bytes = _arrival_trip(frame)
         record.arrived_by = frame.hop_id
-        self._sms[principal.sm_id] = record
+        self._enter(record)
         self._admitted[frame.hop_id] = self._now
         self._durable(record, "resume", continuation=frame.continuation)
         if principal.sm_id not in self._came_from:
@@ -578,8 +625,10 @@ class NodeCore:
                 self._came_from.popitem(last=False)
         self.counters["sms_admitted"] += 1
         self._events.append(ev.SMAdmitted(principal.sm_id, str(link), self._now))
-        # it runs from what was just checked: one decode per hop
-        self._ready.append((record, "arrived", (frame.continuation, instance, state)))
+        if instance is None:
+            self._ready.append((record, "resume", (frame.continuation, None, None)))
+        else:  # it runs from what was just checked: one decode per hop
+            self._ready.append((record, "arrived", (frame.continuation, instance, state)))
         self._send(link, wire.Ack(frame.hop_id))
 
     def _on_result(self, frame, link) -> None:
@@ -591,14 +640,25 @@ class NodeCore:
             except TrustError as exc:
                 self._refuse(frame, link, str(exc))
                 return
+        # Only the result of an SM this node started (at its origin) or saw
+        # pass (on its way back), and each once: others are dropped.
+        if frame.sm_id in self._results_seen or not (
+                self._born_here(frame.sm_id) if frame.origin == self.node_id
+                else frame.sm_id in self._came_from):
+            self.counters["results_refused"] += 1
+            return
+        self._results_seen[frame.sm_id] = None
+        while len(self._results_seen) > _MAX_CAME_FROM:
+            self._results_seen.popitem(last=False)
         if frame.origin != self.node_id:
             self.counters["results_forwarded"] += 1
             self._send_result(frame, link)
             return
         try:
-            envelope = statecodec.loads(frame.value) if frame.value else {}
-            if type(envelope) is not dict:
-                raise RemoteInputError("result envelope is not a map")
+            envelope = statecodec.loads(frame.value, limits=statecodec.UNTRUSTED_LIMITS) \
+                if frame.value else {}
+            if type(envelope) is not dict or len(frame.value) > MAX_RESULT_BYTES + 1024:
+                raise RemoteInputError("result envelope is not a map of a bounded size")
         except RemoteInputError:
             self.counters["malformed"] += 1
             return
@@ -610,42 +670,101 @@ class NodeCore:
             self._events.append(ev.SMFinished(frame.sm_id, str(trip["node"]), value, self._now))
             self._answer_inject(frame.sm_id, True, value, None, trip)
         else:
-            error = dict(frame.error or {})
+            error = _bounded_error(frame.error)
             self._events.append(ev.SMFailed(frame.sm_id, str(trip["node"]), error, self._now))
             self._answer_inject(frame.sm_id, False, None, error, trip)
 
     def _on_inject(self, frame, link) -> None:
-        """A client asks this node to start an SM (and maybe to report its end)."""
-        if frame.request_id in self._inject_requests:
+        """A client asks this node to start an SM (and maybe to report its end).
+        Its arguments are decoded where the SM runs, its brick compiled
+        within the node's limits (off the driver's loop when it asks)."""
+        request_id = frame.request_id
+        if request_id in self._inject_requests:
             self.counters["duplicates_suppressed"] += 1
-            reply = self._inject_requests[frame.request_id]
-            if reply is not None:
-                self._send(link, reply)
+            stored = self._inject_requests[request_id]
+            if stored is not None:
+                self._resend_reply(request_id, stored, link)
             return
-        self._inject_requests[frame.request_id] = None
-        while len(self._inject_requests) > 1024:
-            self._inject_requests.popitem(last=False)
         try:
-            args = statecodec.loads(frame.args) if frame.args else []
-            if type(args) is not list:
-                raise RemoteInputError("arguments must be a list")
-            sm_id = self.inject(frame.source, args, self._now, name="injected.py")
-        except (CompileError, RemoteInputError) as exc:
-            message = "\n".join(map(str, exc.errors)) if isinstance(exc, CompileError) else str(exc)
-            error = {"type": type(exc).__name__, "message": message[:4000], "line": None}
-            self._reply_inject(frame.request_id, link,
-                               wire.InjectReply(frame.request_id, "", False, b"", error))
+            brick = self.cache.add_untrusted(frame.source, "injected.py")
+        except CompileError as exc:
+            error = {"type": "CompileError", "message": truncate(
+                "\n".join(map(str, exc.errors)), MAX_ERROR_CHARS), "line": None}
+            self._remember_request(request_id)
+            self._reply_inject(request_id, link, wire.InjectReply(request_id, "", False, b"", error))
             return
+        if brick is None:  # being compiled: the request waits for it
+            self._hold(brick_hash(frame.source), frame, link)
+            return
+        sm_id = self._new_id()
+        principal = tagspace.Principal(sm_id, sm_id, self.node_id, brick.code_ids)
+        reason = self._admission(0, 0, 0, principal)
+        self._remember_request(request_id)
+        if reason:
+            self.counters["sms_rejected"] += 1
+            error = {"type": "Rejected", "message": reason, "line": None}
+            self._reply_inject(request_id, link, wire.InjectReply(request_id, "", False, b"", error))
+            return
+        args = frame.args or statecodec.dumps([])
+        record = _SM(sm_id, brick, principal)
+        record.chain = self._birth(principal, brick, args)
+        self._enter(record)
+        self._ready.append((record, "start", ("main", args)))
+        self._durable(record, "start", entry="main", args=args)
         if frame.wait:
-            self._inject_waits[sm_id] = (frame.request_id, link)
+            self._inject_waits[sm_id] = (request_id, link)
         else:
-            self._reply_inject(frame.request_id, link,
-                               wire.InjectReply(frame.request_id, sm_id, True, b"", None))
+            self._reply_inject(request_id, link, wire.InjectReply(request_id, sm_id, True, b"", None))
+
+    def _hold(self, brick_id: str, frame, link: Hashable) -> None:
+        """Keep a frame until the brick it brought is compiled (a few per
+        brick, and only while it is pending: past that its sender resends)."""
+        self.counters["compiles_pending"] += 1
+        if brick_id in self.cache.pending:
+            held = self._held.setdefault(brick_id, [])
+            if len(held) < _HELD_PER_BRICK:
+                held.append((frame, link, self._message_size))
+
+    def finish_compile(self, brick_id: str, outcome, now: float) -> None:
+        """A driver compiled a pending brick (``outcome``: the ``Brick`` or
+        the ``CompileError``); the frames that waited for it go on."""
+        self._now = now
+        self.cache.finish(brick_id, outcome)
+        for frame, link, size in self._held.pop(brick_id, ()):
+            self._message_size = size
+            _HANDLERS[type(frame)](self, frame, link)
+
+    def _remember_request(self, request_id: bytes) -> None:
+        self._inject_requests[request_id] = None
+        while len(self._inject_requests) > self.config.limits.max_inject_requests:
+            self._forget_request()
+
+    def _forget_request(self) -> None:
+        _, stored = self._inject_requests.popitem(last=False)
+        if stored is not None:
+            self._stored_reply_bytes -= len(stored)
 
     def _reply_inject(self, request_id: bytes, link: Hashable, reply) -> None:
-        if request_id in self._inject_requests:
-            self._inject_requests[request_id] = reply
-        self._send(link, reply)
+        message = self._send(link, reply, keep=True)
+        if request_id in self._inject_requests and self._inject_requests[request_id] is None:
+            # kept for a client whose copy was lost, within a byte budget
+            self._inject_requests[request_id] = message
+            self._stored_reply_bytes += len(message)
+            while self._stored_reply_bytes > self.config.limits.max_stored_reply_bytes \
+                    and self._inject_requests:
+                self._forget_request()
+
+    def _resend_reply(self, request_id: bytes, stored: bytes, link: Hashable) -> None:
+        """A client asks again: the stored reply, unless that would send far
+        more than the request's size (no amplification for a forged sender)."""
+        if len(stored) <= self.config.limits.resend_factor * max(self._message_size, 300):
+            self._send_message(link, stored, "InjectReply")
+            return
+        self.counters["replies_not_resent"] += 1
+        error = {"type": "ReplyNotResent", "line": None,
+                 "message": f"the reply ({len(stored):,} bytes) was sent once; it is not sent "
+                            f"again in answer to a request of {self._message_size:,} bytes"}
+        self._send(link, wire.InjectReply(request_id, "", False, b"", error))
 
     def _answer_inject(self, sm_id: str, ok: bool, value: object, error: dict | None,
                        trip: dict) -> None:
@@ -653,7 +772,11 @@ class NodeCore:
         if waiting is None:
             return
         request_id, link = waiting
-        blob = statecodec.dumps({"value": value if ok else None, **trip})
+        try:
+            blob = statecodec.dumps({"value": value if ok else None, **trip})
+        except Exception:  # noqa: BLE001 - checked where the SM ran; be safe
+            ok, error = False, {"type": "ResultError", "message": "unencodable", "line": None}
+            blob = statecodec.dumps({"value": None, **trip})
         self._reply_inject(request_id, link, wire.InjectReply(request_id, sm_id, ok, blob, error))
 
     # ---- helpers --------------------------------------------------------------------
@@ -744,7 +867,7 @@ class NodeCore:
                 self.trust.restore(record.chain, snap.sm_id)
         if snap.arrived_by:
             self._admitted[snap.arrived_by] = now
-        self._sms[snap.sm_id] = record
+        self._enter(record)
         self._ids = max(self._ids, _local_number(snap.sm_id, self.node_id))
         if snap.state == "start":
             self._ready.append((record, "start", (snap.entry, snap.args)))
@@ -752,6 +875,7 @@ class NodeCore:
             self._ready.append((record, "resume", (snap.continuation, None, None)))
         elif snap.state == "blocked":
             record.waiting = (snap.continuation, snap.tag, snap.timeout)
+            self.budgets.block(principal)
             self.tagspace.wait(principal, snap.tag, snap.sm_id, snap.deadline, now=now)
         else:  # the same hop again: the receiver may have admitted it already
             p = principal
@@ -767,11 +891,16 @@ class NodeCore:
             self._transmit(hop)
         return snap.sm_id
 
-    def _admission(self, fuel: int, memory: int, tag_memory: int) -> str:
+    def _admission(self, fuel: int, memory: int, tag_memory: int,
+                   principal: tagspace.Principal | None = None, *, spawned: bool = False) -> str:
         """Why an SM with these needs cannot come in ("" when it can)."""
         config = self.config
-        if len(self._sms) >= config.max_sms:
+        if len(self._sms) >= config.max_sms and (principal is None or principal.sm_id not in self._sms):
             return f"node busy: {len(self._sms)} SMs"
+        if principal is not None:
+            refusal = self.budgets.refusal(principal, spawned=spawned)
+            if refusal:
+                return refusal
         if fuel > config.fuel_per_sm:
             return f"needs {fuel} fuel; this node grants {config.fuel_per_sm}"
         granted = int((config.memory_mb or 0) * 1024 * 1024)
@@ -790,35 +919,48 @@ class NodeCore:
             return 0
         return self._send(link, frame)
 
-    def _send(self, link: Hashable, frame) -> int:
+    def _send(self, link: Hashable, frame, *, keep: bool = False):
+        """Queue ``frame`` for ``link``: its size (with ``keep``, the message)."""
         message = wire.encode(frame)
+        self._send_message(link, message, type(frame).__name__)
+        return message if keep else len(message)
+
+    def _send_message(self, link: Hashable, message: bytes, kind: str) -> None:
         self._msg_ids = (self._msg_ids + 1) & 0xFFFFFFFF
-        kind = type(frame).__name__
         self.counters[f"frames_out.{kind}"] += 1
         self.counters[f"bytes_out.{kind}"] += len(message)
         for datagram in wire.fragment(message, self._msg_ids, self.config.mtu):
             self.counters["datagrams_out"] += 1
             self._out.append((link, datagram))
-        return len(message)
 
     def _new_id(self) -> str:
         self._ids += 1
         return f"{self.node_id}/{self._ids}"
 
+    def _born_here(self, sm_id: str) -> bool:
+        node, _, number = sm_id.rpartition("/")
+        return node == self.node_id and number.isdigit() and 0 < int(number) <= self._ids
+
     # used by _Host
     def _spawn(self, parent: SMInstance, entry: str, args: bytes, *, brick: Brick,
                family: str | None) -> str:
         """A new SM here: same family (spawn) or a new one (create_sm, family None)."""
-        if len(self._sms) >= self.config.max_sms:
-            raise RuntimeError("node busy: cannot start another SM")
-        sm_id = self._new_id()
+        sm_id = f"{self.node_id}/{self._ids + 1}"
         principal = tagspace.Principal(sm_id, family or sm_id, parent.principal.origin,
                                        brick.code_ids)
+        # a new family (create_sm) is charged to its creator's family too
+        reason = self._admission(0, 0, 0, parent.principal, spawned=True) or \
+            self._admission(0, 0, 0, principal, spawned=True)
+        if reason:
+            raise RuntimeError(f"cannot start another SM: {reason}")
+        self._ids += 1
         record = _SM(sm_id, brick, principal)
         parent_record = self._sms.get(parent.principal.sm_id)
         record.chain = self._birth(principal, brick, args, parent=parent.principal.sm_id,
                                    parent_chain=parent_record.chain if parent_record else None)
-        self._sms[sm_id] = record
+        self._enter(record, spawned=True)
+        if family is None:
+            self.budgets.count_spawn(parent.principal)
         self._ready.append((record, "start", (entry, args)))
         self._durable(record, "start", entry=entry, args=args)
         return sm_id
@@ -827,8 +969,12 @@ class NodeCore:
 def _arrival_trip(frame) -> tuple[int, int]:
     """Hops and bytes so far, this hop included (what the sender said, checked)."""
     try:
-        trip = statecodec.loads(frame.data) if frame.data else {}
-        hops, sent = int(trip.get("hops", 0)), int(trip.get("bytes", 0))
+        if len(frame.data) > 256:
+            raise ValueError("a trip record is a few numbers")
+        trip = statecodec.loads(frame.data, limits=statecodec.UNTRUSTED_LIMITS) if frame.data else {}
+        hops, sent = trip.get("hops", 0), trip.get("bytes", 0)
+        if type(hops) is not int or type(sent) is not int:
+            raise ValueError("not numbers")
     except (RemoteInputError, AttributeError, TypeError, ValueError):
         hops, sent = 0, 0
     return max(hops, 0) + 1, max(sent, 0) + len(frame.continuation)
@@ -842,6 +988,8 @@ def _local_number(sm_id: str, node_id: str) -> int:
 
 def _args_blob(args) -> bytes:
     """The bytes a birth record hashes for an SM's arguments."""
+    if type(args) is bytes:
+        return args
     try:
         return statecodec.dumps(list(args))
     except Exception:  # noqa: BLE001 - arguments the codec refuses fail later, as before
@@ -849,6 +997,8 @@ def _args_blob(args) -> bytes:
 
 
 _SMALL = 512
+#: frames kept per brick being compiled
+_HELD_PER_BRICK = 4
 _recent: dict[bytes, object] = {}
 
 
@@ -955,7 +1105,17 @@ class _Host:
         return self.core._spawn(parent, entry, args, brick=found, family=None)
 
     def log(self, sm_id: str, text: str) -> None:
-        self.core._events.append(ev.LogLine(sm_id, self.core.node_id, self.core._now, text))
+        core = self.core
+        text = truncate(text, MAX_LOG_LINE_CHARS)  # a worker's lines too
+        room = core.budgets.log_room(self.record.principal, len(text))
+        if room < 0:
+            core.counters["log_lines_dropped"] += 1
+            return
+        if room == 0:
+            core.counters["log_lines_dropped"] += 1
+            text = (f"[log budget of {core.config.limits.max_log_bytes_per_family:,} bytes for "
+                    f"this family spent on node {core.node_id}: later lines are dropped]")
+        core._events.append(ev.LogLine(sm_id, core.node_id, core._now, text))
 
 
 _HANDLERS = {
@@ -968,3 +1128,13 @@ _HANDLERS = {
     wire.Result: NodeCore._on_result,
     wire.Inject: NodeCore._on_inject,
 }
+
+
+def _bounded_error(error: object) -> dict:
+    """An error record from another node, as plain bounded text fields."""
+    if type(error) is not dict:
+        return {"type": "Error", "message": "", "line": None}
+    line = error.get("line")
+    return {"type": truncate(str(error.get("type", "Error")), 80),
+            "message": truncate(str(error.get("message", "")), MAX_ERROR_CHARS),
+            "line": line if type(line) is int else None}

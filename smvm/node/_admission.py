@@ -1,0 +1,107 @@
+"""Budgets a node keeps per family and per origin, so that no SM — however
+many children it spawns, however long they block — can take the node for
+itself (``NodeLimits``: SMs alive, blocked SMs, SMs spawned, fuel, log
+bytes per family; SMs alive per origin)."""
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+
+import tagspace
+
+from ..limits import NodeLimits
+
+#: Families whose spent fuel, spawns and log bytes a node remembers after
+#: their last SM left (the oldest are forgotten first).
+_REMEMBERED_FAMILIES = 4096
+
+
+class FamilyBudgets:
+    """What each family and origin holds or has spent on this node."""
+
+    def __init__(self, limits: NodeLimits, fuel_per_sm: int):
+        self.limits = limits
+        self.family_fuel = limits.family_fuel_factor * fuel_per_sm
+        self.alive: Counter[str] = Counter()
+        self.by_origin: Counter[str] = Counter()
+        self.blocked: Counter[str] = Counter()
+        #: family -> [fuel spent, SMs spawned, log bytes]: kept a while
+        #: after the family's last SM left, so leaving and coming back
+        #: does not refill it
+        self._spent: OrderedDict[str, list[int]] = OrderedDict()
+
+    def _account(self, family: str) -> list[int]:
+        entry = self._spent.get(family)
+        if entry is None:
+            entry = self._spent[family] = [0, 0, 0]
+            while len(self._spent) > _REMEMBERED_FAMILIES:
+                self._spent.popitem(last=False)
+        else:
+            self._spent.move_to_end(family)
+        return entry
+
+    # ---- admission -------------------------------------------------------------
+    def refusal(self, p: tagspace.Principal, *, spawned: bool = False) -> str:
+        """Why one more SM of ``p``'s family and origin cannot live here ("" when it can)."""
+        limits = self.limits
+        if self.alive[p.family] >= limits.max_sms_per_family:
+            return f"family {p.family} has {self.alive[p.family]} SMs here (limit {limits.max_sms_per_family})"
+        if self.by_origin[p.origin] >= limits.max_sms_per_origin:
+            return (f"origin {p.origin} has {self.by_origin[p.origin]} SMs here "
+                    f"(limit {limits.max_sms_per_origin})")
+        entry = self._spent.get(p.family)
+        if entry is not None:
+            if entry[0] >= self.family_fuel:
+                return f"family {p.family} has spent its fuel here ({self.family_fuel:,} units)"
+            if spawned and entry[1] >= limits.max_spawns_per_family:
+                return (f"family {p.family} has started {entry[1]} SMs here "
+                        f"(limit {limits.max_spawns_per_family})")
+        return ""
+
+    def entered(self, p: tagspace.Principal, *, spawned: bool = False) -> None:
+        self.alive[p.family] += 1
+        self.by_origin[p.origin] += 1
+        if spawned:
+            self._account(p.family)[1] += 1
+
+    def count_spawn(self, p: tagspace.Principal) -> None:
+        """``p``'s family started an SM of another family (``create_sm``)."""
+        self._account(p.family)[1] += 1
+
+    def left(self, p: tagspace.Principal) -> None:
+        _drop(self.alive, p.family)
+        _drop(self.by_origin, p.origin)
+
+    # ---- while SMs run -----------------------------------------------------------
+    def spend(self, p: tagspace.Principal, fuel: int) -> bool:
+        """Count fuel the SM spent; False once its family is past its budget."""
+        entry = self._account(p.family)
+        entry[0] += fuel
+        return entry[0] <= self.family_fuel
+
+    def may_block(self, p: tagspace.Principal) -> bool:
+        return self.blocked[p.family] < self.limits.max_blocked_per_family
+
+    def block(self, p: tagspace.Principal) -> None:
+        self.blocked[p.family] += 1
+
+    def unblock(self, p: tagspace.Principal) -> None:
+        _drop(self.blocked, p.family)
+
+    def log_room(self, p: tagspace.Principal, size: int) -> int:
+        """Count a log line of ``size`` bytes: 1 if it fits the family's
+        budget, 0 for the first line past it, -1 for later ones."""
+        entry = self._account(p.family)
+        before = entry[2]
+        entry[2] += size
+        limit = self.limits.max_log_bytes_per_family
+        if entry[2] <= limit:
+            return 1
+        return 0 if before <= limit else -1
+
+
+def _drop(counter: Counter, key: str) -> None:
+    n = counter[key] - 1
+    if n > 0:
+        counter[key] = n
+    else:
+        del counter[key]
