@@ -11,9 +11,9 @@ from .compiler._policy import ALLOWED_ATTRIBUTES, BUILTIN_NAMES, CALL_ONLY_ATTRI
 from .runtime import C_ITEMS_PER_FUEL, END, Runtime
 from .values import GUEST_EXCEPTIONS
 
-_PLAIN = ("abs", "bin", "bool", "callable", "chr", "divmod", "enumerate", "filter",
-          "float", "format", "hex", "int", "isinstance", "len", "map", "next", "oct",
-          "ord", "range", "repr", "reversed", "round", "str", "zip",
+_PLAIN = ("abs", "bin", "bool", "callable", "chr", "divmod",
+          "float", "format", "hex", "int", "isinstance", "len", "next", "oct",
+          "ord", "range", "repr", "reversed", "round", "str",
           "super", "object", "property", "staticmethod", "classmethod", "hash",
           "NotImplemented")
 #: Builtins each SM gets its own copy of (they close over its class registry
@@ -119,6 +119,19 @@ class _Guarded:
     def pow(self, base, exp, mod=None):
         return self.rt.power(base, exp, mod)
 
+    def filter(self, function, iterable, /):
+        return self.rt.nested_iterator(builtins.filter, function, iterable)
+
+    def map(self, function, iterable, /, *iterables):
+        return self.rt.nested_iterator(builtins.map, function, iterable, *iterables)
+
+    def zip(self, *iterables, strict=False):
+        maker = _strict_zip if strict else builtins.zip
+        return self.rt.nested_iterator(maker, *iterables)
+
+    def enumerate(self, iterable, start=0):
+        return self.rt.nested_iterator(builtins.enumerate, iterable, start)
+
 
 
 class GuardedType:
@@ -146,13 +159,19 @@ class GuardedType:
         if args and not (self._real in (builtins.bytes, builtins.bytearray)
                          and type(args[0]) in (int, str)):
             args = (self._rt.bounded(args[0]), *args[1:])
-        return self._real(*args, **kwargs)
+        value = self._real(*args, **kwargs)
+        return self._rt.nest(value) if type(value) is tuple else value
 
     def __repr__(self) -> str:
         return repr(self._real)
 
 
-_GUARDED_NAMES = ("sum", "min", "max", "sorted", "any", "all", "pow")
+def _strict_zip(*iterables):
+    return builtins.zip(*iterables, strict=True)
+
+
+_GUARDED_NAMES = ("sum", "min", "max", "sorted", "any", "all", "pow",
+                  "filter", "map", "zip", "enumerate")
 _GUARDED_TYPES = ("list", "tuple", "set", "frozenset", "dict", "bytes", "bytearray")
 
 

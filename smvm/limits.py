@@ -23,9 +23,10 @@ MAX_ERROR_CHARS = 2000
 MAX_LOG_LINE_CHARS = 2000
 #: Characters of a value's text in an event or a daemon log line.
 MAX_SHOWN_CHARS = 200
-#: Depth of containers (tuples, lists, dicts, sets) and iterators an SM may
-#: build: deeper nesting would make C code recurse past the stack.
-MAX_VALUE_DEPTH = 1000
+#: Levels of tuples in tuples, and of iterators over iterators (filter, map,
+#: zip, enumerate), an SM may build: hashing such a tuple or taking an item of
+#: such an iterator recurses in C once per level, unchecked.
+MAX_VALUE_DEPTH = 200
 
 #: Appended to text that was cut.
 TRUNCATION_MARKER = "... [truncated: {} characters in all]"

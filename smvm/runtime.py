@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from .compiler._capture import POINT_COLUMN
 from .errors import FuelExhausted, MigrationError, SandboxViolation, VMBug
+from .limits import MAX_VALUE_DEPTH
 
 #: Fuel units granted per slice; the slow path runs once per slice.
 FUEL_SLICE = 10_000
@@ -123,6 +124,8 @@ class Runtime:
         #: again and sets the next ``slice_end``); None runs unsliced
         self.slice_end: int | None = None
         self.pause: Callable[[], None] | None = None
+        #: id -> (tuple, depth) of big or deep tuples the SM built (see ``nest``)
+        self._depths: dict[int, tuple[tuple, int]] = {}
 
     # ---- fuel --------------------------------------------------------------
     # Fuel left in the current grant is the length of ``fuel_list``; compiled
@@ -295,9 +298,33 @@ class Runtime:
             yield from chunk
 
     def contains(self, item: object, container: object) -> bool:
-        if type(container) in _SCANNED and len(container) > 256:  # type: ignore[arg-type]
-            self.charge(len(container) // C_ITEMS_PER_FUEL)  # type: ignore[arg-type]
+        self._charge_scan(container, item)
         return item in container  # type: ignore[operator]
+
+    def scan(self, obj: object, method: str, *args: object, **kwargs: object) -> object:
+        """``obj.count(x)``, ``.index(x)``, ``.remove(x)``: charged for the
+        comparisons C code makes before they run (``method`` is the
+        compiler's constant, never the SM's)."""
+        if args:
+            self._charge_scan(obj, args[0])
+        return getattr(obj, method)(*args, **kwargs)
+
+    def _charge_scan(self, container: object, item: object) -> None:
+        """Charge for comparing ``item`` with every item of ``container``:
+        a long text costs by its length (items equal up to its end compare
+        all of it), a range by its length unless ``item`` is an int (which
+        it finds by arithmetic)."""
+        kind = type(container)
+        if kind is range:
+            if type(item) is not int and type(item) is not bool:
+                self.charge(_range_length(container) // C_ITEMS_PER_FUEL)  # type: ignore[arg-type]
+            return
+        if kind in _SCANNED:
+            n = len(container)  # type: ignore[arg-type]
+            if type(item) in (str, bytes) and kind in (list, tuple):
+                n *= 1 + len(item) // _COMPARE_CHUNK  # type: ignore[arg-type]
+            if n > 256:
+                self.charge(n // C_ITEMS_PER_FUEL)
 
     def cut(self, value: object) -> object:
         if type(value) in _SCANNED and len(value) > 256:  # type: ignore[arg-type]
@@ -325,14 +352,87 @@ class Runtime:
             raise AttributeError(f"'{type(template).__name__}' object has no attribute 'format_map'")
         return _FORMATTER.vformat(template, (), mapping)  # type: ignore[arg-type]
 
+    def nest(self, t: tuple) -> tuple:
+        """A tuple the SM builds (a display, ``tuple(...)``): refused past
+        ``MAX_VALUE_DEPTH`` levels of tuples in tuples, since hashing one
+        recurses in C, one level per level, with no check of the stack."""
+        for item in t:
+            if type(item) is tuple:
+                break
+        else:
+            return t
+        level: dict[int, tuple] = {id(t): t}
+        depth, visited = 1, 0
+        known = self._depths
+        while level:
+            deepest_known = 0
+            below: dict[int, tuple] = {}
+            for parent in level.values():
+                for item in parent:
+                    if type(item) is tuple and id(item) not in below:
+                        entry = known.get(id(item))
+                        if entry is not None and entry[0] is item:
+                            deepest_known = max(deepest_known, entry[1])
+                        else:
+                            below[id(item)] = item
+            visited += len(below)
+            if deepest_known and depth + deepest_known > MAX_VALUE_DEPTH:
+                depth += deepest_known
+                break
+            if not below:
+                depth += deepest_known
+                break
+            depth += 1
+            if depth > MAX_VALUE_DEPTH:
+                break
+            level = below
+        if visited > _C_ITEMS_PER_FUEL_WALK:
+            self.charge(visited // _C_ITEMS_PER_FUEL_WALK)
+        if depth > MAX_VALUE_DEPTH:
+            raise ValueError(f"tuples nested more than {MAX_VALUE_DEPTH} levels deep "
+                             f"are not allowed in SM code")
+        if visited > 64 or depth > 16:  # worth remembering: the next display is cheap
+            if len(known) >= 4096:
+                known.clear()
+            known[id(t)] = (t, depth)
+        return t
+
+    def nested_iterator(self, maker: Callable, *args: object) -> object:
+        """``filter``/``map``/``zip``/``enumerate`` of other iterators:
+        refused past ``MAX_VALUE_DEPTH`` levels, since taking an item
+        recurses in C through every level with no check of the stack."""
+        depth, level, visited = 1, [a for a in args if type(a) in _NESTING_ITERATORS], 0
+        while level:
+            depth += 1
+            visited += len(level)
+            if depth > MAX_VALUE_DEPTH or visited > 100_000:
+                raise ValueError(f"iterators nested more than {MAX_VALUE_DEPTH} levels deep "
+                                 f"are not allowed in SM code")
+            level = [inner for it in level for inner in it.__reduce__()[1]
+                     if type(inner) in _NESTING_ITERATORS]
+        if visited > _C_ITEMS_PER_FUEL_WALK:
+            self.charge(visited // _C_ITEMS_PER_FUEL_WALK)
+        return maker(*args)
+
     @staticmethod
     def set_cell(cell: Any, value: object) -> object:
         cell.v = value
         return value
 
 
+def _range_length(r: range) -> int:
+    """``len(r)``, also past what ``len`` can return."""
+    if r.step > 0:
+        return max(0, (r.stop - r.start + r.step - 1) // r.step)
+    return max(0, (r.start - r.stop - r.step - 1) // -r.step)
+
+
 _MethodType = type(Frame.__init__.__get__(0))
 _SCANNED = frozenset({list, tuple, str, bytes, bytearray})
+_NESTING_ITERATORS = frozenset({filter, map, zip, enumerate})
+_C_ITEMS_PER_FUEL_WALK = 16
+#: Bytes of text C code compares in about the time of one item.
+_COMPARE_CHUNK = 64
 _SIZED = frozenset({list, tuple, str, bytes, bytearray, dict, set, frozenset, range})
 _LAZY_PYTHON = frozenset({type(x for x in ())})
 

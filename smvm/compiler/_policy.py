@@ -115,6 +115,10 @@ ALLOWED_ATTRIBUTES: frozenset[str] = frozenset(
 #: as values: the compiler routes those calls through guarded versions.
 CALL_ONLY_ATTRIBUTES: frozenset[str] = frozenset({"format", "format_map"})
 
+#: Methods that compare their argument with every item in C code: the
+#: compiler routes the calls through the fuel-charging ``scan`` guard.
+SCANNING_METHODS: frozenset[str] = frozenset({"count", "index", "remove"})
+
 #: Methods whose iterable arguments may be consumed by C code: the compiler
 #: routes the arguments through the fuel-charging ``bounded`` guard.
 CONSUMING_METHODS: frozenset[str] = frozenset({

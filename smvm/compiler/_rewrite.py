@@ -83,11 +83,24 @@ class GuardCalls(ast.NodeTransformer):
                 return ast.copy_location(ast.Call(
                     func=attr("_R", "str_" + func.attr),
                     args=[func.value, *node.args], keywords=node.keywords), node)
+            if func.attr in policy.SCANNING_METHODS:
+                # ``big_list.count(long_text)``: a C loop charged before it runs
+                return ast.copy_location(ast.Call(
+                    func=attr("_R", "scan"), args=[func.value, const(func.attr), *node.args],
+                    keywords=node.keywords), node)
             if func.attr in policy.CONSUMING_METHODS:
                 first_only = func.attr in ("fromkeys", "join", "extend")
                 node.args = [a if isinstance(a, ast.Starred) or (first_only and i) else
                              ast.copy_location(call(attr("_R", "bounded"), a), a)
                              for i, a in enumerate(node.args)]
+        return node
+
+    def visit_Tuple(self, node: ast.Tuple) -> ast.expr:
+        # a tuple in a tuple in a tuple...: hashing it recurses in C
+        self.generic_visit(node)
+        if isinstance(node.ctx, ast.Load) and not all(
+                isinstance(e, ast.Constant) for e in node.elts):
+            return ast.copy_location(call(attr("_R", "nest"), node), node)
         return node
 
     def visit_Compare(self, node: ast.Compare) -> ast.expr:

@@ -183,18 +183,18 @@ def _squeeze(source: str) -> bytes:
     return zlib.compress(source.encode("utf-8", "surrogatepass"), 6)
 
 
-def _unsqueeze(name: str, blob: object) -> str:
-    """A brick's source from its compressed bytes, never inflating past the
-    source limit (a small frame must not become a huge allocation)."""
+def _unsqueeze(name: str, blob: object, room: int = DEFAULT_LIMITS.max_source) -> str:
+    """A brick's source from its compressed bytes, never inflating past
+    ``room`` (a small frame must not become a huge allocation)."""
     if type(blob) is not bytes:
         raise WireError(f"{name} must be compressed bytes")
     inflater = zlib.decompressobj()
     try:
-        raw = inflater.decompress(blob, DEFAULT_LIMITS.max_source + 1)
+        raw = inflater.decompress(blob, room + 1)
     except zlib.error:
         raise WireError(f"{name} does not decompress") from None
-    if len(raw) > DEFAULT_LIMITS.max_source or inflater.unconsumed_tail or not inflater.eof:
-        raise WireError(f"{name} is truncated or inflates past {DEFAULT_LIMITS.max_source} bytes")
+    if len(raw) > room or inflater.unconsumed_tail or not inflater.eof:
+        raise WireError(f"{name} is truncated or inflates past {room} bytes")
     try:
         return raw.decode("utf-8", "surrogatepass")
     except UnicodeDecodeError:
@@ -204,10 +204,14 @@ def _unsqueeze(name: str, blob: object) -> str:
 def _code(value: object) -> tuple[tuple[str, str], ...]:
     pairs = check.sequence("code", value)
     out = []
+    # all bricks of a frame together inflate to at most max_code_bytes
+    left = DEFAULT_LIMITS.max_code_bytes
     for i, pair in enumerate(pairs):
         if type(pair) is not tuple or len(pair) != 2:
             raise WireError(f"code[{i}] must be a [brick id, source] pair")
-        out.append((_hex_id(f"code[{i}][0]", pair[0]), _unsqueeze(f"code[{i}][1]", pair[1])))
+        source = _unsqueeze(f"code[{i}][1]", pair[1], min(left, DEFAULT_LIMITS.max_source))
+        left -= len(source)
+        out.append((_hex_id(f"code[{i}][0]", pair[0]), source))
     return tuple(out)
 
 

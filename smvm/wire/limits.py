@@ -25,6 +25,7 @@ class WireLimits:
     max_continuation: int = 8 * _MiB    # Transfer.continuation
     max_data: int = 8 * _MiB            # Transfer.data, Result/InjectReply.value, Inject.args
     max_error_items: int = 64           # entries of an error record
+    max_code_bytes: int = 1 * _MiB      # all bricks of one Transfer, decompressed
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
