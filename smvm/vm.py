@@ -21,6 +21,7 @@ from tagspace import Principal
 from . import statecodec
 from ._limits import SliceLimits, memory_budget
 from .compiler import Brick
+from .continuation import FORMAT_VERSION, qualname_of, screen, validate_continuation
 from .errors import (
     ContinuationError, CPUTimeExhausted, SMTerminated, SMVMError, StateDecodeError, StateEncodeError,
     UsageError,
@@ -41,7 +42,6 @@ DEFAULT_MEMORY_MB = 256.0
 #: CPU seconds one execution slice may use (backstop for long C operations).
 DEFAULT_CPU_SECONDS = 10.0
 MAX_GUEST_DEPTH = 400
-FORMAT_VERSION = 1
 
 _GUEST_EXCEPTION_TYPES = tuple(GUEST_EXCEPTIONS.values())
 
@@ -500,18 +500,29 @@ class SMInstance:
         return self._function_table()
 
     def _decode(self, state: bytes, value: object, error: BaseException | None) -> dict:
+        """Decode and check a continuation. Before the brick's module has run
+        (an arriving SM being checked), what only the module defines — its
+        functions, its classes — cannot be looked up: such a state is
+        checked for its shape only (``redo``: decoded again once it ran)."""
         table = _Table(self)
-        cont = statecodec.loads(state, functions=table)
-        cont = validate_continuation(cont, self.brick, self.primitives, value, error)
+        try:
+            cont = statecodec.loads(state, functions=table)
+        except StateDecodeError:
+            if not table.stopped:
+                raise
+            cont = screen(state, self.brick)
+        else:
+            cont = validate_continuation(cont, self.brick, self.primitives, value, error)
+            defaults = cont.get("defaults")
+            if type(defaults) is not dict or any(
+                    type(fid) is not str or self.brick.functions.get(fid) is None for fid in defaults):
+                raise ContinuationError("invalid continuation: bad defaults")
+        if "_loaded" not in self.ns and (table.deferred or any("." in k for k in cont["globals"])):
+            cont["redo"] = (state, value, error)
+            return cont
         for name in cont["globals"]:
             if "." in name and not self.classes.fits_class_data(name):
                 raise ContinuationError(f"invalid continuation: no class attribute {name[:80]!r}")
-        defaults = cont.get("defaults")
-        if type(defaults) is not dict or any(
-                type(fid) is not str or self.brick.functions.get(fid) is None for fid in defaults):
-            raise ContinuationError("invalid continuation: bad defaults")
-        if table.deferred:
-            cont["redo"] = (state, value, error)
         return cont
 
     def _check_defaults(self, cont: dict) -> None:
@@ -562,13 +573,14 @@ class _Table:
     table for every SM that arrives costs more than the few lookups its state
     needs."""
 
-    __slots__ = ("sm", "deferred")
+    __slots__ = ("sm", "deferred", "stopped")
 
     def __init__(self, sm: "SMInstance"):
         self.sm = sm
         #: a module function was named before the module ran (the SM is only
         #: being checked): a stand-in was used, the real decode comes later
         self.deferred = False
+        self.stopped = False  # a class was named before the module ran
 
     def get(self, ref: str, default=None):
         kind, _, name = ref.partition(":")
@@ -586,6 +598,11 @@ class _Table:
                 return _STAND_IN
             return sm._module_function_map().get(name, default)
         if kind == "class":
+            if "_loaded" not in sm.ns:
+                # the module defines it: the decode stops here, and only the
+                # state's shape is checked until the module has run
+                self.deferred = self.stopped = True
+                return default
             return sm.classes.by_ref.get(ref, default)
         if kind == "code":
             info = sm.brick.functions.get(name)
@@ -600,12 +617,6 @@ class _Table:
 
     def __contains__(self, ref: object) -> bool:
         return type(ref) is str and self.get(ref) is not None
-
-
-def qualname_of(fid: str) -> str:
-    """``[brick/]qualname:line`` -> qualname (a linked brick's functions carry
-    its name as a prefix)."""
-    return fid.split(":", 1)[0].rsplit("/", 1)[-1]
 
 
 _runners = threading.local()
@@ -692,57 +703,6 @@ def _message(exc: BaseException) -> str:
         return truncate(str(exc), MAX_ERROR_CHARS)
     except (ValueError, RecursionError, MemoryError, OverflowError, TypeError) as err:
         return f"<message that cannot be shown: {type(err).__name__}>"
-
-
-def validate_continuation(cont: object, brick: Brick, primitives: dict, value: object = None,
-                          error: BaseException | None = None) -> dict:
-    """Check a decoded continuation against the brick before running it
-    (``primitives`` maps the migration primitives' names to the objects the
-    resumed call returns through)."""
-    def bad(why: str) -> ContinuationError:
-        return ContinuationError(f"invalid continuation: {why}")
-
-    if type(cont) is not dict:
-        raise bad("not a map")
-    if cont.get("v") != FORMAT_VERSION:
-        raise bad(f"unsupported format version {cont.get('v')!r}")
-    if cont.get("brick") != brick.hash:
-        raise bad("it belongs to another brick")
-    entry, frames, glob, request = (cont.get(k) for k in ("entry", "frames", "globals", "request"))
-    if type(entry) is not str or type(glob) is not dict or type(request) is not dict:
-        raise bad("missing or mistyped fields")
-    if type(cont.get("fuel")) is not int or cont["fuel"] < 0:
-        raise bad("bad fuel count")
-    if any(type(k) is not str or k.startswith("_") for k in glob):
-        raise bad("bad module data names")
-    if type(frames) is not list or not frames:
-        raise bad("no frames")
-    chain: list[Frame] = []
-    for item in frames:
-        if type(item) is not list or len(item) != 3:
-            raise bad("frame is not [function, point, locals]")
-        fid, point, locs = item
-        info = brick.functions.get(fid) if type(fid) is str else None
-        if info is None or not info.resumable:
-            raise bad(f"no resumable function {fid!r} in the brick")
-        if type(point) is not int or not 1 <= point <= info.points:
-            raise bad(f"function {fid} has no resume point {point!r}")
-        if type(locs) is not dict or not set(map(type, locs)) <= {str}:
-            raise bad("locals are not a name map")
-        extra = locs.keys() - info.local_names
-        if extra:
-            raise bad(f"function {fid} has no locals {sorted(extra)}")
-        chain.append(Frame(fid, point, locs))
-    if qualname_of(chain[0].fid) != entry or "." in entry:
-        raise bad("the outermost frame is not the entry function")
-    primitive = {"migrate": "sys_migrate", "block": "block_tag"}.get(request.get("kind"))
-    if primitive is None:
-        raise bad(f"unknown request {request.get('kind')!r}")
-    for outer, inner in zip(chain, chain[1:]):
-        outer.child = inner
-    chain[-1].child = PrimitiveResume(primitives[primitive], value, error)
-    cont["frames"] = chain
-    return cont
 
 
 _register_entry_codes()
