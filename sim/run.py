@@ -78,6 +78,23 @@ def build_mobility(sc: Scenario, sim: Simulation) -> Mobility:
     return Overlay(base, Waypoints(own)) if own else base
 
 
+def build_world(sc: Scenario, seed: int, *, record_frames: bool = False
+                ) -> tuple[Simulation, Radio, SimNetwork]:
+    """The scenario's nodes, tags, events and injections, ready to run."""
+    sim = Simulation(seed)
+    radio = build_radio(sc, sim.rng)
+    mobility = build_mobility(sc, sim)
+    network = SimNetwork(sim, radio, mobility, NodeConfig(beacon_interval=sc.beacon_interval),
+                         record_frames=record_frames, signed=sc.signed)
+    for node in range(sc.count):
+        network.add_node(node, sc.tags.get(node), sc.actuators(node))
+    for event in sc.events:
+        network.set_tag(event.node, event.tag, event.value, at=event.at)
+    for inj in sc.injects:
+        network.inject(inj.node, inj.brick, inj.args, at=inj.at, name=inj.brick_name)
+    return sim, radio, network
+
+
 def run(sc: Scenario, seed: int | None = None, *, until: float | None = None,
         progress: Callable[[float, float], None] | None = None,
         record_frames: bool = False, extractors: Extractors = (),
@@ -92,17 +109,7 @@ def run(sc: Scenario, seed: int | None = None, *, until: float | None = None,
     """
     seed = sc.seed if seed is None else seed
     until = sc.duration if until is None else until
-    sim = Simulation(seed)
-    radio = build_radio(sc, sim.rng)
-    mobility = build_mobility(sc, sim)
-    network = SimNetwork(sim, radio, mobility, NodeConfig(beacon_interval=sc.beacon_interval),
-                         record_frames=record_frames, signed=sc.signed)
-    for node in range(sc.count):
-        network.add_node(node, sc.tags.get(node), sc.actuators(node))
-    for event in sc.events:
-        network.set_tag(event.node, event.tag, event.value, at=event.at)
-    for inj in sc.injects:
-        network.inject(inj.node, inj.brick, inj.args, at=inj.at, name=inj.brick_name)
+    sim, radio, network = build_world(sc, seed, record_frames=record_frames)
     steps = 50
     for k in range(1, steps + 1):
         sim.run(until=until * k / steps)

@@ -104,6 +104,21 @@ class TagExists(TagError):
     """``create_tag`` of a name that is already live on this node."""
 
 
+class SpatialError(Exception):
+    """Base of the spatial-programming errors (the ``spatial.sp`` brick raises
+    them; they live here because guest exceptions are the VM's fixed table)."""
+
+
+class SpatialTimeout(SpatialError):
+    """A spatial access found no unmapped node, or did not reach the mapped
+    one, within its timeout."""
+
+
+class OutOfSpace(SpatialError):
+    """The node a spatial reference maps to is no longer inside the space of
+    the access."""
+
+
 # --- ending an SM from inside guest code ---------------------------------------
 
 class SMTerminated(BaseException):

@@ -36,6 +36,7 @@ _BUILTIN_EXCEPTION_NAMES = (
 _SM_EXCEPTIONS = (
     errors.MigrationError, errors.MigrationTimeout, errors.RouteUnreachable, errors.TagError, errors.TagAccessError,
     errors.TagNotFound, errors.TagTimeout, errors.TagQuotaError, errors.TagExists,
+    errors.SpatialError, errors.SpatialTimeout, errors.OutOfSpace,
 )
 
 #: Exception classes SM code can name, raise, catch and carry across a

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from types import CodeType
 
 from ..errors import CompileError, SourceError
-from . import _validate
+from . import _spatial, _validate
 from ._analysis import analyse, resolve
 from ._capture import Normaliser, make_resumable
 from ._classes import GuardAttributes
@@ -91,9 +91,13 @@ def unit_part(unit: Brick, name: str) -> str | None:
 
 def _parse(source: str, filename: str) -> ast.Module:
     try:
-        return _validate.parse(source, filename)
+        tree = _validate.parse(source, filename)
     except _validate._Rejected as exc:
         raise CompileError(exc.errors) from None
+    errors = _spatial.rewrite(tree, filename)
+    if errors:
+        raise CompileError(errors)
+    return tree
 
 
 def _compile_one(source: str, filename: str, name: str, *, tree: ast.Module | None = None,

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..errors import CompileError, SourceError
 from . import _policy as policy
+from . import _spatial
 
 LINK_HEADER = "#smvm-link 1\n"
 MAX_PARTS = 32
@@ -85,6 +86,7 @@ def load_brick(path: str | Path) -> str:
         tree = ast.parse(text, filename=str(path))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return text  # the compiler reports it with its line
+    _spatial.rewrite(tree, str(path))  # the notation imports the spatial library
     if not brick_imports(tree):
         return text
     parts: dict[str, str] = {}
@@ -142,6 +144,7 @@ def _collect(tree: ast.Module, path: Path, parts: dict[str, str], stack: list[st
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             raise CompileError([SourceError(str(found), getattr(exc, "lineno", 1) or 1,
                                             f"syntax error in imported brick: {exc}")]) from None
+        _spatial.rewrite(sub, str(found))
         _collect(sub, found, parts, [*stack, name])
         parts[name] = text
         if len(parts) >= MAX_PARTS:
