@@ -17,8 +17,8 @@ from ._instrument import Instrument
 from ._link import brick_imports, is_linked, load_brick, unpack
 from ._rewrite import Cellify, GuardCalls, LiftMigratingLambdas, Rejections, SimplifyImports
 
-__all__ = ["Brick", "FunctionInfo", "brick_hash", "check_source", "compile_brick", "load_brick",
-           "unit_part"]
+__all__ = ["Brick", "FunctionInfo", "brick_hash", "check_source", "compile_brick", "desugar",
+           "load_brick", "unit_part"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,12 @@ def unit_part(unit: Brick, name: str) -> str | None:
     if name not in unit.parts:
         return None
     return dict(unpack(unit.source, unit.name)).get(name)
+
+
+def desugar(source: str, filename: str = "<brick>") -> str:
+    """``source`` with the spatial notation rewritten into calls of the
+    spatial library (see ``_spatial``), as the compiler sees it next."""
+    return ast.unparse(_parse(source, filename))
 
 
 def _parse(source: str, filename: str) -> ast.Module:

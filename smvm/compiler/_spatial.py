@@ -144,7 +144,8 @@ class _Notation(ast.NodeTransformer):
         return ast.copy_location(ast.Expr(call), node)
 
     def _spatial_in(self, target: ast.expr) -> bool:
-        return any(self._target(n) for n in ast.walk(target))
+        """Whether a spatial attribute is stored to anywhere in ``target``."""
+        return any(self._target(n) and isinstance(n.ctx, ast.Store) for n in ast.walk(target))
 
     def visit_For(self, node: ast.For) -> ast.AST:
         if self._spatial_in(node.target):
