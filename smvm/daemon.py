@@ -53,6 +53,9 @@ class DaemonConfig:
     broadcast: str | None = None
     location: tuple[float, float] | None = None
     tags: dict[str, object] = field(default_factory=dict)
+    #: I/O tags every SM may read and write (devices such as a sprinkler valve);
+    #: the initial value is the tag of the same name in ``tags``, else None
+    actuators: list[str] = field(default_factory=list)
     node: NodeConfig = field(default_factory=NodeConfig)
     seed: int | None = None
     #: SM slices run in this many worker processes (sandbox layer 3);
@@ -104,7 +107,10 @@ class NodeDaemon:
         if config.state_dir:
             self._load_bricks()
         owner = self.core.tagspace.node_principal
-        for name, value in config.tags.items():
+        tags = dict(config.tags)
+        for name in config.actuators:
+            self.core.tagspace.register_io(name, tagspace.MockActuator(tags.pop(name, None)))
+        for name, value in tags.items():
             self.core.tagspace.create(owner, name, value, access={"others": "r"}, now=0.0)
         if config.state_dir:
             self.journal = Journal(os.path.join(config.state_dir, JOURNAL), sync=config.journal_sync)

@@ -22,7 +22,10 @@ def configure(n: argparse.ArgumentParser) -> None:
     where.add_argument("--gps", default=None, metavar="SOURCE",
                        help="NMEA source: tcp:HOST:PORT, serial:DEVICE[@BAUD] or file:PATH")
     n.add_argument("--tag", action="append", default=[], metavar="NAME=VALUE",
-                   help="a tag this node carries (readable by every SM)")
+                   help="a tag this node carries (readable by every SM; VALUE as JSON)")
+    n.add_argument("--actuator", action="append", default=[], metavar="NAME",
+                   help="a tag every SM may write (a device such as a valve); its initial "
+                        "value is --tag NAME=... or null")
     n.add_argument("--state-dir", default=None, metavar="DIR",
                    help="keep the node's key, the keys it learned and the code cache here "
                         "across restarts")
@@ -46,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         peers = parse_peers(args.peers)
         tags = dict(parse_tag(t) for t in args.tag)
+        for name in args.actuator:
+            if not name or name[0] == "_" or not name.isprintable() or len(name) > 256:
+                raise ValueError(f"bad actuator name {name!r}")
         location = None
         if args.location:
             lat, lon = (float(x) for x in args.location.split(","))
@@ -59,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         from smvm.trust import parse_trust_file
         parse_trust_file(args.trust)  # a bad file is named before the daemon starts
     config = DaemonConfig(args.id, args.host, args.port, peers, args.broadcast, location, tags,
-                          gps=args.gps, state_dir=args.state_dir, signed=not args.unsigned,
+                          actuators=list(args.actuator), gps=args.gps, state_dir=args.state_dir, signed=not args.unsigned,
                           trust_file=args.trust)
     try:
         trio.run(run_daemon, config)
