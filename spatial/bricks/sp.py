@@ -145,11 +145,14 @@ def sp_name(ref):
     return "{" + repr(ref["space"]) + ": " + ref["prop"] + "[" + str(ref["index"]) + "]}"
 
 
-def sp_walk_new(space):
+def sp_walk_new(space, count=False):
     """A fresh walk of ``space``: entry points left, the depth-first stack
-    ([node, position, candidates]) and the nodes already walked."""
-    return {"anchors": [sp_anchor(s) for s in sp_shapes(space)], "stack": [], "seen": {},
-            "known": {}}
+    ([node, position, candidates]), the nodes already walked and, with
+    ``count``, the nodes of the space heard of (for a quality of result)."""
+    walk = {"anchors": [sp_anchor(s) for s in sp_shapes(space)], "stack": [], "seen": {}}
+    if count:
+        walk["known"] = {}
+    return walk
 
 
 def sp_entry_table():
@@ -169,9 +172,11 @@ def sp_candidates(space, walk):
     here = read_tag("position")
     nbrs = read_tag("neighbor_positions") or {}
     out = []
+    known = walk.get("known")
     for n, p in nbrs.items():
         if inside(space, p):
-            walk["known"][str(n)] = True
+            if known is not None:
+                known[str(n)] = True
             if str(n) not in walk["seen"]:
                 out.append([(p[0] - here[0]) ** 2 + (p[1] - here[1]) ** 2, str(n), n])
     out.sort()
@@ -185,7 +190,8 @@ def sp_arrive(space, walk):
     walk["seen"][here] = True
     walk["stack"].append([node_id(), pos, sp_candidates(space, walk)])
     if inside(space, pos):
-        walk["known"][here] = True
+        if "known" in walk:
+            walk["known"][here] = True
         return True
     return False
 
@@ -253,7 +259,7 @@ def sp_go(node, near, deadline):
 
 def sp_discover(ref, deadline):
     """Walk the space to a node with the property not yet mapped for this
-    (space, property) and map ``ref`` to it."""
+    (space, property) and map ``ref`` to it: its entry [node, location, tag number]."""
     table = sp_entry_table()
     key = repr(ref["space"]) + "|" + ref["prop"]
     group = table["maps"].get(key)
@@ -264,15 +270,19 @@ def sp_discover(ref, deadline):
     while True:
         if not sp_step(ref["space"], walk, deadline):
             raise SpatialTimeout("no unmapped node with " + ref["prop"] + " left in the space ("
-                                 + str(len(walk["known"])) + " nodes walked)")
+                                 + str(len(walk["seen"])) + " nodes walked)")
         pos = read_tag("position")
         if has_tag(ref["prop"]) and inside(ref["space"], pos):
-            name = table["id"] + "n" + str(table["next"])
+            entry = [node_id(), pos, table["next"]]   # node, last location, tag number
             table["next"] += 1
-            create_tag(name, ref["prop"], SP_TAG_LIFETIME, {"others": "r"})
-            entry = {"tag": name, "node": node_id(), "at": pos}
+            create_tag(sp_tag(entry), ref["prop"], SP_TAG_LIFETIME, {"others": "r"})
             group["refs"][ref["index"]] = entry
             return entry
+
+
+def sp_tag(entry):
+    """The unique tag that marks the node of a mapping entry."""
+    return sp_table["id"] + "n" + str(entry[2])
 
 
 def sp_reach(ref, deadline):
@@ -284,22 +294,23 @@ def sp_reach(ref, deadline):
     entry = None if group is None else group["refs"].get(ref["index"])
     if entry is None:
         return sp_discover(ref, deadline)
-    if not has_tag(entry["tag"]):
+    tag = sp_tag(entry)
+    if not has_tag(tag):
         left = sp_left(deadline)
         try:
-            geo_route(entry["at"], None, left * SP_GEO_SHARE)
+            geo_route(entry[1], None, left * SP_GEO_SHARE)
         except (MigrationTimeout, RouteUnreachable):
             pass
-    if not has_tag(entry["tag"]):
+    if not has_tag(tag):
         try:
-            aodv_route({"tag": entry["tag"]}, sp_left(deadline))
+            aodv_route({"tag": tag}, sp_left(deadline))
         except (MigrationTimeout, RouteUnreachable):
             pass
-    if not has_tag(entry["tag"]):
-        raise SpatialTimeout(sp_name(ref) + ": mapped node " + str(entry["node"])
+    if not has_tag(tag):
+        raise SpatialTimeout(sp_name(ref) + ": mapped node " + str(entry[0])
                              + " not reached within the timeout")
-    write_tag(entry["tag"], ref["prop"])   # renews the mapping tag's lifetime
-    entry["at"] = read_tag("position")
+    write_tag(tag, ref["prop"])   # renews the mapping tag's lifetime
+    entry[1] = read_tag("position")
     return entry
 
 
@@ -309,9 +320,9 @@ def sp_access(ref):
         raise TypeError("not a spatial reference: " + repr(ref))
     timeout = SP_DEFAULT_TIMEOUT if ref["timeout"] is None else ref["timeout"]
     entry = sp_reach(ref, now() + timeout)
-    if not inside(ref["space"], entry["at"]):
-        raise OutOfSpace(sp_name(ref) + ": node " + str(entry["node"]) + " is at "
-                         + str(entry["at"]) + ", outside the space")
+    if not inside(ref["space"], entry[1]):
+        raise OutOfSpace(sp_name(ref) + ": node " + str(entry[0]) + " is at "
+                         + str(entry[1]) + ", outside the space")
     return entry
 
 
@@ -374,4 +385,4 @@ def supdate(ref, name, op, operand):
 def range_of(ref, radius):
     """The circle of ``radius`` around the referenced node's current place."""
     entry = sp_access(ref)
-    return circle(entry["at"], radius)
+    return circle(entry[1], radius)

@@ -38,7 +38,7 @@ def visit(space, prop, body, reduce=None, time=None, qor=1.0, parallel=False):
     deadline = None if time is None else now() + time
     if parallel:
         return sv_parallel(space, prop, body, reduce, deadline)
-    walk = sp_walk_new(space)
+    walk = sp_walk_new(space, True)
     value = [] if reduce is None else None
     visited = 0
     reached = 0
