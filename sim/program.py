@@ -28,7 +28,7 @@ class ProgramRun:
     result: object
     error: dict | None
     node: str | None       # where the program ended (None: still running at the end)
-    hops: int
+    hops: int              # hops of every SM of the run (as exec)
     bytes: int             # every frame but neighbour beacons, sent by any node
     fuel: int              # fuel spent by every SM of the run
     log: list
@@ -73,7 +73,8 @@ def run_program(sc: Scenario, source: str, args: list | tuple = (), *, node: int
         run=RunResult(sc, seed, sim.now, network, radio), sm_id=sm_id or "",
         node_started=str(node), at=at,
         result=record.result if done else None, error=error,
-        node=record.ended_on if done else None, hops=record.hops if record else 0,
+        node=record.ended_on if done else None,
+        hops=sum(c.get("hops_completed", 0) for c in counters),
         bytes=sum(v for c in counters for k, v in c.items()
                   if k.startswith("bytes_out.") and k != "bytes_out.Beacon"),
         fuel=sum(c.get("fuel_used", 0) for c in counters),

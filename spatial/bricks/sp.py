@@ -147,7 +147,7 @@ def sp_name(ref):
 
 def sp_walk_new(space, count=False):
     """A fresh walk of ``space``: entry points left, the depth-first stack
-    ([node, position, candidates]), the nodes already walked and, with
+    (see ``sp_frontier``), the nodes already walked and, with
     ``count``, the nodes of the space heard of (for a quality of result)."""
     walk = {"anchors": [sp_anchor(s) for s in sp_shapes(space)], "stack": [], "seen": {}}
     if count:
@@ -183,12 +183,25 @@ def sp_candidates(space, walk):
     return [c[2] for c in out]
 
 
+def sp_frontier(space, walk, pos):
+    """This node as a stack entry: [node, x, y (whole metres, enough to route
+    back), its neighbours inside the space not walked yet]."""
+    return [node_id(), round(pos[0]), round(pos[1]), sp_candidates(space, walk)]
+
+
+def sp_pending(entry, seen):
+    for c in entry[3]:
+        if str(c) not in seen:
+            return True
+    return False
+
+
 def sp_arrive(space, walk):
     """Record the node the walk just reached; True when it is inside the space."""
     here = str(node_id())
     pos = read_tag("position")
     walk["seen"][here] = True
-    walk["stack"].append([node_id(), pos, sp_candidates(space, walk)])
+    walk["stack"].append(sp_frontier(space, walk, pos))
     if inside(space, pos):
         if "known" in walk:
             walk["known"][here] = True
@@ -200,12 +213,14 @@ def sp_step(space, walk, deadline):
     """Move to the next node of the walk (depth first over the nodes inside
     the space). True: the SM is on a node not walked before; False: the whole
     space is walked. Raises ``SpatialTimeout`` at the deadline."""
-    stack = walk["stack"]
+    seen = walk["seen"]
     while True:
         if deadline is not None and now() >= deadline:
             raise SpatialTimeout("no further node inside the space within the timeout")
-        while stack and not [c for c in stack[-1][2] if str(c) not in walk["seen"]]:
-            stack.pop()
+        # only nodes with neighbours left to walk stay (the SM jumps straight
+        # back to the deepest one), so the state carried stays small
+        stack = [e for e in walk["stack"] if sp_pending(e, seen)]
+        walk["stack"] = stack
         if not stack:
             if not walk["anchors"]:
                 return False
@@ -219,18 +234,18 @@ def sp_step(space, walk, deadline):
             if str(node_id()) not in walk["seen"]:
                 sp_arrive(space, walk)
                 return True
-            stack.append([node_id(), read_tag("position"), sp_candidates(space, walk)])
+            stack.append(sp_frontier(space, walk, read_tag("position")))
             continue
         top = stack[-1]
         if str(top[0]) != str(node_id()):
-            sp_go(top[0], top[1], deadline)
-            top[2] = sp_candidates(space, walk)
+            sp_go(top[0], [top[1], top[2]], deadline)
+            top[3] = sp_candidates(space, walk)
             continue
-        nxt = [c for c in top[2] if str(c) not in walk["seen"]][0]
+        nxt = [c for c in top[3] if str(c) not in seen][0]
         try:
             sys_migrate(nxt)
         except MigrationError:
-            walk["seen"][str(nxt)] = True   # gone: leave it out of this walk
+            seen[str(nxt)] = True   # gone: leave it out of this walk
             continue
         sp_arrive(space, walk)
         return True
@@ -259,12 +274,13 @@ def sp_go(node, near, deadline):
 
 def sp_discover(ref, deadline):
     """Walk the space to a node with the property not yet mapped for this
-    (space, property) and map ``ref`` to it: its entry [node, location, tag number]."""
+    (space, property) and map ``ref`` to it: its entry [node, x, y]."""
     table = sp_entry_table()
     key = repr(ref["space"]) + "|" + ref["prop"]
     group = table["maps"].get(key)
     if group is None:
-        group = {"walk": sp_walk_new(ref["space"]), "refs": {}}
+        group = {"walk": sp_walk_new(ref["space"]), "refs": {}, "n": table["next"]}
+        table["next"] += 1
         table["maps"][key] = group
     walk = group["walk"]
     while True:
@@ -273,16 +289,16 @@ def sp_discover(ref, deadline):
                                  + str(len(walk["seen"])) + " nodes walked)")
         pos = read_tag("position")
         if has_tag(ref["prop"]) and inside(ref["space"], pos):
-            entry = [node_id(), pos, table["next"]]   # node, last location, tag number
-            table["next"] += 1
-            create_tag(sp_tag(entry), ref["prop"], SP_TAG_LIFETIME, {"others": "r"})
+            entry = [node_id(), pos[0], pos[1]]   # the node, its last known location
+            create_tag(sp_tag(group, ref["index"]), ref["prop"], SP_TAG_LIFETIME,
+                       {"others": "r"})
             group["refs"][ref["index"]] = entry
             return entry
 
 
-def sp_tag(entry):
-    """The unique tag that marks the node of a mapping entry."""
-    return sp_table["id"] + "n" + str(entry[2])
+def sp_tag(group, index):
+    """The unique tag that marks the node an index of a group maps to."""
+    return sp_table["id"] + "g" + str(group["n"]) + "i" + str(index)
 
 
 def sp_reach(ref, deadline):
@@ -294,11 +310,11 @@ def sp_reach(ref, deadline):
     entry = None if group is None else group["refs"].get(ref["index"])
     if entry is None:
         return sp_discover(ref, deadline)
-    tag = sp_tag(entry)
+    tag = sp_tag(group, ref["index"])
     if not has_tag(tag):
         left = sp_left(deadline)
         try:
-            geo_route(entry[1], None, left * SP_GEO_SHARE)
+            geo_route([entry[1], entry[2]], None, left * SP_GEO_SHARE)
         except (MigrationTimeout, RouteUnreachable):
             pass
     if not has_tag(tag):
@@ -310,7 +326,9 @@ def sp_reach(ref, deadline):
         raise SpatialTimeout(sp_name(ref) + ": mapped node " + str(entry[0])
                              + " not reached within the timeout")
     write_tag(tag, ref["prop"])   # renews the mapping tag's lifetime
-    entry[1] = read_tag("position")
+    pos = read_tag("position")
+    entry[1] = pos[0]
+    entry[2] = pos[1]
     return entry
 
 
@@ -320,9 +338,10 @@ def sp_access(ref):
         raise TypeError("not a spatial reference: " + repr(ref))
     timeout = SP_DEFAULT_TIMEOUT if ref["timeout"] is None else ref["timeout"]
     entry = sp_reach(ref, now() + timeout)
-    if not inside(ref["space"], entry[1]):
+    at = [entry[1], entry[2]]
+    if not inside(ref["space"], at):
         raise OutOfSpace(sp_name(ref) + ": node " + str(entry[0]) + " is at "
-                         + str(entry[1]) + ", outside the space")
+                         + str(at) + ", outside the space")
     return entry
 
 
@@ -385,4 +404,4 @@ def supdate(ref, name, op, operand):
 def range_of(ref, radius):
     """The circle of ``radius`` around the referenced node's current place."""
     entry = sp_access(ref)
-    return circle(entry[1], radius)
+    return circle([entry[1], entry[2]], radius)

@@ -78,16 +78,17 @@ def sv_parallel(space, prop, body, reduce, deadline):
     create_tag(key + "r", [], None, {"family": "rw"})
     job = {"space": space, "prop": prop, "body": body, "key": key, "home": home,
            "home_at": read_tag("position"), "deadline": deadline}
-    outstanding = 0
-    for shape in sp_shapes(space):
-        spawn(sv_clone, job, None, sp_anchor(shape), [])
-        outstanding += 1
+    pending = {}      # clones whose report has not come back yet
+    done = {}         # clones whose report came (a child may report before its parent)
+    for k, shape in enumerate(sp_shapes(space)):
+        spawn(sv_clone, job, None, sp_anchor(shape), [], str(k))
+        pending[str(k)] = True
     value = [] if reduce is None else None
     visited = 0
     reached = 0
     known = {}
     until = now() + SV_WAIT if deadline is None else deadline
-    while outstanding > 0:
+    while pending:
         reports = read_tag(key + "r")
         if not reports:
             left = until - now()
@@ -100,7 +101,11 @@ def sv_parallel(space, prop, body, reduce, deadline):
             continue
         write_tag(key + "r", [])
         for report in reports:
-            outstanding += report["spawned"] - 1
+            done[report["cid"]] = True
+            pending.pop(report["cid"], None)
+            for child in report["children"]:
+                if child not in done:
+                    pending[child] = True
             reached += report["reached"]
             for n in report["known"]:
                 known[n] = True
@@ -109,14 +114,15 @@ def sv_parallel(space, prop, body, reduce, deadline):
                 visited += 1
     delete_tag(key + "r")
     return {"value": value, "visited": visited,
-            "qor": sv_quality(reached, len(known), outstanding == 0)}
+            "qor": sv_quality(reached, len(known), not pending)}
 
 
-def sv_clone(job, hop_to, enter_at, covered):
+def sv_clone(job, hop_to, enter_at, covered, cid):
     """One clone: go to a node, mark it, run the body, spread to the
     neighbours inside the space that its parent did not already send clones
     to (``covered``), report home."""
-    report = {"spawned": 0, "reached": 0, "known": [], "has": False, "value": None}
+    report = {"cid": cid, "children": [], "reached": 0, "known": [], "has": False,
+              "value": None}
     space = job["space"]
     late = job["deadline"] is not None and now() >= job["deadline"]
     moved = not late
@@ -151,8 +157,9 @@ def sv_clone(job, hop_to, enter_at, covered):
             mine = [n for n in nbrs if str(n) not in covered]
             spread = [str(n) for n in nbrs] + [str(node_id())]
             for n in mine:
-                spawn(sv_clone, job, n, None, spread)
-                report["spawned"] += 1
+                child = cid + "." + str(len(report["children"]))
+                spawn(sv_clone, job, n, None, spread, child)
+                report["children"].append(child)
     try:
         geo_route(job["home_at"])   # the visit's home does not move while it waits
         if str(node_id()) != str(job["home"]):

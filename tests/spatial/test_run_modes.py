@@ -1,5 +1,6 @@
-"""The same spatial program in a simulated scenario (``smvm run``) and on
-three node daemons over loopback UDP (``smvm inject``)."""
+"""The same spatial program in a simulated scenario (``smvm run``), on
+``smvm exec``'s line with planted tags, and on three node daemons over
+loopback UDP (``smvm inject``)."""
 from __future__ import annotations
 
 import json
@@ -27,6 +28,16 @@ def test_smvm_run_prints_the_result_and_the_json_record(capsys) -> None:
     assert record["hops"] >= 3 and record["bytes"] > 0 and 0 < record["time"] < 60
     assert main(argv) == 0
     assert "result: [[[29.0, '2'], [31.5, '1']], '1', True]" in capsys.readouterr().out
+
+
+def test_smvm_exec_runs_it_on_its_line_with_planted_tags(capsys) -> None:
+    tags = ["1:Hot=true", "1:temp=31.5", "2:Hot=true", "2:temp=29.0"]
+    argv = ["exec", str(DATA / "zone.py"), "--json"]
+    for tag in tags:
+        argv += ["--tag", tag]
+    assert main(argv) == 0
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert record["result"] == EXPECTED and record["node"] == "1" and record["hops"] >= 3
 
 
 def test_smvm_run_refuses_bad_input_in_one_line(capsys, tmp_path) -> None:
