@@ -23,7 +23,8 @@ import random
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != HERE]  # this file is not `spatial`
+# this file is not the `spatial` package
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != HERE]
 
 from sim.program import run_program  # noqa: E402
 from sim.scenario import NodeSettings, Scenario  # noqa: E402

@@ -59,7 +59,7 @@ class NodeSettings:
 
 @dataclass(frozen=True)
 class TagEvent:
-    """One ``[[event]]`` table: at virtual time ``at``, tag ``tag`` of ``node`` becomes ``value``."""
+    """One ``[[event]]`` table: at time ``at``, tag ``tag`` of ``node`` becomes ``value``."""
     at: float
     node: int
     tag: str

@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
         from smvm.trust import parse_trust_file
         parse_trust_file(args.trust)  # a bad file is named before the daemon starts
     config = DaemonConfig(args.id, args.host, args.port, peers, args.broadcast, location, tags,
-                          actuators=list(args.actuator), gps=args.gps, state_dir=args.state_dir, signed=not args.unsigned,
+                          actuators=list(args.actuator), gps=args.gps,
+                          state_dir=args.state_dir, signed=not args.unsigned,
                           trust_file=args.trust)
     try:
         trio.run(run_daemon, config)

@@ -115,7 +115,7 @@ def test_range_of_is_a_circle_around_the_referenced_node(tmp_path) -> None:
     scenario = tmp_path / "cams.toml"
     scenario.write_text(HILLS.read_text() + '''
 [[node]]
-id = 2                                  # (160, 0): a camera nearer to the start, far from the hill's nodes
+id = 2                  # (160, 0): a camera nearer to the start, far from the hill's nodes
 tags = { Camera = true, snapshot = "far" }
 [[node]]
 id = 12                                 # (160, 80): next to node 22 (160, 160)
@@ -181,3 +181,13 @@ def test_an_empty_space_times_out_and_a_walked_space_gives_up_early(tmp_path) ->
                              "def main():\n"
                              "    return {circle([9000.0, 0.0], 10.0): Hot[0, 2.0]}.temp\n")
     assert uncaught.error["type"] == "SpatialTimeout" and uncaught.error["line"] == 3
+
+
+def test_the_intrusion_example_finds_the_camera_near_the_motion() -> None:
+    outcome = run_program(load(DATA / "intrusion.toml"), load_brick(DATA / "intrusion.py"),
+                          name="intrusion.py")
+    assert outcome.error is None, outcome.error
+    assert outcome.result == [[560.0, 400.0], "someone at the fence", "66"]
+    camera = outcome.run.network.cores["66"].tagspace
+    assert camera.provider("alarm").value is True
+    assert outcome.run.network.cores["11"].tagspace.provider("alarm").value is None
