@@ -191,3 +191,20 @@ def test_the_intrusion_example_finds_the_camera_near_the_motion() -> None:
     camera = outcome.run.network.cores["66"].tagspace
     assert camera.provider("alarm").value is True
     assert outcome.run.network.cores["11"].tagspace.provider("alarm").value is None
+
+
+DIRECT = '''
+from spatial.sp import rect, sref, sread, swrite
+
+def main(prop):
+    ref = sref(rect([50.0, -10.0], [250.0, 10.0]), prop, 1, 5.0)   # a name computed at run time
+    swrite(ref, "note", "hi")
+    return [sread(ref, "temp"), sread(ref, "note"), node_id()]
+'''
+
+
+def test_the_library_functions_are_callable_with_computed_names(tmp_path) -> None:
+    outcome = run(tmp_path, DIRECT, DATA / "zone.toml", args=["Hot"])
+    assert outcome.error is None, outcome.error
+    temp, note, node = outcome.result
+    assert note == "hi" and temp == {"1": 31.5, "2": 29.0}[node]

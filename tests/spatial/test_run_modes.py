@@ -92,3 +92,13 @@ async def test_the_same_program_on_three_daemons_over_loopback() -> None:
 def test_a_bad_actuator_name_is_refused_before_the_daemon_starts(capsys) -> None:
     assert main(["node", "--id", "a", "--port", "0", "--actuator", "_valve"]) == 2
     assert "smvm: error: bad actuator name '_valve'" in capsys.readouterr().err
+
+
+def test_smvm_run_writes_the_run_s_metrics_with_out(tmp_path, capsys) -> None:
+    out = tmp_path / "o"
+    assert main(["run", str(DATA / "zone.py"), "--scenario", str(DATA / "zone.toml"),
+                 "--node", "2", "--at", "5", "--seed", "4", "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    program = [sm for sm in metrics["sms"] if sm["origin"] == "2"]
+    assert len(program) == 1 and program[0]["start"] == 5.0 and metrics["seed"] == 4
+    assert program[0]["result"][0] == EXPECTED[0]
