@@ -161,15 +161,12 @@ def _import(tree: ast.Module, used: set[str]) -> None:
     missing = sorted(used - have)
     if not missing:
         return
-    stmt = ast.ImportFrom(module=LIBRARY, names=[ast.alias(name=n) for n in missing], level=0)
     first = tree.body[0] if tree.body else None
-    ast.copy_location(stmt, first) if first is not None else None
-    stmt.lineno = getattr(first, "lineno", 1)
-    stmt.end_lineno = stmt.lineno
-    stmt.col_offset = stmt.end_col_offset = 0
-    for alias in stmt.names:
-        ast.copy_location(alias, stmt)
-    start = 1 if (first is not None and isinstance(first, ast.Expr)
-                  and isinstance(first.value, ast.Constant)
-                  and isinstance(first.value.value, str)) else 0
-    tree.body.insert(start, stmt)
+    line = getattr(first, "lineno", 1)
+    stmt = ast.ImportFrom(module=LIBRARY, level=0, lineno=line, end_lineno=line, col_offset=0,
+                          end_col_offset=0,
+                          names=[ast.alias(name=n, lineno=line, end_lineno=line, col_offset=0,
+                                           end_col_offset=0) for n in missing])
+    docstring = (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                 and isinstance(first.value.value, str))
+    tree.body.insert(1 if docstring else 0, stmt)
