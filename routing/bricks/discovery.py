@@ -32,6 +32,7 @@ def discovery_rfc(name):
     return {"TTL_START": 1, "TTL_INCREMENT": 2, "TTL_THRESHOLD": 7, "NET_DIAMETER": 35,
             "TIMEOUT_BUFFER": 2, "RREQ_RETRIES": 2,
             "NODE_TRAVERSAL": 0.04,     # seconds per hop until one is measured here
+            "MIN_TRAVERSAL": 0.01,      # the least a hop is taken to cost before one is measured
             "ROUTE_LIFETIME": 30.0,     # a route unless renewed
             "MARK_LIFETIME": 10.0,      # seen marks, back pointers, failed discoveries
             }[name]
@@ -130,7 +131,11 @@ def discovery_hop_time():
     if measured is not None:
         return measured
     rtt = discovery_read("hop_rtt")
-    return discovery_rfc("NODE_TRAVERSAL") if not rtt else 2.0 * rtt
+    if not rtt:
+        return discovery_rfc("NODE_TRAVERSAL")
+    # a round trip leaves out the time a node takes to handle an SM (a worker
+    # process, a busy node): never plan on less than MIN_TRAVERSAL a hop
+    return max(2.0 * rtt, discovery_rfc("MIN_TRAVERSAL"))
 
 
 def discovery_measured(seconds):
