@@ -19,7 +19,7 @@ import trio
 
 import tagspace
 
-from . import wire
+from . import statecodec, wire
 from .errors import CompileError, RemoteInputError, SourceError
 from .journal import Journal
 from .limits import MAX_LOG_LINE_CHARS, MAX_SHOWN_CHARS, safe_repr, truncate
@@ -40,6 +40,8 @@ _DRAIN = 64
 LEARNED_KEYS = "known_nodes"
 #: The journal of admitted SMs, in the state directory.
 JOURNAL = "journal"
+#: SM ids are reserved in blocks, journaled, so a restarted node never reuses one.
+ID_BLOCK, ID_BLOCK_KEY = 1024, "ids"
 #: How often ``inject`` repeats its request until the node answers.
 RESEND_INTERVAL = 0.5
 
@@ -112,9 +114,15 @@ class NodeDaemon:
             self.core.tagspace.register_io(name, tagspace.MockActuator(tags.pop(name, None)))
         for name, value in tags.items():
             self.core.tagspace.create(owner, name, value, access={"others": "r"}, now=0.0)
+        self._dirty_tags: set[str] = set()
         if config.state_dir:
             self.journal = Journal(os.path.join(config.state_dir, JOURNAL), sync=config.journal_sync)
             self._recover()
+            self.core.tagspace.add_observer(self._tag_changed)
+            # SM ids are never reused across restarts: they name owners of tags
+            self._ids_reserved = int(self.journal.live.get(ID_BLOCK_KEY, b"0"))
+            self.core.continue_ids_after(self._ids_reserved)
+            self._reserve_ids()
         # Untrusted input: bricks are compiled off the loop (in a thread, one
         # at a time), and with workers an arriving SM's values are decoded
         # only in the worker that runs it.
@@ -122,14 +130,30 @@ class NodeDaemon:
         self.core.screen_arrivals = bool(config.workers)
         self._compiling = False
 
+    def _reserve_ids(self) -> None:
+        self._ids_reserved = self.core.ids_issued + ID_BLOCK
+        self.journal.put(ID_BLOCK_KEY, str(self._ids_reserved).encode("ascii"))
+
+    def _tag_changed(self, event) -> None:
+        """Tags SMs create are the node's memory: note which to journal."""
+        if isinstance(event, (tagspace.TagCreated, tagspace.TagDeleted, tagspace.TagExpired)) or (
+                isinstance(event, tagspace.TagWritten) and not event.io):
+            self._dirty_tags.add(event.name)
+
     def _recover(self) -> None:
         """Take back the SMs the journal holds (a restart after a crash)."""
         now = time.time()
         forget = now - self.config.node.remember_hops
-        for key, value in list(self.journal.live.items()):
+        records = sorted(self.journal.live.items(), key=lambda kv: not kv[0].startswith("tag/"))
+        for key, value in records:  # tags first: recovered SMs may wait on them
             kind, _, name = key.partition("/")
+            if key == ID_BLOCK_KEY:
+                continue
             try:
-                if kind == "seen":
+                if kind == "tag":
+                    if not tagspace.restore_tag(self.core.tagspace, statecodec.loads(value), now):
+                        self.journal.delete(key)  # its lifetime passed while the node was down
+                elif kind == "seen":
                     when = float(value.decode("ascii"))
                     if when < forget:
                         self.journal.delete(key)
@@ -138,22 +162,40 @@ class NodeDaemon:
                 elif kind == "sm":
                     log.info("node %s recovered SM %s from its journal", self.config.node_id,
                              self.core.recover(value, now))
-            except (RemoteInputError, ValueError) as exc:
+            except (RemoteInputError, ValueError, KeyError, TypeError,
+                    tagspace.TagSpaceError) as exc:
                 log.warning("dropping journal record %s: %s", key, exc)
                 self.journal.delete(key)
 
     def _journal(self, events: list) -> None:
         """Make SM states durable before anything the node queued is sent (an
         ACK among it), and forget SMs that left or ended."""
-        for event in events:
-            if isinstance(event, ev.SMDurable):
-                self._save_bricks()
-                self.journal.put("sm/" + event.sm_id, event.snapshot)
-            elif isinstance(event, ev.SMReleased):
-                self.journal.delete("sm/" + event.sm_id)
-                if event.arrived_by:  # its retransmissions stay duplicates after a restart
-                    self.journal.put("seen/" + event.arrived_by.hex(),
-                                     repr(event.time).encode("ascii"))
+        with self.journal.batch():  # one disk flush for all of it
+            for event in events:
+                if isinstance(event, ev.SMDurable):
+                    self._save_bricks()
+                    self.journal.put("sm/" + event.sm_id, event.snapshot)
+                elif isinstance(event, ev.SMReleased):
+                    self.journal.delete("sm/" + event.sm_id)
+                    if event.arrived_by:  # its retransmissions stay duplicates after a restart
+                        self.journal.put("seen/" + event.arrived_by.hex(),
+                                         repr(event.time).encode("ascii"))
+            self._journal_tags()
+            if self.core.ids_issued >= self._ids_reserved - ID_BLOCK // 2:
+                self._reserve_ids()
+
+    def _journal_tags(self) -> None:
+        now, space = self.clock(), self.core.tagspace
+        node = space.node_principal.sm_id
+        for name in self._dirty_tags:
+            record = tagspace.export_tag(space, name, now)
+            if record is not None and record["owner"][0] == node:
+                continue  # the node's own tags come from its command line
+            if record is None:
+                self.journal.delete("tag/" + name)
+            else:
+                self.journal.put("tag/" + name, statecodec.dumps(record))
+        self._dirty_tags.clear()
 
     def clock(self) -> float:
         """The node's time: seconds of the Unix epoch, moving with trio's

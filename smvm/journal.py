@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import struct
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 import msgpack
@@ -46,6 +47,8 @@ class Journal:
         self.live: dict[str, bytes] = {}
         self.torn_bytes = 0  # cut off the end when opening
         self._dead = 0
+        self._batching = False
+        self._unsynced = False
         try:
             self._replay()
             self._file = open(self.path, "ab")
@@ -99,11 +102,27 @@ class Journal:
         self._file.write(HEADER.pack(len(body), zlib.crc32(body)) + body)
         self._file.flush()
         if self.sync == "always":
-            os.fsync(self._file.fileno())
+            if self._batching:
+                self._unsynced = True
+            else:
+                os.fsync(self._file.fileno())
         self._apply(op, key, value)
         self._dead += HEADER.size
         if self._dead > COMPACT_AFTER and self._dead > 2 * sum(map(len, self.live.values())):
             self.compact()
+
+    @contextmanager
+    def batch(self):
+        """Appends inside are synced once, when the block ends (one disk flush
+        for everything a node must make durable before it sends)."""
+        self._batching = True
+        try:
+            yield self
+        finally:
+            self._batching = False
+            if self._unsynced:
+                self._unsynced = False
+                os.fsync(self._file.fileno())
 
     def compact(self) -> None:
         """Rewrite the file with the live records only."""

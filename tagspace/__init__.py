@@ -39,12 +39,14 @@ from ._events import (Event, IOTagUpdated, TagCreated, TagDeleted, TagExpired, T
                       TimedOut, Woken)
 from ._iotags import Clock, IOTag, NodeStatus, StaticValue, Unavailable
 from ._mock import MockActuator, MockSensor, diurnal
+from ._persist import export_tag, restore_tag
 from ._principal import Principal
 from ._space import IO_VALUE_LIMIT, TagSpace
 from ._tag import TagInfo
 from ._values import MAX_DEPTH, MAX_NAME_LENGTH, TAG_OVERHEAD, estimate_size
 
 __all__ = [
+    "export_tag", "restore_tag",
     "Access", "DEFAULT_ACCESS", "DOMAINS", "READ", "WRITE", "domains_of", "effective_rights",
     "TagSpaceError", "TagOperationError", "AccessDenied", "ReadOnlyTag", "TagMissing",
     "IOTagUnavailable", "TagExists", "QuotaExceeded", "TagUsageError", "BadTagArgument",

@@ -848,6 +848,15 @@ class NodeCore:
         if self.durable:
             self._events.append(ev.SMReleased(record.sm_id, record.arrived_by, self._now))
 
+    @property
+    def ids_issued(self) -> int:
+        """How many SM ids (``node/n``) this core has made."""
+        return self._ids
+
+    def continue_ids_after(self, issued: int) -> None:
+        """Make new SM ids after ``node/issued`` (ids made before a restart)."""
+        self._ids = max(self._ids, issued)
+
     def remember_hop(self, hop_id: bytes, when: float) -> None:
         """A hop admitted before a restart: its retransmissions are duplicates."""
         self._admitted[hop_id] = when
