@@ -11,7 +11,7 @@ from types import ModuleType
 
 from smvm.errors import UsageError
 
-APPS = ("ezcab", "trafficview")
+APPS = ("hottest", "ezcab", "trafficview")
 
 
 def load(name: str) -> ModuleType:
@@ -20,10 +20,23 @@ def load(name: str) -> ModuleType:
     return importlib.import_module(f"apps.{name}.app")
 
 
-def defaults(app: ModuleType) -> dict:
-    """The parameters of the app's bundled scenario."""
+def defaults(app: ModuleType, scenario: str | None = None) -> dict:
+    """The parameters of the app's bundled scenario, or of another file of
+    the same form (keys it leaves out keep the bundled values)."""
     with open(app.SCENARIO, "rb") as f:
-        return dict(tomllib.load(f)[app.NAME])
+        params = dict(tomllib.load(f)[app.NAME])
+    if scenario is not None:
+        with open(scenario, "rb") as f:
+            given = tomllib.load(f)[app.NAME]
+        unknown = sorted(set(given) - set(params))
+        if unknown:
+            raise UsageError(f"{scenario}: unknown parameter {unknown[0]!r} of {app.NAME}")
+        for key, value in given.items():
+            if type(value) is not type(params[key]) and not (
+                    isinstance(params[key], float) and type(value) is int):
+                raise UsageError(f"{scenario}: {key} must be like {params[key]!r}")
+            params[key] = type(params[key])(value)
+    return params
 
 
 def parse_value(key: str, text: str, default: object) -> object:
@@ -46,10 +59,11 @@ def parse_value(key: str, text: str, default: object) -> object:
     return text
 
 
-def parameters(app: ModuleType, overrides: list[str]) -> tuple[dict, dict[str, list]]:
+def parameters(app: ModuleType, overrides: list[str], scenario: str | None = None
+               ) -> tuple[dict, dict[str, list]]:
     """The scenario's parameters with ``KEY=VALUE`` overrides, and the keys
     given several comma-separated values (a sweep) with their values."""
-    params = defaults(app)
+    params = defaults(app, scenario)
     swept: dict[str, list] = {}
     for item in overrides:
         key, sep, text = item.partition("=")

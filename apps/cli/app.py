@@ -54,15 +54,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _sweep(app, params: dict, swept: dict, args: argparse.Namespace) -> int:
-    sweep = getattr(app, "sweep", None)
-    if sweep is None:
-        raise UsageError(f"{app.NAME} has no sweep: give each --param one value")
+    """The app's own sweep if it has one, else the generic one (``apps.sweep``)."""
+    from apps import sweep as generic
     if args.seeds < 1 or args.jobs < 1:
         raise UsageError("--seeds and --jobs must be at least 1")
     out = Path(args.out) if args.out else Path("out") / f"app-{app.NAME}-sweep"
     out.mkdir(parents=True, exist_ok=True)
-    result = _guarded(lambda: sweep(params, swept, args.seeds, out, args.jobs))
-    print(app.sweep_summary(result))
+    if hasattr(app, "sweep"):
+        result = _guarded(lambda: app.sweep(params, swept, args.seeds, out, args.jobs))
+        print(app.sweep_summary(result))
+    else:
+        result = _guarded(lambda: generic.sweep(app, params, swept, args.seeds, out, args.jobs,
+                                                getattr(args, "engine", None) or "local",
+                                                getattr(args, "ray_address", None)))
+        print(generic.summary_text(result))
     print(f"written to {out}/")
     if args.json:
         print(json.dumps(result, sort_keys=True))

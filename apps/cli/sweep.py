@@ -10,7 +10,8 @@ from smvm.errors import UsageError
 from .common import EXIT_OK
 
 NAME = "sweep"
-HELP = "run a scenario (TOML) or a sweep script (Python) over a grid of parameters and seeds"
+HELP = ("run a scenario (TOML; an application's scenario too) or a sweep script (Python) over "
+        "a grid of parameters and seeds")
 DEFAULTS = {"seeds": 3, "jobs": 2, "engine": "local"}
 
 
@@ -38,6 +39,11 @@ def run(args: argparse.Namespace) -> int:
     from .sweep_script import load_script, user_error
     if (args.seeds is not None and args.seeds < 1) or (args.jobs is not None and args.jobs < 1):
         raise UsageError("--seeds and --jobs must be at least 1")
+    if args.scenario.endswith(".toml"):
+        from apps.sweep import app_of_scenario
+        app = app_of_scenario(args.scenario)
+        if app is not None:
+            return _app_sweep(app, args)
     script = args.scenario.endswith(".py")
     try:
         if script:
@@ -88,3 +94,22 @@ def _show(table: list[dict], rows: list[dict], names: list[str], title: str) -> 
                                                     else f"{mean:.3g} ± {half:.2g}"))
         shown.add_row(*cells)
     Console().print(shown)
+
+
+def _app_sweep(app, args: argparse.Namespace) -> int:
+    """An application's scenario (``apps/NAME/scenario.toml``): its parameters
+    are swept, each run is the app's own (``smvm app NAME --param ...``)."""
+    from apps import registry
+
+    from .app import _sweep
+    params, swept = registry.parameters(app, args.param, args.scenario)
+    params.pop("seed", None)
+    if not swept:
+        raise UsageError(f"a sweep of {app.NAME} needs a --param KEY=V1,V2,... with two values "
+                         f"or more (keys: {', '.join(sorted(params))})")
+    args.seeds = args.seeds or DEFAULTS["seeds"]
+    args.jobs = args.jobs or DEFAULTS["jobs"]
+    if args.out is None:
+        args.out = str(Path("out") / f"{app.NAME}-sweep")
+    args.json = False
+    return _sweep(app, params, swept, args)

@@ -31,6 +31,11 @@ OutOfSpace = OutOfSpace
 SP_DEFAULT_TIMEOUT = 30.0   # seconds per access when the reference gives none
 SP_TAG_LIFETIME = 600.0     # a mapping tag lives this long after the last access
 SP_GEO_SHARE = 0.5          # of an access's time the geographic leg may use
+# The geographic leg to a node's last known place stops at the first node this
+# close to it (metres), and the node itself is then looked for by its tag. A
+# "nearest node" route (no radius) ends only at a local minimum, which a pair
+# of moving nodes can keep handing back and forth (their beacons lag).
+SP_GEO_RADIUS = 20.0
 
 # The mapping table: plain data carried with the SM (a global rebound on first
 # use, so it travels with the SM's state). Keys are "space|property".
@@ -262,7 +267,7 @@ def sp_go(node, near, deadline):
             pass
     left = None if deadline is None else sp_left(deadline)
     try:
-        geo_route(near, None, None if left is None else left * SP_GEO_SHARE)
+        geo_route(near, SP_GEO_RADIUS, None if left is None else left * SP_GEO_SHARE)
     except (MigrationTimeout, RouteUnreachable):
         pass
     if str(node_id()) != str(node):
@@ -314,7 +319,7 @@ def sp_reach(ref, deadline):
     if not has_tag(tag):
         left = sp_left(deadline)
         try:
-            geo_route([entry[1], entry[2]], None, left * SP_GEO_SHARE)
+            geo_route([entry[1], entry[2]], SP_GEO_RADIUS, left * SP_GEO_SHARE)
         except (MigrationTimeout, RouteUnreachable):
             pass
     if not has_tag(tag):
