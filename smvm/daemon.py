@@ -129,6 +129,14 @@ class NodeDaemon:
         self.core.cache.deferred = True
         self.core.screen_arrivals = bool(config.workers)
         self._compiling = False
+        self.core.driver_info = self._describe
+
+    def _describe(self) -> dict:
+        """What the daemon adds to the node's status (``smvm status``)."""
+        return {"address": None if self.address is None else "%s:%d" % self.address[:2],
+                "peers": ["%s:%d" % peer for peer in self.peers],
+                "broadcast": self.config.broadcast, "workers": self.config.workers,
+                "journaled": None if self.journal is None else len(self.journal.live)}
 
     def _reserve_ids(self) -> None:
         self._ids_reserved = self.core.ids_issued + ID_BLOCK

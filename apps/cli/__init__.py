@@ -11,11 +11,11 @@ from types import ModuleType
 
 from smvm.errors import UsageError
 
-from . import app, check, demo, execute, inject, node, nodes, run, simulate, sumo, sweep
+from . import app, check, demo, execute, inject, node, nodes, run, simulate, status, sumo, sweep
 from .common import EXIT_INTERNAL, EXIT_USAGE, Parser
 
 COMMANDS: tuple[ModuleType, ...] = (check, execute, run, simulate, sweep, sumo, demo, node,
-                                    nodes, inject, app)
+                                    nodes, inject, status, app)
 
 
 def build_parser() -> Parser:

@@ -42,6 +42,10 @@ class NeighborTable:
                 for n, nb in sorted(self._by_id.items())
                 if nb.position is not None and self._alive(nb, now)}
 
+    def entries(self, now: float) -> list[Neighbor]:
+        """The live neighbours, by id (for a node's status)."""
+        return [nb for n, nb in sorted(self._by_id.items()) if self._alive(nb, now)]
+
     def link(self, node_id: str) -> Hashable | None:
         nb = self._by_id.get(node_id)
         return None if nb is None else nb.link

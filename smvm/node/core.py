@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass
-from typing import Hashable
+from typing import Callable, Hashable
 
 import tagspace
 
@@ -36,6 +36,7 @@ from ._rtt import RttEstimator
 from .durable import Snapshot
 from .durable import loads as load_snapshot
 from .provenance import NodeTrust
+from .status import MAX_STATUS_BYTES, MIN_STATUS_QUERY, fit_status, node_status
 
 BROADCAST = "*"
 MISSING_BRICK = "missing brick"
@@ -153,6 +154,10 @@ class NodeCore:
         self._results_seen: OrderedDict[str, None] = OrderedDict()
         # brick id -> frames that brought it, while it is being compiled
         self._held: dict[str, list] = {}
+        #: when the node first ran (its first timer tick), for its uptime
+        self.started_at: float | None = None
+        #: what the driver adds to the node's status (address, peers...)
+        self.driver_info: Callable[[], dict] | None = None
 
     # ---- driver side: inputs ------------------------------------------------------
     def receive(self, datagram: bytes, link: Hashable, now: float) -> None:
@@ -179,6 +184,8 @@ class NodeCore:
         """Retransmit, time out waits and neighbours, beacon, and (unless a
         driver runs SMs elsewhere, ``run=False``) run the ready SMs."""
         self._now = now
+        if self.started_at is None:
+            self.started_at = now
         for hop in list(self._hops.values()):
             if hop.deadline <= now:
                 self._retry(hop)
@@ -256,6 +263,11 @@ class NodeCore:
             if t is not None:
                 times.append(t)
         return min(times) if times else None
+
+    def status(self, now: float) -> dict:
+        """What this node holds and has done, as plain data (``smvm status``;
+        see ``smvm.node.status``)."""
+        return node_status(self, now)
 
     # ---- running SMs ------------------------------------------------------------
     def take_ready(self) -> list[tuple]:
@@ -718,6 +730,19 @@ class NodeCore:
         else:
             self._reply_inject(request_id, link, wire.InjectReply(request_id, sm_id, True, b"", None))
 
+    def _on_status_query(self, frame, link) -> None:
+        """Describe this node, in an answer no larger than the query allows."""
+        self.counters["status_queries"] += 1
+        room = min(MAX_STATUS_BYTES, self.config.limits.resend_factor * self._message_size)
+        blob = None
+        if self._message_size >= MIN_STATUS_QUERY:
+            framing = 128 + wire.FRAGMENT_HEADER_LEN * (room // 1000 + 1)  # fields, fragments
+            blob = fit_status(node_status(self, self._now), room - framing)
+        if blob is None:
+            self.counters["status_not_answered"] += 1
+            return
+        self._send(link, wire.StatusReply(frame.request_id, blob))
+
     def _hold(self, brick_id: str, frame, link: Hashable) -> None:
         """Keep a frame until the brick it brought is compiled (a few per
         brick, and only while it is pending: past that its sender resends)."""
@@ -1140,6 +1165,7 @@ _HANDLERS = {
     wire.Transfer: NodeCore._on_transfer,
     wire.Result: NodeCore._on_result,
     wire.Inject: NodeCore._on_inject,
+    wire.StatusQuery: NodeCore._on_status_query,
 }
 
 

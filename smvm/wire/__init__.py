@@ -36,6 +36,8 @@ from .frames import (
     Offer,
     Reject,
     Result,
+    StatusQuery,
+    StatusReply,
     Transfer,
 )
 from .limits import DEFAULT_LIMITS, WireLimits
@@ -65,6 +67,8 @@ __all__ = [
     "Reassembler",
     "Reject",
     "Result",
+    "StatusQuery",
+    "StatusReply",
     "Transfer",
     "WireError",
     "WireLimits",

@@ -34,6 +34,8 @@ from .frames import (
     Offer,
     Reject,
     Result,
+    StatusQuery,
+    StatusReply,
     Transfer,
 )
 from .limits import DEFAULT_LIMITS, WireLimits
@@ -86,6 +88,8 @@ def check_limits(frame: Frame, limits: WireLimits = DEFAULT_LIMITS) -> None:
     elif kind is Kind.INJECT:
         size("source", frame.source, limits.max_source)
         size("args", frame.args, limits.max_data)
+    elif kind is Kind.STATUS_REPLY:
+        size("status", frame.status, limits.max_data)
 
 
 # --- encoding ----------------------------------------------------------------------
@@ -109,6 +113,8 @@ _TO_WIRE: dict[Kind, Callable[..., list]] = {
     Kind.RESULT: lambda f: [f.sm_id, f.origin, f.ok, f.value, f.error, f.seal],
     Kind.INJECT: lambda f: [f.request_id, f.source, f.args, f.wait],
     Kind.INJECT_REPLY: lambda f: [f.request_id, f.sm_id, f.ok, f.value, f.error],
+    Kind.STATUS_QUERY: lambda f: [f.request_id, f.padding],
+    Kind.STATUS_REPLY: lambda f: [f.request_id, f.status],
 }
 
 
@@ -232,6 +238,8 @@ _FROM_WIRE: dict[int, tuple[int, Callable[..., Frame]]] = {
     Kind.RESULT: (6, Result),
     Kind.INJECT: (4, Inject),
     Kind.INJECT_REPLY: (5, InjectReply),
+    Kind.STATUS_QUERY: (2, StatusQuery),
+    Kind.STATUS_REPLY: (2, StatusReply),
 }
 
 

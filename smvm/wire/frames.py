@@ -29,6 +29,8 @@ __all__ = [
     "Offer",
     "Reject",
     "Result",
+    "StatusQuery",
+    "StatusReply",
     "Transfer",
 ]
 
@@ -45,6 +47,8 @@ class Kind(IntEnum):
     RESULT = 7
     INJECT = 8
     INJECT_REPLY = 9
+    STATUS_QUERY = 10
+    STATUS_REPLY = 11
 
 
 def _set(obj: object, name: str, value: object) -> None:
@@ -228,10 +232,45 @@ class InjectReply:
         _set(self, "error", error)
 
 
-Frame = Beacon | Offer | Accept | Reject | Transfer | Ack | Result | Inject | InjectReply
+#: Bytes of padding a status query may carry.
+STATUS_PADDING_MAX = 64 * 1024
+
+
+@dataclass(frozen=True)
+class StatusQuery:
+    """From ``smvm status``: describe this node. The padding makes the query
+    as large as the reply it asks for may be a few times over (a node never
+    answers with much more than it was sent: no amplification)."""
+
+    KIND: ClassVar[Kind] = Kind.STATUS_QUERY
+    request_id: bytes
+    padding: bytes = b""
+
+    def __post_init__(self) -> None:
+        _set(self, "request_id", _request_id(self.request_id))
+        _set(self, "padding", check.blob("padding", self.padding, max_len=STATUS_PADDING_MAX))
+
+
+@dataclass(frozen=True)
+class StatusReply:
+    """Answer to a ``StatusQuery``: the node's status, a map in the state
+    codec's encoding (see ``smvm.node.status``)."""
+
+    KIND: ClassVar[Kind] = Kind.STATUS_REPLY
+    request_id: bytes
+    status: bytes
+
+    def __post_init__(self) -> None:
+        _set(self, "request_id", _request_id(self.request_id))
+        _set(self, "status", check.blob("status", self.status))
+
+
+Frame = (Beacon | Offer | Accept | Reject | Transfer | Ack | Result | Inject | InjectReply
+         | StatusQuery | StatusReply)
 
 #: Frame class of each kind code.
 FRAME_TYPES: dict[Kind, type] = {
     cls.KIND: cls
-    for cls in (Beacon, Offer, Accept, Reject, Transfer, Ack, Result, Inject, InjectReply)
+    for cls in (Beacon, Offer, Accept, Reject, Transfer, Ack, Result, Inject, InjectReply,
+                StatusQuery, StatusReply)
 }

@@ -37,7 +37,8 @@ __all__ = ["DEFAULT_PORT", "KIND_NAMES", "SMVMFrame"]
 KIND_NAMES = {int(kind): cls_name for kind, cls_name in (
     (Kind.BEACON, "Beacon"), (Kind.OFFER, "Offer"), (Kind.ACCEPT, "Accept"),
     (Kind.REJECT, "Reject"), (Kind.TRANSFER, "Transfer"), (Kind.ACK, "Ack"),
-    (Kind.RESULT, "Result"), (Kind.INJECT, "Inject"), (Kind.INJECT_REPLY, "InjectReply"))}
+    (Kind.RESULT, "Result"), (Kind.INJECT, "Inject"), (Kind.INJECT_REPLY, "InjectReply"),
+    (Kind.STATUS_QUERY, "StatusQuery"), (Kind.STATUS_REPLY, "StatusReply"))}
 
 
 def _is_fragment(pkt: Packet) -> bool:

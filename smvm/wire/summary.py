@@ -31,6 +31,10 @@ def summarize(frame: Frame) -> str:
     if kind is Kind.INJECT_REPLY:
         return (f"{name} req={frame.request_id.hex()[:16]} sm={_short(frame.sm_id)} "
                 f"ok={frame.ok} value={len(frame.value)}B")
+    if kind is Kind.STATUS_QUERY:
+        return f"{name} req={frame.request_id.hex()[:16]} padding={len(frame.padding)}B"
+    if kind is Kind.STATUS_REPLY:
+        return f"{name} req={frame.request_id.hex()[:16]} status={len(frame.status)}B"
     text = f"{name} hop={frame.hop_id.hex()[:8]}"
     if kind is Kind.OFFER:
         text += (f" sm={_short(frame.sm_id)} fuel={frame.fuel} tag_mem={frame.tag_memory} "

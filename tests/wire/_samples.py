@@ -12,6 +12,8 @@ from smvm.wire import (
     Inject,
     InjectReply,
     Offer,
+    StatusQuery,
+    StatusReply,
     Reject,
     Result,
     Transfer,
@@ -47,6 +49,8 @@ def sample_frames() -> list:
         InjectReply(b"req-1", "sm43", True, b"\x06", None),
         InjectReply(b"req-2", "", False, b"",
                     {"type": "CompileError", "message": "bad", "line": None}),
+        StatusQuery(b"req-3", bytes(200)),
+        StatusReply(b"req-3", b"\x81\xa4node\xa1a"),
     ]
 
 
