@@ -42,8 +42,6 @@ LEARNED_KEYS = "known_nodes"
 JOURNAL = "journal"
 #: SM ids are reserved in blocks, journaled, so a restarted node never reuses one.
 ID_BLOCK, ID_BLOCK_KEY = 1024, "ids"
-#: How often ``inject`` repeats its request until the node answers.
-RESEND_INTERVAL = 0.5
 
 
 @dataclass
@@ -507,54 +505,28 @@ class InjectOutcome:
 
 async def inject(address: tuple[str, int], source: str, args: list, *, wait: bool,
                  timeout: float) -> InjectOutcome:
-    """Ask the node at ``address`` to start an SM; with ``wait``, its end."""
-    from . import statecodec
+    """Ask the node at ``address`` to start an SM; with ``wait``, its end.
+    The request is repeated until the node answers (it starts the SM once per
+    request id); ``smvm.client.NodeUnreachable`` at once when nothing listens,
+    ``trio.TooSlowError`` after ``timeout`` seconds of silence."""
+    from .client import exchange
     request_id = os.urandom(16)
     frame = wire.Inject(request_id, source, statecodec.dumps(list(args)), wait)
-    reassembler = wire.Reassembler()
-    sock = trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     datagrams = wire.fragment(wire.encode(frame), 1, 1200)
-    with sock, trio.fail_after(timeout):
-        await sock.bind(("127.0.0.1" if address[0] in ("127.0.0.1", "localhost") else "0.0.0.0", 0))
 
-        async def send_until_answered():
-            # UDP: the node may not be up yet, or a datagram may be lost; it
-            # starts the SM once per request id, however often it is asked
-            while True:
-                for datagram in datagrams:
-                    try:
-                        await sock.sendto(datagram, address)
-                    except OSError:
-                        pass
-                await trio.sleep(RESEND_INTERVAL)
-
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(send_until_answered)
-            outcome = await _await_reply(sock, reassembler, request_id)
-            nursery.cancel_scope.cancel()
-        return outcome
-
-
-async def _await_reply(sock, reassembler, request_id: bytes) -> InjectOutcome:
-    from . import statecodec
-    while True:
+    def answer(reply) -> InjectOutcome | None:
+        if not (isinstance(reply, wire.InjectReply) and reply.request_id == request_id):
+            return None
         try:
-            data, sender = await sock.recvfrom(65536)
-        except OSError:  # ICMP "port unreachable" while the node is not up yet
-            continue
-        try:
-            message = reassembler.feed(data, sender, trio.current_time())
-            if message is None:
-                continue
-            reply = wire.decode(message)
-        except wire.WireError:
-            continue
-        if isinstance(reply, wire.InjectReply) and reply.request_id == request_id:
             envelope = statecodec.loads(reply.value) if reply.value else {}
-            if type(envelope) is not dict:
-                envelope = {}
-            return InjectOutcome(reply.sm_id, reply.ok, envelope.get("value"), reply.error,
-                                 {k: v for k, v in envelope.items() if k != "value"})
+        except RemoteInputError:
+            envelope = None
+        if type(envelope) is not dict:
+            envelope = {}
+        return InjectOutcome(reply.sm_id, reply.ok, envelope.get("value"), reply.error,
+                             {k: v for k, v in envelope.items() if k != "value"})
+
+    return await exchange(address, datagrams, answer, timeout=timeout)
 
 
 def _local_addresses() -> list[str]:

@@ -43,6 +43,9 @@ class CompileError(SMVMError):
         self.errors = list(errors)
         super().__init__("\n".join(str(e) for e in self.errors))
 
+    def __reduce__(self):  # rebuilt from its errors (a sweep's worker sends it back)
+        return type(self), (self.errors,)
+
 
 class RemoteInputError(SMVMError):
     """Data received from another node is malformed or inconsistent."""

@@ -27,6 +27,14 @@ def read_brick(path: str) -> str:
         raise UsageError(f"cannot read {path}: {exc.strerror if isinstance(exc, OSError) else exc}")
 
 
+def parse_address(text: str, option: str) -> tuple[str, int]:
+    """``HOST:PORT`` of a node, or a ``UsageError`` naming ``option``."""
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UsageError(f"bad {option} {text!r}: expected HOST:PORT (port 1-65535)")
+    return host, int(port)
+
+
 #: How deeply an argument's lists and objects may nest.
 MAX_ARG_DEPTH = 100
 

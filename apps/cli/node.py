@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     from smvm.daemon import DaemonConfig, parse_peers, parse_tag, run_daemon
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    _check_arguments(args)
     try:
         peers = parse_peers(args.peers)
         tags = dict(parse_tag(t) for t in args.tag)
@@ -54,8 +55,7 @@ def run(args: argparse.Namespace) -> int:
                 raise ValueError(f"bad actuator name {name!r}")
         location = None
         if args.location:
-            lat, lon = (float(x) for x in args.location.split(","))
-            location = (lat, lon)
+            location = _location(args.location)
         if args.gps and args.gps.partition(":")[0] not in ("tcp", "serial", "file"):
             raise ValueError(f"bad GPS source {args.gps!r}: use tcp:HOST:PORT, "
                              "serial:DEVICE[@BAUD] or file:PATH")
@@ -70,6 +70,57 @@ def run(args: argparse.Namespace) -> int:
                           trust_file=args.trust)
     try:
         trio.run(run_daemon, config)
-    except OSError as exc:
-        raise UsageError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    except BaseException as exc:  # noqa: BLE001 - trio groups what its tasks raised
+        failure = _start_up_failure(exc)
+        if failure is None:
+            raise
+        if isinstance(failure, UsageError):
+            raise failure from None
+        raise UsageError(f"cannot serve on {args.host}:{args.port}: "
+                         f"{failure.strerror or failure}") from None
     return EXIT_OK
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    """What the daemon would stumble on, named before it starts."""
+    import os
+    node_id = args.id
+    if not node_id or len(node_id) > 256 or not node_id.isprintable() or node_id != node_id.strip():
+        raise UsageError(f"bad --id {node_id!r}: a node id is 1 to 256 printable characters, "
+                         "without leading or trailing spaces")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port} is out of range (0-65535)")
+    if args.gps and args.gps.startswith("file:"):
+        path = args.gps[len("file:"):]
+        if not os.path.isfile(path) or not os.access(path, os.R_OK):
+            raise UsageError(f"--gps {args.gps}: no readable file {path!r}")
+    if args.state_dir is not None:
+        if os.path.exists(args.state_dir) and not os.path.isdir(args.state_dir):
+            raise UsageError(f"--state-dir {args.state_dir}: exists and is not a directory")
+        try:
+            os.makedirs(args.state_dir, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"--state-dir {args.state_dir}: cannot create it: "
+                             f"{exc.strerror or exc}") from None
+        if not os.access(args.state_dir, os.R_OK | os.W_OK | os.X_OK):
+            raise UsageError(f"--state-dir {args.state_dir}: not a directory this user "
+                             "can read and write")
+
+
+def _location(text: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(x) for x in text.split(","))
+    except ValueError:
+        raise ValueError(f"bad --location {text!r}: expected LAT,LON in degrees") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError(f"bad --location {text!r}: LAT in -90..90, LON in -180..180")
+    return lat, lon
+
+
+def _start_up_failure(exc: BaseException) -> BaseException | None:
+    """The user's problem (an OSError of the socket or a file, a key that
+    cannot be used) inside what trio raised, or None for anything else."""
+    if isinstance(exc, BaseExceptionGroup):
+        found = [_start_up_failure(e) for e in exc.exceptions]
+        return next((f for f in found if f is not None), None)
+    return exc if isinstance(exc, (OSError, UsageError)) else None

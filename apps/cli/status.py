@@ -6,7 +6,7 @@ import json
 
 from smvm.errors import UsageError
 
-from .common import EXIT_OK
+from .common import EXIT_OK, parse_address
 
 NAME = "status"
 HELP = "show a running node's id, key, neighbours, SMs, tags and counters"
@@ -24,13 +24,9 @@ def run(args: argparse.Namespace) -> int:
     import trio
 
     from smvm.client import NodeUnreachable, query_status
-    from smvm.daemon import parse_peers
     from smvm.errors import RemoteInputError
     from smvm.values import jsonable
-    try:
-        [address] = parse_peers(args.node)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    address = parse_address(args.node, "address")
     if not 0 < args.timeout <= 3600:
         raise UsageError(f"--timeout must be between 0 and 3600 seconds, got {args.timeout:g}")
     try:
