@@ -157,24 +157,27 @@ def load(path: str | Path) -> Scenario:
     return _build(data, text, path)
 
 
-def _line_of(text: str, section: str | None, key: str) -> str:
-    """' (line N)' for ``key`` in ``[section]`` when it can be found."""
-    current = None
+def _line_of(text: str, section: str | None, key: str, nth: int = 0) -> str:
+    """' (line N)' for ``key`` in ``[section]`` (its ``nth`` table, for an
+    array of tables such as ``[[inject]]``) when it can be found."""
+    current, seen = None, -1
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if line.startswith("["):
             current = line.strip("[] ")
+            if current == section:
+                seen += 1
             if section is None and current == key:
                 return f" (line {number})"
-        elif current == section and line.split("=", 1)[0].strip() == key:
+        elif current == section and seen == nth and line.split("=", 1)[0].strip() == key:
             return f" (line {number})"
     return ""
 
 
 def _build(data: dict, text: str, path: Path) -> Scenario:
-    def fail(section: str | None, key: str, why: str) -> ScenarioError:
+    def fail(section: str | None, key: str, why: str, nth: int = 0) -> ScenarioError:
         where = f"{section}.{key}" if section else key
-        return ScenarioError(f"{path}: {where}{_line_of(text, section, key)}: {why}")
+        return ScenarioError(f"{path}: {where}{_line_of(text, section, key, nth)}: {why}")
 
     known = set(_SCHEMA) | {"tags", "inject", "node", "event"}
     for key in data:
@@ -209,7 +212,8 @@ def _build(data: dict, text: str, path: Path) -> Scenario:
     values["tags"] = _tags(data.get("tags", []), count, fail)
     values["node_settings"] = _nodes(node_items, count, fail)
     values["events"] = tuple(_events(data.get("event", []), count, fail))
-    values["injects"] = tuple(_injects(data.get("inject", []), count, path, fail))
+    values["injects"] = tuple(_injects(data.get("inject", []), count, path, fail,
+                                       values.get("duration", Scenario.duration)))
     try:
         return Scenario(**values)
     except FieldError as exc:
@@ -250,29 +254,44 @@ def _tags(items, count: int, fail) -> dict[int, dict]:
     return out
 
 
-def _injects(items, count: int, path: Path, fail):
+def _injects(items, count: int, path: Path, fail, duration: float):
+    from smvm.compiler import check_source
+    from smvm.errors import CompileError
     if type(items) is not list:
         raise fail(None, "inject", "must be an array of tables ([[inject]])")
-    for item in items:
+    for i, item in enumerate(items):
+        def bad(key: str, why: str) -> ScenarioError:
+            return fail("inject", key, why, i)
         unknown = set(item) - {"node", "brick", "args", "at"}
         if unknown:
-            raise fail("inject", sorted(unknown)[0], "unknown key (known: args, at, brick, node)")
+            raise bad(sorted(unknown)[0], "unknown key (known: args, at, brick, node)")
         node, brick = item.get("node", 0), item.get("brick")
         if type(node) is not int or not 0 <= node < count:
-            raise fail("inject", "node", f"must be a node number 0..{count - 1}")
+            raise bad("node", f"must be a node number 0..{count - 1}")
         if type(brick) is not str:
-            raise fail("inject", "brick", "must be the path of a brick file")
+            raise bad("brick", "must be the path of a brick file")
         brick_path = (path.parent / brick).resolve()
         try:
             source = load_brick(brick_path)
+            errors = check_source(source, str(brick_path))
         except OSError as exc:
-            raise fail("inject", "brick", f"cannot read {brick_path}: {exc.strerror}") from None
+            raise bad("brick", f"cannot read {brick_path}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise bad("brick", f"{brick_path} is not UTF-8 text") from None
+        except CompileError as exc:
+            errors = exc.errors
+        if errors:  # found before the run starts, named by the scenario's line
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            raise bad("brick", f"{errors[0]}{more}")
         args = item.get("args", [])
         if type(args) is not list:
-            raise fail("inject", "args", "must be a list")
+            raise bad("args", "must be a list")
         at = item.get("at", 0.0)
         if type(at) not in (int, float) or at < 0:
-            raise fail("inject", "at", "must be a non-negative time in seconds")
+            raise bad("at", "must be a non-negative time in seconds")
+        if at >= duration:
+            raise bad("at", f"{at:g} s is not before the end of the simulation "
+                            f"(simulation.duration = {duration:g} s): it would never run")
         yield Inject(node, source, brick_path.name, list(args), float(at), str(brick_path))
 
 

@@ -103,8 +103,11 @@ def generate_fcd(out: str | Path, *, grid: int = 4, block: float = 100.0,
         raise ModelError("need grid >= 2 and a positive block length")
     net_path = check_net(net) if net is not None else None
     home = sumo_home()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = Path(out).resolve()  # the SUMO tools run in it: a relative path would not resolve
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(f"cannot create {out}: {exc.strerror or exc}") from None
     binary = Path(home) / "bin"
     trips = [sys.executable, str(Path(home) / "tools" / "randomTrips.py")]
     if net_path is None:
