@@ -71,6 +71,8 @@ class ExecResult:
 FRAME_DELAY = 0.005
 #: Metres between adjacent nodes, and the radio's range.
 SPACING = 100.0
+#: Most nodes ``smvm exec`` puts on its line (each is a full node core).
+MAX_LINE_NODES = 10_000
 MAX_EVENTS = 1_000_000
 MAX_SMS = 10_000
 
@@ -255,6 +257,9 @@ def run_line(source: str, args: list | tuple = (), *, nodes: int = 3, fuel: int 
     """
     if type(nodes) is not int or nodes < 1:
         raise UsageError("the line needs at least one node")
+    if nodes > MAX_LINE_NODES:
+        raise UsageError(f"a line of {nodes:,} nodes is more than the {MAX_LINE_NODES:,} "
+                         "this runs (use a scenario with smvm run or smvm sim)")
     fuel = DEFAULT_FUEL if fuel is None else fuel
     if fuel <= 0:
         raise UsageError("fuel must be positive")

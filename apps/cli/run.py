@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 from smvm.errors import CompileError, UsageError
+from smvm.limits import show
+from smvm.values import jsonable
 
 from .common import EXIT_GUEST_ERROR, EXIT_OK, EXIT_USAGE, parse_arg, read_brick
 
@@ -62,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         from sim.run import write_outputs
         write_outputs(outcome.run, Path(args.out))
     if args.json:
-        print(json.dumps(outcome.to_json(), allow_nan=False))
+        print(json.dumps(jsonable(outcome.to_json()), allow_nan=False))
     else:
         _print_human(outcome)
     return EXIT_GUEST_ERROR if outcome.error else EXIT_OK
@@ -75,7 +77,7 @@ def _print_human(r) -> None:
         where = f" (line {r.error['line']})" if r.error.get("line") else ""
         print(f"error: {r.error['type']}: {r.error['message']}{where}", file=sys.stderr)
     else:
-        print(f"result: {r.result!r}")
+        print(f"result: {show(r.result)}")
     ended = f"ended on node {r.node} after {r.time:.3f} s virtual" if r.node is not None \
         else "did not end"
     print(f"{ended}, {r.hops} hops, {r.bytes:,} bytes sent, {r.fuel:,} fuel units, "
