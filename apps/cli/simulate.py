@@ -13,18 +13,22 @@ HELP = "run a simulation scenario (TOML)"
 
 
 def configure(m: argparse.ArgumentParser) -> None:
-    m.add_argument("scenario", metavar="SCENARIO")
+    m.add_argument("scenario", metavar="SCENARIO", help="the scenario file (TOML, see docs/sim.md)")
     m.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
-    m.add_argument("--until", type=float, default=None, help="virtual seconds to simulate")
+    m.add_argument("--until", type=float, default=None,
+                   help="virtual seconds to simulate (default the scenario's duration)")
     m.add_argument("--out", default=None, metavar="DIR",
                    help="write metrics.json and CSV files here (default out/NAME-seedS)")
+    m.add_argument("--json", action="store_true",
+                   help="print the metrics as one JSON object on the last line")
 
 
 def run(args: argparse.Namespace) -> int:
-    return simulate(args.scenario, args.seed, args.until, args.out)
+    return simulate(args.scenario, args.seed, args.until, args.out, as_json=args.json)
 
 
-def simulate(scenario: str, seed: int | None, until: float | None, out: str | None) -> int:
+def simulate(scenario: str, seed: int | None, until: float | None, out: str | None, *,
+             as_json: bool = False) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn
     from rich.table import Table
@@ -64,4 +68,9 @@ def simulate(scenario: str, seed: int | None, until: float | None, out: str | No
     paths.append(write_pcap(result, folder / "frames.pcap"))
     paths.extend(write_plots(result, folder))
     console.print(f"metrics written to {paths[0]} (and {', '.join(p.name for p in paths[1:])})")
+    if as_json:
+        import json
+
+        from smvm.values import jsonable
+        print(json.dumps(jsonable(metrics), allow_nan=False, sort_keys=True))
     return EXIT_OK

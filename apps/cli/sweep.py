@@ -29,7 +29,10 @@ def configure(w: argparse.ArgumentParser) -> None:
                    help="local process pool (default) or a Ray cluster")
     w.add_argument("--ray-address", default=None, metavar="ADDR",
                    help="Ray cluster to use (default: start a local Ray instance)")
-    w.add_argument("--out", default=None, metavar="DIR")
+    w.add_argument("--out", default=None, metavar="DIR",
+                   help="write the table, the runs and the plot here (default out/NAME-sweep)")
+    w.add_argument("--json", action="store_true",
+                   help='end with one JSON object: {"points": [...], "runs": N}')
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,6 +77,11 @@ def run(args: argparse.Namespace) -> int:
     folder = Path(args.out) if args.out else Path("out") / f"{Path(args.scenario).stem}-sweep"
     paths = write_sweep(table, rows, names, folder)
     print(f"written: {', '.join(str(p) for p in paths)}")
+    if args.json:
+        import json
+
+        points = [{k: None if v != v else v for k, v in row.items()} for row in table]  # NaN: none
+        print(json.dumps({"points": points, "runs": len(rows)}, allow_nan=False, default=str))
     return EXIT_OK
 
 
