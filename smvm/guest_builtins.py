@@ -9,6 +9,7 @@ from typing import Any
 
 from .compiler._policy import ALLOWED_ATTRIBUTES, BUILTIN_NAMES, CALL_ONLY_ATTRIBUTES, MODULES
 from .runtime import C_ITEMS_PER_FUEL, END, Runtime
+from .stdlib import SHARED as _STDLIB, GuestModule, class_for_isinstance
 from .values import GUEST_EXCEPTIONS
 
 _PLAIN = ("abs", "bin", "bool", "callable", "chr", "divmod",
@@ -20,14 +21,9 @@ _PLAIN = ("abs", "bin", "bool", "callable", "chr", "divmod",
 #: or its log).
 _PER_SM = ("getattr", "setattr", "hasattr", "print")
 
-#: Module namespaces handed to ``import`` statements (plain namespaces, not
-#: the real modules, so nothing but the listed members is reachable).
-class GuestModule(SimpleNamespace):
-    """A module as SM code sees it: only its listed members, and a text that
-    shows no host object (addresses included)."""
-
-    def __repr__(self) -> str:
-        return f"<module {self.__dict__.get('_name', '?')!r}>"
+#: Module namespaces handed to ``import`` statements are ``GuestModule``s
+#: (plain namespaces, not the real modules, so nothing but the listed members
+#: is reachable).
 
 
 class _Checked:
@@ -75,7 +71,8 @@ def _math_namespace() -> GuestModule:
     return module
 
 
-GUEST_MODULES: dict[str, GuestModule] = {"math": _math_namespace()}
+#: The modules every SM shares (``random`` is per SM: see ``smvm.stdlib``).
+GUEST_MODULES: dict[str, GuestModule] = {"math": _math_namespace(), **_STDLIB}
 MODULE_NAMESPACES = frozenset(id(ns) for ns in GUEST_MODULES.values())
 
 
@@ -188,6 +185,9 @@ def _real_classinfo(classinfo, depth=0):
     # ``list``, ``dict``... are GuardedType objects for SM code; map them back.
     if type(classinfo) is GuardedType:
         return classinfo._real
+    real = class_for_isinstance(classinfo)
+    if real is not None:
+        return real
     if type(classinfo) is tuple and depth < 16:
         return tuple(_real_classinfo(c, depth + 1) for c in classinfo)
     return classinfo
@@ -238,6 +238,8 @@ for _module, _ns in GUEST_MODULES.items():
         if callable(_value):
             STATIC_REFS[id(_value)] = f"{_module}:{_name}"
             STATIC_TABLE[f"{_module}:{_name}"] = _value
+STATIC_REFS[id(_STDLIB["itertools"].chain.from_iterable)] = "itertools:chain.from_iterable"
+STATIC_TABLE["itertools:chain.from_iterable"] = _STDLIB["itertools"].chain.from_iterable
 GUARDED_NAMES = _GUARDED_NAMES + _GUARDED_TYPES
 
 

@@ -50,6 +50,16 @@ def check_attribute_name(name: object) -> str:
     return name
 
 
+NT_API = frozenset({"_asdict", "_replace", "_fields", "_field_defaults", "_make"})
+
+
+def is_namedtuple(obj: object) -> bool:
+    """A namedtuple class (or instance) made by ``collections.namedtuple``
+    for SM code."""
+    cls = obj if type(obj) is type else type(obj)
+    return type(cls) is type and cls.__dict__.get("_smvm_nt") is True
+
+
 class ClassRegistry:
     """One SM's guest classes: class -> reference name (``class:Qualname``)."""
 
@@ -92,8 +102,11 @@ class ClassRegistry:
         raise TypeError(f"cannot set attributes of {type(obj).__name__!r} objects in SM code")
 
     def private(self, obj: object, name: str) -> object:
-        """``obj._name``: only on guest instances and classes."""
+        """``obj._name``: only on guest instances and classes (and the
+        documented ``_asdict``, ``_replace``... of a namedtuple)."""
         if type(obj) in self.classes or (type(obj) is type and obj in self.classes):
+            return getattr(obj, name)
+        if name in NT_API and is_namedtuple(obj):
             return getattr(obj, name)
         raise AttributeError(f"{type(obj).__name__!r} object has no attribute {name!r}")
 

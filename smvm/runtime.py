@@ -6,6 +6,8 @@ and the guarded forms of operations that could otherwise run away in C code.
 """
 from __future__ import annotations
 
+import collections
+import gc
 import itertools
 import string
 import sys
@@ -109,6 +111,19 @@ class _SafeFormatter(string.Formatter):
 _FORMATTER = _SafeFormatter()
 
 
+class _Running:
+    """The runtime of the SM whose code runs now (None between SMs): host
+    code that guest code calls (the standard modules) charges its work here."""
+
+    __slots__ = ("rt",)
+
+    def __init__(self) -> None:
+        self.rt: "Runtime | None" = None
+
+
+RUNNING = _Running()
+
+
 class Runtime:
     """State shared between an SM's compiled code and the VM."""
 
@@ -126,6 +141,10 @@ class Runtime:
         self.pause: Callable[[], None] | None = None
         #: id -> (tuple, depth) of big or deep tuples the SM built (see ``nest``)
         self._depths: dict[int, tuple[tuple, int]] = {}
+        #: id -> (iterator, depth) of deeply nested iterators made (``nested_iterator``)
+        self._iterator_depths: dict[int, tuple[object, int]] = {}
+        #: name -> class, of the namedtuple classes the SM made (they travel by name)
+        self.namedtuples: dict[str, type] = {}
 
     # ---- fuel --------------------------------------------------------------
     # Fuel left in the current grant is the length of ``fuel_list``; compiled
@@ -247,7 +266,7 @@ class Runtime:
     def loop_iter(self, iterable: object) -> object:
         """The iterator a resumable ``for`` loop walks. Builtin iterators can
         travel with the SM; a generator cannot, so its items are taken first."""
-        if type(iterable) in _LAZY_PYTHON:
+        if type(iterable) in _LAZY_PYTHON and iterable.gi_code.co_name == "<genexpr>":
             return iter(list(self.bounded(iterable)))
         return iter(iterable)
 
@@ -290,6 +309,12 @@ class Runtime:
             start += _CHUNK
 
     def _metered(self, iterator, per_item: bool = False):
+        if type(iterator) is itertools.groupby:
+            # taking groups ahead would empty the groups handed out before
+            for item in iterator:
+                self.charge(1)
+                yield item
+            return
         while True:
             chunk = list(itertools.islice(iterator, _CHUNK))
             if not chunk:
@@ -398,21 +423,49 @@ class Runtime:
         return t
 
     def nested_iterator(self, maker: Callable, *args: object) -> object:
-        """``filter``/``map``/``zip``/``enumerate`` of other iterators:
+        """``map``/``zip``/``chain``/``islice``... of other iterators:
         refused past ``MAX_VALUE_DEPTH`` levels, since taking an item
-        recurses in C through every level with no check of the stack."""
-        depth, level, visited = 1, [a for a in args if type(a) in _NESTING_ITERATORS], 0
+        recurses in C through every level with no check of the stack. The
+        depth of what was made here is remembered; anything else is walked."""
+        depth = 1 + max((self._iterator_depth(a) for a in args), default=0)
+        if depth > MAX_VALUE_DEPTH:
+            raise ValueError(f"iterators nested more than {MAX_VALUE_DEPTH} levels deep "
+                             f"are not allowed in SM code")
+        made = maker(*args)
+        if depth >= 8:
+            known = self._iterator_depths
+            if len(known) >= 4096:
+                known.clear()
+            known[id(made)] = (made, depth)
+        return made
+
+    def _iterator_depth(self, it: object) -> int:
+        """Levels of nesting iterators in ``it`` (0: none)."""
+        if type(it) not in _NESTING_ITERATORS:
+            return 0
+        entry = self._iterator_depths.get(id(it))
+        if entry is not None and entry[0] is it:
+            return entry[1]
+        # Walk: through nesting iterators (one level each) and the tuples and
+        # tuple iterators they keep their inputs in (map's, zip's, chain's).
+        deepest, level, visited = 0, [(it, 1)], 0
         while level:
-            depth += 1
-            visited += len(level)
-            if depth > MAX_VALUE_DEPTH or visited > 100_000:
-                raise ValueError(f"iterators nested more than {MAX_VALUE_DEPTH} levels deep "
-                                 f"are not allowed in SM code")
-            level = [inner for it in level for inner in it.__reduce__()[1]
-                     if type(inner) in _NESTING_ITERATORS]
+            below = []
+            for obj, depth in level:
+                deepest = max(deepest, depth)
+                for inner in gc.get_referents(obj):
+                    kind = type(inner)
+                    if kind in _NESTING_ITERATORS:
+                        below.append((inner, depth + 1))
+                    elif kind is tuple or kind is _TUPLE_ITERATOR:
+                        below.append((inner, depth))
+            visited += len(below)
+            if deepest > MAX_VALUE_DEPTH or visited > 100_000:
+                return MAX_VALUE_DEPTH + 1
+            level = below
         if visited > _C_ITEMS_PER_FUEL_WALK:
             self.charge(visited // _C_ITEMS_PER_FUEL_WALK)
-        return maker(*args)
+        return deepest
 
     @staticmethod
     def set_cell(cell: Any, value: object) -> object:
@@ -428,9 +481,15 @@ def _range_length(r: range) -> int:
 
 
 _MethodType = type(Frame.__init__.__get__(0))
-_SCANNED = frozenset({list, tuple, str, bytes, bytearray})
-_NESTING_ITERATORS = frozenset({filter, map, zip, enumerate})
+_SCANNED = frozenset({list, tuple, str, bytes, bytearray, collections.deque})
+#: Iterators that take items from other iterators (C recurses through them).
+_NESTING_ITERATORS = frozenset({filter, map, zip, enumerate, *(
+    getattr(itertools, name) for name in (
+        "accumulate", "chain", "combinations", "combinations_with_replacement", "compress",
+        "cycle", "dropwhile", "filterfalse", "groupby", "islice", "pairwise", "permutations",
+        "product", "starmap", "takewhile", "zip_longest"))})
 _C_ITEMS_PER_FUEL_WALK = 16
+_TUPLE_ITERATOR = type(iter(()))
 #: Bytes of text C code compares in about the time of one item.
 _COMPARE_CHUNK = 64
 _SIZED = frozenset({list, tuple, str, bytes, bytearray, dict, set, frozenset, range})

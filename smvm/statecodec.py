@@ -76,7 +76,7 @@ import msgpack
 
 from .compiler._policy import ALLOWED_ATTRIBUTES, CALL_ONLY_ATTRIBUTES
 from .errors import StateDecodeError, StateEncodeError
-from . import guestclasses
+from . import guestclasses, stdlib
 from .values import GUEST_EXCEPTIONS, Cell
 
 __all__ = ["CodecLimits", "UNTRUSTED_LIMITS", "dumps", "loads"]
@@ -110,6 +110,7 @@ SCALAR_TUPLE = 12     # not a marker: its payload holds the items
 SAME = 13
 CLOSURE, BOUND, ITERATOR, VIEW, UNBOUND = 14, 15, 16, 17, 18
 INSTANCE, METHOD = 19, 20   # a guest class's instance; a method bound to one
+HOST = 21                   # a value of a standard module (deque, Random, ...)
 
 _NoneType = type(None)
 _partial = functools.partial
@@ -127,9 +128,9 @@ _M = [msgpack.ExtType(code, b"") for code in range(12)]
 _M_REF, _M_BIGINT, _M_TUPLE, _M_SET, _M_FROZENSET, _M_BYTEARRAY = _M[:6]
 _M_CELL, _M_FUNCTION, _M_PARTIAL, _M_EXCEPTION, _M_RANGE, _M_DICT = _M[6:]
 _M_SAME = msgpack.ExtType(SAME, b"")
-_M_CLOSURE, _M_BOUND, _M_ITERATOR, _M_VIEW, _M_UNBOUND, _M_INSTANCE, _M_METHOD = (
+_M_CLOSURE, _M_BOUND, _M_ITERATOR, _M_VIEW, _M_UNBOUND, _M_INSTANCE, _M_METHOD, _M_HOST = (
     msgpack.ExtType(code, b"") for code in (CLOSURE, BOUND, ITERATOR, VIEW, UNBOUND, INSTANCE,
-                                            METHOD))
+                                            METHOD, HOST))
 # ExtType's own constructor validates in Python; ours are valid by construction.
 _new_ext = functools.partial(tuple.__new__, msgpack.ExtType)
 _SCALAR_KEYS = _SCALARS | {tuple}
@@ -551,6 +552,8 @@ class _Encoder:
             return self.enc_iterator(x, depth)
         if guestclasses.is_guest_class(t):
             return self.enc_instance(x, t, depth)
+        if stdlib.host_kind(t) is not None:
+            return self.enc_host(x, depth)
         if t is types.MethodType:
             return self.enc_method(x, depth)
         if t in _VIEW_KINDS:
@@ -616,6 +619,36 @@ class _Encoder:
         except _Unencodable as e:
             e.path.append(f"<{t.__name__} object>")
             raise
+
+    def enc_host(self, x: object, depth: int) -> list:
+        """A value of a standard module: its kind, a header that makes the
+        empty value, then its contents. Mutable ones are numbered on entry
+        (cycles through them resolve); immutable ones once built, and never
+        in a cycle."""
+        try:
+            kind, header, fields = stdlib.reduce(x, self.functions)
+        except TypeError as e:
+            raise _Unencodable(str(e)) from None
+        oid = self.memo.get(id(x))
+        if oid is not None:
+            return [_M_REF, oid]
+        self.keep.append(fields)
+        try:
+            head = self.enc(header, depth)
+            after = kind in stdlib.BUILT_AFTER
+            if not after:
+                oid = self.remember(x)  # after the header: the decoder needs it first
+                if oid is not None:
+                    return [_M_REF, oid]  # the header led back to it
+            out = [_M_HOST, kind, head, self.enc(fields, depth)]
+        except _Unencodable as e:
+            e.path.append(f"<{type(x).__name__}>")
+            raise
+        if after:
+            if id(x) in self.memo:
+                raise _Unencodable(f"cannot carry a {type(x).__name__} that is part of a cycle")
+            self.memo[id(x)] = len(self.memo)
+        return out
 
     def enc_method(self, m: types.MethodType, depth: int) -> list:
         """A method bound to a guest instance or class."""
@@ -737,9 +770,9 @@ class _Kind:
 
 
 _KINDS = {code: _Kind(code) for code in (*range(FUNCTION), *range(FUNCTION + 1, 12), SAME, CLOSURE, BOUND, ITERATOR, VIEW,
-                                          UNBOUND, INSTANCE, METHOD)}
+                                          UNBOUND, INSTANCE, METHOD, HOST)}
 _WALK_ONLY = {_KINDS[REF], _KINDS[SAME], _KINDS[CLOSURE], _KINDS[BOUND], _KINDS[ITERATOR],
-              _KINDS[VIEW], _KINDS[UNBOUND], _KINDS[INSTANCE], _KINDS[METHOD]}
+              _KINDS[VIEW], _KINDS[UNBOUND], _KINDS[INSTANCE], _KINDS[METHOD], _KINDS[HOST]}
 #: What a first unpacking yields besides scalars and markers.
 _RAW = frozenset({list, dict, tuple})
 #: Values the walk leaves as they are (tuples came out of ext 12 finished).
@@ -1130,6 +1163,19 @@ class _Decoder:
         guestclasses.fill_instance(obj, self.dec(x[2], depth), self.dec(x[3], depth))
         return obj
 
+    def walk_host(self, x: list, depth: int) -> object:
+        if len(x) != 4 or type(x[1]) is not str:
+            raise _fail("malformed value of a standard module")
+        kind = x[1]
+        obj = stdlib.new(kind, self.dec(x[2], depth), self.functions)  # ValueError: caught by loads
+        after = kind in stdlib.BUILT_AFTER
+        if not after:
+            self.objs.append(obj)
+        obj = stdlib.fill(obj, kind, self.dec(x[3], depth))
+        if after:
+            self.objs.append(obj)
+        return obj
+
     def walk_method(self, x: list, depth: int) -> object:
         if len(x) != 3:
             raise _fail("malformed method")
@@ -1257,7 +1303,7 @@ _WALKERS: dict[int, Callable[[_Decoder, list, int], object]] = {
     CELL: _Decoder.walk_cell, DICT: _Decoder.walk_dict, SAME: _Decoder.walk_same,
     CLOSURE: _Decoder.walk_closure, BOUND: _Decoder.walk_bound,
     ITERATOR: _Decoder.walk_iterator, VIEW: _Decoder.walk_view, UNBOUND: _Decoder.walk_unbound,
-    INSTANCE: _Decoder.walk_instance, METHOD: _Decoder.walk_method,
+    INSTANCE: _Decoder.walk_instance, METHOD: _Decoder.walk_method, HOST: _Decoder.walk_host,
 }
 #: Immutable kinds numbered once built (the others are values).
 _NUMBERED = frozenset({TUPLE, FROZENSET, PARTIAL, EXCEPTION})

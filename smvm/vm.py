@@ -33,7 +33,8 @@ from .guest_builtins import (
 from .guestclasses import ClassRegistry, is_guest_class, make_attribute_builtins
 from .limits import MAX_ERROR_CHARS, MAX_RESULT_BYTES, safe_repr, truncate
 from .primitives import make_primitives
-from .runtime import END, ENTRY_CODES, Capture, Frame, PrimitiveResume, Runtime
+from .runtime import END, ENTRY_CODES, RUNNING, Capture, Frame, PrimitiveResume, Runtime
+from .stdlib import GuestModule, GuestRandom, random_module
 from .values import GUEST_EXCEPTIONS, Cell
 
 #: Defaults chosen so an endless loop or allocation ends within seconds.
@@ -155,7 +156,7 @@ class SMInstance:
             "_R": rt, "_Capture": Capture, "_locals": locals, "_set": set,
             "_Cell": Cell, "_BaseException": BaseException, "_Exception": Exception,
             "_AssertionError": AssertionError, "_NOCATCH": _NOCATCH,
-            "_isinstance": isinstance, "_MODULES": GUEST_MODULES,
+            "_isinstance": isinstance, "_MODULES": _Modules(self.sm_id),
             "_next": next, "_END": END,
             "_fuel_pop": rt.fuel_list.pop, "_IndexError": IndexError,
             "_refuel": rt.refuel,
@@ -213,6 +214,8 @@ class SMInstance:
             if redo is not None:  # it names module functions: decode with them
                 cont = self._decode(*redo)
             self._check_defaults(cont)
+            if "random" in cont:
+                self.ns["_MODULES"].adopt_random(cont["random"])
             for name, value in cont["globals"].items():
                 if "." in name:  # a class attribute: the class is rebuilt here
                     self.classes.set_class_data(name, value)
@@ -295,6 +298,7 @@ class SMInstance:
             rt.unwinding = True  # dropped: no guest finally runs on the way out
             raise
         self._limits.enter()
+        RUNNING.rt = rt
         rt.slice_end = rt.fuel_used() + self.slice_fuel
 
     def _execute(self, body: Callable[[], object]) -> tuple:
@@ -302,6 +306,7 @@ class SMInstance:
         rt = self.runtime
         limits = self._limits
         value = captured = ended = None
+        outer, RUNNING.rt = RUNNING.rt, rt
         if self.slice_fuel is not None:
             rt.slice_end = rt.fuel_used() + self.slice_fuel
             rt.pause = self._pause
@@ -315,6 +320,7 @@ class SMInstance:
                 limits.leave()
         except BaseException as exc:  # noqa: BLE001 - guest code may raise anything
             ended = exc
+        RUNNING.rt = outer
         rt.slice_end = rt.pause = None
         return value, captured, ended
 
@@ -414,6 +420,9 @@ class SMInstance:
             "request": cap.request,
             "fuel": self.fuel_used,
         }
+        generator = self.ns["_MODULES"].default_random
+        if generator is not None:  # the SM used random: its generator's state travels
+            state["random"] = generator
         try:
             with memory_budget(self.memory_mb):
                 payload = statecodec.dumps(state, functions=self._function_refs())
@@ -446,7 +455,7 @@ class SMInstance:
         defined = self.__dict__.get("_defined", {})
         out = {}
         for name, value in self.ns.items():
-            if name.startswith("_") or id(value) in MODULE_NAMESPACES or defined.get(name) is value:
+            if name.startswith("_") or type(value) is GuestModule or defined.get(name) is value:
                 continue
             out[name] = value
         out.update(self.classes.class_data())
@@ -482,6 +491,8 @@ class SMInstance:
             own.update((id(fn), "prim:" + name) for name, fn in self.primitives.items())
             own.update((id(fn), "fn:" + fid) for fid, fn in self._module_function_map().items())
             own.update((id(cls), ref) for cls, ref in self.classes.classes.items())
+            own.update(self.ns["_MODULES"].refs())
+            own.update((id(cls), "nt:" + name) for name, cls in self.runtime.namedtuples.items())
             refs = _Refs(own, self.brick.fid_of_code)
             if "_fn_cache" in self.__dict__:  # complete: the same until this SM ends here
                 self._refs_cache = refs
@@ -534,6 +545,39 @@ class SMInstance:
                     or type(pair[0]) is not tuple or len(pair[0]) != len(fn.__defaults__ or ())
                     or type(pair[1]) is not dict or set(pair[1]) - set(fn.__kwdefaults__ or {})):
                 raise ContinuationError(f"invalid continuation: defaults do not fit {fid!r}")
+
+
+class _Modules(dict):
+    """The modules one SM's ``import`` statements find: the shared ones,
+    and its own ``random`` (made when first imported)."""
+
+    def __init__(self, sm_id: str):
+        super().__init__(GUEST_MODULES)
+        self.sm_id = sm_id
+        self.default_random: object = None
+
+    def __missing__(self, name: str) -> GuestModule:
+        if name != "random":
+            raise KeyError(name)
+        module, self.default_random = random_module(self.sm_id)
+        self["random"] = module
+        return module
+
+    def adopt_random(self, generator: object) -> None:
+        """Continue the sequence a continuation's default generator had."""
+        if type(generator) is not GuestRandom:
+            raise ContinuationError("invalid continuation: bad random generator")
+        self["random"]  # noqa: B018 - made if not yet
+        self.default_random.setstate(generator.getstate())
+
+    def refs(self) -> dict[int, str]:
+        module = self.get("random")
+        if module is None:
+            return {}
+        return {id(v): "random:" + k for k, v in vars(module).items() if not k.startswith("_")}
+
+    def member(self, name: str, default: object = None) -> object:
+        return getattr(self["random"], name, default) if not name.startswith("_") else default
 
 
 class _Refs(dict):
@@ -607,6 +651,13 @@ class _Table:
         if kind == "code":
             info = sm.brick.functions.get(name)
             return (info.code, sm.ns) if info is not None else default
+        if kind == "random":
+            return sm.ns["_MODULES"].member(name, default)
+        if kind == "nt":
+            if "_loaded" not in sm.ns:
+                self.deferred = self.stopped = True
+                return default
+            return sm.runtime.namedtuples.get(name, default)
         return STATIC_TABLE.get(ref, default)
 
     def __getitem__(self, ref: str):

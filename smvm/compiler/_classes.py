@@ -41,8 +41,11 @@ def check_class(v: Any, node: ast.ClassDef) -> None:
     for kw in node.keywords:
         v.error(kw, "class keywords (metaclass=...) are not supported")
     for deco in node.decorator_list:
+        if isinstance(deco, ast.Call) and not deco.args and all(
+                kw.arg and isinstance(kw.value, ast.Constant) for kw in deco.keywords):
+            deco = deco.func
         if not (isinstance(deco, ast.Name) and deco.id in policy.CLASS_DECORATORS):
-            v.error(deco, "the only class decorator is dataclass")
+            v.error(deco, "the only class decorator is dataclass (or dataclass(option=constant, ...))")
     for index, stmt in enumerate(node.body):
         if isinstance(stmt, ast.FunctionDef):
             setattr(stmt, METHOD_MARK, True)

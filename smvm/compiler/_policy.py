@@ -5,6 +5,8 @@ import ast
 import math
 import types as _types
 
+from ._stdlib import MEMBERS as STDLIB_MEMBERS, VALUE_METHODS
+
 #: Statement and expression node kinds a brick may contain.
 ALLOWED_NODES: frozenset[type] = frozenset({
     ast.Module, ast.FunctionDef, ast.ClassDef, ast.Return, ast.Delete, ast.Assign,
@@ -61,12 +63,14 @@ PRIMITIVE_NAMES: frozenset[str] = frozenset({
 #: Primitives at which an SM may be captured (its state saved and resumed).
 MIGRATION_PRIMITIVES: frozenset[str] = frozenset({"sys_migrate", "block_tag"})
 
-#: Modules a brick may import, with the members it may use.
+#: Modules a brick may import, with the members it may use (the standard
+#: modules of ``smvm.stdlib`` besides ``math``).
 MODULES: dict[str, frozenset[str]] = {
     "math": frozenset(
         name for name in dir(math)
         if not name.startswith("_")
     ),
+    **STDLIB_MEMBERS,
 }
 
 #: Method and attribute names allowed after a dot. Values are plain data, so
@@ -107,7 +111,7 @@ _EXCEPTION_ATTRS = {"args"}
 
 ALLOWED_ATTRIBUTES: frozenset[str] = frozenset(
     _STR_METHODS | _BYTES_METHODS | _LIST_METHODS | _DICT_METHODS | _SET_METHODS
-    | _NUMBER_ATTRS | _RANGE_ATTRS | _EXCEPTION_ATTRS
+    | _NUMBER_ATTRS | _RANGE_ATTRS | _EXCEPTION_ATTRS | VALUE_METHODS
     | set().union(*MODULES.values())
 )
 
@@ -125,7 +129,7 @@ CONSUMING_METHODS: frozenset[str] = frozenset({
     "join", "extend", "update", "union", "intersection", "difference",
     "symmetric_difference", "issubset", "issuperset", "isdisjoint",
     "intersection_update", "difference_update", "symmetric_difference_update",
-    "fromkeys",
+    "fromkeys", "extendleft",
 })
 
 #: Dunder methods a class may define (and ``super().__x__`` / ``Class.__x__``

@@ -344,7 +344,7 @@ class MyStr(str):
 
 UNSUPPORTED = [
     ((i for i in []), "generator"), (iter(int, 1), "callable_iterator"), (math, "module"),
-    (int, "type"), (object(), "object"), (collections.OrderedDict(), "OrderedDict"),
+    (int, "type"), (object(), "object"), (collections.ChainMap(), "ChainMap"),
     (MyList(), "MyList"), (MyStr("s"), "MyStr"), (Colour.RED, "Colour"), (1j, "complex"),
     (memoryview(b"x"), "memoryview"), (msgpack.ExtType(1, b""), "ExtType"),
     (slice(1), "slice"), (print, "print"),

@@ -1,0 +1,123 @@
+"""The standard modules SM code may import, besides ``math``: ``random``,
+``itertools``, ``functools``, ``operator``, ``bisect``, ``heapq``,
+``collections``, ``json``, ``string``, ``statistics``, ``copy`` and
+``dataclasses``.
+
+Each is a namespace of the host's own implementations behind guards (fuel
+for the work they do in host code, sizes for what they allocate, no hooks
+into host machinery). ``random`` is per SM (a generator seeded from the
+SM's id, whose state travels with it); the others are shared by every SM.
+The values they return travel: ``host_kind``/``reduce``/``new``/``fill``
+give the state codec their contents.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from . import _collections, _data, _guard, _iterators, _random
+from ._collections import NT_API, is_namedtuple
+from ._dataclass import dataclass
+from ..compiler._stdlib import MEMBERS, VALUE_METHODS
+
+__all__ = ["GuestModule", "GuestRandom", "MEMBERS", "class_for_isinstance", "NT_API", "SHARED", "VALUE_METHODS", "fill", "host_kind",
+           "is_namedtuple", "new", "random_module", "reduce"]
+
+
+#: The generators ``random`` hands out (and each SM's default one).
+GuestRandom = _random.Random
+
+
+class GuestModule(SimpleNamespace):
+    """A module as SM code sees it: only its listed members, and a text that
+    shows no host object (addresses included)."""
+
+    def __repr__(self) -> str:
+        return f"<module {self.__dict__.get('_name', '?')!r}>"
+
+
+def _module(name: str, members: dict) -> GuestModule:
+    if set(members) != MEMBERS[name]:
+        raise AssertionError(f"{name}: {set(members) ^ MEMBERS[name]}")
+    module = GuestModule(**members)
+    module.__dict__["_name"] = name
+    return module
+
+
+#: The modules every SM shares (their functions travel by name).
+SHARED: dict[str, GuestModule] = {
+    "itertools": _module("itertools", _iterators.build_itertools()),
+    "functools": _module("functools", _iterators.build_functools()),
+    "operator": _module("operator", _iterators.build_operator()),
+    "bisect": _module("bisect", _data.build_bisect()),
+    "heapq": _module("heapq", _data.build_heapq()),
+    "collections": _module("collections", _collections.build()),
+    "json": _module("json", _data.build_json()),
+    "string": _module("string", _data.build_string()),
+    "statistics": _module("statistics", _data.build_statistics()),
+    "copy": _module("copy", _data.build_copy()),
+    "dataclasses": _module("dataclasses", {"dataclass": dataclass}),
+}
+
+
+def random_module(sm_id: str) -> tuple[GuestModule, _random.Random]:
+    """One SM's ``random``, and its default generator (whose state travels)."""
+    members, default = _random.build(sm_id)
+    return _module("random", members), default
+
+
+def class_for_isinstance(classinfo: object) -> type | None:
+    """The host class behind a type of these modules as SM code sees it
+    (``collections.deque``, ``random.Random``), for ``isinstance``."""
+    if type(classinfo) in (_guard.HostType, _collections._DefaultDictType):
+        return classinfo._real
+    if type(classinfo) is _random._RandomType:
+        return _random.Random
+    return None
+
+
+# ---- travelling -----------------------------------------------------------------
+
+_KINDS: dict[type, str] = {_random.Random: "random"}
+_KINDS.update((t, "collections") for t in _collections.TYPES)
+_KINDS.update((t, "itertools") for t in _iterators.TRAVELLING)
+
+
+def host_kind(t: type) -> str | None:
+    """The module whose values of type ``t`` travel, if any."""
+    kind = _KINDS.get(t)
+    if kind is None and type(t) is type and t.__dict__.get(_collections.NT_MARK) is True:
+        return "collections"
+    return kind
+
+
+def reduce(x: object, functions) -> tuple[str, object, object]:
+    """(kind, header, fields) of a value whose type ``host_kind`` knows."""
+    kind = host_kind(type(x))
+    if kind == "random":
+        return "random", None, _random.reduce(x)
+    if kind == "collections":
+        return _collections.reduce(x, functions)
+    return _iterators.reduce(x)
+
+
+def new(kind: object, header: object, functions) -> object:
+    """The empty value (``fill`` completes it); ValueError when malformed."""
+    if kind == "random":
+        return _random.new(header)
+    if kind in _collections.KINDS:
+        return _collections.new(kind, header, functions)
+    return _iterators.new(kind, header)
+
+
+def fill(obj: object, kind: str, fields: object) -> object:
+    """Complete ``obj`` with its decoded fields; return the finished value."""
+    if kind == "random":
+        _random.fill(obj, fields)
+        return obj
+    if kind in _collections.KINDS:
+        return _collections.fill(obj, fields)
+    return _iterators.fill(obj, kind, fields)
+
+
+#: Kinds built after their contents (immutable: numbered once built).
+BUILT_AFTER = frozenset({"namedtuple"}) | frozenset(_iterators.TRAVELLING.values())
