@@ -168,6 +168,9 @@ class NodeDaemon:
                 elif kind == "sm":
                     log.info("node %s recovered SM %s from its journal", self.config.node_id,
                              self.core.recover(value, now))
+                elif kind == "result":
+                    log.info("node %s recovered the result of SM %s from its journal",
+                             self.config.node_id, self.core.recover_result(value, now))
             except (RemoteInputError, ValueError, KeyError, TypeError,
                     tagspace.TagSpaceError) as exc:
                 log.warning("dropping journal record %s: %s", key, exc)
@@ -181,6 +184,10 @@ class NodeDaemon:
                 if isinstance(event, ev.SMDurable):
                     self._save_bricks()
                     self.journal.put("sm/" + event.sm_id, event.snapshot)
+                elif isinstance(event, ev.ResultHeld):
+                    self.journal.put("result/" + event.sm_id, event.record)
+                elif isinstance(event, ev.ResultReleased):
+                    self.journal.delete("result/" + event.sm_id)
                 elif isinstance(event, ev.SMReleased):
                     self.journal.delete("sm/" + event.sm_id)
                     if event.arrived_by:  # its retransmissions stay duplicates after a restart

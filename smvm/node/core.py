@@ -32,6 +32,9 @@ from ._cache import CodeCache
 from ._screen import screen_continuation
 from ._hops import HopState, OutgoingHop, RetryPolicy
 from ._neighbors import NeighborTable
+from ._results import HeldResult, ack_id
+from ._results import pack as pack_result
+from ._results import unpack as unpack_result
 from ._rtt import RttEstimator
 from .durable import Snapshot
 from .durable import loads as load_snapshot
@@ -152,6 +155,8 @@ class NodeCore:
         self._message_size = 0  # of the message being handled
         # SM ids whose result this node took or passed on (each once)
         self._results_seen: OrderedDict[str, None] = OrderedDict()
+        # ack id -> a RESULT in this node's custody until the next node acknowledges it
+        self._held_results: dict[bytes, HeldResult] = {}
         # brick id -> frames that brought it, while it is being compiled
         self._held: dict[str, list] = {}
         #: when the node first ran (its first timer tick), for its uptime
@@ -189,6 +194,9 @@ class NodeCore:
         for hop in list(self._hops.values()):
             if hop.deadline <= now:
                 self._retry(hop)
+        for key, held in list(self._held_results.items()):
+            if held.deadline <= now:
+                self._retry_result(key, held)
         for event in self.tagspace.timeouts(now):
             self._wait_timed_out(event.token, event.name)
         for gone in self.neighbor_table.expire(now):
@@ -256,6 +264,7 @@ class NodeCore:
 
     def next_deadline(self) -> float | None:
         times = [h.deadline for h in self._hops.values()]
+        times.extend(held.deadline for held in self._held_results.values())
         if self._ready:
             times.append(self._now)
         for t in (self.tagspace.next_deadline(), self.neighbor_table.next_expiry(),
@@ -418,16 +427,38 @@ class NodeCore:
         self._send_result(wire.Result(record.sm_id, origin, ok, blob, error, seal), None)
 
     def _send_result(self, frame: wire.Result, arrived_by: Hashable | None) -> None:
-        """Toward the origin: straight to it when it is a neighbour, else back
-        the way the SM first came here (hop by hop, reverse-path forwarding)."""
-        link = self.neighbor_table.link(frame.origin)
-        if link is None:
-            back = self._came_from.get(frame.sm_id)
-            link = None if back is None else back[0]
-        if link is None or link == arrived_by:
+        """Take custody of ``frame`` and send it toward the origin; it is resent
+        until the next node acknowledges it (and journaled meanwhile)."""
+        back = self._came_from.get(frame.sm_id)
+        held = HeldResult(frame, None if back is None else back[0], arrived_by)
+        key = ack_id(frame.sm_id)
+        self._held_results[key] = held
+        if self.durable:
+            self._events.append(ev.ResultHeld(frame.sm_id, pack_result(held)))
+        self._transmit_result(held)
+
+    def _transmit_result(self, held: HeldResult) -> None:
+        """Straight to the origin when it is a neighbour, else back the way the
+        SM first came here (hop by hop, reverse-path forwarding)."""
+        link = self.neighbor_table.link(held.frame.origin) or held.back
+        if link is None or link == held.arrived_by:
             self.counters["unroutable"] += 1
+        else:
+            self._send(link, held.frame)
+        held.arm(self._now, self.config.retry, self._jitter.random())
+
+    def _retry_result(self, key: bytes, held: HeldResult) -> None:
+        if held.tries_left(self.config.retry):
+            self.counters["result_retransmissions"] += 1
+            self._transmit_result(held)
             return
-        self._send(link, frame)
+        self.counters["results_lost"] += 1
+        self._release_result(key, held)
+
+    def _release_result(self, key: bytes, held: HeldResult) -> None:
+        del self._held_results[key]
+        if self.durable:
+            self._events.append(ev.ResultReleased(held.frame.sm_id))
 
     # ---- blocking on tags ----------------------------------------------------------
     def _block(self, record: _SM, outcome: Suspended) -> None:
@@ -578,6 +609,9 @@ class NodeCore:
     def _on_ack(self, frame, link) -> None:
         hop = self._hops.pop(frame.hop_id, None)
         if hop is None:
+            held = self._held_results.get(frame.hop_id)
+            if held is not None:  # the next node took the result
+                self._release_result(frame.hop_id, held)
             return
         self._answered(hop)
         self._peer_bricks.setdefault(hop.target, set()).update(hop.bricks)
@@ -652,14 +686,18 @@ class NodeCore:
             except TrustError as exc:
                 self._refuse(frame, link, str(exc))
                 return
+        if frame.sm_id in self._results_seen:  # our ACK was lost: acknowledge again
+            self.counters["results_duplicate"] += 1
+            self._send(link, wire.Ack(ack_id(frame.sm_id)))
+            return
         # Only the result of an SM this node started (at its origin) or saw
         # pass (on its way back), and each once: others are dropped.
-        if frame.sm_id in self._results_seen or not (
-                self._born_here(frame.sm_id) if frame.origin == self.node_id
+        if not (self._born_here(frame.sm_id) if frame.origin == self.node_id
                 else frame.sm_id in self._came_from):
             self.counters["results_refused"] += 1
             return
         self._results_seen[frame.sm_id] = None
+        self._send(link, wire.Ack(ack_id(frame.sm_id)))
         while len(self._results_seen) > _MAX_CAME_FROM:
             self._results_seen.popitem(last=False)
         if frame.origin != self.node_id:
@@ -881,6 +919,16 @@ class NodeCore:
     def continue_ids_after(self, issued: int) -> None:
         """Make new SM ids after ``node/issued`` (ids made before a restart)."""
         self._ids = max(self._ids, issued)
+
+    def recover_result(self, data: bytes, now: float) -> str:
+        """Take back a RESULT that was in this node's custody before a restart
+        and send it on. ``RemoteInputError`` if the record is damaged."""
+        self._now = now
+        held = unpack_result(data)
+        self._results_seen[held.frame.sm_id] = None
+        self._held_results[ack_id(held.frame.sm_id)] = held
+        self._transmit_result(held)
+        return held.frame.sm_id
 
     def remember_hop(self, hop_id: bytes, when: float) -> None:
         """A hop admitted before a restart: its retransmissions are duplicates."""

@@ -81,4 +81,23 @@ class SMReleased:
     time: float
 
 
-Event = FrameRefused | SMDurable | SMReleased | SMFinished | SMFailed | HopCompleted | HopFailed | SMAdmitted | LogLine
+
+
+@dataclass(frozen=True)
+class ResultHeld:
+    """A RESULT this node holds until the next node acknowledges it: journal
+    ``record`` (see ``smvm.node._results``) to keep it across a crash."""
+
+    sm_id: str
+    record: bytes
+
+
+@dataclass(frozen=True)
+class ResultReleased:
+    """The held RESULT of ``sm_id`` was acknowledged (or given up): forget it."""
+
+    sm_id: str
+
+
+Event = (FrameRefused | SMDurable | SMReleased | ResultHeld | ResultReleased | SMFinished
+         | SMFailed | HopCompleted | HopFailed | SMAdmitted | LogLine)

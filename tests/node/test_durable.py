@@ -40,6 +40,7 @@ class Journaled:
     def __init__(self, core: NodeCore):
         self.sms: dict[str, bytes] = {}
         self.seen: dict[bytes, float] = {}
+        self.results: dict[str, bytes] = {}
         self.watch(core)
 
     def watch(self, core: NodeCore) -> None:
@@ -54,12 +55,16 @@ class Journaled:
                     self.sms.pop(e.sm_id, None)
                     if e.arrived_by:
                         self.seen[e.arrived_by] = e.time
+                elif isinstance(e, ev.ResultHeld):
+                    self.results[e.sm_id] = e.record
+                elif isinstance(e, ev.ResultReleased):
+                    self.results.pop(e.sm_id, None)
             return out
         core.events = events
 
 
-def _net(signed: bool) -> tuple[Net, dict[str, Journaled]]:
-    net = Net(["a", "b", "c"], links=[("a", "b"), ("b", "c"), ("c", "a")], signed=signed)
+def _net(signed: bool, links=(("a", "b"), ("b", "c"), ("c", "a"))) -> tuple[Net, dict[str, Journaled]]:
+    net = Net(["a", "b", "c"], links=list(links), signed=signed)
     journals = {}
     for name, core in list(net.cores.items()):
         core.durable = True
@@ -80,6 +85,8 @@ def _restart(net: Net, journals: dict, name: str, seed: int) -> NodeCore:
     journal.watch(new)
     for snapshot in list(journal.sms.values()):
         new.recover(snapshot, net.now)
+    for record in list(journal.results.values()):
+        new.recover_result(record, net.now)
     net.cores[name] = new
     for a, b in net.links:
         if a == name:
@@ -122,3 +129,67 @@ def test_a_blocked_sm_wakes_after_its_node_restarts() -> None:
     # it ended on b once, and its result reached its origin a
     assert [e.value for e in net.of("SMFinished")] == [["b", "now"], ["b", "now"]]
     assert not journals["b"].sms
+
+
+def _cut(net: Net, a: str, b: str) -> set:
+    cut = {(a, b), (b, a)}
+    net.links -= cut
+    return cut
+
+
+def test_a_result_waiting_for_delivery_survives_its_holders_crash() -> None:
+    """b holds the result of an SM that ended there while its way back to the
+    origin is cut; b dies and comes back; the result still arrives, once."""
+    net, journals = _net(signed=True, links=[("a", "b")])
+    net.inject("a", WAITER)
+    net.run(until=1.0)
+    assert "a/1" in journals["b"].sms
+    cut = _cut(net, "a", "b")
+    b = net.cores["b"]
+    b.woken(b.tagspace.create(b.tagspace.node_principal, "go", "now",
+                              access={"others": "rw"}, now=net.now) or ())
+    b.run_ready()
+    net._flush(b)
+    net.run(until=net.now + 0.5)  # it ended on b; its result goes nowhere for now
+    assert [e.node for e in net.of("SMFinished")] == ["b"]
+    assert list(journals["b"].results) == ["a/1"] and not journals["b"].sms
+    _restart(net, journals, "b", seed=11)
+    net.links |= cut
+    net.run()
+    finished = net.of("SMFinished")
+    assert [(e.node, e.value) for e in finished] == [("b", ["b", "now"]), ("b", ["b", "now"])]
+    assert finished[1].sm_id == "a/1"  # the second one is the origin's: it arrived once
+    assert not journals["b"].results, "the acknowledged result left the journal"
+
+
+def test_a_result_is_resent_until_acknowledged_and_taken_once() -> None:
+    """On a lossy link RESULTs and their ACKs get lost; the holder resends,
+    the origin acknowledges every copy and takes the first."""
+    resent = reacked = 0
+    for seed in range(20):
+        net = Net(["a", "b"], drop=0.3, seed=seed)
+        net.inject("a", "def main():\n    sys_migrate('b')\n    return node_id()\n")
+        net.run()
+        a, b = net.cores["a"], net.cores["b"]
+        if not net.of("HopCompleted"):
+            continue  # the hop itself failed: no result to carry
+        assert [(e.node, e.value) for e in net.of("SMFinished")] == [("b", "b"), ("b", "b")]
+        assert not b._held_results, "the holder let go once acknowledged"
+        resent += b.counters["result_retransmissions"]
+        reacked += a.counters["results_duplicate"]
+    assert resent >= 1 and reacked >= 1, (resent, reacked)
+
+
+def test_a_result_nobody_acknowledges_is_given_up() -> None:
+    net, journals = _net(signed=False, links=[("a", "b")])
+    net.inject("a", WAITER)
+    net.run(until=1.0)
+    _cut(net, "a", "b")
+    b = net.cores["b"]
+    b.woken(b.tagspace.create(b.tagspace.node_principal, "go", 1, access={"others": "rw"},
+                              now=net.now) or ())
+    b.run_ready()
+    net._flush(b)
+    net.run()
+    assert b.counters["results_lost"] == 1 and not b._held_results
+    assert not journals["b"].results
