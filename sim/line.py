@@ -137,7 +137,7 @@ class LineWorld:
 
     def __init__(self, size: int, fuel: int, memory_mb: float | None,
                  cpu_seconds: float | None = DEFAULT_CPU_SECONDS, *, seed: int = 0,
-                 tags: dict[str, dict[str, object]] | None = None):
+                 tags: dict[str, dict[str, object]] | None = None, signed: bool = False):
         if type(size) is not int or size < 1:
             raise UsageError("the line needs at least one node")
         self.sim = Simulation(seed)
@@ -146,7 +146,7 @@ class LineWorld:
         config = NodeConfig(fuel_per_sm=fuel, memory_mb=memory_mb, cpu_seconds=cpu_seconds,
                             max_sms=MAX_SMS, beacon_interval=None)
         self.network = SimNetwork(self.sim, self.radio, StaticPlacement(places), config,
-                                  seconds_per_fuel=0.0, runner=self._run_slices)
+                                  seconds_per_fuel=0.0, runner=self._run_slices, signed=signed)
         tags = tags or {}
         unknown = sorted(set(tags) - {str(i) for i in range(size)})
         if unknown:
@@ -245,12 +245,14 @@ def run_line(source: str, args: list | tuple = (), *, nodes: int = 3, fuel: int 
              memory_mb: float | None = None, filename: str = "<brick>",
              entry: str = "main", cpu_seconds: float | None = DEFAULT_CPU_SECONDS,
              tags: dict[str, dict[str, object]] | None = None,
-             bricks: dict[str, str] | None = None) -> ExecResult:
+             bricks: dict[str, str] | None = None, signed: bool = False) -> ExecResult:
     """Run ``entry(*args)`` of a brick as an SM starting on node ``"0"`` of a line.
 
     ``tags`` ({node id: {name: value}}) are planted on nodes first (readable
     by every SM); ``bricks`` ({file name: source}) are installed on every
-    node beside this one, under their base names, for ``create_sm``. SMs
+    node beside this one, under their base names, for ``create_sm``. With
+    ``signed`` the nodes sign births and hops and verify them, as daemons do
+    (keys from the seed: the same run gives the same bytes). SMs
     spawned or created run too, in virtual time, until none can run.
     Raises ``CompileError`` when a brick is invalid and ``UsageError`` for
     bad parameters; every guest problem is reported in the result instead.
@@ -270,7 +272,7 @@ def run_line(source: str, args: list | tuple = (), *, nodes: int = 3, fuel: int 
         raise UsageError("the CPU time budget must be positive")
     brick = compile_brick(source, filename)
     extra = {_brick_name(name): compile_brick(text, name) for name, text in (bricks or {}).items()}
-    world = LineWorld(nodes, fuel, memory_mb, cpu_seconds, tags=tags)
+    world = LineWorld(nodes, fuel, memory_mb, cpu_seconds, tags=tags, signed=signed)
     world.bricks.update(extra)
     world.bricks[_brick_name(filename)] = brick
     main_id = world.new_sm(0, brick, entry, list(args))

@@ -34,6 +34,9 @@ def configure(e: argparse.ArgumentParser) -> None:
                    help=f"memory budget in MB (default {DEFAULT_MEMORY_MB:g})")
     e.add_argument("--cpu", type=float, default=DEFAULT_CPU_SECONDS,
                    help=f"CPU seconds per execution slice (default {DEFAULT_CPU_SECONDS:g})")
+    e.add_argument("--signed", action="store_true",
+                   help="nodes sign each SM's birth and hops and verify them, as daemons do "
+                        "(to see what trust costs; docs/security.md)")
     e.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
 
 
@@ -48,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = run_line(source, [parse_arg(a) for a in args.args], nodes=args.nodes,
                           fuel=args.fuel, memory_mb=args.memory, filename=args.file,
-                          cpu_seconds=args.cpu, tags=tags, bricks=bricks)
+                          cpu_seconds=args.cpu, tags=tags, bricks=bricks, signed=args.signed)
     except CompileError as exc:
         for err in exc.errors:
             print(err, file=sys.stderr)

@@ -156,3 +156,20 @@ def test_bad_tags_are_usage_errors(tmp_path, capsys, tag) -> None:
     assert main(["exec", str(path), "--tag", tag]) == 2
     err = capsys.readouterr().err
     assert err.startswith("smvm: error: ") and "--tag" in err or "no node" in err
+
+
+def test_exec_signed_runs_the_trust_layer_and_shows_the_verified_path(tmp_path, capsys) -> None:
+    path = tmp_path / "where.py"
+    path.write_text('def main():\n    sys_migrate("1")\n    sys_migrate("2")\n'
+                    '    return read_tag("provenance")\n', encoding="utf-8")
+    assert main(["exec", str(path), "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert plain["result"] == {}  # unsigned: no verified provenance
+    assert main(["exec", str(path), "--signed", "--json"]) == 0
+    signed = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert signed["result"]["path"] == ["0", "1", "2"]
+    assert [h["number"] for h in signed["result"]["hops"]] == [1, 2]
+    assert signed["node"] == plain["node"] == "2"
+    # the keys come from the run's seed: the same run, the same record
+    assert main(["exec", str(path), "--signed", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1]) == signed
