@@ -11,7 +11,7 @@ from types import ModuleType
 
 from smvm.errors import UsageError
 
-APPS = ("hottest", "ezcab", "trafficview")
+APPS = ("hottest", "intrusion", "ezcab", "trafficview")
 
 
 def load(name: str) -> ModuleType:
