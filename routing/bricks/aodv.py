@@ -1,21 +1,38 @@
-"""On-demand routing, AODV-style, written as SM code: the application SM's
-side. It follows ``RouteTo<key>`` tags hop by hop; where there is none it
-starts a discovery SM and blocks on the route tag (``routing.discovery``:
-expanding rings, duplicate suppression, reverse routes, route errors).
+"""On-demand routing, AODV-style (RFC 3561), written as SM code: the
+application SM's side. It follows ``RouteTo<key>`` tags hop by hop; where
+there is none it runs an expanding ring search, launching one small discovery
+SM per ring (``routing.discovery``: its own brick, carrying only the target
+and the request's state) and blocking on the route tag until the answer
+writes it or the ring's time is up.
+
+Rings after RFC 3561: TTL_START, then + TTL_INCREMENT up to TTL_THRESHOLD,
+then NET_DIAMETER, retried RREQ_RETRIES times with the wait doubling each
+time. A ring waits 2 * NODE_TRAVERSAL * (TTL + TIMEOUT_BUFFER), NODE_TRAVERSAL
+being the per-hop time measured on this node (``aodv_hop_time``). A route that
+fails (``aodv_route_error``) is deleted, and the next search starts from its
+last hop count + TTL_INCREMENT.
 
 A target is a node id, or ``{"tag": NAME}`` for the nearest node carrying the
 tag ``NAME`` (content-based routing: the first answer comes back along the
 fastest path).
 """
-from routing.discovery import (
-    discovery_here, discovery_key, discovery_next_hop, discovery_route_error, discovery_wait,
-)
+from routing.discovery import discovery_drop, discovery_here, discovery_key, discovery_put, discovery_read
+
+
+def aodv_rfc(name):
+    """RFC 3561's parameters (a function, not module data)."""
+    return {"TTL_START": 1, "TTL_INCREMENT": 2, "TTL_THRESHOLD": 7, "NET_DIAMETER": 35,
+            "TIMEOUT_BUFFER": 2, "RREQ_RETRIES": 2,
+            "NODE_TRAVERSAL": 0.04,     # seconds per hop until one is measured here
+            "MIN_TRAVERSAL": 0.01,      # the least a hop is taken to cost before one is measured
+            "MARK_LIFETIME": 10.0,      # failed searches, the remembered length of a lost route
+            }[name]
 
 
 def aodv_route(target, timeout=None, max_hops=10000):
     """Move the SM to ``target`` along on-demand routes; return the hops
     taken. Raises ``MigrationTimeout`` after ``timeout`` seconds and
-    ``RouteUnreachable`` when discovery gives up on the target."""
+    ``RouteUnreachable`` when the search gives up on the target."""
     deadline = None if timeout is None else now() + timeout
     hops = 0
     visited = {node_id()}
@@ -25,9 +42,9 @@ def aodv_route(target, timeout=None, max_hops=10000):
                                    + str(timeout) + " s")
         if hops >= max_hops:
             raise RouteUnreachable("gave up after " + str(hops) + " hops")
-        ahead = discovery_next_hop(target)
+        ahead = aodv_next_hop(target)
         if ahead is None:
-            found = discovery_wait(target, deadline)
+            found = aodv_discover(target, deadline)
             if found == "unreachable":
                 raise RouteUnreachable("no route to " + discovery_key(target))
             visited = {node_id()}
@@ -35,10 +52,172 @@ def aodv_route(target, timeout=None, max_hops=10000):
         try:
             sys_migrate(ahead)
         except MigrationError:
-            discovery_route_error(target)  # that next hop is gone
+            aodv_route_error(target)  # that next hop is gone
             continue
         hops += 1
         if node_id() in visited:
-            discovery_route_error(target)  # routes from different discoveries made a loop
+            aodv_route_error(target)  # routes from different discoveries made a loop
         visited.add(node_id())
     return hops
+
+
+def aodv_next_hop(target):
+    """The next hop of a live route to ``target`` here, or None."""
+    route = discovery_read("RouteTo" + discovery_key(target))
+    return None if not route else route[0]
+
+
+def aodv_route_error(target):
+    """The next hop failed (or the route looped): invalidate the route here,
+    remembering its length for the next search's first ring."""
+    key = discovery_key(target)
+    route = discovery_read("RouteTo" + key)
+    if route:
+        discovery_put("RouteLost" + key, route[1], aodv_rfc("MARK_LIFETIME"))
+    discovery_drop("RouteTo" + key)
+
+
+# ---- the expanding ring search ---------------------------------------------
+
+def aodv_discover(target, deadline):
+    """Search for a route to ``target`` unless another SM here already does
+    (then wait for its answer): "found", "unreachable" (the search gave up)
+    or "timeout" (``deadline`` passed first)."""
+    key = discovery_key(target)
+    route = "RouteTo" + key
+    pending = "discovery_pending:" + key
+    while not discovery_read(route):
+        left = None if deadline is None else deadline - now()
+        if left is not None and left <= 0:
+            return "timeout"
+        if not discovery_read(pending):
+            return aodv_search(target, deadline)
+        # the other SM's rings answer for both; look again when its search may have ended
+        wait = aodv_net_wait(aodv_hop_time(True), 0)
+        try:
+            block_tag(route, wait if left is None else min(wait, left))
+        except TagTimeout:
+            continue
+        except TagAccessError:
+            return "unreachable"  # a stranger holds the name: no route can be written
+        if discovery_read(route) is None and discovery_read(pending) is None:
+            return "unreachable"  # the search wrote its failure
+    return "found"
+
+
+def aodv_search(target, deadline):
+    key = discovery_key(target)
+    route = "RouteTo" + key
+    pending = "discovery_pending:" + key
+    until = deadline
+    if until is None:
+        until = now() + aodv_give_up_after(aodv_hop_time(True))
+    discovery_put(pending, True, max(0.0, until - now()))
+    lost = discovery_read("RouteLost" + key)
+    ttl = aodv_rfc("TTL_START") if lost is None else lost + aodv_rfc("TTL_INCREMENT")
+    retries = 0
+    outcome = "unreachable"
+    while True:
+        left = until - now()
+        if left <= 0:
+            outcome = "timeout" if deadline is not None else "unreachable"
+            break
+        if ttl > aodv_rfc("TTL_THRESHOLD"):
+            ttl = aodv_rfc("NET_DIAMETER")
+        if ttl >= aodv_rfc("NET_DIAMETER"):
+            if retries > aodv_rfc("RREQ_RETRIES"):
+                break
+            hop_time = aodv_hop_time(True)
+            wait = aodv_net_wait(hop_time, retries)
+            retries += 1
+        else:
+            hop_time = aodv_hop_time()
+            wait = aodv_ring_wait(ttl, hop_time)
+        started = now()
+        create_sm("routing.discovery", "discovery_request", target, aodv_request_id(), ttl,
+                  None, 0, [], [], node_id())
+        try:
+            block_tag(route, min(wait, left))
+        except TagTimeout:
+            ttl += aodv_rfc("TTL_INCREMENT")
+            continue
+        except TagAccessError:
+            break
+        found = discovery_read(route)
+        if found:
+            if found[1] > 0:
+                aodv_measured((now() - started) / (2 * found[1]))
+            outcome = "found"
+            break
+    discovery_drop(pending)
+    if outcome == "unreachable" and not discovery_read(route):
+        discovery_put(route, None, aodv_rfc("MARK_LIFETIME"))  # wakes the SMs waiting here
+    return outcome
+
+
+def aodv_request_id():
+    seq = discovery_read("discovery_seq")
+    seq = 1 if seq is None else seq + 1
+    discovery_put("discovery_seq", seq, None)
+    return str(node_id()) + "." + str(seq)
+
+
+# ---- timing ---------------------------------------------------------------
+
+def aodv_hop_time(network_wide=False):
+    """NODE_TRAVERSAL_TIME as this node measures it. A ring within
+    TTL_THRESHOLD plans on a hop's time on a quiet channel (the least round
+    trips of this node's hop handshakes, two round trips a hop: offer and
+    accept, transfer and acknowledgement), at most the RFC's default: waiting
+    too little costs only the next, slightly wider ring, which the late
+    answer still ends, while a node whose only samples queued behind a flood
+    would wait seconds for its neighbours. A network-wide ring
+    (``network_wide``) plans on at least the RFC's default and on the loaded
+    times measured here (the answers' round trips of this node's searches,
+    the smoothed handshakes): waiting too little there floods the whole
+    network again. Never less than MIN_TRAVERSAL (a round trip leaves out the
+    time a node takes to handle an SM: a worker process, a busy node)."""
+    default = aodv_rfc("NODE_TRAVERSAL")
+    least = discovery_read("hop_rtt_least")
+    quiet = default if not least else min(max(2.0 * least, aodv_rfc("MIN_TRAVERSAL")), default)
+    if not network_wide:
+        return quiet
+    hop = default
+    loaded = discovery_read("RouteHopTime")
+    if loaded is not None and loaded > hop:
+        hop = loaded
+    rtt = discovery_read("hop_rtt")
+    if rtt and 2.0 * rtt > hop:
+        hop = 2.0 * rtt
+    return hop
+
+
+def aodv_measured(seconds):
+    """Fold one per-hop time into this node's smoothed estimate."""
+    if not 0.0 < seconds < 10.0:
+        return None  # keep sane samples only
+    measured = discovery_read("RouteHopTime")
+    if measured is not None:
+        seconds = 0.75 * measured + 0.25 * seconds
+    discovery_put("RouteHopTime", seconds, aodv_rfc("MARK_LIFETIME"))
+    return None
+
+
+def aodv_ring_wait(ttl, hop_time):
+    return 2.0 * hop_time * (ttl + aodv_rfc("TIMEOUT_BUFFER"))
+
+
+def aodv_net_wait(hop_time, retry):
+    """NET_TRAVERSAL_TIME, doubled on each retry (binary exponential backoff)."""
+    return 2.0 * hop_time * aodv_rfc("NET_DIAMETER") * 2 ** retry
+
+
+def aodv_give_up_after(hop_time):
+    total = 0.0
+    ttl = aodv_rfc("TTL_START")
+    while ttl <= aodv_rfc("TTL_THRESHOLD"):
+        total += aodv_ring_wait(ttl, hop_time)
+        ttl += aodv_rfc("TTL_INCREMENT")
+    for retry in range(aodv_rfc("RREQ_RETRIES") + 1):
+        total += aodv_net_wait(hop_time, retry)
+    return total

@@ -126,6 +126,7 @@ class NodeCore:
         self.tagspace.register_io("position", _PositionTag(self), replace=True)
         self.tagspace.register_io("neighbor_positions", _NeighborPositionsTag(self), replace=True)
         self.tagspace.register_io("hop_rtt", _HopRttTag(self), replace=True)
+        self.tagspace.register_io("hop_rtt_least", _HopRttTag(self, least=True), replace=True)
         self.tagspace.register_io("provenance", _ProvenanceTag(self), replace=True)
         self.counters: Counter[str] = Counter()
         self._rng = random.Random(seed)
@@ -1150,13 +1151,16 @@ class _NeighborPositionsTag:
 class _HopRttTag:
     """The ``hop_rtt`` I/O tag: the mean smoothed round trip of this node's
     recent hop handshakes to its neighbours, in seconds (None before the
-    first): routing's measure of how long a hop takes here."""
+    first): routing's measure of how long a hop takes here. ``hop_rtt_least``
+    (``least``): the mean of the least round trip seen to each neighbour, a
+    hop's time on a quiet channel."""
 
-    def __init__(self, core: NodeCore):
+    def __init__(self, core: NodeCore, least: bool = False):
         self.core = core
+        self.least = least
 
     def read(self, now: float) -> float | None:
-        return self.core._rtt.mean()
+        return self.core._rtt.least() if self.least else self.core._rtt.mean()
 
 
 class _Host:
