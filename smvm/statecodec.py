@@ -554,6 +554,14 @@ class _Encoder:
             return self.enc_instance(x, t, depth)
         if stdlib.host_kind(t) is not None:
             return self.enc_host(x, depth)
+        if t is types.GeneratorType and x.gi_frame is None:
+            # finished: it behaves as an exhausted iterator, which travels
+            oid = self.memo.get(id(x))
+            if oid is not None:
+                return [_M_REF, oid]
+            args: list = [()]
+            self.keep.append(args)
+            return self.finish(x, [_M_ITERATOR, "iter", self.enc(args, depth), None])
         if t is types.MethodType:
             return self.enc_method(x, depth)
         if t in _VIEW_KINDS:

@@ -10,9 +10,9 @@ from types import CodeType
 
 from ..errors import CompileError, SourceError
 from . import _spatial, _validate
-from ._analysis import analyse, resolve
+from ._analysis import analyse, generator_errors, resolve
 from ._capture import Normaliser, make_resumable
-from ._classes import GuardAttributes
+from ._classes import GuardAttributes, drop_inert_dunders
 from ._instrument import Instrument
 from ._link import brick_imports, is_linked, load_brick, unpack
 from ._rewrite import Cellify, GuardCalls, LiftMigratingLambdas, Rejections, SimplifyImports
@@ -103,6 +103,7 @@ def _parse(source: str, filename: str) -> ast.Module:
     errors = _spatial.rewrite(tree, filename)
     if errors:
         raise CompileError(errors)
+    drop_inert_dunders(tree)
     return tree
 
 
@@ -228,6 +229,9 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
                 del node._smvm_mig
         res = resolve(tree)
     migrating = analyse(tree, res, foreign)
+    refused = generator_errors(tree, migrating, filename)
+    if refused:
+        raise Rejections(refused)
     cells = Cellify(res, filename)
     cells.run(tree)
     if cells.errors:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from ..errors import SourceError
 from . import _policy as policy
 from ._scopes import (
     FunctionNode, comprehension_targets, declared, iter_own_scope, local_names,
@@ -148,12 +149,46 @@ def _module_functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
 
 
 def _math_names(tree: ast.Module) -> set[str]:
+    """Names bound to members of the SM language's modules (whose functions
+    never migrate): by ``import``/``from ... import``, or by a module-level
+    ``name = module.member`` when nothing else binds ``name``."""
     out: set[str] = set()
+    modules: set[str] = set()
     for stmt in tree.body:
         if isinstance(stmt, ast.Import) or (isinstance(stmt, ast.ImportFrom)
                                             and stmt.module in policy.MODULES):
             for alias in stmt.names:
                 out.add(alias.asname or alias.name)
+                if isinstance(stmt, ast.Import):
+                    modules.add(alias.asname or alias.name)
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], ast.Name):
+            # the form ``SimplifyImports`` gives imports: _MODULES['m'](.name)
+            value = stmt.value
+            member = isinstance(value, ast.Attribute)
+            if member:
+                value = value.value
+            if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name) \
+                    and value.value.id == "_MODULES":
+                out.add(stmt.targets[0].id)
+                if not member:
+                    modules.add(stmt.targets[0].id)
+    aliases = {stmt.targets[0].id for stmt in tree.body
+               if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+               and isinstance(stmt.targets[0], ast.Name)
+               and isinstance(stmt.value, ast.Attribute)
+               and isinstance(stmt.value.value, ast.Name) and stmt.value.value.id in modules}
+    if aliases:
+        bindings: dict[str, int] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                bindings[node.id] = bindings.get(node.id, 0) + 1
+            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                bindings[node.name] = bindings.get(node.name, 0) + 2
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                for name in node.names:
+                    bindings[name] = bindings.get(name, 0) + 2
+        out |= {name for name in aliases if bindings.get(name) == 1 and name not in modules}
     return out
 
 
@@ -178,6 +213,8 @@ def analyse(tree: ast.Module, res: Resolution, foreign: dict[str, bool] | None =
                  for m in s.body if isinstance(m, ast.FunctionDef)}
     migrating_methods: set[str] = set()
 
+    generators = {id(fn) for fn in functions if is_generator(fn)}
+
     def may_migrate(call: ast.Call) -> bool:
         func = call.func
         if isinstance(func, ast.Attribute):
@@ -193,7 +230,8 @@ def analyse(tree: ast.Module, res: Resolution, foreign: dict[str, bool] | None =
         if name in foreign and name not in res.module_names:
             return foreign[name]
         if name in by_name:
-            return id(by_name[name]) in migrating
+            # calling a generator function runs none of its body
+            return id(by_name[name]) in migrating and id(by_name[name]) not in generators
         if name in classes:
             return False  # a constructor: __init__ runs from C (type.__call__), never resumable
         if name in res.module_names:
@@ -221,7 +259,7 @@ def analyse(tree: ast.Module, res: Resolution, foreign: dict[str, bool] | None =
                 continue
             if any(may_migrate(c) for c in calls_of[id(fn)] if not in_genexp(fn, c)):
                 migrating.add(id(fn))
-                if id(fn) in method_of:
+                if id(fn) in method_of and id(fn) not in generators:
                     migrating_methods.add(method_of[id(fn)])
                 changed = True
     for fn in functions:
@@ -232,6 +270,27 @@ def analyse(tree: ast.Module, res: Resolution, foreign: dict[str, bool] | None =
 
 
 _OWN_SCOPE_STOPS = (ast.FunctionDef, ast.Lambda, ast.GeneratorExp)
+
+
+def is_generator(fn: ast.AST) -> bool:
+    """Does ``fn`` (a def or lambda) hold ``yield`` in its own body?"""
+    return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in iter_own_scope(fn))
+
+
+def generator_errors(tree: ast.Module, migrating: set[int], filename: str) -> list:
+    """A generator's frame cannot be captured: refuse every generator from
+    which the analysis cannot rule out a migration point (``migrating``)."""
+    out = []
+    for fn in ast.walk(tree):
+        if isinstance(fn, (ast.FunctionDef, ast.Lambda)) and id(fn) in migrating \
+                and is_generator(fn):
+            call = next((c for c in iter_own_scope(fn) if isinstance(c, ast.Call)
+                         and getattr(c, MIG_ATTR, False)), fn)
+            name = getattr(fn, "name", "<lambda>")
+            out.append(SourceError(filename, call.lineno, (
+                f"generator '{name}' may reach a migration point here: a generator's "
+                "frame cannot migrate (call only functions that never migrate from it)")))
+    return out
 
 
 def contains_flagged(node: ast.AST) -> bool:

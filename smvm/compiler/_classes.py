@@ -115,3 +115,34 @@ def _store_target(value: ast.expr) -> ast.expr:
 
 __all__ = ["GuardAttributes", "METHOD_MARK", "attr", "check_attribute", "check_class",
            "check_method", "module_classes"]
+
+
+#: Module metadata a brick may set (strings only; dropped, never bound).
+_METADATA = frozenset({"__author__", "__contact__", "__version__", "__credits__", "__license__",
+                       "__email__", "__maintainer__", "__status__", "__date__",
+                       "__copyright__"})
+
+
+def _only_strings(value: ast.expr) -> bool:
+    if isinstance(value, (ast.Tuple, ast.List)):
+        return all(isinstance(e, ast.Constant) and type(e.value) is str for e in value.elts)
+    return isinstance(value, ast.Constant) and type(value.value) is str
+
+
+def _inert(stmt: ast.stmt, names: frozenset[str]) -> bool:
+    return (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id in names
+            and _only_strings(stmt.value))
+
+
+def drop_inert_dunders(tree: ast.Module) -> None:
+    """Drop what ordinary code sets but the SM language has no use for:
+    module metadata strings (``__author__ = "..."``) and a class's
+    ``__slots__`` of names (instances keep their attribute dict, which is
+    how they travel; SM code cannot tell the difference except that an
+    attribute outside the slots does not raise)."""
+    tree.body = [s for s in tree.body if not _inert(s, _METADATA)]
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            node.body = [s for s in node.body if not _inert(s, frozenset({"__slots__"}))] \
+                or [ast.copy_location(ast.Pass(), node)]

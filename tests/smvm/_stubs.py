@@ -56,7 +56,7 @@ BUILTIN_NAMES = (
 
 #: AST node kinds the SM language leaves out (checked on corpus bricks).
 FORBIDDEN_NODES = (
-    ast.Yield, ast.YieldFrom, ast.AsyncFunctionDef, ast.AsyncFor,
+    ast.AsyncFunctionDef, ast.AsyncFor,
     ast.AsyncWith, ast.Await, ast.With, ast.TryStar,
 )
 
