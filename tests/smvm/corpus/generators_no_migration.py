@@ -59,7 +59,7 @@ def main(n):
         if v == 3:
             hop()
     evens = [v for v in pairs(t) if v[0] % 2 == 0]
-    return out, first, total, sum(1 for _ in t), seen, evens
+    return out, first, total, sum(1 for v in t), seen, evens
 
 
 def pairs(items):
