@@ -20,6 +20,9 @@ __all__ = ["NodeUnreachable", "STATUS_QUERY_SIZE", "exchange", "query_status"]
 
 #: How often a request is repeated until the node answers.
 RESEND_INTERVAL = 0.5
+#: Socket receive buffer a client asks for (a reply of up to
+#: ``smvm.limits.MAX_RESULT_BYTES`` arrives as a burst of fragments).
+RECEIVE_BUFFER = 4 << 20
 #: Bytes a status query is padded to: the node answers with at most a few
 #: times the query's size, so the query asks for room by its own size.
 STATUS_QUERY_SIZE = 16 * 1024
@@ -46,6 +49,10 @@ async def exchange(address: tuple[str, int], datagrams: list[bytes],
                                   f"{getattr(exc, 'strerror', None) or exc}") from None
         sock = trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         with sock:
+            try:  # room for a big reply's fragments arriving at once
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+            except OSError:
+                pass
             try:
                 await sock.connect(infos[0][4])
             except OSError as exc:

@@ -533,7 +533,27 @@ async def inject(address: tuple[str, int], source: str, args: list, *, wait: boo
         return InjectOutcome(reply.sm_id, reply.ok, envelope.get("value"), reply.error,
                              {k: v for k, v in envelope.items() if k != "value"})
 
-    return await exchange(address, datagrams, answer, timeout=timeout)
+    with trio.fail_after(timeout):
+        outcome = await exchange(address, datagrams, answer, timeout=math.inf)
+        token = _withheld_token(outcome)
+        if token is not None:
+            # a reply too big to be sent unasked: the request again, under its
+            # id followed by the node's token (we receive at this address)
+            fetch = wire.Inject(request_id + token, source, frame.args, wait)
+            datagrams = wire.fragment(wire.encode(fetch), 2, 1200)
+            outcome = await exchange(address, datagrams, answer, timeout=math.inf)
+        return outcome
+
+
+def _withheld_token(outcome: InjectOutcome) -> bytes | None:
+    """The token of a reply the node withheld (too big to send unasked)."""
+    error = outcome.error or {}
+    if outcome.ok or error.get("type") != "ReplyWithheld":
+        return None
+    try:
+        return bytes.fromhex(str(error.get("token")))
+    except ValueError:
+        return None
 
 
 def _local_addresses() -> list[str]:

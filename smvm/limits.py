@@ -95,6 +95,8 @@ class NodeLimits:
     # -- budgets per origin (all families started on one node)
     #: SMs from one origin node alive here
     max_sms_per_origin: int = 48
+    #: SMs alive here that one inject client (one address) started
+    max_sms_per_client: int = 16
 
     # -- what the node keeps for inject clients
     #: inject requests remembered (duplicates start nothing)

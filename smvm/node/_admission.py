@@ -5,6 +5,7 @@ bytes per family; SMs alive per origin)."""
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
+from typing import Hashable
 
 import tagspace
 
@@ -24,6 +25,8 @@ class FamilyBudgets:
         self.alive: Counter[str] = Counter()
         self.by_origin: Counter[str] = Counter()
         self.blocked: Counter[str] = Counter()
+        #: SMs alive here that inject clients started, by client address
+        self.by_client: Counter[Hashable] = Counter()
         #: family -> [fuel spent, SMs spawned, log bytes]: kept a while
         #: after the family's last SM left, so leaving and coming back
         #: does not refill it
@@ -40,9 +43,14 @@ class FamilyBudgets:
         return entry
 
     # ---- admission -------------------------------------------------------------
-    def refusal(self, p: tagspace.Principal, *, spawned: bool = False) -> str:
-        """Why one more SM of ``p``'s family and origin cannot live here ("" when it can)."""
+    def refusal(self, p: tagspace.Principal, *, spawned: bool = False,
+                client: Hashable | None = None) -> str:
+        """Why one more SM of ``p``'s family and origin (and inject
+        ``client``) cannot live here ("" when it can)."""
         limits = self.limits
+        if client is not None and self.by_client[client] >= limits.max_sms_per_client:
+            return (f"client {client} has {self.by_client[client]} SMs here "
+                    f"(limit {limits.max_sms_per_client})")
         if self.alive[p.family] >= limits.max_sms_per_family:
             return f"family {p.family} has {self.alive[p.family]} SMs here (limit {limits.max_sms_per_family})"
         if self.by_origin[p.origin] >= limits.max_sms_per_origin:
@@ -57,9 +65,12 @@ class FamilyBudgets:
                         f"(limit {limits.max_spawns_per_family})")
         return ""
 
-    def entered(self, p: tagspace.Principal, *, spawned: bool = False) -> None:
+    def entered(self, p: tagspace.Principal, *, spawned: bool = False,
+                client: Hashable | None = None) -> None:
         self.alive[p.family] += 1
         self.by_origin[p.origin] += 1
+        if client is not None:
+            self.by_client[client] += 1
         if spawned:
             self._account(p.family)[1] += 1
 
@@ -67,9 +78,11 @@ class FamilyBudgets:
         """``p``'s family started an SM of another family (``create_sm``)."""
         self._account(p.family)[1] += 1
 
-    def left(self, p: tagspace.Principal) -> None:
+    def left(self, p: tagspace.Principal, client: Hashable | None = None) -> None:
         _drop(self.alive, p.family)
         _drop(self.by_origin, p.origin)
+        if client is not None:
+            _drop(self.by_client, client)
 
     # ---- while SMs run -----------------------------------------------------------
     def spend(self, p: tagspace.Principal, fuel: int) -> bool:

@@ -29,6 +29,7 @@ from ..vm import (
 from . import events as ev
 from ._admission import FamilyBudgets
 from ._cache import CodeCache
+from ._replies import InjectReplies
 from ._screen import screen_continuation
 from ._hops import HopState, OutgoingHop, RetryPolicy
 from ._neighbors import NeighborTable
@@ -80,6 +81,7 @@ class _SM:
     bytes: int = 0
     chain: list | None = None  # its signed provenance, on a signing node
     arrived_by: bytes = b""  # the hop id that brought it here (journaled nodes)
+    client: Hashable | None = None  # the inject client that started it here
 
 
 #: SMs whose way back a node remembers (oldest forgotten first)
@@ -149,15 +151,16 @@ class NodeCore:
         self._next_beacon = 0.0
         self._beacon_seq = 0
         self._inject_waits: dict[str, tuple[bytes, Hashable]] = {}
-        # request id -> the reply sent (None while the SM runs): clients
-        # resend their request until answered; each starts one SM only
-        self._inject_requests: OrderedDict[bytes, bytes | None] = OrderedDict()
-        self._stored_reply_bytes = 0
+        # requests seen and replies sent: clients resend their request until
+        # answered; each starts one SM only
+        self._inject_replies = InjectReplies(config.limits)
         self._message_size = 0  # of the message being handled
         # SM ids whose result this node took or passed on (each once)
         self._results_seen: OrderedDict[str, None] = OrderedDict()
         # ack id -> a RESULT in this node's custody until the next node acknowledges it
         self._held_results: dict[bytes, HeldResult] = {}
+        # sm id -> links it left here by: where its result may come back from
+        self._sent_to: OrderedDict[str, set] = OrderedDict()
         # brick id -> frames that brought it, while it is being compiled
         self._held: dict[str, list] = {}
         #: when the node first ran (its first timer tick), for its uptime
@@ -363,14 +366,14 @@ class NodeCore:
         """``record``'s SM lives here now (a newer visit replaces an older one)."""
         old = self._sms.get(record.sm_id)
         if old is not None:
-            self.budgets.left(old.principal)
+            self.budgets.left(old.principal, old.client)
         self._sms[record.sm_id] = record
-        self.budgets.entered(record.principal, spawned=spawned)
+        self.budgets.entered(record.principal, spawned=spawned, client=record.client)
 
     def _leave(self, record: _SM) -> None:
         if self._sms.get(record.sm_id) is record:
             del self._sms[record.sm_id]
-            self.budgets.left(record.principal)
+            self.budgets.left(record.principal, record.client)
             self._released(record)
 
     def _settle(self, record: _SM, outcome) -> None:
@@ -579,7 +582,7 @@ class NodeCore:
             return
         reason = self._admission(frame.fuel, frame.runtime_memory, frame.tag_memory)
         if reason:
-            self.counters["sms_rejected"] += 1
+            self._refuse_sm(frame.sm_id, link, reason)
             self._send(link, wire.Reject(frame.hop_id, reason))
             return
         self._send(link, wire.Accept(frame.hop_id, self.cache.missing(frame.bricks)))
@@ -616,6 +619,9 @@ class NodeCore:
             return
         self._answered(hop)
         self._peer_bricks.setdefault(hop.target, set()).update(hop.bricks)
+        self._sent_to.setdefault(hop.sm_id, set()).add(link)
+        while len(self._sent_to) > _MAX_CAME_FROM:
+            self._sent_to.popitem(last=False)
         self.counters["hops_completed"] += 1
         self._events.append(ev.HopCompleted(hop.sm_id, hop.target, self._now, bool(hop.missing)))
         self._leave(hop.record)  # unless a newer visit of the same SM replaced it
@@ -643,7 +649,7 @@ class NodeCore:
             return
         reason = self._admission(0, 0, 0, principal)
         if reason:
-            self.counters["sms_rejected"] += 1
+            self._refuse_sm(principal.sm_id, link, reason)
             self._send(link, wire.Reject(frame.hop_id, reason))
             return
         record = _SM(principal.sm_id, brick, principal)
@@ -679,6 +685,11 @@ class NodeCore:
         self._send(link, wire.Ack(frame.hop_id))
 
     def _on_result(self, frame, link) -> None:
+        why = self._result_refusal(frame, link)
+        if why:
+            self.counters["results_refused"] += 1
+            self._refuse(frame, link, why)
+            return
         if self.trust is not None:
             try:
                 self.trust.check_result(unpack_chain(frame.seal) if frame.seal else None,
@@ -706,8 +717,6 @@ class NodeCore:
             self._send_result(frame, link)
             return
         try:
-            if len(frame.value) > MAX_RESULT_BYTES + _ENVELOPE_ROOM:
-                raise RemoteInputError("result envelope too large")
             envelope = statecodec.loads(frame.value, limits=statecodec.UNTRUSTED_LIMITS) \
                 if frame.value else {}
             if type(envelope) is not dict:
@@ -727,23 +736,47 @@ class NodeCore:
             self._events.append(ev.SMFailed(frame.sm_id, str(trip["node"]), error, self._now))
             self._answer_inject(frame.sm_id, False, None, error, trip)
 
+    def _result_refusal(self, frame, link) -> str:
+        """Why a RESULT frame is not taken or passed on ("" when it may be):
+        bounded, for an SM that left this node, from where it went (a node
+        passing results on takes them only from a node it sent that SM to;
+        the origin also from any neighbour, the node where the SM ended)."""
+        if len(frame.value) > MAX_RESULT_BYTES + _ENVELOPE_ROOM:
+            return f"result of {len(frame.value):,} bytes is over the limit"
+        if frame.error is not None and sum(len(str(v)) for v in frame.error.values()) \
+                > 2 * MAX_ERROR_CHARS + 200:
+            return "error record of the result is over the limit"
+        if frame.sm_id in self._sms:
+            return f"SM {frame.sm_id} has not left this node"
+        if link in self._sent_to.get(frame.sm_id, ()):
+            return ""
+        if frame.origin == self.node_id:
+            return ""  # checked below: born here, taken once (and sealed, when signed)
+        return f"SM {frame.sm_id} did not leave this node by {link}"
+
     def _on_inject(self, frame, link) -> None:
         """A client asks this node to start an SM (and maybe to report its end).
         Its arguments are decoded where the SM runs, its brick compiled
         within the node's limits (off the driver's loop when it asks)."""
         request_id = frame.request_id
-        if request_id in self._inject_requests:
+        replies = self._inject_replies
+        if request_id in replies:
             self.counters["duplicates_suppressed"] += 1
-            stored = self._inject_requests[request_id]
+            stored = replies.stored(request_id)
             if stored is not None:
                 self._resend_reply(request_id, stored, link)
+            return
+        stored = replies.redeemed(request_id, link)
+        if stored is not None:  # the asker echoed the token: it receives here
+            self.counters["replies_fetched"] += 1
+            self._send_message(link, stored, "InjectReply")
             return
         try:
             brick = self.cache.add_untrusted(frame.source, "injected.py")
         except CompileError as exc:
             error = {"type": "CompileError", "message": truncate(
                 "\n".join(map(str, exc.errors)), MAX_ERROR_CHARS), "line": None}
-            self._remember_request(request_id)
+            replies.remember(request_id)
             self._reply_inject(request_id, link, wire.InjectReply(request_id, "", False, b"", error))
             return
         if brick is None:  # being compiled: the request waits for it
@@ -751,21 +784,21 @@ class NodeCore:
             return
         sm_id = self._new_id()
         principal = tagspace.Principal(sm_id, sm_id, self.node_id, brick.code_ids)
-        reason = self._admission(0, 0, 0, principal)
-        self._remember_request(request_id)
+        reason = self._admission(0, 0, 0, principal, client=link)
+        replies.remember(request_id)
         if reason:
-            self.counters["sms_rejected"] += 1
+            self._refuse_sm("", link, reason)
             error = {"type": "Rejected", "message": reason, "line": None}
             self._reply_inject(request_id, link, wire.InjectReply(request_id, "", False, b"", error))
             return
         args = frame.args or statecodec.dumps([])
-        record = _SM(sm_id, brick, principal)
+        record = _SM(sm_id, brick, principal, client=link)
         record.chain = self._birth(principal, brick, args)
         self._enter(record)
         self._ready.append((record, "start", ("main", args)))
         self._durable(record, "start", entry="main", args=args)
         if frame.wait:
-            self._inject_waits[sm_id] = (request_id, link)
+            self._inject_waits[sm_id] = (request_id, link, self._message_size)
         else:
             self._reply_inject(request_id, link, wire.InjectReply(request_id, sm_id, True, b"", None))
 
@@ -800,50 +833,45 @@ class NodeCore:
             self._message_size = size
             _HANDLERS[type(frame)](self, frame, link)
 
-    def _remember_request(self, request_id: bytes) -> None:
-        self._inject_requests[request_id] = None
-        while len(self._inject_requests) > self.config.limits.max_inject_requests:
-            self._forget_request()
+    def _reply_inject(self, request_id: bytes, link: Hashable, reply,
+                      request_size: int | None = None) -> None:
+        """Send ``reply`` (kept for a resend); one bigger than its request
+        allows is withheld until the asker shows it receives (``_replies``)."""
+        replies = self._inject_replies
+        message = wire.encode(reply)
+        size = self._message_size if request_size is None else request_size
+        replies.store(request_id, message)
+        if len(message) <= replies.allowance(size):
+            self._send_message(link, message, "InjectReply")
+            return
+        self._withhold(request_id, link, len(message), size)
 
-    def _forget_request(self) -> None:
-        _, stored = self._inject_requests.popitem(last=False)
-        if stored is not None:
-            self._stored_reply_bytes -= len(stored)
-
-    def _reply_inject(self, request_id: bytes, link: Hashable, reply) -> None:
-        message = self._send(link, reply, keep=True)
-        if request_id in self._inject_requests and self._inject_requests[request_id] is None:
-            # kept for a client whose copy was lost, within a byte budget
-            self._inject_requests[request_id] = message
-            self._stored_reply_bytes += len(message)
-            while self._stored_reply_bytes > self.config.limits.max_stored_reply_bytes \
-                    and self._inject_requests:
-                self._forget_request()
+    def _withhold(self, request_id: bytes, link: Hashable, size: int, request_size: int) -> None:
+        self.counters["replies_withheld"] += 1
+        error = self._inject_replies.withheld_record(request_id, link, size, request_size)
+        self._send(link, wire.InjectReply(request_id, "", False, b"", error))
 
     def _resend_reply(self, request_id: bytes, stored: bytes, link: Hashable) -> None:
         """A client asks again: the stored reply, unless that would send far
         more than the request's size (no amplification for a forged sender)."""
-        if len(stored) <= self.config.limits.resend_factor * max(self._message_size, 300):
+        if len(stored) <= self._inject_replies.allowance(self._message_size):
             self._send_message(link, stored, "InjectReply")
             return
-        self.counters["replies_not_resent"] += 1
-        error = {"type": "ReplyNotResent", "line": None,
-                 "message": f"the reply ({len(stored):,} bytes) was sent once; it is not sent "
-                            f"again in answer to a request of {self._message_size:,} bytes"}
-        self._send(link, wire.InjectReply(request_id, "", False, b"", error))
+        self._withhold(request_id, link, len(stored), self._message_size)
 
     def _answer_inject(self, sm_id: str, ok: bool, value: object, error: dict | None,
                        trip: dict) -> None:
         waiting = self._inject_waits.pop(sm_id, None)
         if waiting is None:
             return
-        request_id, link = waiting
+        request_id, link, request_size = waiting
         try:
             blob = statecodec.dumps({"value": value if ok else None, **trip})
         except Exception:  # noqa: BLE001 - checked where the SM ran; be safe
             ok, error = False, {"type": "ResultError", "message": "unencodable", "line": None}
             blob = statecodec.dumps({"value": None, **trip})
-        self._reply_inject(request_id, link, wire.InjectReply(request_id, sm_id, ok, blob, error))
+        self._reply_inject(request_id, link, wire.InjectReply(request_id, sm_id, ok, blob, error),
+                           request_size)
 
     # ---- helpers --------------------------------------------------------------------
     def _arriving(self, identity: dict, state: bytes) -> tuple[tagspace.Principal, Brick]:
@@ -883,6 +911,11 @@ class NodeCore:
                              f"and {birth.origin!r}")
         return chain
 
+    def _refuse_sm(self, sm_id: str, source: Hashable, reason: str) -> None:
+        """An SM this node has no room for: refused at once, never queued."""
+        self.counters["sms_rejected"] += 1
+        self._events.append(ev.SMRefused(sm_id, str(source), reason, self._now))
+
     def _refuse(self, frame, link: Hashable, reason: str) -> None:
         """A frame that failed verification: counted and reported, never acted on."""
         kind = type(frame).__name__
@@ -911,6 +944,16 @@ class NodeCore:
     def _released(self, record: _SM) -> None:
         if self.durable:
             self._events.append(ev.SMReleased(record.sm_id, record.arrived_by, self._now))
+
+    @property
+    def stored_replies(self) -> tuple[int, int]:
+        """Inject requests remembered and bytes of replies kept for resends."""
+        return len(self._inject_replies), self._inject_replies.stored_bytes
+
+    @property
+    def sms_here(self) -> int:
+        """SMs living on this node (running, ready, blocked or leaving)."""
+        return len(self._sms)
 
     @property
     def ids_issued(self) -> int:
@@ -977,13 +1020,14 @@ class NodeCore:
         return snap.sm_id
 
     def _admission(self, fuel: int, memory: int, tag_memory: int,
-                   principal: tagspace.Principal | None = None, *, spawned: bool = False) -> str:
+                   principal: tagspace.Principal | None = None, *, spawned: bool = False,
+                   client: Hashable | None = None) -> str:
         """Why an SM with these needs cannot come in ("" when it can)."""
         config = self.config
         if len(self._sms) >= config.max_sms and (principal is None or principal.sm_id not in self._sms):
             return f"node busy: {len(self._sms)} SMs"
         if principal is not None:
-            refusal = self.budgets.refusal(principal, spawned=spawned)
+            refusal = self.budgets.refusal(principal, spawned=spawned, client=client)
             if refusal:
                 return refusal
         if fuel > config.fuel_per_sm:
@@ -1037,6 +1081,7 @@ class NodeCore:
         reason = self._admission(0, 0, 0, parent.principal, spawned=True) or \
             self._admission(0, 0, 0, principal, spawned=True)
         if reason:
+            self._refuse_sm(sm_id, parent.principal.sm_id, reason)
             raise RuntimeError(f"cannot start another SM: {reason}")
         self._ids += 1
         record = _SM(sm_id, brick, principal)

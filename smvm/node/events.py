@@ -44,6 +44,19 @@ class SMAdmitted:
 
 
 @dataclass(frozen=True)
+class SMRefused:
+    """An SM the node had no room for (a budget of its family or origin, or
+    the node's own, is spent): refused at once with a REJECT, an inject
+    error or a failed ``spawn``, never queued. ``sm_id`` is empty for an
+    injected SM that was never made."""
+
+    sm_id: str
+    source: str
+    reason: str
+    time: float
+
+
+@dataclass(frozen=True)
 class LogLine:
     sm_id: str
     node: str
@@ -99,5 +112,5 @@ class ResultReleased:
     sm_id: str
 
 
-Event = (FrameRefused | SMDurable | SMReleased | ResultHeld | ResultReleased | SMFinished
+Event = (FrameRefused | SMRefused | SMDurable | SMReleased | ResultHeld | ResultReleased | SMFinished
          | SMFailed | HopCompleted | HopFailed | SMAdmitted | LogLine)
