@@ -194,6 +194,8 @@ def _real_classinfo(classinfo, depth=0):
 
 
 def _isinstance(obj, classinfo, /):
+    if type(classinfo) is type:  # a guest class, an exception
+        return builtins.isinstance(obj, classinfo)
     return builtins.isinstance(obj, _real_classinfo(classinfo))
 
 _STATIC: dict[str, Any] = {name: getattr(builtins, name) for name in _PLAIN}

@@ -277,8 +277,10 @@ class Runtime:
         if kind in _SIZED:
             self.charge(len(iterable) // C_ITEMS_PER_FUEL)  # type: ignore[arg-type]
             return iterable
-        if kind in _LAZY_PYTHON:
-            return iterable  # generator frames tick fuel themselves
+        if kind in _PASSED or getattr(kind, "_smvm_guest", False):
+            # generator frames and guest methods tick fuel themselves; numbers
+            # are not iterable (a guest method named like a consuming one)
+            return iterable
         try:
             size = len(iterable)  # type: ignore[arg-type]
         except TypeError:
@@ -297,6 +299,15 @@ class Runtime:
         if kind in _LAZY_PYTHON:
             return iterable
         if kind in (list, tuple, str, bytes, bytearray, range):
+            try:
+                size = len(iterable)
+            except OverflowError:  # a range longer than sys.maxsize
+                size = _CHUNK + 1
+            if size <= _CHUNK:
+                # one chunk: charged now; a mutable one is walked as a copy,
+                # as every chunk of a longer one is
+                self.charge(size)
+                return iterable if kind in _IMMUTABLE_SEQUENCES else iterable[:]
             return itertools.chain.from_iterable(self._slices(iterable))
         return self._metered(iter(iterable), per_item=True)  # type: ignore[call-overload]
 
@@ -381,10 +392,7 @@ class Runtime:
         """A tuple the SM builds (a display, ``tuple(...)``): refused past
         ``MAX_VALUE_DEPTH`` levels of tuples in tuples, since hashing one
         recurses in C, one level per level, with no check of the stack."""
-        for item in t:
-            if type(item) is tuple:
-                break
-        else:
+        if tuple not in map(type, t):  # the common case, in C
             return t
         level: dict[int, tuple] = {id(t): t}
         depth, visited = 1, 0
@@ -481,6 +489,7 @@ def _range_length(r: range) -> int:
 
 
 _MethodType = type(Frame.__init__.__get__(0))
+_IMMUTABLE_SEQUENCES = frozenset({tuple, str, bytes, range})
 _SCANNED = frozenset({list, tuple, str, bytes, bytearray, collections.deque})
 #: Iterators that take items from other iterators (C recurses through them).
 _NESTING_ITERATORS = frozenset({filter, map, zip, enumerate, *(
@@ -494,6 +503,7 @@ _TUPLE_ITERATOR = type(iter(()))
 _COMPARE_CHUNK = 64
 _SIZED = frozenset({list, tuple, str, bytes, bytearray, dict, set, frozenset, range})
 _LAZY_PYTHON = frozenset({type(x for x in ())})
+_PASSED = _LAZY_PYTHON | {int, float, bool, type(None)}
 
 
 _POINT_CACHE: dict[int, tuple[object, frozenset[int]]] = {}

@@ -8,6 +8,7 @@ the SM finished, failed, or asks to migrate (with its serialized state).
 """
 from __future__ import annotations
 
+import builtins
 import threading
 import types
 from collections.abc import Mapping
@@ -161,7 +162,7 @@ class SMInstance:
             "_fuel_pop": rt.fuel_list.pop, "_IndexError": IndexError,
             "_refuel": rt.refuel,
             "_type": type, "_GC": classes.classes, "_GS": classes.store_target,
-            "_GP": classes.private,
+            "_GP": classes.private, **_FAST_CONSUMERS,
         }
         self.ns = ns
         self._builtins = builtins_ns
@@ -545,6 +546,12 @@ class SMInstance:
                     or type(pair[0]) is not tuple or len(pair[0]) != len(fn.__defaults__ or ())
                     or type(pair[1]) is not dict or set(pair[1]) - set(fn.__kwdefaults__ or {})):
                 raise ContinuationError(f"invalid continuation: defaults do not fit {fid!r}")
+
+
+#: The real builtins generator expressions are handed to (see the compiler's
+#: ``FastConsumers``).
+_FAST_CONSUMERS = {"_C_" + name: getattr(builtins, name) for name in (
+    "set", "frozenset", "list", "tuple", "sorted", "sum", "min", "max", "any", "all", "dict")}
 
 
 class _Modules(dict):

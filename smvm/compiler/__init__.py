@@ -12,10 +12,11 @@ from ..errors import CompileError, SourceError
 from . import _spatial, _validate
 from ._analysis import analyse, generator_errors, resolve
 from ._capture import Normaliser, make_resumable
-from ._classes import GuardAttributes, drop_inert_dunders
+from ._classes import GuardAttributes, drop_inert_dunders, flag_first_argument
+from ._scopes import iter_own_scope
 from ._instrument import Instrument
 from ._link import brick_imports, is_linked, load_brick, unpack
-from ._rewrite import Cellify, GuardCalls, LiftMigratingLambdas, Rejections, SimplifyImports
+from ._rewrite import Cellify, FastConsumers, GuardCalls, LiftMigratingLambdas, Rejections, SimplifyImports
 
 __all__ = ["Brick", "FunctionInfo", "brick_hash", "check_source", "compile_brick", "desugar",
            "load_brick", "unit_part"]
@@ -218,6 +219,7 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
                bricks: frozenset[str] = frozenset(), foreign: dict[str, bool] | None = None) -> Brick:
     tree = SimplifyImports(bricks).visit(tree)
     tree = GuardCalls().visit(tree)
+    tree = FastConsumers(_validate.bound_names(tree)).visit(tree)
     tree = GuardAttributes().visit(tree)
     res = resolve(tree)
     analyse(tree, res, foreign)
@@ -245,7 +247,8 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
             resumable[fid] = (make_resumable(fn, fid, normaliser), fn._smvm_points)
         else:
             prologue = getattr(fn, "_smvm_prologue", [])
-            fn.body = prologue + fn.body
+            flag = flag_first_argument(fn, iter_own_scope)
+            fn.body = prologue + ([flag] if flag is not None else []) + fn.body
     Instrument().run(tree)
     ast.fix_missing_locations(tree)
     try:

@@ -215,7 +215,10 @@ def analyse(tree: ast.Module, res: Resolution, foreign: dict[str, bool] | None =
 
     generators = {id(fn) for fn in functions if is_generator(fn)}
 
-    def may_migrate(call: ast.Call) -> bool:
+    attr_locals = {id(fn): _attribute_locals(fn) for fn in functions}
+    defaults_of = _fixed_defaults(tree, module_fns)
+
+    def may_migrate(call: ast.Call, fn: ast.AST | None = None) -> bool:
         func = call.func
         if isinstance(func, ast.Attribute):
             # obj.m(): may migrate when some class of the brick has a
@@ -225,7 +228,13 @@ def analyse(tree: ast.Module, res: Resolution, foreign: dict[str, bool] | None =
             return True
         scope = res.scope_of.get(id(func))
         if scope is not None and not isinstance(scope, ast.Module):
-            return True  # a local or enclosing variable: unknown function value
+            # a local or enclosing variable: an unknown function value, unless
+            # every binding of it takes a method (``pop = items.pop``)
+            default = defaults_of.get(id(scope), {}).get(func.id)
+            if default is not None:  # ``bisect=bisect``: the module's function
+                return may_migrate(ast.Call(func=default, args=[], keywords=[]))
+            attrs = attr_locals.get(id(scope), {}).get(func.id)
+            return attrs is None or not attrs.isdisjoint(migrating_methods)
         name = func.id
         if name in foreign and name not in res.module_names:
             return foreign[name]
@@ -270,6 +279,74 @@ def analyse(tree: ast.Module, res: Resolution, foreign: dict[str, bool] | None =
 
 
 _OWN_SCOPE_STOPS = (ast.FunctionDef, ast.Lambda, ast.GeneratorExp)
+
+
+def _fixed_defaults(tree: ast.Module, module_fns: dict) -> dict[int, dict[str, ast.Name]]:
+    """Parameters of module functions that always hold their default, a
+    module-level name (``def solve(..., bisect=bisect)``): the function is
+    only ever called directly by its name, no call passes that parameter,
+    and the function never rebinds it. fn id -> parameter -> the default."""
+    loads: dict[str, int] = {}
+    calls: dict[str, list[ast.Call]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            loads[node.id] = loads.get(node.id, 0) + 1
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            calls.setdefault(node.func.id, []).append(node)
+    out: dict[int, dict[str, ast.Name]] = {}
+    for name, fn in module_fns.items():
+        found = calls.get(name, [])
+        if loads.get(name, 0) != len(found) or any(
+                isinstance(a, ast.Starred) for c in found for a in c.args) or any(
+                kw.arg is None for c in found for kw in c.keywords):
+            continue  # used as a value, or called with * / **: anything may come in
+        positional = [*fn.args.posonlyargs, *fn.args.args]
+        defaults = dict(zip([a.arg for a in positional[len(positional) - len(fn.args.defaults):]],
+                            fn.args.defaults))
+        defaults.update((a.arg, d) for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults) if d)
+        index = {a.arg: i for i, a in enumerate(positional)}
+        rebound = {n.id for n in iter_own_scope(fn) if isinstance(n, ast.Name)
+                   and not isinstance(n.ctx, ast.Load)}
+        fixed = {}
+        for param, default in defaults.items():
+            if not isinstance(default, ast.Name) or param in rebound:
+                continue
+            if any((param in index and len(c.args) > index[param])
+                   or any(kw.arg == param for kw in c.keywords) for c in found):
+                continue
+            fixed[param] = default
+        if fixed:
+            out[id(fn)] = fixed
+    return out
+
+
+def _attribute_locals(fn: ast.AST) -> dict[str, set[str]]:
+    """Local names of ``fn`` bound only by ``name = obj.attr`` (never a
+    parameter, loop target or anything else): name -> the attribute names."""
+    if isinstance(fn, ast.Lambda):
+        return {}
+    params = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)}
+    params |= {a.arg for a in (fn.args.vararg, fn.args.kwarg) if a is not None}
+    attrs: dict[str, set[str]] = {}
+    simple: dict[str, int] = {}
+    stores: dict[str, int] = {}
+    for node in iter_own_scope(fn):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Attribute):
+            name = node.targets[0].id
+            attrs.setdefault(name, set()).add(node.value.attr)
+            simple[name] = simple.get(name, 0) + 1
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            stores[node.id] = stores.get(node.id, 0) + 1
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            for name in node.names:
+                stores[name] = stores.get(name, 0) + 1000
+        elif isinstance(node, (ast.FunctionDef, ast.ExceptHandler)):
+            name = getattr(node, "name", None)
+            if name:
+                stores[name] = stores.get(name, 0) + 1000
+    return {name: found for name, found in attrs.items()
+            if name not in params and stores.get(name, 0) == simple[name]}
 
 
 def is_generator(fn: ast.AST) -> bool:

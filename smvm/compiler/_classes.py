@@ -146,3 +146,39 @@ def drop_inert_dunders(tree: ast.Module) -> None:
         if isinstance(node, ast.ClassDef):
             node.body = [s for s in node.body if not _inert(s, frozenset({"__slots__"}))] \
                 or [ast.copy_location(ast.Pass(), node)]
+
+
+def flag_first_argument(fn: ast.FunctionDef, own_scope) -> ast.stmt | None:
+    """In a function that cannot migrate and never rebinds its first
+    parameter (``self``), test that parameter's type once: the guarded
+    stores ``(self if _type(self) in _GC else _GS(self)).x = v`` then read a
+    local flag. Returns the statement computing the flag (None: no change)."""
+    params = [*fn.args.posonlyargs, *fn.args.args]
+    if not params:
+        return None
+    me = params[0].arg
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and me in node.names:
+            return None
+    tests = []
+    for node in own_scope(fn):
+        if isinstance(node, ast.Name) and node.id == me and not isinstance(node.ctx, ast.Load):
+            return None
+        if isinstance(node, ast.IfExp) and _is_type_test(node.test, me):
+            tests.append(node)
+    if not tests:
+        return None
+    flag = "_sg_" + me
+    for node in tests:
+        node.test = load(flag)
+    return ast.Assign(targets=[ast.Name(id=flag, ctx=ast.Store())],
+                      value=ast.Compare(left=call("_type", load(me)), ops=[ast.In()],
+                                        comparators=[load("_GC")]), lineno=fn.lineno)
+
+
+def _is_type_test(test: ast.expr, name: str) -> bool:
+    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Call)
+            and isinstance(test.left.func, ast.Name) and test.left.func.id == "_type"
+            and len(test.left.args) == 1 and isinstance(test.left.args[0], ast.Name)
+            and test.left.args[0].id == name and isinstance(test.ops[0], ast.In)
+            and isinstance(test.comparators[0], ast.Name) and test.comparators[0].id == "_GC")

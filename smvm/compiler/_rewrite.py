@@ -324,3 +324,33 @@ class Cellify:
                                            ctx=ast.Store())], value=load(stmt.name)))
                 index += 1
             index += 1
+
+
+#: Builtins that may take a generator expression straight to the real C
+#: function: the generator's iterable is charged as it is consumed
+#: (``Runtime.lazy_counted``) and its frame ticks fuel, so the guarded
+#: wrapper's per-call work buys nothing there.
+_FAST_CONSUMERS = frozenset({"set", "frozenset", "list", "tuple", "sorted", "sum", "min", "max",
+                             "any", "all", "dict"})
+_FAST_KEYWORDS = {"sorted": {"key", "reverse"}, "min": {"key", "default"},
+                  "max": {"key", "default"}}
+
+
+class FastConsumers(ast.NodeTransformer):
+    """``set(x for x in xs)`` -> ``_C_set(...)`` (the real builtin) where the
+    brick does not rebind the name; a tuple made so is still checked for
+    depth (``_R.nest``)."""
+
+    def __init__(self, bound: set[str]):
+        self.bound = bound
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        func = node.func
+        if (isinstance(func, ast.Name) and func.id in _FAST_CONSUMERS and func.id not in self.bound
+                and len(node.args) == 1 and isinstance(node.args[0], ast.GeneratorExp)
+                and all(kw.arg in _FAST_KEYWORDS.get(func.id, ()) for kw in node.keywords)):
+            node.func = ast.copy_location(load("_C_" + func.id), func)
+            if func.id == "tuple":
+                return ast.copy_location(call(attr("_R", "nest"), node), node)
+        return node
