@@ -6,7 +6,12 @@ ratio is VM time / CPython time, best of several repeats. Also measures the
 cost of capturing and resuming an SM with a 5-deep stack of 10 locals each,
 against a bare msgpack round trip of the same values.
 
-    python benchmarks/vm_speed.py [--repeat N]
+``--suite`` measures programs of the pyperformance suite (installed with the
+``bench`` extra), taken unchanged apart from their timing harness (see
+``benchmarks/_pyperformance.py``): times are CPU times (``process_time``),
+VM and CPython interleaved, best of the repeats.
+
+    python benchmarks/vm_speed.py [--repeat N] [--suite] [--only a,b]
 """
 from __future__ import annotations
 
@@ -18,7 +23,8 @@ import sys
 import time
 
 # benchmarks/tagspace.py would shadow the tagspace package imported by smvm
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 
 import msgpack  # noqa: E402
 
@@ -181,10 +187,66 @@ def bench_capture(repeat: int) -> dict:
     return per
 
 
+def _suite():
+    """``benchmarks/_pyperformance.py`` (this directory is off the path)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("_pyperformance",
+                                                  os.path.join(_HERE, "_pyperformance.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def bench_suite(repeat: int, only: list[str] | None) -> list[tuple[str, float, float]]:
+    """The pyperformance programs: VM and CPython runs interleaved (so a
+    loaded machine slows both alike), CPU time, best of ``repeat``."""
+    suite = _suite()
+    HARNESS, program_source = suite.HARNESS, suite.program_source  # noqa: N806
+    rows = []
+    for name in only or HARNESS:
+        source, n = program_source(name), HARNESS[name][1]
+        brick = compile_brick(source, name)
+        host = _Host()
+        vm_times, py_times = [], []
+        for _ in range(repeat):
+            plain_ns: dict = {}
+            exec(compile(source, name, "exec"), plain_ns)  # a fresh module, as the VM's
+            t0 = time.process_time()
+            expected = plain_ns["main"](n)
+            py_times.append(time.process_time() - t0)
+            t0 = time.process_time()
+            outcome = SMInstance(brick, host, fuel_limit=10**12, memory_mb=None).start("main", [n])
+            vm_times.append(time.process_time() - t0)
+            assert outcome.__class__.__name__ == "Finished", (name, outcome)
+            assert outcome.value == expected, (name, outcome.value, expected)
+        rows.append((name, min(vm_times), min(py_times)))
+    return rows
+
+
+def _print_rows(rows, target: float) -> None:
+    print(f"{'program':<20}{'VM s':>10}{'CPython s':>12}{'ratio':>8}")
+    for name, t_vm, t_py in rows:
+        print(f"{name:<20}{t_vm:>10.4f}{t_py:>12.4f}{t_vm / t_py:>8.2f}")
+    geo = math.exp(statistics.fmean(math.log(v / p) for _, v, p in rows))
+    worst = max(v / p for _, v, p in rows)
+    print(f"{'geometric mean':<42}{geo:>8.2f}   (target <= {target}; worst {worst:.2f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--suite", action="store_true",
+                        help="the pyperformance programs instead of the built-in bricks")
+    parser.add_argument("--only", help="comma-separated pyperformance programs")
     args = parser.parse_args()
+    if args.suite:
+        REFUSED, suite_version = _suite().REFUSED, _suite().suite_version
+        print(f"pyperformance {suite_version()}, programs taken unchanged apart from their harness")
+        _print_rows(bench_suite(args.repeat, args.only.split(",") if args.only else None), 1.25)
+        print("\nrefused by the compiler:")
+        for name, why in REFUSED.items():
+            print(f"  {name:<16}{why}")
+        return
     rows = bench_programs(args.repeat)
     print(f"{'program':<20}{'VM s':>10}{'CPython s':>12}{'ratio':>8}")
     for name, t_vm, t_py in rows:
