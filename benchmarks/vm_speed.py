@@ -164,6 +164,7 @@ def bench_capture(repeat: int) -> dict:
         SMInstance(brick, host, memory_mb=None)
 
     sm = SMInstance(brick, host, memory_mb=None)
+    sm.start("main", [])  # runs the module, so its functions can be named
     refs, table = sm.function_refs(), sm.function_table()
     decoded = statecodec.loads(state, functions=table)
 

@@ -76,6 +76,10 @@ GUEST_MODULES: dict[str, GuestModule] = {"math": _math_namespace(), **_STDLIB}
 MODULE_NAMESPACES = frozenset(id(ns) for ns in GUEST_MODULES.values())
 
 
+#: Containers whose size says what walking them costs (a short one: nothing).
+_SMALL_OK = frozenset({list, tuple, str, bytes, dict, set, frozenset})
+
+
 class _Guarded:
     """Builtins that must charge fuel or check sizes through the SM's runtime."""
 
@@ -95,12 +99,12 @@ class _Guarded:
         return total
 
     def min(self, *args, **kwargs):
-        if len(args) == 1:
+        if len(args) == 1 and not (type(args[0]) in _SMALL_OK and len(args[0]) < C_ITEMS_PER_FUEL):
             return builtins.min(self.rt.bounded(args[0]), **kwargs)
         return builtins.min(*args, **kwargs)
 
     def max(self, *args, **kwargs):
-        if len(args) == 1:
+        if len(args) == 1 and not (type(args[0]) in _SMALL_OK and len(args[0]) < C_ITEMS_PER_FUEL):
             return builtins.max(self.rt.bounded(args[0]), **kwargs)
         return builtins.max(*args, **kwargs)
 

@@ -275,7 +275,9 @@ class Runtime:
         C iterators chunk by chunk so they cannot run for ever."""
         kind = type(iterable)
         if kind in _SIZED:
-            self.charge(len(iterable) // C_ITEMS_PER_FUEL)  # type: ignore[arg-type]
+            units = len(iterable) // C_ITEMS_PER_FUEL  # type: ignore[arg-type]
+            if units:
+                self.charge(units)
             return iterable
         if kind in _PASSED or getattr(kind, "_smvm_guest", False):
             # generator frames and guest methods tick fuel themselves; numbers
@@ -289,7 +291,8 @@ class Runtime:
             except TypeError:
                 return iterable  # not iterable: let the real call say so
             return self._metered(iterator)
-        self.charge(size // C_ITEMS_PER_FUEL)
+        if size >= C_ITEMS_PER_FUEL:
+            self.charge(size // C_ITEMS_PER_FUEL)
         return iterable
 
     def lazy_counted(self, iterable: object) -> object:
@@ -298,16 +301,17 @@ class Runtime:
         kind = type(iterable)
         if kind in _LAZY_PYTHON:
             return iterable
-        if kind in (list, tuple, str, bytes, bytearray, range):
+        if kind in _IMMUTABLE_SEQUENCES:
             try:
                 size = len(iterable)
             except OverflowError:  # a range longer than sys.maxsize
                 size = _CHUNK + 1
-            if size <= _CHUNK:
-                # one chunk: charged now; a mutable one is walked as a copy,
-                # as every chunk of a longer one is
+            if size <= _CHUNK:  # one chunk: charged now, walked as it is
                 self.charge(size)
-                return iterable if kind in _IMMUTABLE_SEQUENCES else iterable[:]
+                return iterable
+        if kind in (list, tuple, str, bytes, bytearray, range):
+            # (a list is sliced as it is consumed: appends made after the
+            # generator was made are seen, as CPython's iterator sees them)
             return itertools.chain.from_iterable(self._slices(iterable))
         return self._metered(iter(iterable), per_item=True)  # type: ignore[call-overload]
 

@@ -166,7 +166,7 @@ def flag_first_argument(fn: ast.FunctionDef, own_scope) -> ast.stmt | None:
             return None
         if isinstance(node, ast.IfExp) and _is_type_test(node.test, me):
             tests.append(node)
-    if not tests:
+    if len(tests) < 2:  # one store: testing where it happens costs no more
         return None
     flag = "_sg_" + me
     for node in tests:

@@ -189,6 +189,8 @@ def namespace(line: Line) -> dict:
     allowed["read_tag"] = line.read_tag
     allowed["node_id"] = line.node_id
     allowed["log"] = line.record
+    allowed["print"] = lambda *values, sep=" ", end="\n": line.record(
+        (" " if sep is None else sep).join(map(str, values)))
     sys.modules.setdefault("brick", types.ModuleType("brick"))  # dataclasses looks it up
     return {"__builtins__": allowed, "__name__": "brick"}
 
