@@ -205,8 +205,9 @@ BOMBS = [
     ("finally_return_swallows_recursion",
      "def f(n):\n    return f(n + 1)\n\ndef g():\n    try:\n        f(0)\n    finally:\n"
      "        return 'survived'\n\ndef main():\n    return g()\n", {"RecursionLimit"}, False, {}),
+    # about a thousand hops: enough to show fuel ends it, few enough for a loaded machine
     ("migrating_forever", brick("while True:\n    sys_migrate(str(1 - int(node_id())))"),
-     FUEL_ONLY, False, {"fuel": 10_000}),
+     FUEL_ONLY, False, {"fuel": 3_000}),
     ("recursion_with_migration",
      "def f(n):\n    if n % 50 == 0:\n        sys_migrate(str(1 - int(node_id())))\n    return f(n + 1)\n\n"
      "def main():\n    return f(1)\n", {"RecursionLimit"}, False, {}),
