@@ -188,3 +188,37 @@ async def test_a_blocked_sm_wakes_after_its_node_restarts(cluster) -> None:
         assert setter.ok
     assert outcome.ok, outcome.error
     assert outcome.value == ["B", "now"]
+
+
+
+async def test_a_result_waiting_for_delivery_survives_its_holders_crash(cluster) -> None:
+    """The SM ends on B while its origin A is down; B holds the result in its
+    journal, is killed and restarted, and delivers it when A is back: A takes
+    it once, and B's journal lets it go."""
+    for name in "ABC":
+        await cluster.ready(name)
+    started = await inject(cluster.address("A"), WAITER, [], wait=False, timeout=30)
+    assert started.ok and started.sm_id == "A/1"
+    journal = cluster.root / "B" / JOURNAL
+    with trio.fail_after(60):
+        while not (journal.exists() and b"blocked" in journal.read_bytes()):
+            await trio.sleep(0.02)
+    cluster.kill("A")  # the result's way home is gone
+    setter = await inject(cluster.address("B"), SETTER, [], wait=True, timeout=30)
+    assert setter.ok
+    with trio.fail_after(60):  # the SM ended on B: B holds its result
+        while b"result/A/1" not in journal.read_bytes():
+            await trio.sleep(0.02)
+    cluster.kill("B")
+    cluster.start("B")
+    await cluster.ready("B")
+    cluster.start("A")
+    await cluster.ready("A")
+    with trio.fail_after(60):
+        while "SM A/1 finished on B" not in cluster.log("A").read_text():
+            await trio.sleep(0.05)
+    cluster.stop()
+    assert "recovered the result of SM A/1" in cluster.log("B").read_text()
+    assert cluster.log("A").read_text().count("SM A/1 finished on B") == 1
+    assert not [k for k in Journal(journal).live if k.startswith("result/")], \
+        "the delivered result left B's journal"
