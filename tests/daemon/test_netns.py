@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -88,6 +89,12 @@ def test_an_sm_tours_three_hosts_across_real_interfaces(line_of_hosts, tmp_path)
                 ["ip", "netns", "exec", ns, sys.executable, "-m", "apps.cli", "node", "--id",
                  node_id, "--port", "4771", "--peers", peers[ns], "--log-level", "INFO"],
                 stdout=log, stderr=subprocess.STDOUT))
+        # inject reports a port nobody listens on at once: wait until all three listen
+        deadline = time.monotonic() + 60
+        while not all("listening on" in (tmp_path / f"{n}.log").read_text()
+                      for n in ("n1", "n2", "n3")):
+            assert time.monotonic() < deadline, "the daemons did not start within 60 s"
+            time.sleep(0.05)
         brick = tmp_path / "tour.py"
         brick.write_text(TOUR)
         done = subprocess.run(
