@@ -56,6 +56,9 @@ class DaemonConfig:
     #: I/O tags every SM may read and write (devices such as a sprinkler valve);
     #: the initial value is the tag of the same name in ``tags``, else None
     actuators: list[str] = field(default_factory=list)
+    #: tags of ``tags`` every SM may also write and delete (a free cab's
+    #: ``Taxi`` sign, which the SM that books the cab takes down)
+    shared_tags: list[str] = field(default_factory=list)
     node: NodeConfig = field(default_factory=NodeConfig)
     seed: int | None = None
     #: SM slices run in this many worker processes (sandbox layer 3);
@@ -111,7 +114,8 @@ class NodeDaemon:
         for name in config.actuators:
             self.core.tagspace.register_io(name, tagspace.MockActuator(tags.pop(name, None)))
         for name, value in tags.items():
-            self.core.tagspace.create(owner, name, value, access={"others": "r"}, now=0.0)
+            access = "rw" if name in config.shared_tags else "r"
+            self.core.tagspace.create(owner, name, value, access={"others": access}, now=0.0)
         self._dirty_tags: set[str] = set()
         if config.state_dir:
             self.journal = Journal(os.path.join(config.state_dir, JOURNAL), sync=config.journal_sync)

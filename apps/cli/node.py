@@ -23,6 +23,9 @@ def configure(n: argparse.ArgumentParser) -> None:
                        help="NMEA source: tcp:HOST:PORT, serial:DEVICE[@BAUD] or file:PATH")
     n.add_argument("--tag", action="append", default=[], metavar="NAME=VALUE",
                    help="a tag this node carries (readable by every SM; VALUE as JSON)")
+    n.add_argument("--shared-tag", action="append", default=[], metavar="NAME=VALUE",
+                   help="a tag every SM may read, write and delete (VALUE as JSON), such as "
+                        "a free cab's Taxi sign that a booking takes down")
     n.add_argument("--actuator", action="append", default=[], metavar="NAME",
                    help="a tag every SM may write (a device such as a valve); its initial "
                         "value is --tag NAME=... or null")
@@ -50,6 +53,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         peers = parse_peers(args.peers)
         tags = dict(parse_tag(t) for t in args.tag)
+        shared = dict(parse_tag(t) for t in args.shared_tag)
+        both = sorted(set(tags) & set(shared))
+        if both:
+            raise ValueError(f"tag {both[0]!r} is given both as --tag and --shared-tag")
+        tags.update(shared)
         for name in args.actuator:
             if not name or name[0] == "_" or not name.isprintable() or len(name) > 256:
                 raise ValueError(f"bad actuator name {name!r}")
@@ -65,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
         from smvm.trust import parse_trust_file
         parse_trust_file(args.trust)  # a bad file is named before the daemon starts
     config = DaemonConfig(args.id, args.host, args.port, peers, args.broadcast, location, tags,
-                          actuators=list(args.actuator), gps=args.gps,
+                          actuators=list(args.actuator), shared_tags=list(shared),
+                          gps=args.gps,
                           state_dir=args.state_dir, signed=not args.unsigned,
                           trust_file=args.trust)
     try:

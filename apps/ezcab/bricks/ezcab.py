@@ -24,7 +24,7 @@ It returns ``{"rid", "booked", "cab", "latency", "tries"}``.
 """
 import math
 
-from apps.find_taxi import find_taxi
+from apps.taxi_search import find_taxi
 from routing.migrate import migrate
 
 EZ_ROUTE_LIFETIME = 30.0
@@ -33,6 +33,11 @@ EZ_RETURN_TIMEOUT = 4.0    # seconds to bring an answer back to the client
 EZ_EXPLORE_BUDGET = 2.0    # seconds a discovery may spend exploring
 EZ_ENOUGH = 3              # free cabs below a node after which exploring there stops
 EZ_BACK_TIMEOUT = 1.0      # seconds to route round a broken link of the reverse path
+
+
+def main(rid, client, where, hop_limit, deadline_s, naive=False, reach=1000000.0):
+    """``book`` as the entry point ``smvm inject`` starts (on node daemons)."""
+    return book(rid, client, where, hop_limit, deadline_s, naive, reach)
 
 
 def book(rid, client, where, hop_limit, deadline_s, naive, reach):
