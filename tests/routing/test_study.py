@@ -37,3 +37,21 @@ def test_a_warm_code_cache_cuts_the_bytes_per_hop() -> None:
 def test_unknown_algorithms_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown algorithm"):
         run_study(StudyRun(100.0, "flooding", 1))
+
+
+def test_the_summary_gives_means_and_95_percent_intervals_of_the_completed_runs() -> None:
+    from benchmarks.routing_study import PAPER, summarise
+
+    def row(seed: int, seconds: float, ok: bool = True) -> dict:
+        return {"radius": 100.0, "algorithm": "on-demand", "seed": seed, "code_cached": False,
+                "ok": ok, "completion_s": seconds, "bytes": 1000 * seconds, "frames": 10,
+                "hops": 4, "nodes": 9}
+
+    rows = [row(1, 1.0), row(2, 2.0), row(3, 3.0), row(4, 60.0, ok=False)]
+    entry = summarise(rows, [100.0])[100.0, "on-demand", False]
+    assert entry["runs"] == 4 and entry["completed"] == 3  # the failed run is counted, not averaged
+    assert entry["completion_s"] == 2.0 and entry["bytes"] == 2000.0
+    # Student's t with 2 degrees of freedom (4.303) times the standard error
+    assert entry["completion_s_ci95"] == pytest.approx(4.303 * 1.0 / 3 ** 0.5)
+    assert entry["frames_ci95"] == 0.0
+    assert all(p["radius"] == 700.0 and p["algorithm"] == "on-demand" for p in PAPER["points"])
