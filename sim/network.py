@@ -15,6 +15,7 @@ from typing import Hashable
 import tagspace
 from smvm.node import BROADCAST, NodeConfig, NodeCore
 from smvm.node import events as ev
+from smvm import trace as trace_records
 from smvm.node.provenance import NodeTrust
 from smvm.trust import NodeKey
 
@@ -86,6 +87,8 @@ class SimNetwork:
         self._mobility_ids: dict[str, Hashable] = {}  # core id (str) -> mobility's node id
         self._positions_at = -1.0
         self._positions: dict[str, tuple[float, float]] = {}
+        #: called with each trace record (``smvm.trace``) of the run, when set
+        self.trace: Callable[[dict], None] | None = None
 
     def add_node(self, node_id: Hashable, tags: dict | None = None,
                  actuators: tuple[str, ...] | list[str] = ()) -> NodeCore:
@@ -145,9 +148,15 @@ class SimNetwork:
             else:
                 woken = space.create(space.node_principal, name, value,
                                      access={"others": "r"}, now=now)
+            if self.trace is not None:
+                self.trace(trace_records.tag_set(node, now, name, value))
             core.woken(woken)
             self.run_node(node)
         self.sim.schedule_at(self.sim.now if at is None else at, write)
+
+    def mobility_id(self, node: str) -> Hashable:
+        """The mobility model's id of the core named ``node``."""
+        return self._mobility_ids[node]
 
     def run_node(self, node_id: Hashable) -> None:
         """Run the node's due SMs now and send what they queued (for a driver
@@ -227,6 +236,11 @@ class SimNetwork:
         events = core.events()
         for event in events:
             self._record(node, event)
+        if self.trace is not None:
+            for event in events:
+                record = trace_records.from_node_event(node, event)
+                if record is not None:
+                    self.trace(record)
         deadline = core.next_deadline()
         if deadline is not None:
             # a core that just ran its timers asks again for "now" only if it has

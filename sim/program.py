@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from smvm.values import jsonable
 
-from .run import RunResult, build_world
+from .run import RunResult, attach_recorder, build_world
 from .scenario import Scenario
 
 #: Default injection time, in beacon intervals: by then every node has heard
@@ -43,16 +43,18 @@ class ProgramRun:
 
 def run_program(sc: Scenario, source: str, args: list | tuple = (), *, node: int = 0,
                 at: float | None = None, seed: int | None = None, name: str = "brick.py",
-                record_frames: bool = False) -> ProgramRun:
+                record_frames: bool = False, record_trace: bool = False) -> ProgramRun:
     """Simulate ``sc`` with ``source`` started at ``node`` at virtual time ``at``
     (default ``DEFAULT_AT_BEACONS`` beacon intervals) until it ends or the
     scenario's duration. Compile errors surface when the program starts
-    (``CompileError``), before any virtual time passes for it."""
+    (``CompileError``), before any virtual time passes for it. ``record_trace``
+    keeps the trace records for a replay (``run.recorder``)."""
     from smvm.compiler import compile_brick
     compile_brick(source, name)  # refuse a bad brick up front, with its lines
     seed = sc.seed if seed is None else seed
     at = DEFAULT_AT_BEACONS * sc.beacon_interval if at is None else at
     sim, radio, network = build_world(sc, seed, record_frames=record_frames)
+    recorder = attach_recorder(sc, network, [source]) if record_trace else None
     before = set(network.metrics.sms)
     network.inject(node, source, list(args), at=at, name=name)
     until = sc.duration
@@ -70,7 +72,7 @@ def run_program(sc: Scenario, source: str, args: list | tuple = (), *, node: int
         "type": "Unfinished", "message": f"the program had not ended at t={until:g} s "
                                          "(the scenario's duration)", "line": None}
     return ProgramRun(
-        run=RunResult(sc, seed, sim.now, network, radio), sm_id=sm_id or "",
+        run=RunResult(sc, seed, sim.now, network, radio, recorder=recorder), sm_id=sm_id or "",
         node_started=str(node), at=at,
         result=record.result if done else None, error=error,
         node=record.ended_on if done else None,

@@ -34,6 +34,8 @@ class RunResult:
     radio: Radio
     extracted: dict[str, float] = field(default_factory=dict)
     paths: list[Path] = field(default_factory=list)
+    #: the run's trace records (``sim.replay.Recorder``), when it was recorded
+    recorder: object = None
 
     @property
     def sms(self) -> list[SMRecord]:
@@ -98,7 +100,7 @@ def build_world(sc: Scenario, seed: int, *, record_frames: bool = False
 def run(sc: Scenario, seed: int | None = None, *, until: float | None = None,
         progress: Callable[[float, float], None] | None = None,
         record_frames: bool = False, extractors: Extractors = (),
-        out: str | Path | None = None) -> RunResult:
+        out: str | Path | None = None, record_trace: bool = False) -> RunResult:
     """Simulate ``sc`` with ``seed`` (default: the scenario's).
 
     ``progress(now, until)`` is called as virtual time passes. The scenario's
@@ -106,16 +108,19 @@ def run(sc: Scenario, seed: int | None = None, *, until: float | None = None,
     list of ``fn(result) -> {name: number}``) run on the finished run; their
     numbers are ``result.extracted`` and part of ``metrics()``. With ``out``,
     metrics.json and the CSV files are written there (``result.paths``).
+    ``record_trace`` keeps the run's trace records for a replay (written as
+    trace.jsonl with the outputs).
     """
     seed = sc.seed if seed is None else seed
     until = sc.duration if until is None else until
     sim, radio, network = build_world(sc, seed, record_frames=record_frames)
+    recorder = attach_recorder(sc, network) if record_trace else None
     steps = 50
     for k in range(1, steps + 1):
         sim.run(until=until * k / steps)
         if progress is not None:
             progress(sim.now, until)
-    result = RunResult(sc, seed, until, network, radio)
+    result = RunResult(sc, seed, until, network, radio, recorder=recorder)
     for more in (sc.extractors, extractors):
         result.extracted.update(extract(more, result))
     result.extracted = dict(sorted(result.extracted.items()))
@@ -124,8 +129,15 @@ def run(sc: Scenario, seed: int | None = None, *, until: float | None = None,
     return result
 
 
+def attach_recorder(sc: Scenario, network: SimNetwork, sources: list[str] = ()):
+    """A ``sim.replay.Recorder`` of the run about to start on ``network``."""
+    from .replay import Recorder, scenario_world
+    return Recorder(network, scenario_world(sc, list(sources)))
+
+
 def write_outputs(result: RunResult, out: Path) -> list[Path]:
-    """metrics.json (byte-identical for the same scenario and seed) and CSVs."""
+    """metrics.json (byte-identical for the same scenario and seed), CSVs,
+    and trace.jsonl when the run was recorded (byte-identical too)."""
     out.mkdir(parents=True, exist_ok=True)
     metrics = result.metrics()
     paths = [out / "metrics.json", out / "sms.csv", out / "frames.csv", out / "nodes.csv"]
@@ -148,6 +160,9 @@ def write_outputs(result: RunResult, out: Path) -> list[Path]:
         w.writerow(["node", *keys])
         for node, counters in metrics["nodes"].items():
             w.writerow([node, *(counters.get(k, 0) for k in keys)])
+    if result.recorder is not None:
+        from .replay import TRACE_FILE
+        paths.append(result.recorder.write(out / TRACE_FILE, result.until))
     return paths
 
 

@@ -84,6 +84,11 @@ class DaemonConfig:
     #: "always" fsyncs each record (survives power loss), "never" only writes
     #: it to the operating system (survives the daemon being killed)
     journal_sync: str = "always"
+    #: write trace records (``smvm.trace``: SM starts, hops, ends, tag writes,
+    #: place and neighbours) to this file, for ``smvm view``
+    trace: str | None = None
+    #: seconds between samples of the place and neighbours in the trace
+    trace_period: float = 1.0
 
 
 class NodeDaemon:
@@ -132,6 +137,9 @@ class NodeDaemon:
         self.core.screen_arrivals = bool(config.workers)
         self._compiling = False
         self.core.driver_info = self._describe
+        self._tracer = self._trace_file = None
+        if config.trace:
+            self._start_trace(config.trace)
 
     def _describe(self) -> dict:
         """What the daemon adds to the node's status (``smvm status``)."""
@@ -139,6 +147,23 @@ class NodeDaemon:
                 "peers": ["%s:%d" % peer for peer in self.peers],
                 "broadcast": self.config.broadcast, "workers": self.config.workers,
                 "journaled": None if self.journal is None else len(self.journal.live)}
+
+    def _start_trace(self, path: str) -> None:
+        from . import trace
+        space = self.core.tagspace
+        initial = trace.readable_tags(space, 0.0)  # the tags it was configured with
+        for name in self.config.actuators:
+            initial.setdefault(name, None)
+        world = {"tags": {self.config.node_id: initial}}
+        self._trace_file = trace.TraceWriter(path, trace.header(
+            "daemon", time.time(), node=self.config.node_id, world=world))
+        self._tracer = trace.NodeTracer(self.config.node_id, self.config.trace_period)
+        node = self.config.node_id
+        space.add_observer(lambda event: self._trace(trace.observe_tag(node, space, event)))
+
+    def _trace(self, record: dict | None) -> None:
+        if record is not None:
+            self._trace_file.write(record)
 
     def _reserve_ids(self) -> None:
         self._ids_reserved = self.core.ids_issued + ID_BLOCK
@@ -248,6 +273,8 @@ class NodeDaemon:
                         nursery.start_soon(self._gps_loop, self.config.gps)
                     task_status.started(self.address)
             finally:
+                if self._trace_file is not None:
+                    self._trace_file.close()
                 if self.pool is not None:
                     await self.pool.aclose()
                 if advert is not None:
@@ -339,6 +366,11 @@ class NodeDaemon:
         while True:
             now = self.clock()
             self.core.handle_timer(now, run=False)
+            if self._tracer is not None:
+                for record in self._tracer.sample(now, self.core.position,
+                                                  self.core.neighbor_table.ids(now)):
+                    self._trace_file.write(record)
+                self._trace_file.flush()  # a killed daemon leaves its trace up to the last tick
             await self._flush()
             deadline = self.core.next_deadline()
             wake = min(deadline if deadline is not None else math.inf, now + TICK)
@@ -431,6 +463,10 @@ class NodeDaemon:
                     log.debug("send to %s failed: %s", target, exc)
         for event in events:
             _log_event(event)
+        if self._tracer is not None:
+            for record in self._tracer.events(events):
+                self._trace_file.write(record)
+            self._trace_file.flush()
         self._changed.unpark_all()
 
 

@@ -11,11 +11,12 @@ from types import ModuleType
 
 from smvm.errors import CompileError, UsageError
 
-from . import app, check, demo, execute, inject, node, nodes, run, simulate, status, sumo, sweep
+from . import (app, check, demo, execute, inject, node, nodes, run, simulate, status, sumo,
+               sweep, view)
 from .common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, Parser
 
 COMMANDS: tuple[ModuleType, ...] = (check, execute, run, simulate, sweep, sumo, demo, node,
-                                    nodes, inject, status, app)
+                                    nodes, inject, status, app, view)
 
 
 def build_parser() -> Parser:

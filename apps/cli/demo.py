@@ -18,6 +18,6 @@ def run(args: argparse.Namespace) -> int:
     scenario = resources.files("sim").joinpath("scenarios/demo.toml")
     print("Demo: 40 cars on a Manhattan grid, 3 of them taxis; smart messages injected at four")
     print("cars hop through the ad-hoc network (each hop carries the running program) until")
-    print("they reach a taxi.\n")
+    print("they reach a taxi. Open the replay it prints in a browser to watch them.\n")
     with resources.as_file(scenario) as path:
-        return simulate(str(path), None, None, None)
+        return simulate(str(path), None, None, None, html=True)

@@ -38,6 +38,9 @@ def configure(n: argparse.ArgumentParser) -> None:
     n.add_argument("--unsigned", action="store_true",
                    help="neither sign nor verify SMs (measurements only: any datagram sender "
                         "can then claim any SM identity)")
+    n.add_argument("--trace", default=None, metavar="FILE",
+                   help="write what this node sees (SMs, hops, tag writes, its place and "
+                        "neighbours) to FILE, one JSON record a line, for smvm view")
     n.add_argument("--log-level", default="INFO",
                    choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
@@ -76,7 +79,12 @@ def run(args: argparse.Namespace) -> int:
                           actuators=list(args.actuator), shared_tags=list(shared),
                           gps=args.gps,
                           state_dir=args.state_dir, signed=not args.unsigned,
-                          trust_file=args.trust)
+                          trust_file=args.trust, trace=args.trace)
+    if args.trace:
+        try:
+            open(args.trace, "a").close()  # a path it cannot write is named before serving
+        except OSError as exc:
+            raise UsageError(f"--trace {args.trace}: cannot write: {exc.strerror or exc}") from None
     try:
         trio.run(run_daemon, config)
     except BaseException as exc:  # noqa: BLE001 - trio groups what its tasks raised

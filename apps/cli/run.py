@@ -29,6 +29,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, metavar="DIR",
                    help="also write the run's metrics.json and CSV files here")
     p.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
+    p.add_argument("--html", action="store_true",
+                   help="write replay.html (the run, played in a browser) into --out "
+                        "(default out/BRICK-seedS)")
 
 
 def execute(args: argparse.Namespace):
@@ -50,7 +53,8 @@ def execute(args: argparse.Namespace):
         raise UsageError(f"--at must be in [0, {sc.duration:g}) (the scenario's duration)")
     source = read_brick(args.brick)
     return run_program(sc, source, [parse_arg(a) for a in args.args], node=node, at=args.at,
-                       seed=args.seed, name=Path(args.brick).name)
+                       seed=args.seed, name=Path(args.brick).name,
+                       record_trace=bool(args.out or getattr(args, "html", False)))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,9 +64,16 @@ def run(args: argparse.Namespace) -> int:
         for err in exc.errors:
             print(err, file=sys.stderr)
         return EXIT_USAGE
-    if args.out:
+    folder = args.out
+    if folder is None and args.html:
+        folder = str(Path("out") / f"{Path(args.brick).stem}-seed{outcome.run.seed}")
+    if folder:
         from sim.run import write_outputs
-        write_outputs(outcome.run, Path(args.out))
+        write_outputs(outcome.run, Path(folder))
+    if args.html:
+        from .view import view
+        page = view(folder)
+        print(f"replay: {page}", file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print(json.dumps(jsonable(outcome.to_json()), allow_nan=False))
     else:

@@ -21,14 +21,17 @@ def configure(m: argparse.ArgumentParser) -> None:
                    help="write metrics.json and CSV files here (default out/NAME-seedS)")
     m.add_argument("--json", action="store_true",
                    help="print the metrics as one JSON object on the last line")
+    m.add_argument("--html", action="store_true",
+                   help="also write replay.html there: the run, played in a browser")
 
 
 def run(args: argparse.Namespace) -> int:
-    return simulate(args.scenario, args.seed, args.until, args.out, as_json=args.json)
+    return simulate(args.scenario, args.seed, args.until, args.out, as_json=args.json,
+                    html=args.html)
 
 
 def simulate(scenario: str, seed: int | None, until: float | None, out: str | None, *,
-             as_json: bool = False) -> int:
+             as_json: bool = False, html: bool = False) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn
     from rich.table import Table
@@ -48,7 +51,7 @@ def simulate(scenario: str, seed: int | None, until: float | None, out: str | No
                   TextColumn("{task.completed:.0f}/{task.total:.0f} s virtual"),
                   console=console, transient=True) as bar:
         task = bar.add_task(f"simulating {sc.name}", total=until or sc.duration)
-        result = run_scenario(sc, seed=seed, until=until, record_frames=True,
+        result = run_scenario(sc, seed=seed, until=until, record_frames=True, record_trace=True,
                               progress=lambda now, end: bar.update(task, completed=now))
     metrics = result.metrics()
     table = Table(title=f"{sc.name}: {sc.count} nodes, seed {result.seed}, "
@@ -68,6 +71,9 @@ def simulate(scenario: str, seed: int | None, until: float | None, out: str | No
     paths.append(write_pcap(result, folder / "frames.pcap"))
     paths.extend(write_plots(result, folder))
     console.print(f"metrics written to {paths[0]} (and {', '.join(p.name for p in paths[1:])})")
+    if html:
+        from .view import view
+        print(f"replay: {view(folder)}")
     if as_json:
         import json
 

@@ -62,6 +62,8 @@ class OutgoingHop:
     missing: tuple[str, ...] = field(default_factory=tuple)
     record: object = None  # the node's record of the SM while it is leaving
     provenance: bytes = b""  # its chain with this hop signed, sent with the TRANSFER
+    started_at: float = 0.0  # when the first frame of the hop was sent
+    sent_bytes: int = 0  # every frame of every try (observers show what a hop cost)
 
     def arm(self, now: float, policy: RetryPolicy, size: int = 0, spread: float = 0.0,
             estimate: float | None = None) -> None:

@@ -232,6 +232,7 @@ class NodeCore:
         blob = _args_blob(args)
         record.chain = self._birth(principal, brick, blob)
         self._enter(record)
+        self._events.append(ev.SMStarted(sm_id, self.node_id, now, brick.name))
         self._ready.append((record, "start", (entry, args if type(args) is bytes else list(args))))
         self._durable(record, "start", entry=entry, args=blob)
         return sm_id
@@ -523,6 +524,7 @@ class NodeCore:
                 self._ready.append((record, "resume", (outcome.state, None,
                                                        MigrationError(str(exc)))))
                 return
+        hop.started_at = self._now
         self._hops[hop_id] = hop
         self.counters["hops_started"] += 1
         self._durable(record, "leaving", continuation=outcome.state, hop_id=hop_id, target=target)
@@ -539,6 +541,7 @@ class NodeCore:
             frame = wire.Transfer(hop.hop_id, hop.sm_id, hop.identity, hop.state, code, trip,
                                   hop.provenance)
         size = self._send_to_node(hop.target, frame)
+        hop.sent_bytes += size
         hop.arm(self._now, self.config.retry, size, self._jitter.random(),
                 self._rtt.timeout(hop.target, self.config.retry.first_delay))
 
@@ -623,7 +626,8 @@ class NodeCore:
         while len(self._sent_to) > _MAX_CAME_FROM:
             self._sent_to.popitem(last=False)
         self.counters["hops_completed"] += 1
-        self._events.append(ev.HopCompleted(hop.sm_id, hop.target, self._now, bool(hop.missing)))
+        self._events.append(ev.HopCompleted(hop.sm_id, hop.target, self._now, bool(hop.missing),
+                                            hop.sent_bytes, hop.started_at))
         self._leave(hop.record)  # unless a newer visit of the same SM replaced it
 
     def _on_transfer(self, frame, link) -> None:
@@ -795,6 +799,7 @@ class NodeCore:
         record = _SM(sm_id, brick, principal, client=link)
         record.chain = self._birth(principal, brick, args)
         self._enter(record)
+        self._events.append(ev.SMStarted(sm_id, self.node_id, self._now, brick.name))
         self._ready.append((record, "start", ("main", args)))
         self._durable(record, "start", entry="main", args=args)
         if frame.wait:
@@ -1089,6 +1094,8 @@ class NodeCore:
         record.chain = self._birth(principal, brick, args, parent=parent.principal.sm_id,
                                    parent_chain=parent_record.chain if parent_record else None)
         self._enter(record, spawned=True)
+        self._events.append(ev.SMStarted(sm_id, self.node_id, self._now, brick.name,
+                                         parent.principal.sm_id))
         if family is None:
             self.budgets.count_spawn(parent.principal)
         self._ready.append((record, "start", (entry, args)))

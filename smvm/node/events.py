@@ -21,11 +21,27 @@ class SMFailed:
 
 
 @dataclass(frozen=True)
+class SMStarted:
+    """A new SM on this node: injected (``parent`` empty) or spawned by ``parent``."""
+
+    sm_id: str
+    node: str
+    time: float
+    brick: str
+    parent: str = ""
+
+
+@dataclass(frozen=True)
 class HopCompleted:
+    """``target`` acknowledged the SM: the hop began at ``started`` and its
+    frames (every try of OFFER and TRANSFER) took ``bytes``."""
+
     sm_id: str
     target: str
     time: float
     code_sent: bool
+    bytes: int = 0
+    started: float | None = None
 
 
 @dataclass(frozen=True)
@@ -94,8 +110,6 @@ class SMReleased:
     time: float
 
 
-
-
 @dataclass(frozen=True)
 class ResultHeld:
     """A RESULT this node holds until the next node acknowledges it: journal
@@ -112,5 +126,5 @@ class ResultReleased:
     sm_id: str
 
 
-Event = (FrameRefused | SMRefused | SMDurable | SMReleased | ResultHeld | ResultReleased | SMFinished
-         | SMFailed | HopCompleted | HopFailed | SMAdmitted | LogLine)
+Event = (FrameRefused | SMRefused | SMDurable | SMReleased | ResultHeld | ResultReleased
+         | SMStarted | SMFinished | SMFailed | HopCompleted | HopFailed | SMAdmitted | LogLine)
