@@ -21,7 +21,6 @@ import json
 import multiprocessing
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,8 @@ import time
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 
 import trio  # noqa: E402
+
+from smvm.testing import free_udp_ports  # noqa: E402
 
 SHORT = '''
 def main(target, work):
@@ -40,16 +41,6 @@ def main(target, work):
     return node_id()
 '''
 NAMES = ("n1", "n2", "n3")
-
-
-def free_ports(n: int) -> list[int]:
-    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
 
 
 def start_daemons(ports: list[int]) -> list[subprocess.Popen]:
@@ -178,7 +169,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="end with the rows as one JSON line")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
-    ports = free_ports(len(NAMES))
+    ports = free_udp_ports(len(NAMES))
     daemons = start_daemons(ports)
     rows = []
     try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -17,6 +16,7 @@ import trio
 
 from smvm.daemon import JOURNAL, inject
 from smvm.journal import Journal
+from smvm.testing import free_udp_ports
 
 pytestmark = pytest.mark.slow
 
@@ -56,22 +56,12 @@ WAITER = textwrap.dedent('''
 SETTER = 'def main():\n    create_tag("go", "now", None, {"others": "rw"})\n    return 1\n'
 
 
-def _free_ports(n: int) -> list[int]:
-    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
-
-
 class Cluster:
     """Three daemons A, B, C in their own processes, all peers of each other."""
 
     def __init__(self, root: Path):
         self.root = root
-        self.ports = dict(zip("ABC", _free_ports(3)))
+        self.ports = dict(zip("ABC", free_udp_ports(3)))
         self.procs: dict[str, subprocess.Popen] = {}
         self.starts: dict[str, int] = {name: 0 for name in "ABC"}
 
