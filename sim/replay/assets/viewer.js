@@ -190,7 +190,7 @@
     ctx.strokeStyle = "#ddd"; ctx.lineWidth = 1;
     ctx.strokeRect(sx(b[0]), sy(b[3]), (b[2] - b[0]) * state.view.scale, (b[3] - b[1]) * state.view.scale);
     if (D.roads.length) {
-      ctx.strokeStyle = "#d9d4c7"; ctx.lineWidth = Math.max(1.5, 6 * state.view.scale); ctx.lineCap = "round";
+      ctx.strokeStyle = "#d9d4c7"; ctx.lineWidth = Math.max(1.5, 4 * state.view.scale); ctx.lineCap = "round";
       ctx.beginPath();
       for (const line of D.roads) {
         ctx.moveTo(sx(line[0] * Q), sy(line[1] * Q));
@@ -319,21 +319,37 @@
     });
   }
 
+  // the event ticks are drawn once (again when the size or the SM filter
+  // changes) and copied each frame: a long run has many thousands
+  let ticks = null, ticksKey = "";
   function drawTimeline() {
     const ctx = sizeCanvas(tl), w = tl.clientWidth, h = tl.clientHeight;
-    ctx.clearRect(0, 0, w, h);
-    const rows = D.kinds.length, rh = (h - 6) / rows, X = (t) => 4 + (w - 8) * (T1 ? t / T1 : 0);
-    D.kinds.forEach((kind, k) => {
-      ctx.fillStyle = KIND_COLORS[kind] || "#444";
-      ctx.globalAlpha = 0.12; ctx.fillRect(0, 3 + k * rh, w, rh - 1); ctx.globalAlpha = 1;
-    });
-    for (const e of events) {
-      const sm = e.sm >= 0 ? sms[e.sm] : null;
-      if (sm && !visible(sm)) continue;
-      const k = D.kinds.indexOf(e.kind);
-      ctx.fillStyle = sm && (e.kind === "start" || e.kind === "end") ? sm.color : KIND_COLORS[e.kind];
-      ctx.fillRect(X(e.t) - 0.5, 3 + k * rh, 1.5, rh - 1);
+    const X = (t) => 4 + (w - 8) * (T1 ? t / T1 : 0);
+    const key = tl.width + "x" + tl.height + ":" + [...state.hidden].sort().join(",");
+    if (key !== ticksKey) {
+      ticks = document.createElement("canvas");
+      ticks.width = tl.width; ticks.height = tl.height;
+      const g = ticks.getContext("2d"), dpr = tl.width / Math.max(1, w);
+      g.setTransform(dpr, 0, 0, dpr, 0, 0);
+      const rows = D.kinds.length, rh = (h - 6) / rows;
+      D.kinds.forEach((kind, k) => {
+        g.fillStyle = KIND_COLORS[kind] || "#444";
+        g.globalAlpha = 0.12; g.fillRect(0, 3 + k * rh, w, rh - 1); g.globalAlpha = 1;
+      });
+      for (const e of events) {
+        const sm = e.sm >= 0 ? sms[e.sm] : null;
+        if (sm && !visible(sm)) continue;
+        const k = D.kinds.indexOf(e.kind);
+        g.fillStyle = sm && (e.kind === "start" || e.kind === "end") ? sm.color : KIND_COLORS[e.kind];
+        g.fillRect(X(e.t) - 0.5, 3 + k * rh, 1.5, rh - 1);
+      }
+      ticksKey = key;
     }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, tl.width, tl.height);
+    ctx.drawImage(ticks, 0, 0);
+    const dpr = tl.width / Math.max(1, w);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = "#000"; ctx.fillRect(X(state.time) - 1, 0, 2, h);
   }
 
