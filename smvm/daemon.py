@@ -437,7 +437,10 @@ class NodeDaemon:
 
     async def _run_in_worker(self, record, kind, payload) -> None:
         outcome = await self.pool.run(record, kind, payload)
-        self.core.settle(record, outcome, self.clock())
+        if outcome is None:  # lost with a worker another SM brought down
+            self.core.restart(record, self.clock())
+        else:
+            self.core.settle(record, outcome, self.clock())
         await self._flush()
 
     async def _flush(self) -> None:

@@ -95,8 +95,12 @@ class NodeLimits:
     # -- budgets per origin (all families started on one node)
     #: SMs from one origin node alive here
     max_sms_per_origin: int = 48
-    #: SMs alive here that one inject client (one address) started
+    #: SMs alive here that one inject client (one address) started, their
+    #: descendants included
     max_sms_per_client: int = 16
+    #: fuel those SMs may spend here, in units of ``fuel_per_sm`` (later
+    #: requests of the client are refused)
+    client_fuel_factor: int = 8
 
     # -- what the node keeps for inject clients
     #: inject requests remembered (duplicates start nothing)

@@ -101,8 +101,11 @@ def make_primitives(sm: "SMInstance") -> dict[str, Callable]:
             space().cancel_wait(("probe", sm.sm_id))
         except tagspace.TagSpaceError as exc:
             raise _guest_error(exc) from None
+        request = {"kind": "block", "tag": name, "timeout": timeout}
+        if code_part:  # the value it wakes with is read in the caller's code domain
+            request["code"] = sorted(caller().code)
         rt.unwinding = True
-        raise Capture(rt, block_tag, {"kind": "block", "tag": name, "timeout": timeout})
+        raise Capture(rt, block_tag, request)
 
     def create_tag(name, value=None, lifetime=None, access=None, code=None):
         try:

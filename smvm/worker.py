@@ -69,26 +69,28 @@ class _ProxyTags:
     def __init__(self, channel: _Channel):
         self.channel = channel
 
+    # Each call names the code domain it acts in (the brick whose code made
+    # it, ``primitives.caller``); the daemon grants no more than the SM's.
     def create(self, principal, name, value, lifetime=None, access=None, code=None, *, now):
         self.channel.call("tag.create", name, value, lifetime, access,
-                          None if code is None else list(code))
+                          None if code is None else list(code), sorted(principal.code))
         return ()
 
     def read(self, principal, name, now):
-        return self.channel.call("tag.read", name)
+        return self.channel.call("tag.read", name, sorted(principal.code))
 
     def write(self, principal, name, value, now, *, renew=True):
-        self.channel.call("tag.write", name, value)
+        self.channel.call("tag.write", name, value, sorted(principal.code))
         return ()
 
     def delete(self, principal, name, now):
-        self.channel.call("tag.delete", name)
+        self.channel.call("tag.delete", name, sorted(principal.code))
 
     def exists(self, name, now):
         return self.channel.call("tag.exists", name)
 
     def wait(self, principal, name, token, deadline, *, now=None):
-        self.channel.call("tag.check_wait", name)
+        self.channel.call("tag.check_wait", name, sorted(principal.code))
 
     def cancel_wait(self, token):
         return True

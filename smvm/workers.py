@@ -8,6 +8,7 @@ SM ends (with ``WorkerKilled``), and the daemon keeps serving.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import struct
 import subprocess
@@ -24,6 +25,8 @@ from .primitives import _guest_error
 from .vm import ErrorRecord, Failed, Finished, Paused, Suspended
 
 _HEADER = struct.Struct(">I")
+#: What ``WorkerPool.run`` returns for an SM lost with a worker it did not bring down.
+LOST = None
 
 
 class _Worker:
@@ -147,13 +150,14 @@ class WorkerPool:
 
     async def run(self, record, kind: str, payload) -> object:
         """Run one slice of ``record``'s SM; return its outcome (``Paused``
-        with a handle for the "continue" entry when the slice ran out)."""
+        with a handle for the "continue" entry when the slice ran out), or
+        ``LOST`` for an SM paused in a worker that another SM's slice brought
+        down (the node starts it again from its last accepted state)."""
         pinned = payload if kind == "continue" else None
         try:
             worker = await self._acquire(pinned.worker if pinned is not None else None)
         except EOFError:
-            return Failed(ErrorRecord("WorkerKilled", "the SM was stopped: its worker process died"),
-                          record.fuel)
+            return LOST
         if pinned is not None:
             run = pinned.run
             worker.parked.discard(run)
@@ -258,6 +262,12 @@ class WorkerPool:
             return host.spawn(_Parent(record), args[0], args[1])
         if method == "create_sm":
             return host.create_sm(_Parent(record), args[0], args[1], args[2])
+        if method == "tag.exists":
+            return space.exists(args[0], now)
+        if method.startswith("tag."):
+            # the code domain of the brick whose code made the call, as in
+            # the daemon's own process: never more than the SM carries
+            p = _acting(p, args.pop())
         if method == "tag.create":
             name, value, lifetime, access, code = args
             host.wake(space.create(p, name, value, lifetime, access, code, now=now))
@@ -269,13 +279,24 @@ class WorkerPool:
             return None
         if method == "tag.delete":
             return space.delete(p, args[0], now)
-        if method == "tag.exists":
-            return space.exists(args[0], now)
         if method == "tag.check_wait":
             space.wait(p, args[0], ("probe", record.sm_id), None, now=now)
             space.cancel_wait(("probe", record.sm_id))
             return None
         raise ValueError(f"unknown call {method!r}")
+
+
+def _acting(principal: tagspace.Principal, code: object) -> tagspace.Principal:
+    """``principal`` in the code domain a worker's call names (a subset of
+    the SM's own: anything else is a broken protocol)."""
+    if type(code) is not list or not all(type(c) is str for c in code):
+        raise TypeError("malformed call")
+    narrowed = frozenset(code)
+    if narrowed == principal.code:
+        return principal
+    if not narrowed <= principal.code:
+        raise TypeError("a call named a code domain the SM does not carry")
+    return dataclasses.replace(principal, code=narrowed)
 
 
 def _outcome(result: object, record) -> object:

@@ -145,6 +145,14 @@ def _compile_unit(source: str, filename: str, name: str) -> Brick:
                 if alias.asname in (None, alias.name):
                     foreign[alias.name] = migrates[stmt.module].get(alias.name, True)
         defined = _top_level_names(tree, set(foreign))
+        for node in ast.walk(tree):  # no brick rebinds another's globals
+            if isinstance(node, ast.Global):
+                for declared in node.names:
+                    if declared in owner or declared in foreign:
+                        raise CompileError([SourceError(part_file, node.lineno, (
+                            f"'{declared}' belongs to brick "
+                            f"'{owner.get(declared, 'imported')}': it cannot be declared "
+                            "global here (linked bricks share one namespace)"))])
         for bound, line in defined.items():
             if bound in owner:
                 raise CompileError([SourceError(part_file, line, (

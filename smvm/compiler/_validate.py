@@ -53,6 +53,24 @@ def bound_names(tree: ast.AST) -> set[str]:
     return names
 
 
+def module_bindings(stmt: ast.stmt) -> list[tuple[str, ast.AST]]:
+    """The names a module-level statement binds to something new, with
+    where (``X = X`` and ``from a_brick import X`` keep what ``X`` is: a brick
+    re-exports an exception that way)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
+        return [(stmt.name, stmt)]
+    if isinstance(stmt, ast.ImportFrom) and stmt.module not in policy.MODULES:
+        return [(a.asname, stmt) for a in stmt.names if a.asname not in (None, a.name)]
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return [((a.asname or a.name).split(".")[0], stmt) for a in stmt.names if a.name != "*"]
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Name) \
+            and stmt.targets[0].id == stmt.value.id:
+        return []
+    return [(n.id, n) for n in ast.walk(stmt)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))]
+
+
 class Validator(ast.NodeVisitor):
     """Collects whitelist violations for one brick."""
 
@@ -84,7 +102,19 @@ class Validator(ast.NodeVisitor):
                 return
         super().generic_visit(node)
 
+    def check_rebinding(self, node: ast.AST, name: str) -> None:
+        """Module-level names are shared by every brick linked into the SM:
+        a primitive or builtin bound there would change what other bricks'
+        code calls (a routing brick's ``sys_migrate``, say)."""
+        if name in policy.PRIMITIVE_NAMES or name in policy.BUILTIN_NAMES \
+                or name in GUEST_EXCEPTIONS:
+            self.error(node, f"'{name}' is an SM primitive or builtin: it cannot be "
+                             "rebound at module level or declared global")
+
     def visit_Module(self, node: ast.Module) -> None:
+        for stmt in node.body:
+            for name, where in module_bindings(stmt):
+                self.check_rebinding(where, name)
         for index, stmt in enumerate(node.body):
             allowed = (ast.FunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign, ast.Import,
                        ast.ImportFrom)
@@ -164,8 +194,11 @@ class Validator(ast.NodeVisitor):
     def visit_Global(self, node: ast.Global) -> None:
         for name in node.names:
             self.check_name(node, name, "name")
+            self.check_rebinding(node, name)
 
-    visit_Nonlocal = visit_Global
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        for name in node.names:
+            self.check_name(node, name, "name")
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.name:

@@ -22,6 +22,7 @@ class FamilyBudgets:
     def __init__(self, limits: NodeLimits, fuel_per_sm: int):
         self.limits = limits
         self.family_fuel = limits.family_fuel_factor * fuel_per_sm
+        self.client_fuel = limits.client_fuel_factor * fuel_per_sm
         self.alive: Counter[str] = Counter()
         self.by_origin: Counter[str] = Counter()
         self.blocked: Counter[str] = Counter()
@@ -31,6 +32,8 @@ class FamilyBudgets:
         #: after the family's last SM left, so leaving and coming back
         #: does not refill it
         self._spent: OrderedDict[str, list[int]] = OrderedDict()
+        #: inject client -> fuel its SMs (and their descendants) spent here
+        self._client_spent: OrderedDict[Hashable, int] = OrderedDict()
 
     def _account(self, family: str) -> list[int]:
         entry = self._spent.get(family)
@@ -48,9 +51,12 @@ class FamilyBudgets:
         """Why one more SM of ``p``'s family and origin (and inject
         ``client``) cannot live here ("" when it can)."""
         limits = self.limits
-        if client is not None and self.by_client[client] >= limits.max_sms_per_client:
-            return (f"client {client} has {self.by_client[client]} SMs here "
-                    f"(limit {limits.max_sms_per_client})")
+        if client is not None:
+            if self.by_client[client] >= limits.max_sms_per_client:
+                return (f"client {client} has {self.by_client[client]} SMs here "
+                        f"(limit {limits.max_sms_per_client})")
+            if self._client_spent.get(client, 0) >= self.client_fuel:
+                return f"client {client} has spent its fuel here ({self.client_fuel:,} units)"
         if self.alive[p.family] >= limits.max_sms_per_family:
             return f"family {p.family} has {self.alive[p.family]} SMs here (limit {limits.max_sms_per_family})"
         if self.by_origin[p.origin] >= limits.max_sms_per_origin:
@@ -85,11 +91,22 @@ class FamilyBudgets:
             _drop(self.by_client, client)
 
     # ---- while SMs run -----------------------------------------------------------
-    def spend(self, p: tagspace.Principal, fuel: int) -> bool:
-        """Count fuel the SM spent; False once its family is past its budget."""
+    def spend(self, p: tagspace.Principal, fuel: int, client: Hashable | None = None) -> str:
+        """Count fuel the SM spent; which budget it overran ("" when none):
+        its family's, or its inject client's (the SMs a client started and
+        their descendants share one)."""
         entry = self._account(p.family)
         entry[0] += fuel
-        return entry[0] <= self.family_fuel
+        if client is not None:
+            spent = self._client_spent.pop(client, 0) + fuel
+            self._client_spent[client] = spent  # the most recent last
+            while len(self._client_spent) > _REMEMBERED_FAMILIES:
+                self._client_spent.popitem(last=False)
+            if spent > self.client_fuel:
+                return f"client fuel budget of {self.client_fuel:,} units"
+        if entry[0] > self.family_fuel:
+            return f"family fuel budget of {self.family_fuel:,} units"
+        return ""
 
     def may_block(self, p: tagspace.Principal) -> bool:
         return self.blocked[p.family] < self.limits.max_blocked_per_family

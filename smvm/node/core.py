@@ -8,6 +8,7 @@ machines, and counts everything.
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass
@@ -82,10 +83,16 @@ class _SM:
     chain: list | None = None  # its signed provenance, on a signing node
     arrived_by: bytes = b""  # the hop id that brought it here (journaled nodes)
     client: Hashable | None = None  # the inject client that started it here
+    #: the last state it was handed out from (kind, payload, fuel): where it
+    #: starts again if the process holding it dies through another SM's fault
+    accepted: tuple | None = None
+    restarts: int = 0
 
 
 #: SMs whose way back a node remembers (oldest forgotten first)
 _MAX_CAME_FROM = 4096
+#: times an SM starts again after losing its worker to another SM's fault
+_MAX_RESTARTS = 3
 
 
 def _trip(record: _SM, node: str) -> dict:
@@ -299,10 +306,31 @@ class NodeCore:
                 if kind == "continue":
                     self._abandon(payload)
             elif kind == "arrived":  # checked here; decoded again where it runs
+                record.accepted = ("resume", (payload[0], None, None), record.fuel)
                 items.append((record, "resume", (payload[0], None, None)))
             else:
+                if kind != "continue":
+                    record.accepted = (kind, payload, record.fuel)
                 items.append(item)
         return items
+
+    def restart(self, record: _SM, now: float) -> None:
+        """The SM's state in memory was lost with a worker process that
+        another SM brought down: it starts again from the last state it was
+        handed out from (what it did since then may be done again), at most
+        ``_MAX_RESTARTS`` times."""
+        self._now = now
+        if self._sms.get(record.sm_id) is not record:
+            return
+        if record.accepted is None or record.restarts >= _MAX_RESTARTS:
+            self._settle(record, Failed(ErrorRecord(
+                "WorkerKilled", "the SM was stopped: its worker process died"), record.fuel))
+            return
+        record.restarts += 1
+        kind, payload, fuel = record.accepted
+        record.fuel = fuel
+        self.counters["sms_restarted"] += 1
+        self._ready.append((record, kind, payload))
 
     def host_for(self, record: _SM) -> "_Host":
         """The node as the SM of ``record`` sees it (for a worker's calls)."""
@@ -384,13 +412,13 @@ class NodeCore:
         self.counters["slices"] += 1
         record.fuel = outcome.fuel
         now = self._now
-        if not self.budgets.spend(record.principal, spent) and isinstance(outcome, (Paused, Suspended)):
-            # its family spent the fuel it may use here: the SM ends
+        overrun = self.budgets.spend(record.principal, spent, record.client)
+        if overrun and isinstance(outcome, (Paused, Suspended)):
+            # its family (or client) spent the fuel it may use here: the SM ends
             if isinstance(outcome, Paused):
                 self._abandon(outcome.handle)
             outcome = Failed(ErrorRecord("FuelExhausted", (
-                f"family fuel budget of {self.budgets.family_fuel:,} units on node "
-                f"{self.node_id} exhausted")), outcome.fuel)
+                f"{overrun} on node {self.node_id} exhausted")), outcome.fuel)
         if isinstance(outcome, Paused):
             # its slice is spent: the other ready SMs go first
             self.counters["requeues"] += 1
@@ -475,9 +503,10 @@ class NodeCore:
             return
         timeout = request["timeout"]
         deadline = None if timeout is None else self._now + timeout
-        record.waiting = (outcome.state, request["tag"], timeout)
+        acting = _acting(record.principal, request.get("code"))
+        record.waiting = (outcome.state, request["tag"], timeout, acting)
         self.budgets.block(record.principal)
-        self.tagspace.wait(record.principal, request["tag"], record.sm_id, deadline, now=self._now)
+        self.tagspace.wait(acting, request["tag"], record.sm_id, deadline, now=self._now)
         self._durable(record, "blocked", continuation=outcome.state, tag=request["tag"],
                       deadline=deadline, timeout=timeout)
 
@@ -485,11 +514,11 @@ class NodeCore:
         record = self._sms.get(token)
         if record is None or record.waiting is None:
             return
-        state = record.waiting[0]
+        state, acting = record.waiting[0], record.waiting[3]
         record.waiting = None
         self.budgets.unblock(record.principal)
-        try:
-            value = self.tagspace.read(record.principal, name, self._now)
+        try:  # in the code domain of the brick that called block_tag
+            value = self.tagspace.read(acting, name, self._now)
         except tagspace.TagSpaceError:
             value = None
         self._ready.append((record, "resume", (state, value, None)))
@@ -498,7 +527,7 @@ class NodeCore:
         record = self._sms.get(token)
         if record is None or record.waiting is None:
             return
-        state, _, timeout = record.waiting
+        state, _, timeout, _ = record.waiting
         record.waiting = None
         self.budgets.unblock(record.principal)
         error = TagTimeout(f"no write to tag {name!r} within {timeout:g} s")
@@ -1007,7 +1036,7 @@ class NodeCore:
         elif snap.state == "resume":
             self._ready.append((record, "resume", (snap.continuation, None, None)))
         elif snap.state == "blocked":
-            record.waiting = (snap.continuation, snap.tag, snap.timeout)
+            record.waiting = (snap.continuation, snap.tag, snap.timeout, principal)
             self.budgets.block(principal)
             self.tagspace.wait(principal, snap.tag, snap.sm_id, snap.deadline, now=now)
         else:  # the same hop again: the receiver may have admitted it already
@@ -1082,15 +1111,17 @@ class NodeCore:
         sm_id = f"{self.node_id}/{self._ids + 1}"
         principal = tagspace.Principal(sm_id, family or sm_id, parent.principal.origin,
                                        brick.code_ids)
+        parent_record = self._sms.get(parent.principal.sm_id)
+        # charged to the inject client that started its ancestor, if any
+        client = parent_record.client if parent_record is not None else None
         # a new family (create_sm) is charged to its creator's family too
-        reason = self._admission(0, 0, 0, parent.principal, spawned=True) or \
+        reason = self._admission(0, 0, 0, parent.principal, spawned=True, client=client) or \
             self._admission(0, 0, 0, principal, spawned=True)
         if reason:
             self._refuse_sm(sm_id, parent.principal.sm_id, reason)
             raise RuntimeError(f"cannot start another SM: {reason}")
         self._ids += 1
-        record = _SM(sm_id, brick, principal)
-        parent_record = self._sms.get(parent.principal.sm_id)
+        record = _SM(sm_id, brick, principal, client=client)
         record.chain = self._birth(principal, brick, args, parent=parent.principal.sm_id,
                                    parent_chain=parent_record.chain if parent_record else None)
         self._enter(record, spawned=True)
@@ -1115,6 +1146,14 @@ def _arrival_trip(frame) -> tuple[int, int]:
     except (RemoteInputError, AttributeError, TypeError, ValueError):
         hops, sent = 0, 0
     return max(hops, 0) + 1, max(sent, 0) + len(frame.continuation)
+
+
+def _acting(principal: tagspace.Principal, code: object) -> tagspace.Principal:
+    """``principal`` in the code domain a block request names (the brick
+    whose code called ``block_tag``; never more than the SM carries)."""
+    if type(code) is not list or not all(type(c) is str for c in code):
+        return principal
+    return dataclasses.replace(principal, code=frozenset(code) & principal.code)
 
 
 def _local_number(sm_id: str, node_id: str) -> int:

@@ -30,7 +30,7 @@ def exec_sm(source: str, *args, **kwargs):
 def assert_exec_still_serves() -> None:
     result = exec_sm(BENIGN, 10)
     assert result.error is None, result.error
-    assert result.result == [0, 45]
+    assert result.result == ["0", 45]
 
 
 def core(node_id: str = "n", **config) -> NodeCore:

@@ -138,7 +138,8 @@ def main(n):
 def test_spawned_spinners_share_one_family_fuel_budget() -> None:
     fuel = 2_000_000
     node = core(fuel_per_sm=fuel, fuel_slice=200_000,
-                limits=NodeLimits(family_fuel_factor=3, max_sms_per_family=40))
+                limits=NodeLimits(family_fuel_factor=3, max_sms_per_family=40,
+                                  max_sms_per_client=64))
     _inject(node, SPINNERS, 40)
     run_until_quiet(node, rounds=5000)
     failed = [e for e in node.events() if isinstance(e, ev.SMFailed)]
@@ -204,3 +205,38 @@ def test_refusals_under_a_flood_cost_no_running() -> None:
         _inject(node, BLOCKER, None, link=f"c{i}")
     assert not node.has_ready and node.counters["slices"] == slices
     assert len(_refusals(node)) == 200
+    node.handle_timer(1.0)
+    assert node.sms_here == 2, "the first two block forever"
+    assert_core_still_serves(core(max_sms=2))
+
+
+def test_children_count_against_the_client_that_started_their_family() -> None:
+    """One client cannot fill a node by injecting parents that spawn: the
+    children are charged to it too."""
+    limits = NodeLimits(max_sms_per_client=5, max_sms_per_family=16)
+    node = core(max_sms=40, limits=limits)
+    frame, _ = _inject(node, SPAWN_BLOCKERS, 20, link="greedy", wait=True)
+    run_until_quiet(node)
+    [answer] = [a for a in replies(node) if isinstance(a, wire.InjectReply)]
+    started, refused = statecodec.loads(answer.value)["value"]
+    assert started == 4 and refused == 16  # five SMs of this client in all
+    assert node.sms_here == 4, "the parent ended; its four children wait"
+    assert _inject(node, BLOCKER, None, link="greedy")[1][0].ok
+    _, answers = _inject(node, BLOCKER, None, link="greedy")
+    assert not answers[0].ok and "client greedy" in answers[0].error["message"]
+    assert_core_still_serves(node)
+
+
+def test_a_client_that_spent_its_fuel_is_refused() -> None:
+    fuel = 1_000_000
+    node = core(fuel_per_sm=fuel, fuel_slice=100_000,
+                limits=NodeLimits(client_fuel_factor=3, family_fuel_factor=100))
+    _inject(node, SPINNERS, 5, link="spinner")  # six spinners, one client
+    run_until_quiet(node, rounds=5000)
+    failed = [e for e in node.events() if isinstance(e, ev.SMFailed)]
+    assert len(failed) == 6
+    assert any("client fuel budget" in f.error["message"] for f in failed)
+    assert node.counters["fuel_used"] <= 3 * fuel + 6 * 100_000
+    _, answers = _inject(node, BLOCKER, 1, link="spinner")
+    assert not answers[0].ok and "spent its fuel" in answers[0].error["message"]
+    assert_core_still_serves(node)
