@@ -271,11 +271,18 @@ def _measure(procs, ports, tmp, seconds, attack_rate, benign_rate, seed, address
     print(f"baseline: {len(baseline)} benign SMs", file=sys.stderr)
     rss_before = [_rss_kib(p.pid) for p in procs]
     under, lost, refused = [], [], []
+    samples: list[list[int]] = []  # the daemons' RSS at each tenth of the attack
+
+    async def sample_rss():
+        for _ in range(10):
+            await trio.sleep(seconds / 10)
+            samples.append([_rss_kib(p.pid) for p in procs])
 
     async def both():
         async with trio.open_nursery() as nursery:
             nursery.start_soon(trio.to_thread.run_sync, _attack, ports, seconds, attack_rate,
                                seed, addresses)
+            nursery.start_soon(sample_rss)
             await _benign(ports, seconds, benign_rate, rng, under, lost, refused)
     trio.run(both)
     print("attack over", file=sys.stderr)
@@ -311,6 +318,8 @@ def _measure(procs, ports, tmp, seconds, attack_rate, benign_rate, seed, address
         print(f"  refused: {reason}")
     print("RSS before -> after (MiB)          " + ", ".join(
         f"{n}: {b / 1024:.0f} -> {a / 1024:.0f}" for n, b, a in zip(NAMES, rss_before, rss_after)))
+    print("RSS, largest daemon, each tenth     " + " ".join(
+        f"{max(sample) / 1024:.0f}" for sample in samples) + " MiB")
     print(f"main-loop step p99 / max           {_p(stalls, 0.99) * 1000:.1f} ms / "
           f"{max(stalls, default=0) * 1000:.1f} ms (steps over 0.5 ms: {len(stalls)})")
     if baseline and under:

@@ -145,6 +145,10 @@ def _compile_unit(source: str, filename: str, name: str) -> Brick:
                 if alias.asname in (None, alias.name):
                     foreign[alias.name] = migrates[stmt.module].get(alias.name, True)
         defined = _top_level_names(tree, set(foreign))
+        for bound, line in _validate.shared_builtin_rebindings(tree):
+            raise CompileError([SourceError(part_file, line, (
+                f"'{bound}' is a builtin: no brick linked with others may rebind it "
+                "(linked bricks share one namespace)"))])
         for node in ast.walk(tree):  # no brick rebinds another's globals
             if isinstance(node, ast.Global):
                 for declared in node.names:

@@ -71,6 +71,18 @@ def module_bindings(stmt: ast.stmt) -> list[tuple[str, ast.AST]]:
             if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))]
 
 
+def shared_builtin_rebindings(tree: ast.Module) -> list[tuple[str, int]]:
+    """Builtins and guest exceptions a brick binds at module level or
+    declares global: refused in a linked unit, whose bricks share one
+    namespace (the other bricks' code would call the rebound one)."""
+    names = policy.BUILTIN_NAMES | set(GUEST_EXCEPTIONS)
+    found = [(name, getattr(where, "lineno", 1)) for stmt in tree.body
+             for name, where in module_bindings(stmt) if name in names]
+    found += [(name, node.lineno) for node in ast.walk(tree) if isinstance(node, ast.Global)
+              for name in node.names if name in names]
+    return found
+
+
 class Validator(ast.NodeVisitor):
     """Collects whitelist violations for one brick."""
 
@@ -103,13 +115,14 @@ class Validator(ast.NodeVisitor):
         super().generic_visit(node)
 
     def check_rebinding(self, node: ast.AST, name: str) -> None:
-        """Module-level names are shared by every brick linked into the SM:
-        a primitive or builtin bound there would change what other bricks'
-        code calls (a routing brick's ``sys_migrate``, say)."""
-        if name in policy.PRIMITIVE_NAMES or name in policy.BUILTIN_NAMES \
-                or name in GUEST_EXCEPTIONS:
-            self.error(node, f"'{name}' is an SM primitive or builtin: it cannot be "
-                             "rebound at module level or declared global")
+        """The primitives are the node's, never the brick's: bound at module
+        level (shared by every brick linked into the SM) one would change
+        what other bricks' code calls (a routing brick's ``sys_migrate``).
+        Builtins a brick may redefine for itself, unless it is linked with
+        others (``shared_builtin_rebindings``)."""
+        if name in policy.PRIMITIVE_NAMES:
+            self.error(node, f"'{name}' is an SM primitive: it cannot be rebound at module "
+                             "level or declared global")
 
     def visit_Module(self, node: ast.Module) -> None:
         for stmt in node.body:

@@ -83,26 +83,50 @@ async def test_code_domains_hold_the_same_in_a_daemons_workers(tmp_path, main) -
         nursery.cancel_scope.cancel()
 
 
-REBINDINGS = {
+PRIMITIVE_REBINDINGS = {
     "primitive_assigned": "def fake(n):\n    return n\nsys_migrate = fake\n",
     "primitive_defined": "def read_tag(name):\n    return 'forged'\n",
     "primitive_global": "def main():\n    global create_tag\n    create_tag = 5\n    return 1\n",
-    "builtin_assigned": "len = 3\n",
-    "builtin_imported": "from math import sqrt as abs\n",
-    "exception_rebound": "TagAccessError = 1\n",
     "primitive_deleted": "def main():\n    global log\n    del log\n    return 1\n",
 }
 
 
-@pytest.mark.parametrize("name", sorted(REBINDINGS))
-def test_primitives_and_builtins_cannot_be_rebound(name: str) -> None:
-    source = REBINDINGS[name] + "\ndef main():\n    return 1\n" if "def main" not in \
-        REBINDINGS[name] else REBINDINGS[name]
+@pytest.mark.parametrize("name", sorted(PRIMITIVE_REBINDINGS))
+def test_primitives_cannot_be_rebound(name: str) -> None:
+    source = PRIMITIVE_REBINDINGS[name]
+    if "def main" not in source:
+        source += "\ndef main():\n    return 1\n"
     errors = check_source(source)
     assert errors and "cannot be rebound" in str(errors[0])
     with pytest.raises(CompileError, match="cannot be rebound"):
         exec_sm(source)
     assert_exec_still_serves()
+
+
+SHARED_REBINDINGS = {
+    "builtin_assigned": "len = 3\n",
+    "builtin_defined": "def set(values):\n    return 'mine'\n",
+    "builtin_imported": "from math import sqrt as abs\n",
+    "builtin_global": "def main():\n    global sorted\n    sorted = 5\n    return lib_make('x')\n",
+    "exception_rebound": "TagAccessError = 1\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHARED_REBINDINGS))
+def test_no_linked_brick_rebinds_a_builtin_the_others_call(tmp_path, name: str) -> None:
+    """A library's code calls the builtins (and catches the guest
+    exceptions) of the namespace all linked bricks share."""
+    main = "from lib import lib_make\n\n" + SHARED_REBINDINGS[name]
+    if "def main" not in main:
+        main += "\ndef main():\n    return lib_make('x')\n"
+    with pytest.raises(CompileError, match="share one namespace"):
+        exec_sm(_unit(tmp_path, main))
+    assert_exec_still_serves()
+
+
+def test_a_brick_alone_may_redefine_a_builtin_for_itself() -> None:
+    result = exec_sm("def set(values):\n    return 'mine'\n\ndef main():\n    return set([1])\n")
+    assert result.error is None and result.result == "mine"
 
 
 def test_local_names_may_still_shadow_builtins() -> None:
