@@ -8,6 +8,7 @@ of one slice (fuel, memory, CPU time, recursion) are ``NodeConfig`` fields.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 _KiB = 1024
@@ -30,11 +31,17 @@ MAX_VALUE_DEPTH = 200
 
 #: Appended to text that was cut.
 TRUNCATION_MARKER = "... [truncated: {} characters in all]"
+_MARKED = re.compile(r"\.\.\. \[truncated: \d+ characters in all\]")
 
 
 def truncate(text: str, limit: int) -> str:
-    """``text`` cut to about ``limit`` characters, saying so when it was."""
+    """``text`` cut to about ``limit`` characters, saying so when it was. Text
+    cut already (by a node the value came through) is left as it is, so the
+    marker keeps the original length."""
     if len(text) <= limit:
+        return text
+    marked = _MARKED.search(text, max(0, limit - 8))
+    if marked is not None and marked.end() == len(text) and marked.start() <= limit:
         return text
     return text[:limit] + TRUNCATION_MARKER.format(len(text))
 

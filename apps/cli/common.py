@@ -13,8 +13,7 @@ EXIT_OK, EXIT_GUEST_ERROR, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # exit 2 with a one-line message
-        self.print_usage(sys.stderr)
-        print(f"smvm: error: {message}", file=sys.stderr)
+        print(f"smvm: error: {message} (see '{self.prog} --help')", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 

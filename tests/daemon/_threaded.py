@@ -12,9 +12,13 @@ from smvm.daemon import DaemonConfig, NodeDaemon
 
 
 @contextlib.contextmanager
-def serving(*configs: DaemonConfig, peer: bool = True):
-    """Start a daemon per config (each its own ephemeral port unless given);
-    with ``peer``, each beacons to all the others. Yields the daemons."""
+def serving(*configs: DaemonConfig, links: list[tuple[int, int]] | None = None):
+    """Start a daemon per config (each its own ephemeral port unless given),
+    each beaconing to the others it is linked with (default: all of them).
+    Yields the running daemons (``Serving``)."""
+    count = len(configs)
+    links = links if links is not None else [(a, b) for a in range(count)
+                                             for b in range(a + 1, count)]
     started: queue.Queue = queue.Queue()
     stop: list = []
 
@@ -23,12 +27,10 @@ def serving(*configs: DaemonConfig, peer: bool = True):
         async with trio.open_nursery() as nursery:
             stop.append((trio.lowlevel.current_trio_token(), nursery.cancel_scope))
             addresses = [await nursery.start(d.serve) for d in daemons]
-            if peer:
-                for d in daemons:
-                    for a in addresses:
-                        if a != d.address:
-                            d.add_peer(a)
-            started.put(Serving(daemons, trio.lowlevel.current_trio_token()))
+            for a, b in links:
+                daemons[a].add_peer(addresses[b])
+                daemons[b].add_peer(addresses[a])
+            started.put(Serving(daemons, trio.lowlevel.current_trio_token(), links))
 
     def target() -> None:
         try:
@@ -52,8 +54,8 @@ def serving(*configs: DaemonConfig, peer: bool = True):
 class Serving:
     """The running daemons, and a way to wait on them from the test's thread."""
 
-    def __init__(self, daemons: list[NodeDaemon], token):
-        self.daemons, self._token = daemons, token
+    def __init__(self, daemons: list[NodeDaemon], token, links: list[tuple[int, int]]):
+        self.daemons, self._token, self.links = daemons, token, links
 
     def __getitem__(self, i: int) -> NodeDaemon:
         return self.daemons[i]
@@ -68,8 +70,9 @@ class Serving:
                              trio_token=self._token)
 
     def wait_for_neighbors(self) -> None:
-        ids = {d.config.node_id for d in self.daemons}
+        """Until every daemon hears each one it is linked with."""
         for i, d in enumerate(self.daemons):
-            others = ids - {d.config.node_id}
-            self.wait_until(i, lambda d, others=others: others <= set(
+            linked = {self.daemons[b if a == i else a].config.node_id
+                      for a, b in self.links if i in (a, b)}
+            self.wait_until(i, lambda d, linked=linked: linked <= set(
                 d.core.neighbor_table.ids(d.clock())))
