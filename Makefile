@@ -20,6 +20,8 @@ $(VENV)/.installed-test: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/smvm demo
 
+# in a random order each time (pytest-randomly; it prints the seed, and
+# -p randomly --randomly-seed=N repeats an order)
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 

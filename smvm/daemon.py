@@ -12,6 +12,7 @@ import math
 import os
 import signal
 import socket
+import struct
 import time
 from dataclasses import dataclass, field
 
@@ -140,6 +141,18 @@ class NodeDaemon:
         self._tracer = self._trace_file = None
         if config.trace:
             self._start_trace(config.trace)
+        #: --log-level debug: every datagram in and out, and neighbour changes
+        self._tracing = log.isEnabledFor(logging.DEBUG)
+        self._neighbors_seen: dict[str, object] = {}
+
+    def _trace_neighbors(self) -> None:
+        now = {nb.node_id: nb.position for nb in self.core.neighbor_table.entries(self.clock())}
+        for node_id in sorted(now.keys() - self._neighbors_seen.keys()):
+            log.debug("neighbour %s appeared (position %s)", node_id, now[node_id])
+        for node_id in sorted(self._neighbors_seen.keys() - now.keys()):
+            log.debug("neighbour %s is gone (no beacon for %g s)", node_id,
+                      self.config.node.neighbor_timeout)
+        self._neighbors_seen = now
 
     def _describe(self) -> dict:
         """What the daemon adds to the node's status (``smvm status``)."""
@@ -351,6 +364,8 @@ class NodeDaemon:
                 log.debug("receive error: %s", exc)
                 continue
             now = self.clock()
+            if self._tracing:
+                _log_datagram("got", data, address)
             self.core.receive(data, address, now)
             # whatever else already arrived goes in before one flush (the
             # fragments of a transfer, an ACK with the next hop...)
@@ -359,6 +374,8 @@ class NodeDaemon:
                     data, address = raw.recvfrom(65536)
                 except OSError:  # BlockingIOError: nothing more now
                     break
+                if self._tracing:
+                    _log_datagram("got", data, address)
                 self.core.receive(data, address, now)
             await self._flush()
 
@@ -452,7 +469,11 @@ class NodeDaemon:
         if self.journal is not None:
             self._journal(events)
         raw = self._raw
+        if self._tracing:
+            self._trace_neighbors()
         for link, datagram in self.core.datagrams_to_send():
+            if self._tracing:
+                _log_datagram("sent", datagram, "all peers" if link == BROADCAST else link)
             targets = list(self.peers) if link == BROADCAST else [link]
             if link == BROADCAST and self.config.broadcast:
                 targets.append((self.config.broadcast, self.config.port))
@@ -485,6 +506,22 @@ def _node_trust(config: DaemonConfig) -> NodeTrust:
         log.info("no --state-dir: node %s signs with a new key for this run", config.node_id)
     log.info("node %s key %s", config.node_id, key.fingerprint)
     return NodeTrust(config.node_id, key, KnownNodes(pinned, learned_file=learned))
+
+
+def _log_datagram(verb: str, datagram: bytes, peer: object) -> None:
+    """One DEBUG line for a datagram in or out: its frame, or which fragment."""
+    from .wire.summary import summarize
+    if wire.is_fragment(datagram) and len(datagram) >= wire.FRAGMENT_HEADER_LEN:
+        msg_id, index, count = struct.unpack_from(">IHH", datagram, 2)
+        what = f"fragment {index + 1}/{count} of message {msg_id} ({len(datagram)} bytes)"
+    else:
+        try:
+            what = summarize(wire.decode(datagram))
+        except wire.WireError as exc:
+            what = f"a malformed datagram ({truncate(str(exc), 80)})"
+    if type(peer) is tuple and len(peer) == 2:
+        peer = "%s:%s" % peer
+    log.debug("%s %s %s: %s", verb, "to" if verb == "sent" else "from", peer, what)
 
 
 def _compile_quietly(source: str, name: str, limits) -> object:

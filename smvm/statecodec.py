@@ -229,6 +229,15 @@ def _distinct(levels: list[list]) -> bool:
     return True
 
 
+def _in_order(items: set | frozenset) -> list:
+    """A set's items in an order that does not depend on string hashing (which
+    differs from process to process), so the same state gives the same bytes."""
+    try:
+        return sorted(items)
+    except TypeError:  # items of different kinds
+        return sorted(items, key=lambda item: (type(item).__name__, repr(item)))
+
+
 class _Packing:
     """msgpack's ``default`` hook for the fast path: one call per non-msgpack value."""
 
@@ -262,9 +271,9 @@ class _Packing:
                 raise _NotPlain
             return [_M_PARTIAL, ref, *obj.args]
         if t is set:
-            return [_M_SET, *obj]
+            return [_M_SET, *_in_order(obj)]
         if t is frozenset:
-            return [_M_FROZENSET, *obj]
+            return [_M_FROZENSET, *_in_order(obj)]
         if t is range:
             return [_M_RANGE, obj.start, obj.stop, obj.step]
         ref = self.functions.get(id(obj))
@@ -489,14 +498,14 @@ class _Encoder:
         if oid is not None:
             return [_M_REF, oid]
         _refuse_guest_keys(x)
-        return self.items(_M_SET, x, depth, "{{item #{}}}")
+        return self.items(_M_SET, _in_order(x), depth, "{{item #{}}}")
 
     def enc_frozenset(self, x: frozenset, depth: int) -> list:
         oid = self.memo.get(id(x))
         if oid is not None:
             return [_M_REF, oid]
         _refuse_guest_keys(x)
-        return self.finish(x, self.items(_M_FROZENSET, x, depth, "{{item #{}}}"))
+        return self.finish(x, self.items(_M_FROZENSET, _in_order(x), depth, "{{item #{}}}"))
 
     def enc_bytearray(self, x: bytearray, depth: int) -> list:
         oid = self.remember(x)

@@ -15,7 +15,9 @@ def configure(n: argparse.ArgumentParser) -> None:
     n.add_argument("--id", required=True, help="this node's id")
     n.add_argument("--host", default="0.0.0.0", help="address to bind (default all)")
     n.add_argument("--port", type=int, default=4771, help="UDP port (default 4771)")
-    n.add_argument("--peers", default="", help="HOST:PORT,... to beacon to")
+    n.add_argument("--peers", default="", metavar="HOST:PORT,...",
+                   help="who this node talks to: it beacons to them, so it becomes their "
+                        "neighbour (one way: they list this node too, or hear it by broadcast)")
     n.add_argument("--broadcast", default=None, help="broadcast address for beacons")
     where = n.add_mutually_exclusive_group()
     where.add_argument("--location", default=None, help="static position LAT,LON")
@@ -41,8 +43,10 @@ def configure(n: argparse.ArgumentParser) -> None:
     n.add_argument("--trace", default=None, metavar="FILE",
                    help="write what this node sees (SMs, hops, tag writes, its place and "
                         "neighbours) to FILE, one JSON record a line, for smvm view")
-    n.add_argument("--log-level", default="INFO",
-                   choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    n.add_argument("--log-level", default="INFO", type=str.upper,
+                   choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                   help="INFO (default) logs SMs ending and refusals; DEBUG also every "
+                        "datagram in and out and neighbours appearing and going")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ HELP = "run a brick's main(*ARGS) as an SM in a simulated scenario (spatial prog
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("brick", metavar="BRICK")
+    p.add_argument("brick", metavar="BRICK", help="the brick whose main(*ARGS) the SM runs")
     p.add_argument("args", nargs="*", metavar="ARG",
                    help="arguments as JSON literals (anything else is a string)")
     p.add_argument("--scenario", required=True, metavar="FILE", help="the world (TOML)")

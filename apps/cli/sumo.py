@@ -12,13 +12,15 @@ HELP = "generate a scenario from a SUMO traffic simulation"
 
 
 def configure(g: argparse.ArgumentParser) -> None:
-    g.add_argument("out", metavar="DIR")
+    g.add_argument("out", metavar="DIR", help="folder for the SUMO files and scenario.toml "
+                                                "(created if missing)")
     g.add_argument("--grid", type=int, default=4, help="street grid size (default 4 x 4)")
     g.add_argument("--block", type=float, default=100.0, help="block length in m (default 100)")
     g.add_argument("--duration", type=float, default=120.0, help="seconds (default 120)")
     g.add_argument("--period", type=float, default=2.0,
                    help="a vehicle enters every PERIOD seconds (default 2)")
-    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--seed", type=int, default=1,
+                   help="seed of SUMO's random trips and of the scenario (default 1)")
     g.add_argument("--net", default=None, metavar="FILE",
                    help="an existing SUMO network (.net.xml, e.g. from netconvert --osm-files) "
                         "instead of a generated grid")

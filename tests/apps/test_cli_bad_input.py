@@ -224,3 +224,23 @@ def test_a_huge_log_line_is_cut_with_a_marker(world, capsys) -> None:
     code, out, err = run_cli(["exec", "big_log.py"], capsys)
     assert (code, err) == (0, "")
     assert "[truncated: 70000 characters in all]" in out and len(out) < 10_000
+
+
+def test_every_argument_of_every_subcommand_has_help_text() -> None:
+    import argparse
+
+    from apps.cli import build_parser
+    parser = build_parser()
+    [sub] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    missing = [f"{name} {action.dest}" for name, command in sub.choices.items()
+               for action in command._actions
+               if not action.help and not isinstance(action, argparse._HelpAction)]
+    assert missing == []
+    assert {choice.dest for choice in sub._choices_actions} == set(sub.choices)  # each has HELP
+
+
+def test_bare_smvm_prints_help_and_version_works(capsys) -> None:
+    code, out, err = run_cli([], capsys)
+    assert code == 0 and err == "" and "COMMAND" in out and "status" in out
+    code, out, err = run_cli(["--version"], capsys)
+    assert code == 0 and out.startswith("smvm ")

@@ -44,3 +44,24 @@ def test_status_of_a_port_nobody_listens_on_is_one_line(capsys) -> None:
     assert main(["status", f"127.0.0.1:{port}", "--timeout", "30"]) == 2
     err = capsys.readouterr().err
     assert err == f"smvm: error: nothing listens on 127.0.0.1:{port} (connection refused)\n"
+
+
+def test_debug_logging_shows_beacons_neighbours_and_each_frame_of_a_hop(caplog, capsys,
+                                                                       tmp_path) -> None:
+    import logging
+    caplog.set_level(logging.DEBUG, logger="smvm.node")
+    brick = tmp_path / "hop.py"
+    brick.write_text("def main():\n    sys_migrate('E')\n    return node_id()\n")
+    with serving(config("D"), config("E")) as nodes:
+        nodes.wait_for_neighbors()
+        assert main(["inject", str(brick), "--node", nodes.address(0), "--wait"]) == 0
+        assert capsys.readouterr().out == "result: 'E'\n"
+    lines = [r.getMessage() for r in caplog.records if r.name == "smvm.node"]
+    assert any(line.startswith("neighbour E appeared") for line in lines)
+    assert any("Beacon node=E" in line for line in lines)
+    for kind in ("Offer", "Transfer"):
+        assert any(line.startswith(f"sent to {nodes.address(1)}: {kind} hop=")
+                   for line in lines), kind
+    for kind in ("Accept", "Ack"):
+        assert any(line.startswith(f"got from {nodes.address(1)}: {kind} ")
+                   for line in lines), kind
