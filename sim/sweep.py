@@ -208,6 +208,28 @@ def summarise(rows: list[dict], names: list[str]) -> list[dict]:
     return table
 
 
+#: What each built-in metric can be: an interval never reaches past it.
+METRIC_RANGES = {"delivery": (0.0, 1.0), "completion_s": (0.0, math.inf), "hops": (0.0, math.inf),
+                 "kbytes": (0.0, math.inf), "frames": (0.0, math.inf)}
+
+
+def metric_range(metric: str, values: list) -> tuple[float, float]:
+    """The possible range of ``metric``: known for the built-in ones; for a
+    script's own metric, non-negative when every run gave a value >= 0."""
+    if metric in METRIC_RANGES:
+        return METRIC_RANGES[metric]
+    seen = [v for v in values if isinstance(v, (int, float)) and not math.isnan(v)]
+    return (0.0, math.inf) if seen and min(seen) >= 0 else (-math.inf, math.inf)
+
+
+def clamped_error(mean: float, half: float, low: float, high: float) -> tuple[float, float]:
+    """The lengths below and above ``mean`` of its interval ``mean ± half``
+    cut to [low, high] (zero when there is no interval)."""
+    if math.isnan(mean) or math.isnan(half):
+        return 0.0, 0.0
+    return max(0.0, mean - max(low, mean - half)), max(0.0, min(high, mean + half) - mean)
+
+
 def write_sweep(table: list[dict], rows: list[dict], names: list[str], out: Path) -> list[Path]:
     import matplotlib
     matplotlib.use("Agg")
@@ -228,19 +250,25 @@ def write_sweep(table: list[dict], rows: list[dict], names: list[str], out: Path
     shown = ["completion_s", "kbytes", "delivery", *metric_names(rows, names)[len(METRICS):]]
     fig, axes = plt.subplots(1, len(shown), figsize=(4.4 * len(shown), 3.8), squeeze=False)
     for ax, metric in zip(axes[0], shown):
+        low, high = metric_range(metric, [r.get(metric) for r in rows])
         series: dict[tuple, list[dict]] = {}
         for row in table:
             series.setdefault(tuple(row[n] for n in names[1:]), []).append(row)
         for label, points in series.items():
             points.sort(key=lambda r: r[x_name])
+            bars = [clamped_error(p[metric], p[metric + "_ci95"], low, high) for p in points]
             ax.errorbar([p[x_name] for p in points], [p[metric] for p in points],
-                        yerr=[0 if math.isnan(p[metric + "_ci95"]) else p[metric + "_ci95"]
-                              for p in points], marker="o", capsize=3,
+                        yerr=[[b[0] for b in bars], [b[1] for b in bars]], marker="o",
+                        capsize=3,
                         label=", ".join(f"{n}={v}" for n, v in zip(names[1:], label)) or None)
         ax.set_xlabel(x_name)
         ax.set_ylabel(metric)
         if len(series) > 1:
             ax.legend(fontsize=7)
+    per_point = sorted({row["runs"] for row in table})
+    fig.suptitle(f"sweep over {', '.join(names)}: {len(rows)} runs "
+                 f"({'/'.join(map(str, per_point))} per point); mean and 95% interval, "
+                 "cut at the metric's possible range", fontsize=9)
     fig.tight_layout()
     fig.savefig(paths[2], dpi=100)
     plt.close(fig)

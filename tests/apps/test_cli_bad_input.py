@@ -17,7 +17,7 @@ OK = "def main(*args):\n    return list(args)\n"
 BRICKS = {
     "ok.py": OK,
     "imp_os.py": "from os import system\ndef main():\n    return 1\n",
-    "imp_dataclass.py": "from dataclasses import dataclass\ndef main():\n    return 1\n",
+    "imp_socket.py": "from socket import socket\ndef main():\n    return 1\n",
     "syntax.py": "def main(:\n    return 1\n",
     "big_int.py": "def main():\n    return 10 ** 5000\n",
     "big_error.py": 'def main():\n    raise ValueError("x" * 70000)\n',
@@ -86,7 +86,7 @@ CASES = [
     (["check", "not_utf8.py"], 2, "cannot read not_utf8.py"),
     # -- exec
     (["exec", "imp_os.py"], 2, "imp_os.py:1: cannot find brick 'os'"),
-    (["exec", "imp_dataclass.py"], 2, "imp_dataclass.py:1: cannot find brick 'dataclasses'"),
+    (["exec", "imp_socket.py"], 2, "imp_socket.py:1: cannot find brick 'socket'"),
     (["exec", "syntax.py"], 2, "syntax.py:1: syntax error"),
     (["exec", "missing.py"], 2, "cannot read missing.py"),
     (["exec", "ok.py", DEEP], 2, "nests deeper than 100 levels"),
