@@ -125,3 +125,13 @@ def test_a_network_sumo_cannot_use_is_reported_without_a_traceback(tmp_path, cap
     assert main(["sumo", str(tmp_path / "out"), "--net", str(net), "--duration", "10"]) == 2
     err = capsys.readouterr().err
     assert "failed" in err and "Traceback" not in err
+
+
+def test_smvm_sumo_takes_a_relative_directory(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["sumo", "made/here", "--duration", "20", "--seed", "2"]) == 0
+    assert "made/here/scenario.toml" in capsys.readouterr().out
+    scenario = tmp_path / "made" / "here" / "scenario.toml"
+    assert FcdTrace.from_file(tmp_path / "made" / "here" / "drive.fcd.xml").names
+    assert main(["sim", str(scenario.relative_to(tmp_path)), "--out", "sim-out"]) == 0
+    assert (tmp_path / "sim-out" / "topology.png").exists()
