@@ -159,6 +159,9 @@ CASES = [
     (["status", "127.0.0.1"], 2, "bad address '127.0.0.1'"),
     (["status", "127.0.0.1:{free}"], 2, "nothing listens on 127.0.0.1:{free}"),
     (["status", "127.0.0.1:{free}", "--timeout", "0"], 2, "--timeout must be between"),
+    # -- view
+    (["view", "missing-dir"], 2, "missing-dir: no such directory"),
+    (["view", "."], 2, "no trace data"),
     # -- app
     (["app", "no-such-app"], 2, "unknown application 'no-such-app'"),
 ]
