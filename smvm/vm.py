@@ -9,6 +9,7 @@ the SM finished, failed, or asks to migrate (with its serialized state).
 from __future__ import annotations
 
 import builtins
+import sys
 import threading
 import types
 from collections.abc import Mapping
@@ -267,7 +268,7 @@ class SMInstance:
         # top-up switches away from once the slice is spent (see ``_pause``).
         green = self._green = _runner()
         green.parent = greenlet.getcurrent()
-        return self._conclude(green.switch(self, body))
+        return self._switch_in(green, self, body)
 
     def proceed(self) -> Outcome:
         """Run the next fuel slice of an SM that returned ``Paused``."""
@@ -275,7 +276,19 @@ class SMInstance:
         if green is None or green.dead:
             raise UsageError("this SM is not paused")
         green.parent = greenlet.getcurrent()
-        return self._conclude(green.switch())
+        return self._switch_in(green)
+
+    def _switch_in(self, green: greenlet.greenlet, *args) -> Outcome:
+        """Run a slice in the SM's greenlet. The recursion limit is global to
+        the thread and the SM sets its own inside; whatever way the slice
+        ends (paused at its depth edge, failed while arming), the caller gets
+        its own limit back."""
+        limit = sys.getrecursionlimit()
+        try:
+            return self._conclude(green.switch(*args))
+        finally:
+            if sys.getrecursionlimit() != limit:
+                sys.setrecursionlimit(limit)
 
     def abandon(self) -> None:
         """Drop a paused SM without running any more of its code (its
