@@ -349,6 +349,16 @@ class Runtime:
             self._charge_scan(obj, args[0])
         return getattr(obj, method)(*args, **kwargs)
 
+    def scan_method(self, obj: object, method: str, *args: object) -> object:
+        """``obj.count``/``.index``/``.remove`` (``method`` is the compiler's
+        constant), charged like ``scan`` for the arguments about to be
+        passed; the caller makes the call, so a brick's own method of that
+        name runs as an ordinary, capturable call."""
+        bound = getattr(obj, method)
+        if args:
+            self._charge_scan(obj, args[0])
+        return bound
+
     def _charge_scan(self, container: object, item: object) -> None:
         """Charge for comparing ``item`` with every item of ``container``:
         a long text costs by its length (items equal up to its end compare

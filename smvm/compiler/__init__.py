@@ -16,7 +16,8 @@ from ._classes import GuardAttributes, drop_inert_dunders, flag_first_argument
 from ._scopes import iter_own_scope
 from ._instrument import Instrument
 from ._link import brick_imports, is_linked, load_brick, unpack
-from ._rewrite import Cellify, FastConsumers, GuardCalls, LiftMigratingLambdas, Rejections, SimplifyImports
+from ._rewrite import (Cellify, FastConsumers, GuardCalls, GuardScans, LiftMigratingLambdas, Rejections,
+                       SimplifyImports)
 
 __all__ = ["Brick", "FunctionInfo", "brick_hash", "check_source", "compile_brick", "desugar",
            "load_brick", "unit_part"]
@@ -243,6 +244,7 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
                 del node._smvm_mig
         res = resolve(tree)
     migrating = analyse(tree, res, foreign)
+    tree = GuardScans().visit(tree)
     refused = generator_errors(tree, migrating, filename)
     if refused:
         raise Rejections(refused)

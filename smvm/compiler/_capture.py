@@ -22,6 +22,7 @@ import copy
 
 from ..errors import SourceError
 from ._analysis import MIG_ATTR, Resolution, contains_flagged
+from ._policy import SCANNING_METHODS
 from ._astutil import assign, attr, call, const, if_, in_set, load, not_, stmt, store
 from ._rewrite import PROLOGUE_ATTR, Rejections
 
@@ -245,13 +246,20 @@ class Normaliser:
     def ex_Call(self, e: ast.Call) -> tuple[list[ast.stmt], ast.expr]:
         point = getattr(e, MIG_ATTR, False)
         method = isinstance(e.func, ast.Attribute) and not point
+        # ``obj.count(x)`` that may run a migrating method of the brick: the
+        # runtime charges the C scan and takes the method once the arguments
+        # are known; the call itself stays in this frame, so it is captured.
+        scan = point and isinstance(e.func, ast.Attribute) and e.func.attr in SCANNING_METHODS
         # A method is looked up after its arguments are evaluated: for plain
         # data that is the same method, and no bound method needs carrying.
-        head = e.func.value if method else e.func
+        head = e.func.value if method or scan else e.func
         children = [head, *e.args, *[k.value for k in e.keywords]]
         stmts, out = self.sequence(children, materialise_all=point)
         n = len(e.args)
         func = ast.Attribute(value=out[0], attr=e.func.attr, ctx=ast.Load()) if method else out[0]
+        if scan:
+            func = self.materialise(call(attr("_R", "scan_method"), out[0], const(e.func.attr),
+                                         *out[1:1 + n]), stmts)
         new = ast.Call(func=func, args=out[1:1 + n],
                        keywords=[ast.keyword(arg=k.arg, value=v) for k, v in zip(e.keywords, out[1 + n:])])
         if not point:

@@ -13,7 +13,7 @@ import ast
 
 from ..errors import SourceError
 from . import _policy as policy
-from ._analysis import Resolution, contains_flagged
+from ._analysis import MIG_ATTR, Resolution, contains_flagged
 from ._astutil import assign, attr, call, const, load, store
 from ._scopes import iter_own_scope, params
 
@@ -73,7 +73,9 @@ class SimplifyImports(ast.NodeTransformer):
 
 
 class GuardCalls(ast.NodeTransformer):
-    """Route sandbox-relevant operations through the runtime ``_R``."""
+    """Route sandbox-relevant operations through the runtime ``_R``
+    (``.count``/``.index``/``.remove`` calls: ``GuardScans``, once the
+    migration analysis has seen them as the method calls they are)."""
 
     def visit_Call(self, node: ast.Call) -> ast.expr:
         self.generic_visit(node)
@@ -83,11 +85,6 @@ class GuardCalls(ast.NodeTransformer):
                 return ast.copy_location(ast.Call(
                     func=attr("_R", "str_" + func.attr),
                     args=[func.value, *node.args], keywords=node.keywords), node)
-            if func.attr in policy.SCANNING_METHODS:
-                # ``big_list.count(long_text)``: a C loop charged before it runs
-                return ast.copy_location(ast.Call(
-                    func=attr("_R", "scan"), args=[func.value, const(func.attr), *node.args],
-                    keywords=node.keywords), node)
             if func.attr in policy.CONSUMING_METHODS:
                 first_only = func.attr in ("fromkeys", "join", "extend")
                 node.args = [a if isinstance(a, ast.Starred) or (first_only and i) else
@@ -134,6 +131,24 @@ class GuardCalls(ast.NodeTransformer):
             return ast.copy_location(ast.Assign(targets=[store(node.target.id)], value=value), node)
         if isinstance(node.op, ast.Pow):
             raise Rejections([SourceError("", node.lineno, "'**=' is only supported on plain names")])
+        return node
+
+
+class GuardScans(ast.NodeTransformer):
+    """``big_list.count(long_text)`` is a C loop charged before it runs:
+    ``_R.scan(obj, "count", ...)``. A call the analysis flagged (some class
+    of the brick has a ``count`` method that may migrate) stays a method call
+    made by the guest frame, so a migration inside that method is captured:
+    the capture transform charges it when the arguments are evaluated."""
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        func = node.func
+        if (isinstance(func, ast.Attribute) and func.attr in policy.SCANNING_METHODS
+                and not getattr(node, MIG_ATTR, False)):
+            return ast.copy_location(ast.Call(
+                func=attr("_R", "scan"), args=[func.value, const(func.attr), *node.args],
+                keywords=node.keywords), node)
         return node
 
 
