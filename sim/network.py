@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Hashable
 
 import tagspace
-from smvm.node import BROADCAST, NodeConfig, NodeCore
+from smvm.node import BROADCAST, NodeConfig, NodeCore, SharedCaches
 from smvm.node import events as ev
 from smvm import trace as trace_records
 from smvm.node.provenance import NodeTrust
@@ -82,6 +82,8 @@ class SimNetwork:
         self.mobility = mobility
         self.config = config or NodeConfig()
         self.cores: dict[Hashable, NodeCore] = {}
+        #: compiled bricks and decoded frames the cores share (one process)
+        self.caches = SharedCaches()
         self.metrics = NetworkMetrics()
         self._timers: dict[Hashable, Handle] = {}
         self._mobility_ids: dict[str, Hashable] = {}  # core id (str) -> mobility's node id
@@ -98,7 +100,8 @@ class SimNetwork:
         if self.signed:
             key = NodeKey.from_seed(self.sim.rng.getrandbits(256).to_bytes(32, "big"))
             trust = NodeTrust(str(node_id), key)
-        core = NodeCore(str(node_id), self.config, seed=self.sim.rng.getrandbits(32), trust=trust)
+        core = NodeCore(str(node_id), self.config, seed=self.sim.rng.getrandbits(32), trust=trust,
+                        caches=self.caches)
         self.cores[str(node_id)] = core
         mobility = self.mobility
         self._mobility_ids[str(node_id)] = node_id
@@ -191,7 +194,7 @@ class SimNetwork:
 
     def _tick(self, node: str) -> None:
         core = self.cores[node]
-        core.position = self._position(node)
+        core.move_to(self._position(node))
         core.handle_timer(self.sim.now, run=False)
         if core.has_ready:
             self._run(core)

@@ -1,7 +1,7 @@
 """Budgets a node keeps per family and per origin, so that no SM — however
 many children it spawns, however long they block — can take the node for
 itself (``NodeLimits``: SMs alive, blocked SMs, SMs spawned, fuel, log
-bytes per family; SMs alive per origin)."""
+bytes per family; SMs alive per origin), and the admission check itself."""
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
@@ -10,6 +10,7 @@ from typing import Hashable
 import tagspace
 
 from ..limits import NodeLimits
+from . import events as ev
 
 #: Families whose spent fuel, spawns and log bytes a node remembers after
 #: their last SM left (the oldest are forgotten first).
@@ -135,3 +136,33 @@ def _drop(counter: Counter, key: str) -> None:
         counter[key] = n
     else:
         del counter[key]
+
+
+class Admission:
+    """Mixed into ``NodeCore``: whether an SM may come in, and refusing it."""
+
+    def _admission(self, fuel: int, memory: int, tag_memory: int,
+                   principal: tagspace.Principal | None = None, *, spawned: bool = False,
+                   client: Hashable | None = None) -> str:
+        """Why an SM with these needs cannot come in ("" when it can)."""
+        config = self.config
+        if len(self._sms) >= config.max_sms and (principal is None or principal.sm_id not in self._sms):
+            return f"node busy: {len(self._sms)} SMs"
+        if principal is not None:
+            refusal = self.budgets.refusal(principal, spawned=spawned, client=client)
+            if refusal:
+                return refusal
+        if fuel > config.fuel_per_sm:
+            return f"needs {fuel} fuel; this node grants {config.fuel_per_sm}"
+        granted = int((config.memory_mb or 0) * 1024 * 1024)
+        if config.memory_mb and memory > granted:
+            return f"needs {memory} bytes of memory; this node grants {granted}"
+        free = self.tagspace.free_bytes
+        if tag_memory > min(config.tag_memory_per_sm, free if free is not None else tag_memory):
+            return f"needs {tag_memory} bytes of tag memory; {free} free here"
+        return ""
+
+    def _refuse_sm(self, sm_id: str, source: Hashable, reason: str) -> None:
+        """An SM this node has no room for: refused at once, never queued."""
+        self.counters["sms_rejected"] += 1
+        self._events.append(ev.SMRefused(sm_id, str(source), reason, self._now))

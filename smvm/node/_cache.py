@@ -10,43 +10,109 @@ from __future__ import annotations
 
 import ast
 from collections import OrderedDict
-from functools import lru_cache
 
+from .. import wire
 from ..compiler import Brick, brick_hash, compile_brick, unit_part
 from ..errors import CompileError, RemoteInputError, SourceError
 from ..limits import DEFAULT_NODE_LIMITS, NodeLimits
 
 
-@lru_cache(maxsize=256)
-def _compiled(source: str, name: str) -> Brick:
-    """Compiling is deterministic and a Brick is never changed after it is
-    built, so nodes in one process (a simulation) share the work."""
-    return compile_brick(source, name)
+class CompiledBricks:
+    """Compiled bricks by source and name, least recently used out.
+
+    Compiling is deterministic and a Brick is never changed after it is
+    built, so the cores of one process (a simulation) may share one: the
+    simulator passes the same ``SharedCaches`` to all of its cores."""
+
+    def __init__(self, capacity: int = 256):
+        self.capacity = capacity
+        self._bricks: OrderedDict[tuple[str, str], Brick] = OrderedDict()
+        self._shapes: OrderedDict[str, tuple[int, int]] = OrderedDict()
+
+    def compile(self, source: str, name: str) -> Brick:
+        """The brick of ``source`` (``CompileError`` when it does not compile)."""
+        key = (source, name)
+        brick = self._bricks.get(key)
+        if brick is None:
+            brick = _remember(self._bricks, key, compile_brick(source, name), self.capacity)
+        else:
+            self._bricks.move_to_end(key)
+        return brick
+
+    def shape(self, source: str) -> tuple[int, int]:
+        """Syntax nodes and call sites of a brick (0, 0 when it does not parse:
+        the compiler then reports why)."""
+        shape = self._shapes.get(source)
+        if shape is None:
+            shape = _remember(self._shapes, source, _shape(source), self.capacity)
+        else:
+            self._shapes.move_to_end(source)
+        return shape
 
 
-def compile_bounded(source: str, name: str, limits: NodeLimits = DEFAULT_NODE_LIMITS) -> Brick:
+class RecentFrames:
+    """Short messages decoded lately: a broadcast beacon reaches every
+    neighbour as the same bytes, and frames are immutable."""
+
+    #: messages up to this size are remembered
+    SMALL = 512
+
+    def __init__(self, capacity: int = 4096):
+        self.capacity = capacity
+        self._frames: dict[bytes, object] = {}
+
+    def decode(self, message: bytes):
+        """The frame of ``message`` (``wire.WireError`` when it is none)."""
+        if len(message) > self.SMALL:
+            return wire.decode(message)
+        frame = self._frames.get(message)
+        if frame is None:
+            frame = wire.decode(message)
+            if len(self._frames) >= self.capacity:
+                self._frames.clear()
+            self._frames[message] = frame
+        return frame
+
+
+class SharedCaches:
+    """What the cores of one process may share (pass one to each core; a
+    core without one keeps its own)."""
+
+    def __init__(self) -> None:
+        self.bricks = CompiledBricks()
+        self.frames = RecentFrames()
+
+
+def _remember(table: OrderedDict, key, value, capacity: int):
+    table[key] = value
+    if len(table) > capacity:
+        table.popitem(last=False)
+    return value
+
+
+def compile_bounded(source: str, name: str, limits: NodeLimits = DEFAULT_NODE_LIMITS,
+                    compiled: CompiledBricks | None = None) -> Brick:
     """Compile a brick whose size and shape are within ``limits`` (else
-    ``CompileError``), so the work it takes is bounded."""
+    ``CompileError``), so the work it takes is bounded (``compiled``: the
+    bricks compiled before, to reuse)."""
     def refuse(why: str) -> CompileError:
         return CompileError([SourceError(name, 0, why)])
 
     if len(source) > limits.max_brick_source:
         raise refuse(f"brick of {len(source):,} characters exceeds the limit of "
                      f"{limits.max_brick_source:,}")
-    nodes, calls = _shape(source)
+    nodes, calls = _shape(source) if compiled is None else compiled.shape(source)
     if nodes > limits.max_brick_nodes:
         raise refuse(f"brick of {nodes:,} syntax nodes exceeds the limit of "
                      f"{limits.max_brick_nodes:,}")
     if calls > limits.max_brick_calls:
         raise refuse(f"brick with {calls:,} call sites exceeds the limit of "
                      f"{limits.max_brick_calls:,}")
-    return _compiled(source, name)
+    return compile_brick(source, name) if compiled is None else compiled.compile(source, name)
 
 
-@lru_cache(maxsize=256)
 def _shape(source: str) -> tuple[int, int]:
-    """Syntax nodes and call sites of a brick (0, 0 when it does not parse:
-    the compiler then reports why)."""
+    """Syntax nodes and call sites of a brick (0, 0 when it does not parse)."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -62,11 +128,13 @@ class CodeCache:
     """Bricks a node holds, keyed by the SHA-256 of their source."""
 
     def __init__(self, capacity: int = 64, limits: NodeLimits = DEFAULT_NODE_LIMITS, *,
-                 deferred: bool = False):
+                 deferred: bool = False, compiled: CompiledBricks | None = None):
         if capacity < 1:
             raise ValueError("the code cache needs room for at least one brick")
         self.capacity = capacity
         self.limits = limits
+        #: bricks compiled before (shared by the cores of a simulation)
+        self.compiled = compiled if compiled is not None else CompiledBricks()
         #: compile untrusted bricks elsewhere (``pending``/``finish``)
         self.deferred = deferred
         self._bricks: OrderedDict[str, Brick] = OrderedDict()
@@ -93,7 +161,7 @@ class CodeCache:
 
     def add_source(self, source: str, name: str) -> Brick:
         """Compile and keep a local brick (raises ``CompileError``)."""
-        return self._keep(_compiled(source, name))
+        return self._keep(self.compiled.compile(source, name))
 
     def add_untrusted(self, source: str, name: str) -> Brick | None:
         """A brick from a client (an inject request): compiled within the
@@ -124,7 +192,7 @@ class CodeCache:
             raise failed
         if not self.deferred:
             try:
-                return self._keep(compile_bounded(source, name, self.limits))
+                return self._keep(compile_bounded(source, name, self.limits, self.compiled))
             except CompileError as exc:
                 self._remember_failure(brick_id, exc)
                 raise
@@ -166,21 +234,12 @@ class CodeCache:
         source = unit_part(unit, name)
         if source is None:
             return None
-        return self.add_remote(unit.parts[name], source)
-
-    def add_part(self, unit: Brick, name: str) -> Brick | None:
-        """The part ``name`` of the linked unit ``unit`` as a brick of its own
-        (its code domain is the part's), kept like a received brick; None when
-        the unit has no such part. Raises ``RemoteInputError`` when the part
-        cannot run alone (it imports other bricks)."""
-        source = unit_part(unit, name)
-        if source is None:
-            return None
         known = self._bricks.get(unit.parts[name])
         if known is not None:
             return known
         try:  # a part of a brick this node holds: compiled here, bounded
-            return self._keep(compile_bounded(source, f"brick-{unit.parts[name][:12]}", self.limits))
+            return self._keep(compile_bounded(source, f"brick-{unit.parts[name][:12]}", self.limits,
+                                              self.compiled))
         except CompileError as exc:
             raise RemoteInputError(f"part {name!r} does not compile: {exc.errors[0]}") from None
 

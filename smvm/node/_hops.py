@@ -1,9 +1,11 @@
-"""One hop of one SM from this node, as a small state machine.
+"""One hop of one SM from this node: its states, the events that move it,
+and its retransmission policy.
 
 OFFER -> (ACCEPT -> TRANSFER | REJECT) -> ACK, with retransmission and
 backoff. A sender that knows the receiver holds the bricks starts at TRANSFER.
 The receiver suppresses duplicates by hop id, so a retransmitted TRANSFER is
-acknowledged again but admitted once.
+acknowledged again but admitted once. The transition table is in
+``smvm.node._outgoing``, next to the handlers it names.
 """
 from __future__ import annotations
 
@@ -11,11 +13,26 @@ import enum
 from dataclasses import dataclass, field
 
 
+#: the REJECT reason of a receiver that lacks a brick of the SM
+MISSING_BRICK = "missing brick"
+
+
 class HopState(enum.Enum):
-    OFFERED = "offered"
-    TRANSFERRED = "transferred"
-    DONE = "done"
-    FAILED = "failed"
+    OFFERED = "offered"  # an OFFER is out: waiting for ACCEPT, REJECT or ACK
+    TRANSFERRED = "transferred"  # the TRANSFER is out: waiting for ACK or REJECT
+    DONE = "done"  # acknowledged: the SM lives on the receiver now
+    FAILED = "failed"  # rejected or unanswered: the SM stays here
+
+
+class HopEvent(enum.Enum):
+    """What happens to a hop: a frame from its receiver, or its timer."""
+    ACCEPT = "accept"
+    REJECT = "reject"
+    #: a REJECT saying the receiver lacks a brick the sender thought it held
+    REJECT_MISSING_BRICK = "reject-missing-brick"
+    ACK = "ack"
+    TIMEOUT = "timeout"  # unanswered, tries left
+    GIVE_UP = "give-up"  # unanswered, no tries left
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .. import statecodec
+from .. import statecodec, wire
+from ._inspect import SM_STATES
 
-__all__ = ["MAX_STATUS_BYTES", "MIN_STATUS_QUERY", "fit_status", "node_status"]
+__all__ = ["MAX_STATUS_BYTES", "MIN_STATUS_QUERY", "SM_STATES", "fit_status", "node_status"]
 
 #: Largest status answer, whatever the query's size.
 MAX_STATUS_BYTES = 64 * 1024
@@ -24,8 +25,6 @@ MAX_STATUS_BYTES = 64 * 1024
 MIN_STATUS_QUERY = 256
 #: The lists of a status that are cut, longest first, when it does not fit.
 _LISTS = ("tags", "sms", "neighbors", "counters")
-#: SM states, in the order they are shown.
-SM_STATES = ("running", "ready", "paused", "blocked", "migrating")
 
 
 def node_status(core, now: float) -> dict:
@@ -40,7 +39,7 @@ def node_status(core, now: float) -> dict:
         "time": now,
         "uptime": None if core.started_at is None else max(0.0, now - core.started_at),
         "position": None if core.position is None else [float(v) for v in core.position],
-        "neighbors": [_neighbor(nb, now) for nb in core.neighbor_table.entries(now)],
+        "neighbors": [_neighbor(nb, now) for nb in core.neighbors(now)],
         **_sms(core),
         **_tags(core.tagspace, now),
         "max_sms": core.config.max_sms,
@@ -65,21 +64,14 @@ def _link(link: object) -> str:
 
 
 def _sms(core) -> dict:
-    queued = {id(record): kind for record, kind, _ in core._ready}
-    leaving = {hop.sm_id: hop.target for hop in core._hops.values()}
     sms = []
-    for record in core._sms.values():
-        p = record.principal
-        item = {"id": p.sm_id, "family": p.family, "origin": p.origin, "fuel": record.fuel,
-                "hops": record.hops}
-        if record.waiting is not None:
-            item["state"], item["tag"] = "blocked", record.waiting[1]
-        elif p.sm_id in leaving:
-            item["state"], item["target"] = "migrating", leaving[p.sm_id]
-        elif id(record) in queued:
-            item["state"] = "paused" if queued[id(record)] == "continue" else "ready"
-        else:  # a slice of it runs now (in a worker process)
-            item["state"] = "running"
+    for sm in core.sms():
+        item = {"id": sm.sm_id, "family": sm.family, "origin": sm.origin, "fuel": sm.fuel,
+                "hops": sm.hops, "state": sm.state}
+        if sm.tag is not None:
+            item["tag"] = sm.tag
+        if sm.target is not None:
+            item["target"] = sm.target
         sms.append(item)
     counts = Counter(item["state"] for item in sms)
     return {"sms": sms, "sm_states": {state: counts[state] for state in SM_STATES}}
@@ -110,3 +102,20 @@ def fit_status(status: dict, room: int) -> bytes | None:
         keep = len(items) // 2
         status[longest] = dict(list(items.items())[:keep]) if type(items) is dict else items[:keep]
         status["truncated"] = True
+
+
+class StatusQueries:
+    """Mixed into ``NodeCore``: the answer to a STATUS query."""
+
+    def _on_status_query(self, frame, link) -> None:
+        """Describe this node, in an answer no larger than the query allows."""
+        self.counters["status_queries"] += 1
+        room = min(MAX_STATUS_BYTES, self.config.limits.resend_factor * self._message_size)
+        blob = None
+        if self._message_size >= MIN_STATUS_QUERY:
+            framing = 128 + wire.FRAGMENT_HEADER_LEN * (room // 1000 + 1)  # fields, fragments
+            blob = fit_status(node_status(self, self._now), room - framing)
+        if blob is None:
+            self.counters["status_not_answered"] += 1
+            return
+        self._send(link, wire.StatusReply(frame.request_id, blob))

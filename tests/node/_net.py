@@ -9,7 +9,7 @@ import heapq
 import itertools
 import random
 
-from smvm.node import BROADCAST, NodeConfig, NodeCore
+from smvm.node import BROADCAST, NodeConfig, NodeCore, SharedCaches
 from smvm.node.provenance import NodeTrust
 from smvm.trust import NodeKey
 
@@ -19,7 +19,8 @@ class Net:
                  duplicate: float = 0.0, jitter: float = 0.0, delay: float = 0.002, links=None,
                  signed: bool = False):
         config = config or NodeConfig(beacon_interval=None)
-        self.cores = {i: NodeCore(i, config, seed=seed + n,
+        caches = SharedCaches()  # one process: the cores share compiled bricks
+        self.cores = {i: NodeCore(i, config, seed=seed + n, caches=caches,
                                   trust=NodeTrust(i, NodeKey.from_seed(i.encode())) if signed else None)
                       for n, i in enumerate(ids)}
         self.rng = random.Random(seed)
@@ -71,7 +72,7 @@ class Net:
                 self.delivered += 1
             else:
                 core = self.cores[action[1]]
-                if (core.next_deadline() or 0) > self.now + 1e-12 and not core._ready:
+                if (core.next_deadline() or 0) > self.now + 1e-12 and not core.has_ready:
                     continue  # a stale timer entry
                 core.handle_timer(self.now)
             self._flush(core)

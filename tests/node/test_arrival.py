@@ -77,8 +77,7 @@ def test_a_valid_transfer_is_admitted_and_runs() -> None:
     b = NodeCore("b", NodeConfig(beacon_interval=None))
     [reply] = _deliver(b, transfer)
     assert isinstance(reply, wire.Ack)
-    [(record, kind, payload)] = list(b._ready)
-    assert kind == "arrived" and isinstance(payload[1], SMInstance)
+    assert b.queued() == [(transfer.sm_id, "arrived")]  # resumed from what was checked
     b.run_ready()
     assert [e.value for e in b.events() if type(e).__name__ == "SMFinished"] == [["b"]]
 
@@ -94,6 +93,6 @@ def test_a_continuation_that_does_not_fit_its_brick_is_refused_before_anything_r
     assert isinstance(reply, wire.Reject) and reply.reason.startswith("invalid continuation")
     assert "no resume point 999" in reply.reason
     assert b.counters["sms_rejected"] == 1 and b.counters["sms_admitted"] == 0
-    assert not b.has_ready and not b._sms
+    assert not b.has_ready and b.sms() == []
     b.run_ready()
     assert not b.events()

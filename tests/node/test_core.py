@@ -53,7 +53,9 @@ def main():
         return "stayed: " + str(e)
 '''
     net = Net(["a", "b"], config=NodeConfig(beacon_interval=None, max_sms=1))
-    net.cores["b"]._sms["busy"] = object()  # b is full
+    busy = net.cores["b"].inject('def main():\n    block_tag("never", 100)\n')
+    net.cores["b"].run_ready()
+    assert net.cores["b"].sm(busy).state == "blocked"  # b is full
     net.inject("a", source)
     net.run()
     [done] = net.of("SMFinished")

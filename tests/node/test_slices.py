@@ -37,14 +37,15 @@ def test_a_short_sm_finishes_after_at_most_one_slice_of_each_spinner() -> None:
     assert ended(core) == [(quick, "quick")]
     assert core.counters["slices"] == 3 and core.counters["requeues"] == 2
     for sm_id in spinners:
-        assert core._sms[sm_id].fuel == SLICE, "each spinner ran exactly one slice"
+        assert core.sm(sm_id).fuel == SLICE, "each spinner ran exactly one slice"
+        assert core.sm(sm_id).state == "paused"
     assert core.has_ready, "the spinners wait for their next turn"
 
     # one that arrives while they are paused queues behind them: one slice each again
     late = core.inject(QUICK)
     core.run_ready()
     assert ended(core) == [(late, "quick")]
-    assert [core._sms[s].fuel for s in spinners] == [2 * SLICE, 2 * SLICE]
+    assert [core.sm(s).fuel for s in spinners] == [2 * SLICE, 2 * SLICE]
 
     turns = 2
     while core.has_ready:

@@ -1,0 +1,189 @@
+"""The scheduler: SMs living on the node, the ready queue of their slices,
+and SMs blocked on tags.
+
+An SM enters (injected, spawned, admitted, recovered), runs slice by slice
+from the ready queue, blocks on a tag and wakes, and leaves (finished,
+failed, or moved on). The outcome of each slice is settled here.
+"""
+from __future__ import annotations
+
+import tagspace
+
+from ..compiler import Brick
+from ..errors import TagError, TagTimeout
+from ..vm import ErrorRecord, Failed, Finished, Paused, SMInstance, Suspended
+from . import events as ev
+from ._records import MAX_RESTARTS, SMRecord, acting, trip
+
+
+class Scheduler:
+    """Mixed into ``NodeCore``: what lives here and what runs next."""
+
+    # ---- the ready queue ------------------------------------------------------------
+    def _queue_start(self, record: SMRecord, entry: str, args) -> None:
+        self._ready.append((record, "start", (entry, args)))
+
+    def _queue_resume(self, record: SMRecord, state: bytes, value: object = None,
+                      error: BaseException | None = None) -> None:
+        self._ready.append((record, "resume", (state, value, error)))
+
+    def _queue_arrived(self, record: SMRecord, state: bytes, instance: SMInstance,
+                       decoded: dict) -> None:
+        self._ready.append((record, "arrived", (state, instance, decoded)))
+
+    def _queue_continue(self, record: SMRecord, handle: object) -> None:
+        self._ready.append((record, "continue", handle))
+
+    @property
+    def queue_length(self) -> int:
+        """SM slices waiting in the ready queue."""
+        return len(self._ready)
+
+    def queued(self) -> list[tuple[str, str]]:
+        """(SM id, kind) of each slice in the ready queue, in turn order; kind
+        is "start", "resume", "arrived" (checked on arrival, resumed from what
+        was checked) or "continue" (paused: its slice was spent)."""
+        return [(record.sm_id, kind) for record, kind, _ in self._ready]
+
+    def restart(self, record: SMRecord, now: float) -> None:
+        """The SM's state in memory was lost with a worker process that
+        another SM brought down: it starts again from the last state it was
+        handed out from (what it did since then may be done again), at most
+        ``MAX_RESTARTS`` times."""
+        self._now = now
+        if self._sms.get(record.sm_id) is not record:
+            return
+        if record.accepted is None or record.restarts >= MAX_RESTARTS:
+            self._settle(record, Failed(ErrorRecord(
+                "WorkerKilled", "the SM was stopped: its worker process died"), record.fuel))
+            return
+        record.restarts += 1
+        kind, payload, fuel = record.accepted
+        record.fuel = fuel
+        self.counters["sms_restarted"] += 1
+        self._ready.append((record, kind, payload))
+
+    # ---- living here ----------------------------------------------------------------
+    def _enter(self, record: SMRecord, *, spawned: bool = False) -> None:
+        """``record``'s SM lives here now (a newer visit replaces an older one)."""
+        old = self._sms.get(record.sm_id)
+        if old is not None:
+            self.budgets.left(old.principal, old.client)
+        self._sms[record.sm_id] = record
+        self.budgets.entered(record.principal, spawned=spawned, client=record.client)
+
+    def _leave(self, record: SMRecord) -> None:
+        if self._sms.get(record.sm_id) is record:
+            del self._sms[record.sm_id]
+            self.budgets.left(record.principal, record.client)
+            self._released(record)
+
+    def _settle(self, record: SMRecord, outcome) -> None:
+        # fuel spent here: the simulator turns it into virtual execution time
+        spent = max(0, outcome.fuel - record.fuel)
+        self.counters["fuel_used"] += spent
+        self.counters["slices"] += 1
+        record.fuel = outcome.fuel
+        now = self._now
+        overrun = self.budgets.spend(record.principal, spent, record.client)
+        if overrun and isinstance(outcome, (Paused, Suspended)):
+            # its family (or client) spent the fuel it may use here: the SM ends
+            if isinstance(outcome, Paused):
+                self._abandon(outcome.handle)
+            outcome = Failed(ErrorRecord("FuelExhausted", (
+                f"{overrun} on node {self.node_id} exhausted")), outcome.fuel)
+        if isinstance(outcome, Paused):
+            # its slice is spent: the other ready SMs go first
+            self.counters["requeues"] += 1
+            self._queue_continue(record, outcome.handle)
+        elif isinstance(outcome, Finished):
+            self.counters["sms_finished"] += 1
+            self._events.append(ev.SMFinished(record.sm_id, self.node_id, outcome.value, now))
+            self._report(record, True, outcome.value, None)
+            self._answer_inject(record.sm_id, True, outcome.value, None, trip(record, self.node_id))
+            self._leave(record)
+        elif isinstance(outcome, Failed):
+            self.counters["sms_failed"] += 1
+            error = outcome.error.to_json()
+            self._events.append(ev.SMFailed(record.sm_id, self.node_id, error, now))
+            self._report(record, False, None, error)
+            self._answer_inject(record.sm_id, False, None, error, trip(record, self.node_id))
+            self._leave(record)
+        elif outcome.request["kind"] == "migrate":
+            self._start_hop(record, outcome)
+        else:
+            self._block(record, outcome)
+
+    # ---- blocking on tags -----------------------------------------------------------
+    def _block(self, record: SMRecord, outcome: Suspended) -> None:
+        request = outcome.request
+        if not self.budgets.may_block(record.principal):
+            error = TagError(f"too many SMs of this family wait on tags on node {self.node_id} "
+                             f"(limit {self.config.limits.max_blocked_per_family})")
+            self._queue_resume(record, outcome.state, error=error)
+            return
+        timeout = request["timeout"]
+        deadline = None if timeout is None else self._now + timeout
+        as_code = acting(record.principal, request.get("code"))
+        record.waiting = (outcome.state, request["tag"], timeout, as_code)
+        self.budgets.block(record.principal)
+        self.tagspace.wait(as_code, request["tag"], record.sm_id, deadline, now=self._now)
+        self._durable(record, "blocked", continuation=outcome.state, tag=request["tag"],
+                      deadline=deadline, timeout=timeout)
+
+    def woken(self, events: tuple) -> None:
+        """Tag waits that ended (``Woken`` events from the tag space): resume those SMs."""
+        for event in events:
+            self._wake(event.token, event.name)
+
+    def _wake(self, token: str, name: str) -> None:
+        record = self._sms.get(token)
+        if record is None or record.waiting is None:
+            return
+        state, as_code = record.waiting[0], record.waiting[3]
+        record.waiting = None
+        self.budgets.unblock(record.principal)
+        try:  # in the code domain of the brick that called block_tag
+            value = self.tagspace.read(as_code, name, self._now)
+        except tagspace.TagSpaceError:
+            value = None
+        self._queue_resume(record, state, value)
+
+    def _wait_timed_out(self, token: str, name: str) -> None:
+        record = self._sms.get(token)
+        if record is None or record.waiting is None:
+            return
+        state, _, timeout, _ = record.waiting
+        record.waiting = None
+        self.budgets.unblock(record.principal)
+        error = TagTimeout(f"no write to tag {name!r} within {timeout:g} s")
+        self._queue_resume(record, state, error=error)
+
+    # ---- new SMs from running ones (the VM's host calls these) ------------------------
+    def _spawn(self, parent: SMInstance, entry: str, args: bytes, *, brick: Brick,
+               family: str | None) -> str:
+        """A new SM here: same family (spawn) or a new one (create_sm, family None)."""
+        sm_id = f"{self.node_id}/{self._ids + 1}"
+        principal = tagspace.Principal(sm_id, family or sm_id, parent.principal.origin,
+                                       brick.code_ids)
+        parent_record = self._sms.get(parent.principal.sm_id)
+        # charged to the inject client that started its ancestor, if any
+        client = parent_record.client if parent_record is not None else None
+        # a new family (create_sm) is charged to its creator's family too
+        reason = self._admission(0, 0, 0, parent.principal, spawned=True, client=client) or \
+            self._admission(0, 0, 0, principal, spawned=True)
+        if reason:
+            self._refuse_sm(sm_id, parent.principal.sm_id, reason)
+            raise RuntimeError(f"cannot start another SM: {reason}")
+        self._ids += 1
+        record = SMRecord(sm_id, brick, principal, client=client)
+        record.chain = self._birth(principal, brick, args, parent=parent.principal.sm_id,
+                                   parent_chain=parent_record.chain if parent_record else None)
+        self._enter(record, spawned=True)
+        self._events.append(ev.SMStarted(sm_id, self.node_id, self._now, brick.name,
+                                         parent.principal.sm_id))
+        if family is None:
+            self.budgets.count_spawn(parent.principal)
+        self._queue_start(record, entry, args)
+        self._durable(record, "start", entry=entry, args=args)
+        return sm_id
