@@ -195,10 +195,10 @@ def sp_frontier(space, walk, pos):
 
 
 def sp_pending(entry, seen):
-    for c in entry[3]:
-        if str(c) not in seen:
-            return True
-    return False
+    """Drop the walked neighbours from a stack entry (they would only travel);
+    whether any are left."""
+    entry[3] = [c for c in entry[3] if str(c) not in seen]
+    return len(entry[3]) > 0
 
 
 def sp_arrive(space, walk):
@@ -246,7 +246,7 @@ def sp_step(space, walk, deadline):
             sp_go(top[0], [top[1], top[2]], deadline)
             top[3] = sp_candidates(space, walk)
             continue
-        nxt = [c for c in top[3] if str(c) not in seen][0]
+        nxt = top[3][0]
         try:
             sys_migrate(nxt)
         except MigrationError:
@@ -294,7 +294,7 @@ def sp_discover(ref, deadline):
                                  + str(len(walk["seen"])) + " nodes walked)")
         pos = read_tag("position")
         if has_tag(ref["prop"]) and inside(ref["space"], pos):
-            entry = [node_id(), pos[0], pos[1]]   # the node, its last known location
+            entry = [node_id(), round(pos[0]), round(pos[1])]   # its last known place, in m
             create_tag(sp_tag(group, ref["index"]), ref["prop"], SP_TAG_LIFETIME,
                        {"others": "r"})
             group["refs"][ref["index"]] = entry
@@ -332,22 +332,23 @@ def sp_reach(ref, deadline):
                              + " not reached within the timeout")
     write_tag(tag, ref["prop"])   # renews the mapping tag's lifetime
     pos = read_tag("position")
-    entry[1] = pos[0]
-    entry[2] = pos[1]
+    entry[1] = round(pos[0])
+    entry[2] = round(pos[1])
     return entry
 
 
 def sp_access(ref):
-    """Migrate to the node of ``ref`` and check it is inside the access's space."""
+    """Migrate to the node of ``ref`` and check it is inside the access's
+    space; the node's place."""
     if not isinstance(ref, dict) or "space" not in ref:
         raise TypeError("not a spatial reference: " + repr(ref))
     timeout = SP_DEFAULT_TIMEOUT if ref["timeout"] is None else ref["timeout"]
-    entry = sp_reach(ref, now() + timeout)
-    at = [entry[1], entry[2]]
+    sp_reach(ref, now() + timeout)
+    at = read_tag("position")
     if not inside(ref["space"], at):
-        raise OutOfSpace(sp_name(ref) + ": node " + str(entry[0]) + " is at "
+        raise OutOfSpace(sp_name(ref) + ": node " + str(node_id()) + " is at "
                          + str(at) + ", outside the space")
-    return entry
+    return at
 
 
 # ---- accesses (what the notation compiles to) ---------------------------------------
@@ -408,5 +409,4 @@ def supdate(ref, name, op, operand):
 
 def range_of(ref, radius):
     """The circle of ``radius`` around the referenced node's current place."""
-    entry = sp_access(ref)
-    return circle([entry[1], entry[2]], radius)
+    return circle(sp_access(ref), radius)
