@@ -349,6 +349,20 @@ class Runtime:
             self._charge_scan(obj, args[0])
         return getattr(obj, method)(*args, **kwargs)
 
+    def with_check(self, manager: object) -> None:
+        """A ``with`` statement's manager: an instance of a brick class
+        defining ``__enter__`` and ``__exit__`` (or a standard module's value
+        made to be one); anything else is CPython's TypeError, before any
+        method is looked up on it."""
+        kind = type(manager)
+        if (getattr(kind, "_smvm_guest", False) or getattr(kind, "_smvm_context", False)) \
+                and hasattr(kind, "__enter__"):
+            if hasattr(kind, "__exit__"):
+                return
+            raise TypeError(f"'{kind.__name__}' object does not support the context manager "
+                            "protocol (missed __exit__ method)")
+        raise TypeError(f"'{kind.__name__}' object does not support the context manager protocol")
+
     def scan_method(self, obj: object, method: str, *args: object) -> object:
         """``obj.count``/``.index``/``.remove`` (``method`` is the compiler's
         constant), charged like ``scan`` for the arguments about to be

@@ -158,6 +158,7 @@ class SMInstance:
             "_R": rt, "_Capture": Capture, "_locals": locals, "_set": set,
             "_Cell": Cell, "_BaseException": BaseException, "_Exception": Exception,
             "_AssertionError": AssertionError, "_NOCATCH": _NOCATCH,
+            "_WithCaught": (Exception, GeneratorExit),
             "_isinstance": isinstance, "_MODULES": _Modules(self.sm_id),
             "_next": next, "_END": END,
             "_fuel_pop": rt.fuel_list.pop, "_IndexError": IndexError,

@@ -14,6 +14,7 @@ from ._analysis import analyse, generator_errors, resolve
 from ._capture import Normaliser, make_resumable
 from ._classes import GuardAttributes, drop_inert_dunders, flag_first_argument
 from ._scopes import iter_own_scope
+from ._with import DesugarWith
 from ._instrument import Instrument
 from ._link import brick_imports, is_linked, load_brick, unpack
 from ._rewrite import (Cellify, FastConsumers, GuardCalls, GuardScans, LiftMigratingLambdas, Rejections,
@@ -230,6 +231,7 @@ def _qualnames(tree: ast.Module) -> dict[int, str]:
 
 def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: str = "",
                bricks: frozenset[str] = frozenset(), foreign: dict[str, bool] | None = None) -> Brick:
+    tree = DesugarWith().visit(tree)
     tree = SimplifyImports(bricks).visit(tree)
     tree = GuardCalls().visit(tree)
     tree = FastConsumers(_validate.bound_names(tree)).visit(tree)

@@ -17,7 +17,7 @@ ALLOWED_NODES: frozenset[type] = frozenset({
     ast.Dict, ast.Set, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
     ast.Compare, ast.Call, ast.FormattedValue, ast.JoinedStr, ast.Constant,
     ast.Attribute, ast.Subscript, ast.Starred, ast.Name, ast.List, ast.Tuple,
-    ast.Slice, ast.Yield, ast.YieldFrom,
+    ast.Slice, ast.Yield, ast.YieldFrom, ast.With, ast.withitem,
     ast.Load, ast.Store, ast.Del,
     ast.And, ast.Or, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Mod, ast.Pow,
     ast.LShift, ast.RShift, ast.BitOr, ast.BitXor, ast.BitAnd, ast.FloorDiv,
@@ -33,7 +33,6 @@ REJECTED_WHY: dict[type, str] = {
     ast.AsyncFunctionDef: "async functions are not supported",
     ast.AsyncFor: "async for is not supported",
     ast.AsyncWith: "async with is not supported",
-    ast.With: "'with' is not supported: there are no context managers in SM code",
     ast.Await: "await is not supported",
     ast.Match: "'match' is not supported; use if/elif",
     ast.TryStar: "'except*' is not supported",
@@ -138,7 +137,8 @@ CONSUMING_METHODS: frozenset[str] = frozenset({
 #: ``__class_getitem__``, ``__set_name__``, ``__get__``/``__set__``/``__delete__``,
 #: ``__reduce__``/``__reduce_ex__``, ``__getstate__``/``__setstate__``,
 #: ``__copy__``/``__deepcopy__``, ``__slots__``, ``__format__``, ``__index__``,
-#: ``__enter__``/``__exit__``, ``__await__``...).
+#: ``__await__``...). ``__enter__``/``__exit__`` run only where a ``with``
+#: statement of the brick calls them (see ``_with``).
 _BINARY = ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "lshift", "rshift",
            "and", "or", "xor")
 ALLOWED_DUNDERS: frozenset[str] = frozenset(
@@ -148,7 +148,7 @@ ALLOWED_DUNDERS: frozenset[str] = frozenset(
        "__ge__", "__hash__", "__bool__", "__len__", "__getitem__", "__setitem__",
        "__delitem__", "__contains__", "__iter__", "__next__", "__call__", "__neg__",
        "__pos__", "__abs__", "__invert__", "__int__", "__float__", "__divmod__",
-       "__rdivmod__"})
+       "__rdivmod__", "__enter__", "__exit__"})
 
 #: Attribute names refused after a dot on any value, though not '_'-prefixed:
 #: they belong to host objects that reach frames, code, cells or classes

@@ -8,7 +8,7 @@ strong migration must reproduce.
 
 The reference also keeps the corpus honest: builtins are limited to the ones
 the SM language offers, imports to ``math``, and a light syntax check rejects
-the constructs the language excludes (classes, generators, ``with``, names
+the constructs the language excludes (``async``, ``match``, names
 starting with ``_``...), so a brick that only runs thanks to full Python fails
 here first.
 """
@@ -42,7 +42,7 @@ CORPUS_DIR = Path(__file__).parent / "corpus"
 DUNDERS = frozenset(
     "__init__ __repr__ __str__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__ __hash__ __bool__ "
     "__len__ __getitem__ __setitem__ __delitem__ __contains__ __iter__ __next__ __call__ "
-    "__add__ __radd__ __sub__ __mul__ __neg__".split())
+    "__add__ __radd__ __sub__ __mul__ __neg__ __enter__ __exit__".split())
 
 BUILTIN_NAMES = (
     "abs all any bin bool bytearray bytes callable chr dict divmod enumerate filter float "
@@ -57,7 +57,7 @@ BUILTIN_NAMES = (
 #: AST node kinds the SM language leaves out (checked on corpus bricks).
 FORBIDDEN_NODES = (
     ast.AsyncFunctionDef, ast.AsyncFor,
-    ast.AsyncWith, ast.Await, ast.With, ast.TryStar,
+    ast.AsyncWith, ast.Await, ast.TryStar,
 )
 
 

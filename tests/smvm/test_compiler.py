@@ -26,7 +26,8 @@ def errors(source: str) -> list[str]:
     ("def f():\n    yield sys_migrate(1)\n", "b.py:2: generator 'f' may reach a migration point here: "
      "a generator's frame cannot migrate (call only functions that never migrate from it)"),
     ("async def f():\n    pass\n", "b.py:1: async functions are not supported"),
-    ("def f(x):\n    with x:\n        pass\n", "b.py:2: 'with' is not supported: there are no context managers in SM code"),
+    ("x = 1\nwith x:\n    pass\n", "b.py:2: only function definitions, imports and assignments are allowed at module level"),
+    ("class A:\n    with x:\n        pass\n", "b.py:2: a class body may only hold methods, assignments and a docstring"),
     ("import os\n", "b.py:1: import of 'os' is not allowed (allowed: bisect, collections, copy, dataclasses, functools, heapq, itertools, json, math, operator, random, statistics, string)"),
     ("from os import path\n", "b.py:1: import from 'os' is not allowed: neither a module the SM language provides "
      "(bisect, collections, copy, dataclasses, functools, heapq, itertools, json, math, operator, "

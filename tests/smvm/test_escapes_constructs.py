@@ -1,0 +1,217 @@
+"""Escape attempts through ``with`` statements (hostile ``__enter__`` and
+``__exit__``, host objects as managers, forged continuations resumed inside
+a ``with`` block), ``print(file=...)`` and ``functools.lru_cache``. Each is
+contained: it does not compile, or it ends the SM with a guest error, the
+canary stays untouched and the node still runs an honest SM afterwards."""
+from __future__ import annotations
+
+import msgpack
+import pytest
+
+from .test_escapes import PAYLOAD, Case, attempt, canary, vm  # noqa: F401 - fixtures
+
+CASES = [
+    Case("with_on_a_module", '''
+import math
+
+def main(path, env, mod):
+    with math as m:  # route
+        return m
+'''),
+    Case("with_on_a_builtin_function", '''
+def main(path, env, mod):
+    with len as f:  # route
+        return f
+'''),
+    Case("with_on_host_values", '''
+import random
+from collections import deque
+
+def main(path, env, mod):
+    for value in ([], {}, deque(), random.Random(1), iter([]), range(3)):
+        try:
+            with value:
+                return "entered"
+        except TypeError:
+            pass
+    raise TypeError("all refused")
+'''),
+    Case("exit_walks_the_traceback", PAYLOAD + '''
+class M:
+    def __enter__(self):
+        return self
+    def __exit__(self, kind, exc, tb):
+        frame = tb.tb_frame  # route
+        return True
+
+def main(path, env, mod):
+    with M():
+        raise ValueError()
+''', expect="compile"),
+    Case("exit_gets_no_traceback", '''
+class M:
+    def __enter__(self):
+        return self
+    def __exit__(self, kind, exc, tb):
+        if tb is not None:
+            return False
+        raise ValueError("no traceback: " + repr(tb))
+
+def main(path, env, mod):
+    with M():
+        raise KeyError("x")
+'''),
+    Case("exit_reads_exception_traceback", '''
+class M:
+    def __enter__(self):
+        return self
+    def __exit__(self, kind, exc, tb):
+        return exc.__traceback__  # route
+''', expect="compile"),
+    Case("enter_set_on_an_instance", '''
+class M:
+    pass
+
+def main(path, env, mod):
+    m = M()
+    setattr(m, "__enter__", lambda: 1)  # route
+    with m:
+        pass
+'''),
+    Case("enter_set_on_a_class", '''
+class M:
+    pass
+
+def main(path, env, mod):
+    M.__enter__ = lambda self: 1  # route
+''', expect="compile"),
+    Case("exit_loops_for_ever", '''
+class M:
+    def __enter__(self):
+        return self
+    def __exit__(self, kind, exc, tb):
+        while True:
+            pass
+
+def main(path, env, mod):
+    with M():
+        return 1
+'''),
+    Case("exit_swallows_guest_uncatchable", '''
+class M:
+    def __enter__(self):
+        return self
+    def __exit__(self, kind, exc, tb):
+        return True
+
+def grow(n):
+    return grow(n + 1)
+
+def main(path, env, mod):
+    with M():
+        grow(0)
+    return "recursion limit swallowed"
+'''),
+    Case("exit_swallows_memory_error", '''
+class M:
+    def __enter__(self):
+        return self
+    def __exit__(self, kind, exc, tb):
+        return True
+
+def main(path, env, mod):
+    with M():
+        x = [0] * (10 ** 10)
+    return "memory error swallowed"
+'''),
+    Case("exit_raises_generator_exit_it_was_given", '''
+class M:
+    def __enter__(self):
+        return self
+    def __exit__(self, kind, exc, tb):
+        if kind is not None:
+            M.saved = exc
+        return False
+
+def gen():
+    with M():
+        yield 1
+
+def main(path, env, mod):
+    g = gen()
+    next(g)
+    g.close()
+    try:
+        raise M.saved
+    except Exception:
+        return "caught GeneratorExit"
+'''),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_construct_escape_is_contained(vm, case, canary):  # noqa: F811
+    err, res = attempt(vm, case, canary)
+    route = {n for n, text in enumerate(case.source.splitlines(), 1) if "# route" in text}
+    if case.expect == "compile":
+        assert err is not None, f"expected CompileError, got {res!r}"
+        assert not route or {e.line for e in err.errors} & route
+    else:
+        assert err is None, err
+        assert res.error is not None, f"not blocked: {res.result!r}"
+        assert res.error.type not in ("VMBug", "ContinuationError"), res.error
+
+
+def test_uncatchable_errors_pass_a_with_block_without_its_exit(vm, canary):  # noqa: F811
+    for name, kind in [("exit_swallows_guest_uncatchable", "RecursionLimit"),
+                       ("exit_swallows_memory_error", "MemoryExhausted"),
+                       ("exit_loops_for_ever", "FuelExhausted")]:
+        case = next(c for c in CASES if c.name == name)
+        _, res = attempt(vm, case, canary)
+        assert res.error.type == kind, (name, res.error)
+
+
+_FORGE_BRICK = '''
+class M:
+    def __init__(self):
+        self.log = []
+    def __enter__(self):
+        self.log.append("enter")
+        return self
+    def __exit__(self, kind, exc, tb):
+        sys_migrate("1")
+        self.log.append(("exit", kind is None))
+        return True
+
+def main():
+    m = M()
+    with m as v:
+        raise ValueError("x")
+    return m.log
+'''
+
+
+@pytest.mark.parametrize(("local", "forged"), [
+    ("_wm1", 5),                      # the manager: a number
+    ("_wm1", [1, 2]),                 # the manager: a list
+    ("_wx1", "not an exception"),     # the exception re-raised to re-enter the handler
+    ("_wx1", None),
+    ("_wk1", "yes"),
+])
+def test_forged_continuation_inside_a_with_block_ends_cleanly(local, forged):
+    from sim.line import LineWorld, run_line
+    from smvm import compile_brick
+    from smvm.vm import SMInstance
+
+    brick = compile_brick(_FORGE_BRICK, "w.py")
+    out = SMInstance(brick, LineWorld(2, 10 ** 7, 256).nodes[0]).start("main", [])
+    state = msgpack.unpackb(out.state, strict_map_key=False)
+    frame_locals = state["frames"][0][2]
+    assert local in frame_locals, sorted(frame_locals)
+    frame_locals[local] = forged
+    ended = SMInstance(brick, LineWorld(2, 10 ** 7, 256).nodes[1]).resume(msgpack.packb(state))
+    if type(ended).__name__ == "Failed":
+        assert ended.error.type != "VMBug", ended.error
+    # the node still serves: a genuine run of the same brick
+    res = run_line(_FORGE_BRICK, [])
+    assert res.error is None and res.result == ["enter", ("exit", False)] and res.node == "1"
