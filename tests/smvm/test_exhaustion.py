@@ -3,7 +3,7 @@ type (fuel, memory, recursion budget) quickly, and the VM must keep working.
 
 A VM that lacks a guard would hang in C code (where no signal can interrupt it)
 or eat the machine's memory, so each bomb runs in a forked child with an
-address-space cap and a wall-clock limit; the child then runs a normal brick to
+address-space cap and a CPU-time limit; the child then runs a normal brick to
 show the VM still works after the bomb. ``test_in_process_*`` run the bounded
 cases in this process too, to show the test process itself survives them.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import signal
 import time
 import traceback
 
@@ -18,7 +19,11 @@ import pytest
 
 FUEL = 1_000_000
 MEMORY_MB = 64
-CHILD_TIMEOUT = 20.0
+# A hung child is one that burns this much CPU: the kernel ends it (SIGXCPU), so
+# a busy machine, which stretches wall time, never makes a bomb look hung.
+CHILD_CPU_SECONDS = 30
+# Only a last resort against a child stuck off the CPU (it never should be).
+CHILD_WALL_DEADLINE = 600.0
 HEADROOM = 3 << 30            # address space a child may add before MemoryError
 
 NORMAL = '''
@@ -245,6 +250,7 @@ def _describe(run_line, CompileError, source, args, kwargs) -> dict:
 def _child(conn, source, args, kwargs):
     try:
         _address_space_cap(HEADROOM)
+        resource.setrlimit(resource.RLIMIT_CPU, (CHILD_CPU_SECONDS, CHILD_CPU_SECONDS + 5))
         from smvm import CompileError
         from sim.line import run_line
         start = time.process_time()  # CPU time: a busy machine does not inflate it
@@ -265,13 +271,15 @@ def run_in_child(source: str, args=(), **kwargs) -> dict:
     proc.start()
     sender.close()
     try:
-        if receiver.poll(CHILD_TIMEOUT):
+        if receiver.poll(CHILD_WALL_DEADLINE):
             try:
                 return receiver.recv()
             except EOFError:
                 proc.join(5)
+                if proc.exitcode == -signal.SIGXCPU:
+                    return {"outcome": "hung", "after": None}
                 return {"outcome": "died", "exitcode": proc.exitcode}
-        return {"outcome": "hung", "after": None}
+        return {"outcome": "stuck off the CPU", "after": None}
     finally:
         if proc.is_alive():
             proc.kill()
