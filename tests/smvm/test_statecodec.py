@@ -6,6 +6,7 @@ import enum
 import functools
 import math
 import random
+import re
 
 import msgpack
 import pytest
@@ -765,3 +766,13 @@ def test_bad_function_reference_payloads(payload):
 def test_same_state_same_bytes_with_functions():
     value = {"a": [helper, (1, "x")], "b": {"c": other_helper}}
     assert dumps(value, functions=ENC_FUNCS) == dumps(value, functions=dict(ENC_FUNCS))
+
+
+
+def test_the_format_table_lists_every_code():
+    """Every ext code the codec uses is a row of the table in its format module."""
+    from smvm.statecodec import format as fmt
+    codes = {value for name, value in vars(fmt).items()
+             if name.isupper() and type(value) is int and name not in ("INT_MIN", "INT_MAX")}
+    rows = [int(m.group(1)) for m in re.finditer(r"^(\d+) +[a-zA-Z]", fmt.__doc__, re.MULTILINE)]
+    assert rows == sorted(codes) == list(range(len(codes)))
