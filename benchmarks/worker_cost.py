@@ -24,7 +24,7 @@ import time
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 
-from smvm.worker import read_message  # noqa: E402
+from smvm.workers.pipe import read as read_message  # noqa: E402
 
 
 def _rss_kib(pid: int) -> int:
@@ -41,7 +41,7 @@ def worker_start(n: int) -> tuple[list[float], list[int]]:
     env = dict(os.environ, SMVM_WORKER_MEMORY_MB="256")
     for _ in range(n):
         began = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "smvm.worker"], stdin=subprocess.PIPE,
+        proc = subprocess.Popen([sys.executable, "-m", "smvm.workers.child"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, env=env)
         read_message(proc.stdout)
         times.append(time.perf_counter() - began)

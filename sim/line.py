@@ -32,8 +32,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smvm.compiler import Brick, compile_brick
-from smvm.errors import RemoteInputError, UsageError
+from smvm.errors import UsageError
 from smvm.node import NodeConfig, NodeCore
+from smvm.slices import job_for, run_slice, step_of
 from smvm.vm import (
     DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB, ErrorRecord, Failed, Finished,
     SMInstance, Suspended,
@@ -144,7 +145,8 @@ class LineWorld:
         self.radio = UnitDiskRadio(SPACING, bandwidth_bps=math.inf, delay_s=FRAME_DELAY)
         places = [(SPACING * i, 0.0) for i in range(size)]
         config = NodeConfig(fuel_per_sm=fuel, memory_mb=memory_mb, cpu_seconds=cpu_seconds,
-                            max_sms=MAX_SMS, beacon_interval=None)
+                            max_sms=MAX_SMS, beacon_interval=None,
+                            fuel_slice=None)  # each SM runs until it hops, blocks or ends
         self.network = SimNetwork(self.sim, self.radio, StaticPlacement(places), config,
                                   seconds_per_fuel=0.0, runner=self._run_slices, signed=signed)
         tags = tags or {}
@@ -226,19 +228,8 @@ class LineWorld:
                 seen.waiting = isinstance(outcome, Suspended) and outcome.request["kind"] != "migrate"
 
     def _slice(self, index: int, record: Any, kind: str, payload: Any):
-        config = self.network.config
-        instance = SMInstance(record.brick, LineHost(self, index, record), sm_id=record.sm_id,
-                              fuel_limit=config.fuel_per_sm, memory_mb=config.memory_mb,
-                              fuel_used=record.fuel, principal=record.principal,
-                              cpu_seconds=config.cpu_seconds)
-        if kind == "start":
-            entry, args = payload
-            return instance.start(entry, args)
-        state, value, error = payload
-        try:
-            return instance.resume(state, value, error)
-        except RemoteInputError as exc:  # the receiving core checked it: a VM bug
-            return Failed(ErrorRecord("VMBug", f"{type(exc).__name__}: {exc}"), record.fuel)
+        job = job_for(record, self.network.config, step_of(kind, payload))
+        return run_slice(job, LineHost(self, index, record))
 
 
 def run_line(source: str, args: list | tuple = (), *, nodes: int = 3, fuel: int | None = None,

@@ -70,17 +70,6 @@ def _stack_depth() -> int:
     return depth
 
 
-@contextmanager
-def recursion_budget(max_guest_depth: int) -> Iterator[None]:
-    """Bound guest recursion (resumed frames use two host frames each)."""
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(_stack_depth() + 2 * max_guest_depth + 60)
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(old)
-
-
 _expiry_callbacks: list = []
 _handler_installed = False
 
@@ -88,33 +77,6 @@ _handler_installed = False
 def _on_sigprof(signum, frame) -> None:
     if _expiry_callbacks:
         _expiry_callbacks[-1]()
-
-
-@contextmanager
-def cpu_budget(seconds: float | None, on_expiry) -> Iterator[None]:
-    """Call ``on_expiry`` (which raises) once the process has spent
-    ``seconds`` of CPU time in the block: the backstop for single C-level
-    operations that fuel cannot see (a multiplication of huge integers).
-
-    Python runs signal handlers between bytecodes, so an operation already in
-    progress finishes first. Only the main thread can set the timer; elsewhere
-    (and without ``seconds``) the block runs unbounded by CPU time. The
-    handler is installed once; each block only arms and disarms the timer.
-    """
-    global _handler_installed
-    if seconds is None or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    if not _handler_installed:
-        signal.signal(signal.SIGPROF, _on_sigprof)
-        _handler_installed = True
-    _expiry_callbacks.append(on_expiry)
-    signal.setitimer(signal.ITIMER_PROF, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        _expiry_callbacks.pop()
 
 
 class SliceLimits:

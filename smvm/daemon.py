@@ -277,7 +277,7 @@ class NodeDaemon:
                 async with trio.open_nursery() as nursery:
                     self._nursery = nursery
                     if self.config.workers:
-                        from .workers import WorkerPool
+                        from .workers.pool import WorkerPool
                         self.pool = WorkerPool(self.core, self.config.workers,
                                                wall_seconds=self.config.slice_seconds)
                     nursery.start_soon(self._receive_loop)

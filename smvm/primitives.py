@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 _MAX_TIMEOUT = 10.0 ** 9
 
 
-def _guest_error(exc: tagspace.TagSpaceError) -> Exception:
+def guest_error(exc: tagspace.TagSpaceError) -> Exception:
     """The exception SM code sees for a tag-space refusal."""
     message = str(exc)
     if isinstance(exc, tagspace.AccessDenied):  # ReadOnlyTag included
@@ -100,7 +100,7 @@ def make_primitives(sm: "SMInstance") -> dict[str, Callable]:
             space().wait(caller(), name, ("probe", sm.sm_id), None, now=host.now())
             space().cancel_wait(("probe", sm.sm_id))
         except tagspace.TagSpaceError as exc:
-            raise _guest_error(exc) from None
+            raise guest_error(exc) from None
         request = {"kind": "block", "tag": name, "timeout": timeout}
         if code_part:  # the value it wakes with is read in the caller's code domain
             request["code"] = sorted(caller().code)
@@ -112,33 +112,33 @@ def make_primitives(sm: "SMInstance") -> dict[str, Callable]:
             woken = space().create(caller(), name, value, lifetime, access, code_domain(code),
                                    now=host.now())
         except tagspace.TagSpaceError as exc:
-            raise _guest_error(exc) from None
+            raise guest_error(exc) from None
         host.wake(woken)
 
     def read_tag(name):
         try:
             return space().read(caller(), name, host.now())
         except tagspace.TagSpaceError as exc:
-            raise _guest_error(exc) from None
+            raise guest_error(exc) from None
 
     def write_tag(name, value):
         try:
             woken = space().write(caller(), name, value, host.now())
         except tagspace.TagSpaceError as exc:
-            raise _guest_error(exc) from None
+            raise guest_error(exc) from None
         host.wake(woken)
 
     def delete_tag(name):
         try:
             space().delete(caller(), name, host.now())
         except tagspace.TagSpaceError as exc:
-            raise _guest_error(exc) from None
+            raise guest_error(exc) from None
 
     def has_tag(name):
         try:
             return space().exists(name, host.now())
         except tagspace.TagSpaceError as exc:
-            raise _guest_error(exc) from None
+            raise guest_error(exc) from None
 
     def spawn(function, *args):
         if type(function) is not types.FunctionType or sm.ns.get(function.__name__) is not function:

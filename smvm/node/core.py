@@ -19,10 +19,10 @@ import tagspace
 
 from .. import wire
 from ..compiler import Brick
-from ..errors import RemoteInputError
 from ..limits import DEFAULT_NODE_LIMITS, NodeLimits
+from ..slices import Resume, job_for, new_instance, run_slice, step_of
 from ..vm import (
-    DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB, ErrorRecord, Failed, Paused, SMInstance,
+    DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB, Paused, SMInstance,
 )
 from . import events as ev
 from ._admission import Admission, FamilyBudgets
@@ -278,32 +278,16 @@ class NodeCore(Dispatch, Arrivals, OutgoingHops, Scheduler, ResultService, Injec
                 if kind == "continue":
                     self._abandon(payload)
                 continue  # it left (or a newer visit of the same SM replaced it)
-            if kind == "continue":
-                outcome = payload.proceed()
-            elif kind == "arrived":
-                outcome = payload[1].resume_decoded(payload[2])
-            else:
-                instance = self._instance(record)
-                if kind == "start":
-                    entry, args = payload
-                    outcome = instance.start(entry, args)
-                else:
-                    state, value, error = payload
-                    try:
-                        outcome = instance.resume(state, value, error)
-                    except RemoteInputError as exc:
-                        outcome = Failed(ErrorRecord("ContinuationError", str(exc)), record.fuel)
+            outcome = run_slice(job_for(record, self.config, step_of(kind, payload)),
+                                SMHost(self, record))
             if type(outcome) is Paused:
                 sliced.add(id(record))
             self._settle(record, outcome)
 
     def _instance(self, record: SMRecord) -> SMInstance:
         """A fresh activation of the SM of ``record`` on this node."""
-        config = self.config
-        return SMInstance(record.brick, SMHost(self, record), sm_id=record.sm_id,
-                          fuel_limit=config.fuel_per_sm, memory_mb=config.memory_mb,
-                          fuel_used=record.fuel, principal=record.principal,
-                          cpu_seconds=config.cpu_seconds, slice_fuel=config.fuel_slice)
+        job = job_for(record, self.config, Resume(b""))  # to decode an arriving state
+        return new_instance(job, SMHost(self, record))
 
     def _abandon(self, handle: object) -> None:
         abandon = getattr(handle, "abandon", None)

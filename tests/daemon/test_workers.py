@@ -98,7 +98,7 @@ def test_a_worker_cannot_open_sockets_or_start_programs() -> None:
     import subprocess
     import sys
     probe = (
-        "from smvm.worker import lower_privileges\n"
+        "from smvm.workers.sandbox import lower_privileges\n"
         "applied = lower_privileges(None)\n"
         "import os, socket\n"
         "results = []\n"
@@ -117,15 +117,20 @@ def test_a_worker_cannot_open_sockets_or_start_programs() -> None:
 
 
 def test_a_worker_keeps_a_paused_sm_for_its_next_slice_and_drops_it_on_request() -> None:
-    from smvm import statecodec
-    from smvm.worker import run_job
+    import tagspace
+    from smvm import compile_brick
+    from smvm.slices import SliceJob, Start
+    from smvm.workers.child import run_job
+    from smvm.workers.messages import encode_job
     parked: dict = {}
-    job = ["run", 7, SPIN, "spin.py", "n/1", ["n/1", "n/1", "n", []], "n", 10**6, 0, None,
-           None, "start", ["main", statecodec.dumps([])], 1_000, [0.0, []]]
-    first = run_job(job, None, {}, parked)
+    principal = tagspace.Principal("n/1", "n/1", "n", frozenset())
+    job = SliceJob("n/1", compile_brick(SPIN, "spin.py"), principal, Start("main", []),
+                   fuel_limit=10**6, fuel_used=0, memory_mb=None, cpu_seconds=None,
+                   fuel_slice=1_000)
+    first = run_job(["run", 7, "n", encode_job(job), [0.0, []]], None, compile_brick, parked)
     assert first == ["done", 7, ["paused", 1_000]] and 7 in parked
-    again = run_job(["continue", 7, [0.5, []]], None, {}, parked)
+    again = run_job(["continue", 7, [0.5, []]], None, compile_brick, parked)
     assert again == ["done", 7, ["paused", 2_000]] and 7 in parked
-    assert run_job(["drop", 7], None, {}, parked) == ["dropped", 7] and not parked
-    gone = run_job(["continue", 7, [1.0, []]], None, {}, parked)
+    assert run_job(["drop", 7], None, compile_brick, parked) == ["dropped", 7] and not parked
+    gone = run_job(["continue", 7, [1.0, []]], None, compile_brick, parked)
     assert gone[2][0] == "failed" and gone[2][1]["type"] == "WorkerKilled"

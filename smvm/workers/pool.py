@@ -1,0 +1,207 @@
+"""The daemon's side of sandbox layer 3: a pool of worker processes.
+
+Each SM slice runs in a worker (``smvm.workers.child``); the worker's calls
+for the node (tags, neighbours, time, new SMs, logs) are answered here, on
+the daemon's own thread, against the node core (``smvm.workers.calls``). A
+worker that dies, overruns its wall-clock allowance or breaks the protocol
+is killed and replaced; only its SM ends (with ``WorkerKilled``), and the
+daemon keeps serving.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import trio
+
+from ..limits import DEFAULT_NODE_LIMITS
+from ..slices import job_for, step_of
+from ..vm import ErrorRecord, Failed, Paused
+from . import pipe
+from .calls import answer
+from .messages import decode_outcome, encode_job
+
+#: What ``WorkerPool.run`` returns for an SM lost with a worker it did not bring down.
+LOST = None
+
+
+class _Worker:
+    def __init__(self, process: trio.Process, max_message: int = DEFAULT_NODE_LIMITS.max_worker_message):
+        self.process = process
+        self.frames = pipe.FrameReader(max_message)
+        self.limits: list[str] = []
+        self.busy = True  # running a slice (a new worker starts with one)
+        self.alive = True
+        self.parked: set[int] = set()  # runs paused here between fuel slices
+        self.dropped: list[int] = []  # paused runs the node gave up: discard them
+
+    async def send(self, message: object) -> None:
+        data = pipe.pack(message)
+        try:
+            # straight into the pipe when it has room (the usual case): no
+            # trip through the scheduler before the worker can start
+            sent = os.write(self.process.stdin.fileno(), data)
+        except BlockingIOError:
+            sent = 0
+        if sent < len(data):
+            await self.process.stdin.send_all(data[sent:])
+
+    async def receive(self) -> object:
+        while True:
+            complete, message = self.frames.next()
+            if complete:
+                return message
+            chunk = await self.process.stdout.receive_some(1 << 16)
+            if not chunk:
+                raise EOFError("worker closed its output")
+            self.frames.feed(chunk)
+
+
+class _Parked:
+    """Where an SM paused between fuel slices lives: its worker and run."""
+
+    __slots__ = ("worker", "run")
+
+    def __init__(self, worker: _Worker, run: int):
+        self.worker = worker
+        self.run = run
+
+    def abandon(self) -> None:
+        """The node no longer wants this SM: its worker discards it before
+        its next job."""
+        if self.run in self.worker.parked:
+            self.worker.parked.discard(self.run)
+            self.worker.dropped.append(self.run)
+
+
+class WorkerPool:
+    """Runs SM slices in ``size`` worker processes.
+
+    An SM that spends its fuel slice stays paused in its worker (alive, in
+    memory: it can only be captured at its own call sites), so its next slice
+    runs in the same worker, after the slices queued before it.
+    """
+
+    def __init__(self, core, size: int = 2, *, wall_seconds: float = 30.0):
+        self.core = core
+        self.size = size
+        self.wall_seconds = wall_seconds
+        self._workers: list[_Worker] = []
+        self._starting = 0
+        self._freed = trio.lowlevel.ParkingLot()
+        self._runs = 0
+        self.killed = 0
+
+    @property
+    def _idle(self) -> list[_Worker]:
+        return [w for w in self._workers if not w.busy]
+
+    async def _spawn(self) -> _Worker:
+        env = dict(os.environ)
+        env["SMVM_WORKER_MEMORY_MB"] = str(self.core.config.memory_mb or 0)
+        process = await trio.lowlevel.open_process(
+            [sys.executable, "-m", "smvm.workers.child"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            env=env)
+        worker = _Worker(process, self.core.config.limits.max_worker_message)
+        hello = await worker.receive()
+        worker.limits = list(hello[1]) if isinstance(hello, list) and hello[:1] == ["ready"] else []
+        return worker
+
+    async def _acquire(self, pinned: _Worker | None) -> _Worker:
+        """A worker for one slice: ``pinned`` (where a paused SM waits), else
+        an idle one (the fewest paused SMs first), else a new one."""
+        while True:
+            if pinned is not None:
+                if not pinned.alive:
+                    raise EOFError("the worker holding the paused SM is gone")
+                if not pinned.busy:
+                    pinned.busy = True
+                    return pinned
+            else:
+                idle = self._idle
+                if idle:
+                    worker = min(idle, key=lambda w: len(w.parked))
+                    worker.busy = True
+                    return worker
+                if len(self._workers) + self._starting < self.size:
+                    self._starting += 1
+                    try:
+                        worker = await self._spawn()
+                    finally:
+                        self._starting -= 1
+                    self._workers.append(worker)
+                    return worker
+            await self._freed.park()
+
+    def _release(self, worker: _Worker) -> None:
+        worker.busy = False
+        self._freed.unpark_all()
+
+    async def run(self, record, kind: str, payload) -> object:
+        """Run one slice of ``record``'s SM; return its outcome (``Paused``
+        with a handle for the "continue" entry when the slice ran out), or
+        ``LOST`` for an SM paused in a worker that another SM's slice brought
+        down (the node starts it again from its last accepted state)."""
+        pinned = payload if kind == "continue" else None
+        try:
+            worker = await self._acquire(pinned.worker if pinned is not None else None)
+        except EOFError:
+            return LOST
+        if pinned is not None:
+            run = pinned.run
+            worker.parked.discard(run)
+        else:
+            self._runs += 1
+            run = self._runs
+        try:
+            with trio.move_on_after(self.wall_seconds) as scope:
+                outcome = await self._drive(worker, record, kind, payload, run)
+            if scope.cancelled_caught:
+                raise TimeoutError(f"the slice ran over {self.wall_seconds:g} s")
+        except (EOFError, OSError, TimeoutError, ValueError, TypeError, IndexError, KeyError,
+                AttributeError, trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+            await self._kill(worker)
+            why = str(exc) if isinstance(exc, TimeoutError) else "its worker process died"
+            return Failed(ErrorRecord("WorkerKilled", f"the SM was stopped: {why}"), record.fuel)
+        if isinstance(outcome, Paused):
+            worker.parked.add(run)
+            outcome = Paused(outcome.fuel, _Parked(worker, run))
+        self._release(worker)
+        return outcome
+
+    async def _kill(self, worker: _Worker) -> None:
+        """End a worker; the SMs paused in it end when their turn comes."""
+        self.killed += 1
+        worker.alive = False
+        if worker in self._workers:
+            self._workers.remove(worker)
+        worker.parked.clear()
+        worker.dropped.clear()
+        self._freed.unpark_all()
+        with trio.CancelScope(shield=True):
+            worker.process.kill()
+            await worker.process.wait()
+
+    async def aclose(self) -> None:
+        for worker in list(self._workers):
+            await self._kill(worker)
+
+    async def _drive(self, worker: _Worker, record, kind: str, payload, run: int):
+        core = self.core
+        while worker.dropped:
+            await worker.send(["drop", worker.dropped.pop()])
+            await worker.receive()
+        host = core.host_for(record)
+        view = [host.now(), host.neighbors()]  # the node as the slice starts
+        if kind == "continue":
+            await worker.send(["continue", run, view])
+        else:
+            job = job_for(record, core.config, step_of(kind, payload))
+            await worker.send(["run", run, core.node_id, encode_job(job), view])
+        while True:
+            message = await worker.receive()
+            if message[0] == "call":
+                await worker.send(answer(core, host, record, message))
+                continue
+            return decode_outcome(message[2])

@@ -1,0 +1,60 @@
+"""What a worker process gives up before it runs any SM: address space,
+open files, new privileges, and (with a libseccomp binding) the system calls
+that reach outside it; and, per slice, a CPU-time backstop from the kernel.
+A flaw in the VM's own layers still cannot reach the host this way.
+"""
+from __future__ import annotations
+
+
+def lower_privileges(memory_mb: float | None) -> list[str]:
+    """Limits the worker keeps for its whole life; returns what was applied."""
+    applied = []
+    try:
+        import resource
+
+        from .._limits import _address_space_bytes
+        if memory_mb:
+            # what the interpreter maps already, the SM's budget, and a margin
+            limit = (_address_space_bytes() or 0) + int((memory_mb + 64) * 1024 * 1024)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            applied.append(f"address space +{memory_mb:g} MB")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (16, 16))
+        applied.append("16 open files")
+    except (ImportError, ValueError, OSError):
+        pass
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(38, 1, 0, 0, 0) == 0:  # PR_SET_NO_NEW_PRIVS
+            applied.append("no new privileges")
+    except (OSError, AttributeError):
+        pass
+    try:
+        try:
+            import pyseccomp as seccomp  # ctypes binding to the system's libseccomp
+        except ImportError:
+            import seccomp  # type: ignore[import-not-found, no-redef]  # libseccomp's own
+        filt = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+        for name in ("execve", "execveat", "fork", "vfork", "clone3", "socket", "connect",
+                     "bind", "listen", "accept", "accept4", "ptrace", "kill", "tkill", "tgkill",
+                     "mount", "umount2", "chroot", "pivot_root", "setuid", "setgid"):
+            filt.add_rule(seccomp.ERRNO(1), name)
+        filt.load()
+        applied.append("seccomp")
+    except Exception:  # noqa: BLE001 - no binding here: rely on the other layers
+        pass
+    return applied
+
+
+def limit_cpu(seconds: float | None) -> None:
+    """The kernel ends this worker if the slice overruns its CPU time."""
+    if not seconds:
+        return
+    try:
+        import resource
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        used = int(usage.ru_utime + usage.ru_stime) + 1
+        soft = used + int(seconds) + 2
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 2))
+    except (ImportError, ValueError, OSError):
+        pass
