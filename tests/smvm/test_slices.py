@@ -1,0 +1,101 @@
+"""The slice pipeline: one typed job, one function that runs it, one outcome,
+whether the slice runs in the node's process, on the exec line or in a
+worker process; the job crosses to a worker as named fields, framed by the
+one pipe module."""
+from __future__ import annotations
+
+import io
+
+import msgpack
+import pytest
+import tagspace
+
+from sim.line import LineWorld
+from smvm import compile_brick
+from smvm.slices import Continue, Resume, SliceJob, Start, run_slice
+from smvm.vm import Failed, Migrate, SMInstance
+from smvm.workers import pipe
+from smvm.workers.child import run_job
+from smvm.workers.messages import decode_job, encode_job
+
+SOURCE = "def main():\n    sys_migrate(read_tag('neighbors')[0])\n    return node_id()\n"
+PRINCIPAL = tagspace.Principal("0/1", "0/1", "0", frozenset())
+
+
+@pytest.fixture(scope="module")
+def brick():
+    return compile_brick(SOURCE, "hop.py")
+
+
+def job(brick, step) -> SliceJob:
+    return SliceJob("0/1", brick, PRINCIPAL, step, fuel_limit=100_000, fuel_used=0,
+                    memory_mb=64, cpu_seconds=None, fuel_slice=None)
+
+
+def forged_state(brick) -> bytes:
+    """A continuation of the brick whose frames were taken out."""
+    out = SMInstance(brick, LineWorld(2, 100_000, 64).nodes[0]).start("main", [])
+    assert isinstance(out, Migrate)
+    obj = msgpack.unpackb(out.state, strict_map_key=False, raw=False)
+    obj["frames"] = []
+    return msgpack.packb(obj, use_bin_type=True)
+
+
+def test_a_state_that_does_not_fit_its_brick_fails_the_same_way_everywhere(brick) -> None:
+    forged = job(brick, Resume(forged_state(brick)))
+    here = run_slice(forged, LineWorld(2, 100_000, 64).nodes[1])
+    assert isinstance(here, Failed) and here.error.type == "ContinuationError"
+    assert "no frames" in here.error.message
+    # a worker process runs the same pipeline: the same error comes back
+    answer = run_job(["run", 1, "1", encode_job(forged), [0.0, ["0"]]], None, compile_brick, {})
+    assert answer[:2] == ["done", 1]
+    assert answer[2][0] == "failed" and answer[2][1]["type"] == "ContinuationError"
+    assert answer[2][1]["message"] == here.error.message
+
+
+def test_a_job_crosses_to_a_worker_as_named_fields_and_comes_back_whole(brick) -> None:
+    error = ValueError("no such tag")
+    original = job(brick, Resume(b"state", {"x": [1, 2]}, error))
+    encoded = encode_job(original)
+    assert {"sm_id", "source", "name", "principal", "step", "fuel_limit", "fuel_used",
+            "memory_mb", "cpu_seconds", "fuel_slice"} == set(encoded)
+    wire_form = msgpack.unpackb(pipe.pack(encoded)[pipe.HEADER.size:], raw=False)
+    back = decode_job(wire_form, lambda source, name: compile_brick(source, name))
+    assert (back.sm_id, back.principal, back.fuel_limit, back.memory_mb) == \
+        (original.sm_id, original.principal, original.fuel_limit, original.memory_mb)
+    assert back.brick.hash == brick.hash
+    assert back.step.state == b"state" and back.step.value == {"x": [1, 2]}
+    assert type(back.step.error) is ValueError and str(back.step.error) == "no such tag"
+    start = decode_job(encode_job(job(brick, Start("main", [1, "a"]))), compile_brick)
+    assert start.step.entry == "main" and isinstance(start.step.args, bytes)
+
+
+def test_a_paused_sm_is_continued_where_it_is_not_sent_as_a_job(brick) -> None:
+    with pytest.raises(ValueError, match="runs where the SM is"):
+        encode_job(job(brick, Continue(object())))
+
+
+def test_the_pipe_reader_assembles_frames_from_any_chunks_and_refuses_big_ones() -> None:
+    stream = pipe.pack(["call", 1, "now", b"x"]) + pipe.pack(["done", 2, ["paused", 7]])
+    reader = pipe.FrameReader(limit=1 << 10)
+    got = []
+    for i in range(len(stream)):  # one byte at a time
+        reader.feed(stream[i:i + 1])
+        complete, message = reader.next()
+        if complete:
+            got.append(message)
+    assert got == [["call", 1, "now", b"x"], ["done", 2, ["paused", 7]]]
+    assert reader.next() == (False, None)
+    big = pipe.FrameReader(limit=16)
+    big.feed(pipe.HEADER.pack(17))  # refused on its header, before any body arrives
+    with pytest.raises(pipe.FrameTooLarge):
+        big.next()
+
+
+def test_the_blocking_reader_stops_at_the_end_and_at_the_limit() -> None:
+    frame = pipe.pack({"a": 1})
+    assert pipe.read(io.BytesIO(frame)) == {"a": 1}
+    with pytest.raises(EOFError):
+        pipe.read(io.BytesIO(frame[:-1]))  # cut short
+    with pytest.raises(pipe.FrameTooLarge):
+        pipe.read(io.BytesIO(frame), limit=len(frame) - pipe.HEADER.size - 1)
