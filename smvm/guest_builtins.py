@@ -7,15 +7,16 @@ import math
 from types import SimpleNamespace
 from typing import Any
 
+from . import guest_text
 from .compiler._policy import ALLOWED_ATTRIBUTES, BUILTIN_NAMES, CALL_ONLY_ATTRIBUTES, MODULES
 from .runtime import C_ITEMS_PER_FUEL, END, Runtime
 from .stdlib import SHARED as _STDLIB, GuestModule, class_for_isinstance
 from .values import GUEST_EXCEPTIONS
 
 _PLAIN = ("abs", "bin", "bool", "callable", "chr", "divmod",
-          "float", "format", "hex", "int", "isinstance", "len", "next", "oct",
-          "ord", "range", "repr", "reversed", "round", "str",
-          "super", "object", "property", "staticmethod", "classmethod", "hash",
+          "float", "hex", "int", "isinstance", "len", "next", "oct",
+          "ord", "range", "reversed", "round",
+          "super", "object", "property", "staticmethod", "classmethod",
           "NotImplemented")
 #: Builtins each SM gets its own copy of (they close over its class registry
 #: or its log).
@@ -167,6 +168,20 @@ class GuardedType:
         return repr(self._real)
 
 
+class _TextType(GuardedType):
+    """``str`` as SM code sees it: the type (``isinstance``, ``str.join``),
+    and a conversion that shows no host address (``smvm.guest_text``)."""
+
+    __slots__ = ()
+
+    def __call__(self, *args, **kwargs):
+        if len(args) > 1 or "encoding" in kwargs or "errors" in kwargs:
+            return str(*args, **kwargs)  # decoding bytes
+        if kwargs.keys() - {"object"}:
+            raise TypeError(f"str() got an unexpected keyword argument {next(iter(kwargs))!r}")
+        return guest_text.guest_str(args[0] if args else kwargs.get("object", ""))
+
+
 def _strict_zip(*iterables):
     return builtins.zip(*iterables, strict=True)
 
@@ -187,7 +202,7 @@ _iter.__name__ = _iter.__qualname__ = "iter"
 
 def _real_classinfo(classinfo, depth=0):
     # ``list``, ``dict``... are GuardedType objects for SM code; map them back.
-    if type(classinfo) is GuardedType:
+    if isinstance(classinfo, GuardedType):
         return classinfo._real
     real = class_for_isinstance(classinfo)
     if real is not None:
@@ -203,7 +218,9 @@ def _isinstance(obj, classinfo, /):
     return builtins.isinstance(obj, _real_classinfo(classinfo))
 
 _STATIC: dict[str, Any] = {name: getattr(builtins, name) for name in _PLAIN}
-_STATIC.update(iter=_iter, isinstance=_isinstance, **GUEST_EXCEPTIONS)
+_STATIC.update(iter=_iter, isinstance=_isinstance, str=_TextType(str, None),
+               repr=guest_text.guest_repr, format=guest_text.guest_format,
+               hash=guest_text.guest_hash, **GUEST_EXCEPTIONS)
 _STATIC.update({"True": True, "False": False, "None": None})
 
 
@@ -257,7 +274,7 @@ def make_print(log) -> Any:
             raise TypeError("print(file=...) is not available in SM code: lines go to the SM's log")
         if not (sep is None or type(sep) is str) or not (end is None or type(end) is str):
             raise TypeError("sep and end must be None or strings")
-        text = (" " if sep is None else sep).join(map(str, values))
+        text = (" " if sep is None else sep).join(map(guest_text.guest_str, values))
         log(text)
 
     return print

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .guest_text import scrub
+
 _KiB = 1024
 _MiB = 1024 * 1024
 
@@ -55,7 +57,7 @@ def safe_repr(value: object, limit: int = MAX_SHOWN_CHARS) -> str:
         text = repr(value)
     except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
         text = f"<{type(value).__name__} that cannot be shown: {type(exc).__name__}>"
-    return truncate(text, limit)
+    return truncate(scrub(text), limit)
 
 
 #: Characters of a result shown by the command line (a result is bounded

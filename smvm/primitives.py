@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Callable
 import tagspace
 
 from . import statecodec
+from .guest_text import guest_str
 from .errors import (
     MigrationError, StateEncodeError, TagAccessError, TagError, TagExists, TagNotFound,
     TagQuotaError,
@@ -158,7 +159,7 @@ def make_primitives(sm: "SMInstance") -> dict[str, Callable]:
         return host.now()
 
     def log(*values):
-        text = " ".join(str(v) for v in values)
+        text = " ".join(map(guest_str, values))
         rt.charge(len(text) // C_ITEMS_PER_FUEL)
         host.log(sm.sm_id, truncate(text, MAX_LOG_LINE_CHARS))
 

@@ -14,6 +14,7 @@ import sys
 from typing import Any, Callable
 
 from .compiler._capture import POINT_COLUMN
+from . import guest_text
 from .errors import FuelExhausted, MigrationError, SandboxViolation, VMBug
 from .limits import MAX_VALUE_DEPTH
 
@@ -106,6 +107,13 @@ class _SafeFormatter(string.Formatter):
         if "." in field_name:
             raise ValueError("attribute access in format fields is not allowed in SM code")
         return super().get_field(field_name, args, kwargs)
+
+    # fields show no host address (smvm.guest_text)
+    def convert_field(self, value, conversion):
+        return guest_text.field(value, ord(conversion), "") if conversion else value
+
+    def format_field(self, value, format_spec):
+        return guest_text.guest_format(value, format_spec)
 
 
 _FORMATTER = _SafeFormatter()

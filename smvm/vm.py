@@ -20,7 +20,7 @@ import greenlet
 import msgpack
 from tagspace import Principal
 
-from . import statecodec
+from . import guest_text, statecodec
 from ._limits import SliceLimits, memory_budget
 from .compiler import Brick
 from .continuation import FORMAT_VERSION, qualname_of, screen, validate_continuation
@@ -159,7 +159,7 @@ class SMInstance:
             "_Cell": Cell, "_BaseException": BaseException, "_Exception": Exception,
             "_AssertionError": AssertionError, "_NOCATCH": _NOCATCH,
             "_WithCaught": (Exception, GeneratorExit),
-            "_isinstance": isinstance, "_MODULES": _Modules(self.sm_id),
+            "_isinstance": isinstance, "_MODULES": _Modules(self.sm_id), "_T": guest_text,
             "_next": next, "_END": END,
             "_fuel_pop": rt.fuel_list.pop, "_IndexError": IndexError,
             "_refuel": rt.refuel,
@@ -772,7 +772,7 @@ def _message(exc: BaseException) -> str:
                                       for a in exc.args), MAX_ERROR_CHARS)
         if len(exc.args) == 1 and type(exc.args[0]) is str:
             return truncate(exc.args[0], MAX_ERROR_CHARS)
-        return truncate(str(exc), MAX_ERROR_CHARS)
+        return truncate(guest_text.scrub(str(exc)), MAX_ERROR_CHARS)
     except (ValueError, RecursionError, MemoryError, OverflowError, TypeError) as err:
         return f"<message that cannot be shown: {type(err).__name__}>"
 

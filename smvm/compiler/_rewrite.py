@@ -122,10 +122,22 @@ class GuardCalls(ast.NodeTransformer):
         self.generic_visit(node)
         if isinstance(node.op, ast.Pow):
             return ast.copy_location(call(attr("_R", "power"), node.left, node.right), node)
+        if isinstance(node.op, ast.Mod):  # '%s' % f shows no host address
+            return ast.copy_location(call(attr("_T", "mod"), node.left, node.right), node)
         return node
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.expr:
+        # each f-string field shows no host address (smvm.guest_text.field)
+        self.generic_visit(node)
+        value = call(attr("_T", "field"), node.value, const(node.conversion),
+                     node.format_spec or const(""))
+        return ast.copy_location(ast.FormattedValue(value=value, conversion=-1,
+                                                    format_spec=None), node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> ast.stmt:
         self.generic_visit(node)
+        if isinstance(node.op, ast.Mod):
+            return _rewrite_mod_assign(node)
         if isinstance(node.op, ast.Pow) and isinstance(node.target, ast.Name):
             value = call(attr("_R", "power"), load(node.target.id), node.value)
             return ast.copy_location(ast.Assign(targets=[store(node.target.id)], value=value), node)
@@ -150,6 +162,28 @@ class GuardScans(ast.NodeTransformer):
                 func=attr("_R", "scan"), args=[func.value, const(func.attr), *node.args],
                 keywords=node.keywords), node)
         return node
+
+
+def _side_effect_free(node: ast.expr) -> bool:
+    return isinstance(node, (ast.Name, ast.Constant))
+
+
+def _rewrite_mod_assign(node: ast.AugAssign) -> ast.stmt:
+    """``x %= y`` -> ``x = _T.mod(x, y)``; an item or attribute of a name is
+    read again (``a[i] %= n``), anything else is refused."""
+    target = node.target
+    if isinstance(target, ast.Name):
+        read: ast.expr = load(target.id)
+    elif isinstance(target, ast.Subscript) and _side_effect_free(target.value) \
+            and _side_effect_free(target.slice):
+        read = ast.Subscript(value=target.value, slice=target.slice, ctx=ast.Load())
+    elif isinstance(target, ast.Attribute) and _side_effect_free(target.value):
+        read = ast.Attribute(value=target.value, attr=target.attr, ctx=ast.Load())
+    else:
+        raise Rejections([SourceError("", node.lineno, (
+            "'%=' is only supported on names, and on items and attributes of names"))])
+    value = call(attr("_T", "mod"), read, node.value)
+    return ast.copy_location(ast.Assign(targets=[target], value=value), node)
 
 
 def _needs_def(lam: ast.Lambda) -> bool:
