@@ -83,7 +83,7 @@ def client(ports, rate, seconds, work, timeout, offset, out) -> None:
 
 
 async def _client(ports, rate, seconds, work, timeout, offset) -> dict:
-    from smvm.daemon import inject
+    from smvm.client import inject
     latencies, reasons = [], collections.Counter()
     counts = collections.Counter()
 

@@ -168,7 +168,7 @@ async def _benign(ports: list[int], seconds: float, rate: float, rng: random.Ran
     """Benign SMs at ``rate`` per second, each hopping across the daemons:
     completed (their latency kept), refused at once by a node with no room
     (a clean REJECT the client may retry), or lost (no or a wrong answer)."""
-    from smvm.daemon import inject
+    from smvm.client import inject
 
     async def one(i: int) -> None:
         start = rng.randrange(3)

@@ -23,7 +23,8 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirna
 
 import trio  # noqa: E402
 
-from smvm.daemon import DaemonConfig, NodeDaemon, inject  # noqa: E402
+from smvm.client import inject  # noqa: E402
+from smvm.daemon import DaemonConfig, NodeDaemon  # noqa: E402
 from smvm.node import NodeConfig  # noqa: E402
 from smvm.node.provenance import NodeTrust  # noqa: E402
 from smvm.trust import NodeKey, pack_chain  # noqa: E402

@@ -157,7 +157,7 @@ class LineWorld:
         self.cores: list[NodeCore] = [self.network.add_node(i, tags.get(str(i)))
                                       for i in range(size)]
         for i, core in enumerate(self.cores):
-            core.position = places[i]
+            core.move_to(places[i])
             for j in (i - 1, i + 1):  # the radio reaches exactly these
                 if 0 <= j < size:
                     core.hear_neighbor(str(j), str(j), 0.0, places[j])

@@ -7,16 +7,19 @@ connection) instead of after the whole timeout.
 """
 from __future__ import annotations
 
+import math
 import os
 import socket
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import trio
 
 from . import statecodec, wire
 from .errors import RemoteInputError, SMVMError
 
-__all__ = ["NodeUnreachable", "STATUS_QUERY_SIZE", "exchange", "query_status"]
+__all__ = ["InjectOutcome", "NodeUnreachable", "STATUS_QUERY_SIZE", "exchange", "inject",
+           "query_status"]
 
 #: How often a request is repeated until the node answers.
 RESEND_INTERVAL = 0.5
@@ -121,3 +124,66 @@ async def query_status(address: tuple[str, int], *, timeout: float = 3.0,
     if type(status) is not dict:
         raise RemoteInputError(f"{address[0]}:{address[1]} sent a status that is not a map")
     return status
+
+
+@dataclass
+class InjectOutcome:
+    sm_id: str
+    ok: bool
+    value: object
+    error: dict | None
+    trip: dict = field(default_factory=dict)  # node, hops, bytes, fuel (with --wait)
+
+    def to_json(self) -> dict:
+        """The shape of ``smvm exec --json``, plus the SM's id."""
+        shown = {"result": self.value, "error": self.error,
+                 **{k: self.trip.get(k) for k in ("node", "hops", "bytes", "fuel")},
+                 "sm": self.sm_id}
+        if "path" in self.trip:  # the path the SM's signed chain proves
+            shown["path"] = self.trip["path"]
+        return shown
+
+
+async def inject(address: tuple[str, int], source: str, args: list, *, wait: bool,
+                 timeout: float) -> InjectOutcome:
+    """Ask the node at ``address`` to start an SM; with ``wait``, its end.
+    The request is repeated until the node answers (it starts the SM once per
+    request id); ``smvm.client.NodeUnreachable`` at once when nothing listens,
+    ``trio.TooSlowError`` after ``timeout`` seconds of silence."""
+    request_id = os.urandom(16)
+    frame = wire.Inject(request_id, source, statecodec.dumps(list(args)), wait)
+    datagrams = wire.fragment(wire.encode(frame), 1, 1200)
+
+    def answer(reply) -> InjectOutcome | None:
+        if not (isinstance(reply, wire.InjectReply) and reply.request_id == request_id):
+            return None
+        try:
+            envelope = statecodec.loads(reply.value) if reply.value else {}
+        except RemoteInputError:
+            envelope = None
+        if type(envelope) is not dict:
+            envelope = {}
+        return InjectOutcome(reply.sm_id, reply.ok, envelope.get("value"), reply.error,
+                             {k: v for k, v in envelope.items() if k != "value"})
+
+    with trio.fail_after(timeout):
+        outcome = await exchange(address, datagrams, answer, timeout=math.inf)
+        token = _withheld_token(outcome)
+        if token is not None:
+            # a reply too big to be sent unasked: the request again, under its
+            # id followed by the node's token (we receive at this address)
+            fetch = wire.Inject(request_id + token, source, frame.args, wait)
+            datagrams = wire.fragment(wire.encode(fetch), 2, 1200)
+            outcome = await exchange(address, datagrams, answer, timeout=math.inf)
+        return outcome
+
+
+def _withheld_token(outcome: InjectOutcome) -> bytes | None:
+    """The token of a reply the node withheld (too big to send unasked)."""
+    error = outcome.error or {}
+    if outcome.ok or error.get("type") != "ReplyWithheld":
+        return None
+    try:
+        return bytes.fromhex(str(error.get("token")))
+    except ValueError:
+        return None

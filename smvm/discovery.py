@@ -47,6 +47,26 @@ class Advertisement:
             self.zeroconf.close()
 
 
+def advertise_node(node_id: str, address: tuple[str, int], interfaces: list[str] | None,
+                   key: str) -> Advertisement:
+    """Advertise the node listening at ``address`` on ``interfaces`` (None:
+    the address it is bound to, or every local address when that is the
+    wildcard); ``key`` is the fingerprint of its public key ("" unsigned)."""
+    host, port = address[:2]
+    addresses = interfaces or ([host] if host != "0.0.0.0" else local_addresses())
+    return Advertisement(node_id, port, addresses, interfaces, key)
+
+
+def local_addresses() -> list[str]:
+    """This host's IPv4 addresses (the loopback one when it knows of none)."""
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+        addresses = sorted({info[4][0] for info in infos})
+    except OSError:
+        addresses = []
+    return addresses or ["127.0.0.1"]
+
+
 def browse(seconds: float = 2.0, interfaces: list[str] | None = None) -> list[Advertised]:
     """Nodes advertised on the LAN within ``seconds``."""
     found: dict[str, Advertised] = {}

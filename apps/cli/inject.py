@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     from smvm.client import NodeUnreachable
     from smvm.compiler import check_source
-    from smvm.daemon import inject
+    from smvm.client import inject
     address = parse_address(args.node, "--node")
     if not 0 < args.timeout <= MAX_TIMEOUT:
         raise UsageError(f"--timeout must be more than 0 and at most {MAX_TIMEOUT:g} seconds, "

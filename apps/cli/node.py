@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 from smvm.errors import UsageError
 
@@ -54,13 +55,13 @@ def run(args: argparse.Namespace) -> int:
 
     import trio
 
-    from smvm.daemon import DaemonConfig, parse_peers, parse_tag, run_daemon
+    from smvm.daemon import DaemonConfig, run_daemon
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
     _check_arguments(args)
     try:
-        peers = parse_peers(args.peers)
-        tags = dict(parse_tag(t) for t in args.tag)
-        shared = dict(parse_tag(t) for t in args.shared_tag)
+        peers = _parse_peers(args.peers)
+        tags = dict(_parse_tag(t) for t in args.tag)
+        shared = dict(_parse_tag(t) for t in args.shared_tag)
         both = sorted(set(tags) & set(shared))
         if both:
             raise ValueError(f"tag {both[0]!r} is given both as --tag and --shared-tag")
@@ -145,3 +146,23 @@ def _start_up_failure(exc: BaseException) -> BaseException | None:
         found = [_start_up_failure(e) for e in exc.exceptions]
         return next((f for f in found if f is not None), None)
     return exc if isinstance(exc, (OSError, UsageError)) else None
+
+
+def _parse_peers(text: str) -> list[tuple[str, int]]:
+    peers = []
+    for item in filter(None, (p.strip() for p in text.split(","))):
+        host, _, port = item.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"bad peer {item!r}: expected HOST:PORT")
+        peers.append((host, int(port)))
+    return peers
+
+
+def _parse_tag(text: str) -> tuple[str, object]:
+    name, sep, raw = text.partition("=")
+    if not sep or not name:
+        raise ValueError(f"bad tag {text!r}: expected NAME=VALUE")
+    try:
+        return name, json.loads(raw)
+    except ValueError:
+        return name, raw

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections import OrderedDict
+from collections.abc import Callable
 
 from .. import wire
 from ..compiler import Brick, brick_hash, compile_brick, unit_part
@@ -143,6 +144,8 @@ class CodeCache:
         self._failed: OrderedDict[str, CompileError] = OrderedDict()
         self.hits = 0
         self.misses = 0
+        #: called with each brick the cache takes in (a daemon stores it)
+        self.on_added: Callable[[Brick], None] | None = None
 
     def __contains__(self, brick_id: str) -> bool:
         return brick_id in self._bricks
@@ -220,10 +223,13 @@ class CodeCache:
             self._failed.popitem(last=False)
 
     def _keep(self, brick: Brick) -> Brick:
+        new = brick.hash not in self._bricks
         self._bricks[brick.hash] = brick
         self._bricks.move_to_end(brick.hash)
         while len(self._bricks) > self.capacity:
             self._bricks.popitem(last=False)
+        if new and self.on_added is not None:
+            self.on_added(brick)
         return brick
 
     def add_part(self, unit: Brick, name: str) -> Brick | None:

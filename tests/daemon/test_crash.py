@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import trio
 
-from smvm.daemon import JOURNAL, inject
+from smvm.client import inject
+from smvm.daemon import JOURNAL
 from smvm.journal import Journal
 from smvm.testing import free_udp_ports
 

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import trio
 
-from smvm.daemon import DaemonConfig, NodeDaemon, inject
+from smvm.client import inject
+from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
 
 LOG = Path(__file__).resolve().parents[1] / "data" / "gps_drive.nmea"

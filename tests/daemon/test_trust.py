@@ -9,7 +9,8 @@ import socket
 import trio
 
 from smvm import wire
-from smvm.daemon import DaemonConfig, NodeDaemon, inject
+from smvm.client import inject
+from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
 from smvm.trust import NodeKey, format_line
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import trio
 
-from smvm.daemon import DaemonConfig, NodeDaemon, inject
+from smvm.client import inject
+from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
 
 SPIN = "def main():\n    x = 0\n    while True:\n        x += 1\n"

@@ -8,7 +8,8 @@ import pytest
 import trio
 
 from apps.cli import main
-from smvm.daemon import DaemonConfig, NodeDaemon, inject
+from smvm.client import inject
+from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
 from smvm.trace import read_trace
 

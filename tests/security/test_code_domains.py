@@ -66,7 +66,8 @@ def test_a_wait_wakes_in_the_domain_of_the_code_that_waited(tmp_path) -> None:
 
 @pytest.mark.parametrize("main", ["reads", "wakes"])
 async def test_code_domains_hold_the_same_in_a_daemons_workers(tmp_path, main) -> None:
-    from smvm.daemon import DaemonConfig, NodeDaemon, inject
+    from smvm.client import inject
+    from smvm.daemon import DaemonConfig, NodeDaemon
     from smvm.node import NodeConfig
     source = _unit(tmp_path, READS_LIB_TAG if main == "reads" else WAKES_ON_LIB_TAG)
     daemon = NodeDaemon(DaemonConfig("solo", "127.0.0.1", 0, seed=1, advertise=False,

@@ -12,7 +12,8 @@ import pytest
 import trio
 
 from smvm import statecodec, wire
-from smvm.daemon import DaemonConfig, NodeDaemon, inject
+from smvm.client import inject
+from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
 
 QUICK = "def main(n):\n    return sum(range(n)), node_id()\n"

@@ -73,7 +73,8 @@ def test_a_one_line_sm_ends_bounded_on_a_node(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(ONE_LINERS))
 async def test_a_one_line_sm_ends_bounded_in_a_daemons_worker(name: str, caplog) -> None:
-    from smvm.daemon import DaemonConfig, NodeDaemon, inject
+    from smvm.client import inject
+    from smvm.daemon import DaemonConfig, NodeDaemon
     from smvm.node import NodeConfig
     caplog.set_level(logging.INFO, logger="smvm.node")
     source, check = ONE_LINERS[name]

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import trio
 
-from smvm.daemon import DaemonConfig, NodeDaemon, inject
+from smvm.client import inject
+from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
 
 #: Pauses between fuel slices several times (so it is parked in the worker).

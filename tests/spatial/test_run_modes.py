@@ -10,7 +10,8 @@ import trio
 
 from apps.cli import main
 from smvm.compiler import load_brick
-from smvm.daemon import DaemonConfig, NodeDaemon, inject
+from smvm.client import inject
+from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
 
 DATA = Path(__file__).parent / "data"
