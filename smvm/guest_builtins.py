@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from . import guest_text
-from .compiler._policy import ALLOWED_ATTRIBUTES, BUILTIN_NAMES, CALL_ONLY_ATTRIBUTES, MODULES
+from .compiler.policy import ALLOWED_ATTRIBUTES, BUILTIN_NAMES, CALL_ONLY_ATTRIBUTES, MODULES
 from .runtime import C_ITEMS_PER_FUEL, END, Runtime
 from .stdlib import SHARED as _STDLIB, GuestModule, class_for_isinstance
 from .values import GUEST_EXCEPTIONS

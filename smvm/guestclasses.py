@@ -16,7 +16,7 @@ import builtins
 import types
 from typing import Any
 
-from .compiler._policy import ALLOWED_DUNDERS, DENIED_ATTRIBUTES
+from .compiler.policy import ALLOWED_DUNDERS, DENIED_ATTRIBUTES
 from .values import GUEST_EXCEPTIONS
 
 #: Class attribute marking a class made by SM code (inherited by its subclasses).

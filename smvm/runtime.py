@@ -13,7 +13,7 @@ import string
 import sys
 from typing import Any, Callable
 
-from .compiler._capture import POINT_COLUMN
+from .compiler.abi import POINT_COLUMN
 from . import guest_text
 from .errors import FuelExhausted, MigrationError, SandboxViolation, VMBug
 from .limits import MAX_VALUE_DEPTH

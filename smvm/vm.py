@@ -8,7 +8,6 @@ the SM finished, failed, or asks to migrate (with its serialized state).
 """
 from __future__ import annotations
 
-import builtins
 import sys
 import threading
 import types
@@ -22,7 +21,7 @@ from tagspace import Principal
 
 from . import guest_text, statecodec
 from ._limits import SliceLimits, memory_budget
-from .compiler import Brick
+from .compiler import Brick, abi
 from .continuation import FORMAT_VERSION, qualname_of, screen, validate_continuation
 from .errors import (
     ContinuationError, CPUTimeExhausted, SMTerminated, SMVMError, StateDecodeError, StateEncodeError,
@@ -155,16 +154,9 @@ class SMInstance:
         builtins_ns["print"] = make_print(self.primitives["log"])
         ns: dict[str, Any] = {
             "__builtins__": builtins_ns, "__name__": self.brick.name,
-            "_R": rt, "_Capture": Capture, "_locals": locals, "_set": set,
-            "_Cell": Cell, "_BaseException": BaseException, "_Exception": Exception,
-            "_AssertionError": AssertionError, "_NOCATCH": _NOCATCH,
-            "_WithCaught": (Exception, GeneratorExit),
-            "_isinstance": isinstance, "_MODULES": _Modules(self.sm_id), "_T": guest_text,
-            "_next": next, "_END": END,
-            "_fuel_pop": rt.fuel_list.pop, "_IndexError": IndexError,
-            "_refuel": rt.refuel,
-            "_type": type, "_GC": classes.classes, "_GS": classes.store_target,
-            "_GP": classes.private, **_FAST_CONSUMERS,
+            **abi.hidden_namespace(rt, classes, _Modules(self.sm_id), capture=Capture, cell=Cell,
+                                   end=END, nocatch=_NOCATCH,
+                                   text=guest_text),
         }
         self.ns = ns
         self._builtins = builtins_ns
@@ -218,7 +210,7 @@ class SMInstance:
                 cont = self._decode(*redo)
             self._check_defaults(cont)
             if "random" in cont:
-                self.ns["_MODULES"].adopt_random(cont["random"])
+                self.ns[abi.MODULES].adopt_random(cont["random"])
             for name, value in cont["globals"].items():
                 if "." in name:  # a class attribute: the class is rebuilt here
                     self.classes.set_class_data(name, value)
@@ -435,7 +427,7 @@ class SMInstance:
             "request": cap.request,
             "fuel": self.fuel_used,
         }
-        generator = self.ns["_MODULES"].default_random
+        generator = self.ns[abi.MODULES].default_random
         if generator is not None:  # the SM used random: its generator's state travels
             state["random"] = generator
         try:
@@ -461,7 +453,8 @@ class SMInstance:
         out = {}
         for fid, fn in self._module_functions().items():
             defaults = fn.__defaults__ or ()
-            kwdefaults = {k: v for k, v in (fn.__kwdefaults__ or {}).items() if k != "_fr"}
+            kwdefaults = {k: v for k, v in (fn.__kwdefaults__ or {}).items()
+                          if k != abi.RESUME_PARAM}
             if defaults or kwdefaults:
                 out[fid] = [defaults, kwdefaults]
         return out
@@ -506,7 +499,7 @@ class SMInstance:
             own.update((id(fn), "prim:" + name) for name, fn in self.primitives.items())
             own.update((id(fn), "fn:" + fid) for fid, fn in self._module_function_map().items())
             own.update((id(cls), ref) for cls, ref in self.classes.classes.items())
-            own.update(self.ns["_MODULES"].refs())
+            own.update(self.ns[abi.MODULES].refs())
             own.update((id(cls), "nt:" + name) for name, cls in self.runtime.namedtuples.items())
             refs = _Refs(own, self.brick.fid_of_code)
             if "_fn_cache" in self.__dict__:  # complete: the same until this SM ends here
@@ -560,12 +553,6 @@ class SMInstance:
                     or type(pair[0]) is not tuple or len(pair[0]) != len(fn.__defaults__ or ())
                     or type(pair[1]) is not dict or set(pair[1]) - set(fn.__kwdefaults__ or {})):
                 raise ContinuationError(f"invalid continuation: defaults do not fit {fid!r}")
-
-
-#: The real builtins generator expressions are handed to (see the compiler's
-#: ``FastConsumers``).
-_FAST_CONSUMERS = {"_C_" + name: getattr(builtins, name) for name in (
-    "set", "frozenset", "list", "tuple", "sorted", "sum", "min", "max", "any", "all", "dict")}
 
 
 class _Modules(dict):
@@ -673,7 +660,7 @@ class _Table:
             info = sm.brick.functions.get(name)
             return (info.code, sm.ns) if info is not None else default
         if kind == "random":
-            return sm.ns["_MODULES"].member(name, default)
+            return sm.ns[abi.MODULES].member(name, default)
         if kind == "nt":
             if "_loaded" not in sm.ns:
                 self.deferred = self.stopped = True

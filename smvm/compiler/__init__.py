@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from types import CodeType
 
 from ..errors import CompileError, SourceError
-from . import _spatial, _validate
+from . import _spatial, _validate, abi
 from ._analysis import analyse, generator_errors, resolve
 from ._capture import Normaliser, make_resumable
 from ._classes import GuardAttributes, drop_inert_dunders, flag_first_argument
@@ -300,7 +300,7 @@ def _index_functions(brick: Brick, resumable: dict[str, tuple[list[str], int]], 
                 local_names=frozenset(names or ()),
                 required_positional=const.co_argcount,
                 required_keywords=tuple(n for n in const.co_varnames[const.co_argcount:nargs]
-                                        if n != "_fr"),
+                                        if n != abi.RESUME_PARAM),
             )
             brick.fid_of_code[id(const)] = fid
             walk(const)

@@ -13,7 +13,7 @@ import ast
 from dataclasses import dataclass, field
 
 from ..errors import SourceError
-from . import _policy as policy
+from . import abi, policy
 from ._scopes import (
     FunctionNode, comprehension_targets, declared, iter_own_scope, local_names,
 )
@@ -169,7 +169,7 @@ def _math_names(tree: ast.Module) -> set[str]:
             if member:
                 value = value.value
             if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name) \
-                    and value.value.id == "_MODULES":
+                    and value.value.id == abi.MODULES:
                 out.add(stmt.targets[0].id)
                 if not member:
                     modules.add(stmt.targets[0].id)

@@ -22,21 +22,16 @@ import copy
 
 from ..errors import SourceError
 from ._analysis import MIG_ATTR, Resolution, contains_flagged
-from ._policy import SCANNING_METHODS
+from .policy import SCANNING_METHODS
 from ._astutil import assign, attr, call, const, if_, in_set, load, not_, stmt, store
 from ._rewrite import PROLOGUE_ATTR, Rejections
+from .abi import (
+    ASSERTION_ERROR, BASE_EXCEPTION, CAPTURE, CAPTURE_VAR, END, LOCALS, NEW_SET, NEXT,
+    NOT_CAPTURED, POINT_COLUMN, RESUME_LOCALS, RESUME_PARAM, RESUME_POINT, RUNTIME,
+)
 
 POINT_ATTR = "_smvm_point"
 _SKIP_SCOPES = (ast.FunctionDef, ast.Lambda, ast.GeneratorExp)
-RESUME_PARAM = "_fr"
-#: End column given to the call instruction of every capture-ready call site,
-#: so the VM can tell from a frame's current instruction that it may capture
-#: there (a guest frame entered from builtin C code is not at such a call).
-POINT_COLUMN = 999_999
-#: Hidden locals that never travel with a frame.
-NOT_CAPTURED = frozenset({RESUME_PARAM, "_L", "_rp", "_cap"})
-
-
 _has_point = contains_flagged
 
 
@@ -154,7 +149,7 @@ class Normaliser:
             pre, msg = self.expr(s.msg)
             body.extend(pre)
             args.append(msg)
-        body.append(ast.Raise(exc=call("_AssertionError", *args), cause=None))
+        body.append(ast.Raise(exc=call(ASSERTION_ERROR, *args), cause=None))
         return stmts + [if_(not_(test), body)]
 
     def st_If(self, s: ast.If) -> list[ast.stmt]:
@@ -181,10 +176,10 @@ class Normaliser:
         # Iterate the live iterator (it travels with the SM), so the loop
         # sees what CPython's would: items appended meanwhile, dict changes...
         it, item = self.temp("_it"), self.temp("_v")
-        stmts.append(assign(it, call(attr("_R", "loop_iter"), iterable)))
+        stmts.append(assign(it, call(attr(RUNTIME, "loop_iter"), iterable)))
         advance = ast.NamedExpr(target=store(item),
-                                value=call("_next", load(it), load("_END")))
-        test = ast.Compare(left=advance, ops=[ast.IsNot()], comparators=[load("_END")])
+                                value=call(NEXT, load(it), load(END)))
+        test = ast.Compare(left=advance, ops=[ast.IsNot()], comparators=[load(END)])
         loop = ast.While(test=test, body=[ast.Assign(targets=[s.target], value=load(item))] + s.body,
                          orelse=s.orelse)
         ast.copy_location(loop, s)
@@ -258,7 +253,7 @@ class Normaliser:
         n = len(e.args)
         func = ast.Attribute(value=out[0], attr=e.func.attr, ctx=ast.Load()) if method else out[0]
         if scan:
-            func = self.materialise(call(attr("_R", "scan_method"), out[0], const(e.func.attr),
+            func = self.materialise(call(attr(RUNTIME, "scan_method"), out[0], const(e.func.attr),
                                          *out[1:1 + n]), stmts)
         new = ast.Call(func=func, args=out[1:1 + n],
                        keywords=[ast.keyword(arg=k.arg, value=v) for k, v in zip(e.keywords, out[1 + n:])])
@@ -431,7 +426,7 @@ class Normaliser:
 
     def ex_SetComp(self, e: ast.SetComp):
         return self._comprehension(
-            e, lambda: call("_set"), lambda r: stmt(call(attr(r, "add"), e.elt)))
+            e, lambda: call(NEW_SET), lambda r: stmt(call(attr(r, "add"), e.elt)))
 
     def ex_DictComp(self, e: ast.DictComp):
         return self._comprehension(
@@ -493,7 +488,7 @@ class Steerer:
 
         def flush() -> None:
             if group:
-                out.append(if_(not_(load("_rp")), list(group)))
+                out.append(if_(not_(load(RESUME_POINT)), list(group)))
                 group.clear()
 
         for i, s in enumerate(body):
@@ -505,7 +500,7 @@ class Steerer:
                 flush()
                 new = self.statement(s)
                 if i < last:
-                    test = ast.BoolOp(op=ast.Or(), values=[not_(load("_rp")), in_set("_rp", self.points(s))])
+                    test = ast.BoolOp(op=ast.Or(), values=[not_(load(RESUME_POINT)), in_set(RESUME_POINT, self.points(s))])
                     out.append(if_(test, new))
                 else:
                     out.extend(new)
@@ -528,24 +523,24 @@ class Steerer:
     @staticmethod
     def cond(p_body: frozenset[int], p_else: frozenset[int], test: ast.expr) -> ast.expr:
         if p_body:
-            resuming = in_set("_rp", set(p_body))
-            return ast.IfExp(test=load("_rp"), body=resuming, orelse=test)
-        return ast.BoolOp(op=ast.And(), values=[not_(load("_rp")), test])
+            resuming = in_set(RESUME_POINT, set(p_body))
+            return ast.IfExp(test=load(RESUME_POINT), body=resuming, orelse=test)
+        return ast.BoolOp(op=ast.And(), values=[not_(load(RESUME_POINT)), test])
 
     def point(self, s: ast.Assign, pid: int) -> ast.stmt:
         target = s.targets[0]
         value: ast.Call = s.value  # type: ignore[assignment]
         callee = value.func
-        resumed = call(attr("_R", "resume_call"), load(RESUME_PARAM), callee)
+        resumed = call(attr(RUNTIME, "resume_call"), load(RESUME_PARAM), callee)
         for node in (value, resumed):
             ast.copy_location(node, s)
             node.end_lineno = node.lineno
             node.end_col_offset = POINT_COLUMN
-        resume = [assign("_rp", const(0)), ast.Assign(targets=[target], value=resumed)]
+        resume = [assign(RESUME_POINT, const(0)), ast.Assign(targets=[target], value=resumed)]
         normal = [ast.Assign(targets=[target], value=value)]
-        push = stmt(call(attr("_cap", "push"), const(self.fid), const(pid), call("_locals"), callee))
-        handler = ast.ExceptHandler(type=load("_Capture"), name="_cap", body=[push, ast.Raise(exc=None, cause=None)])
-        return ast.Try(body=[if_(load("_rp"), resume, normal)], handlers=[handler], orelse=[], finalbody=[])
+        push = stmt(call(attr(CAPTURE_VAR, "push"), const(self.fid), const(pid), call(LOCALS), callee))
+        handler = ast.ExceptHandler(type=load(CAPTURE), name=CAPTURE_VAR, body=[push, ast.Raise(exc=None, cause=None)])
+        return ast.Try(body=[if_(load(RESUME_POINT), resume, normal)], handlers=[handler], orelse=[], finalbody=[])
 
     def try_(self, s: ast.Try) -> list[ast.stmt]:
         p_body = self.block_points(s.body)
@@ -561,17 +556,17 @@ class Steerer:
             if ph:
                 if name is None:
                     name = self.norm.temp("_x")
-                reraise.append(if_(in_set("_rp", set(ph)), [ast.Raise(exc=load(name), cause=None)]))
+                reraise.append(if_(in_set(RESUME_POINT, set(ph)), [ast.Raise(exc=load(name), cause=None)]))
             handlers.append(ast.ExceptHandler(type=h.type, name=name, body=self.block(h.body)))
         entered = p_body | p_h_all
         body = reraise + self.block(s.body)
-        body_guard = ast.BoolOp(op=ast.Or(), values=[not_(load("_rp")), in_set("_rp", set(entered))]) \
-            if entered else not_(load("_rp"))
+        body_guard = ast.BoolOp(op=ast.Or(), values=[not_(load(RESUME_POINT)), in_set(RESUME_POINT, set(entered))]) \
+            if entered else not_(load(RESUME_POINT))
         guarded_body = [if_(body_guard, body)]
         orelse = []
         if s.orelse:
-            else_guard = (ast.BoolOp(op=ast.Or(), values=[not_(load("_rp")), in_set("_rp", set(p_else))])
-                          if p_else else not_(load("_rp")))
+            else_guard = (ast.BoolOp(op=ast.Or(), values=[not_(load(RESUME_POINT)), in_set(RESUME_POINT, set(p_else))])
+                          if p_else else not_(load(RESUME_POINT)))
             orelse = [if_(else_guard, self.block(s.orelse))]
         if not p_final:
             inner = ast.Try(body=guarded_body, handlers=handlers, orelse=orelse, finalbody=s.finalbody)
@@ -587,7 +582,7 @@ class Steerer:
         if handlers or orelse:
             body = [ast.Try(body=body, handlers=handlers, orelse=orelse, finalbody=[])]
         recorder = ast.Try(body=body, handlers=[ast.ExceptHandler(
-            type=load("_BaseException"), name=exc,
+            type=load(BASE_EXCEPTION), name=exc,
             body=[assign(kind, const(4)), assign(val, load(exc)), ast.Raise(exc=None, cause=None)])],
             orelse=[], finalbody=[])
         redo: list[ast.stmt] = [assign(replay, const(False)),
@@ -602,10 +597,10 @@ class Steerer:
         if "continue" in uses:
             redo.append(if_(ast.Compare(left=load(kind), ops=[ast.Eq()], comparators=[const(5)]),
                             [ast.Continue()]))
-        final = ([assign(replay, ast.Compare(left=load("_rp"), ops=[ast.NotEq()], comparators=[const(0)]))]
+        final = ([assign(replay, ast.Compare(left=load(RESUME_POINT), ops=[ast.NotEq()], comparators=[const(0)]))]
                  + self.block(finalbody) + [if_(load(replay), redo)])
         outer = ast.Try(body=[recorder], handlers=[], orelse=[], finalbody=final)
-        return [if_(not_(load("_rp")), [assign(kind, const(0)), assign(val, const(None))]), outer]
+        return [if_(not_(load(RESUME_POINT)), [assign(kind, const(0)), assign(val, const(None))]), outer]
 
 
 def _record_exits(blocks: list[list[ast.stmt]], kind: str, val: str) -> set[str]:
@@ -715,13 +710,13 @@ def make_resumable(fn: ast.FunctionDef, fid: str, normaliser: Normaliser) -> lis
     fn.body = prologue + steered
     names = own_locals(fn)  # cells made by the prologue are locals too
     restore: list[ast.stmt] = [
-        assign("_L", call(attr("_R", "enter"), load(RESUME_PARAM), const(fid))),
-        assign("_rp", attr(RESUME_PARAM, "point")),
+        assign(RESUME_LOCALS, call(attr(RUNTIME, "enter"), load(RESUME_PARAM), const(fid))),
+        assign(RESUME_POINT, attr(RESUME_PARAM, "point")),
     ]
     for name in names:
-        restore.append(if_(ast.Compare(left=const(name), ops=[ast.In()], comparators=[load("_L")]),
-                           [assign(name, ast.Subscript(value=load("_L"), slice=const(name), ctx=ast.Load()))]))
-    fn.body = prologue + [assign("_rp", const(0)),
+        restore.append(if_(ast.Compare(left=const(name), ops=[ast.In()], comparators=[load(RESUME_LOCALS)]),
+                           [assign(name, ast.Subscript(value=load(RESUME_LOCALS), slice=const(name), ctx=ast.Load()))]))
+    fn.body = prologue + [assign(RESUME_POINT, const(0)),
                           if_(ast.Compare(left=load(RESUME_PARAM), ops=[ast.IsNot()], comparators=[const(None)]),
                               restore)] + steered
     setattr(fn, PROLOGUE_ATTR, [])

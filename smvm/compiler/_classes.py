@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from . import _policy as policy
+from . import abi, policy
 from ._astutil import attr, call, const, load
 
 METHOD_MARK = "_smvm_method"
@@ -101,16 +101,18 @@ class GuardAttributes(ast.NodeTransformer):
         if isinstance(node.ctx, (ast.Store, ast.Del)):
             node.value = ast.copy_location(_store_target(node.value), node.value)
         elif node.attr.startswith("_") and not node.attr.startswith("__"):
-            return ast.copy_location(call("_GP", node.value, const(node.attr)), node)
+            private = call(abi.PRIVATE_ATTRIBUTE, node.value, const(node.attr))
+            return ast.copy_location(private, node)
         return node
 
 
 def _store_target(value: ast.expr) -> ast.expr:
     if isinstance(value, ast.Name):
-        fast = ast.Compare(left=call("_type", load(value.id)), ops=[ast.In()],
-                           comparators=[load("_GC")])
-        return ast.IfExp(test=fast, body=load(value.id), orelse=call("_GS", load(value.id)))
-    return call("_GS", value)
+        fast = ast.Compare(left=call(abi.TYPE, load(value.id)), ops=[ast.In()],
+                           comparators=[load(abi.GUEST_CLASSES)])
+        return ast.IfExp(test=fast, body=load(value.id),
+                         orelse=call(abi.STORE_TARGET, load(value.id)))
+    return call(abi.STORE_TARGET, value)
 
 
 __all__ = ["GuardAttributes", "METHOD_MARK", "attr", "check_attribute", "check_class",
@@ -172,13 +174,14 @@ def flag_first_argument(fn: ast.FunctionDef, own_scope) -> ast.stmt | None:
     for node in tests:
         node.test = load(flag)
     return ast.Assign(targets=[ast.Name(id=flag, ctx=ast.Store())],
-                      value=ast.Compare(left=call("_type", load(me)), ops=[ast.In()],
-                                        comparators=[load("_GC")]), lineno=fn.lineno)
+                      value=ast.Compare(left=call(abi.TYPE, load(me)), ops=[ast.In()],
+                                        comparators=[load(abi.GUEST_CLASSES)]), lineno=fn.lineno)
 
 
 def _is_type_test(test: ast.expr, name: str) -> bool:
     return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Call)
-            and isinstance(test.left.func, ast.Name) and test.left.func.id == "_type"
+            and isinstance(test.left.func, ast.Name) and test.left.func.id == abi.TYPE
             and len(test.left.args) == 1 and isinstance(test.left.args[0], ast.Name)
             and test.left.args[0].id == name and isinstance(test.ops[0], ast.In)
-            and isinstance(test.comparators[0], ast.Name) and test.comparators[0].id == "_GC")
+            and isinstance(test.comparators[0], ast.Name)
+            and test.comparators[0].id == abi.GUEST_CLASSES)

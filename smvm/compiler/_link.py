@@ -21,7 +21,7 @@ import tokenize
 from pathlib import Path
 
 from ..errors import CompileError, SourceError
-from . import _policy as policy
+from . import policy
 from . import _spatial
 
 LINK_HEADER = "#smvm-link 1\n"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 
 from ..errors import SourceError
-from . import _policy as policy
+from . import abi, policy
 from ._analysis import MIG_ATTR, Resolution, contains_flagged
 from ._astutil import assign, attr, call, const, load, store
 from ._scopes import iter_own_scope, params
@@ -34,14 +34,14 @@ class SimplifyImports(ast.NodeTransformer):
 
     def visit_Import(self, node: ast.Import) -> list[ast.stmt]:
         return [ast.copy_location(assign(a.asname or a.name, ast.Subscript(
-            value=load("_MODULES"), slice=const(a.name), ctx=ast.Load())), node)
+            value=load(abi.MODULES), slice=const(a.name), ctx=ast.Load())), node)
             for a in node.names]
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> list[ast.stmt]:
         if node.module in self.bricks:
             return [ast.copy_location(assign(a.asname, load(a.name)), node)
                     for a in node.names if a.asname and a.asname != a.name]
-        module = ast.Subscript(value=load("_MODULES"), slice=const(node.module), ctx=ast.Load())
+        module = ast.Subscript(value=load(abi.MODULES), slice=const(node.module), ctx=ast.Load())
         return [ast.copy_location(assign(a.asname or a.name, attr(module, a.name)), node)
                 for a in node.names]
 
@@ -83,12 +83,12 @@ class GuardCalls(ast.NodeTransformer):
         if isinstance(func, ast.Attribute):
             if func.attr in ("format", "format_map"):
                 return ast.copy_location(ast.Call(
-                    func=attr("_R", "str_" + func.attr),
+                    func=attr(abi.RUNTIME, "str_" + func.attr),
                     args=[func.value, *node.args], keywords=node.keywords), node)
             if func.attr in policy.CONSUMING_METHODS:
                 first_only = func.attr in ("fromkeys", "join", "extend")
                 node.args = [a if isinstance(a, ast.Starred) or (first_only and i) else
-                             ast.copy_location(call(attr("_R", "bounded"), a), a)
+                             ast.copy_location(call(attr(abi.RUNTIME, "bounded"), a), a)
                              for i, a in enumerate(node.args)]
         return node
 
@@ -97,7 +97,7 @@ class GuardCalls(ast.NodeTransformer):
         self.generic_visit(node)
         if isinstance(node.ctx, ast.Load) and not all(
                 isinstance(e, ast.Constant) for e in node.elts):
-            return ast.copy_location(call(attr("_R", "nest"), node), node)
+            return ast.copy_location(call(attr(abi.RUNTIME, "nest"), node), node)
         return node
 
     def visit_Compare(self, node: ast.Compare) -> ast.expr:
@@ -105,7 +105,7 @@ class GuardCalls(ast.NodeTransformer):
         self.generic_visit(node)
         if len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)) and not isinstance(
                 node.comparators[0], (ast.Set, ast.Dict, ast.Tuple, ast.List, ast.Constant)):
-            test = call(attr("_R", "contains"), node.left, node.comparators[0])
+            test = call(attr(abi.RUNTIME, "contains"), node.left, node.comparators[0])
             if isinstance(node.ops[0], ast.NotIn):
                 test = ast.UnaryOp(op=ast.Not(), operand=test)
             return ast.copy_location(test, node)
@@ -115,21 +115,21 @@ class GuardCalls(ast.NodeTransformer):
         # A slice copies its items in C: charged by the result's size.
         self.generic_visit(node)
         if isinstance(node.slice, ast.Slice) and isinstance(node.ctx, ast.Load):
-            return ast.copy_location(call(attr("_R", "cut"), node), node)
+            return ast.copy_location(call(attr(abi.RUNTIME, "cut"), node), node)
         return node
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
         self.generic_visit(node)
         if isinstance(node.op, ast.Pow):
-            return ast.copy_location(call(attr("_R", "power"), node.left, node.right), node)
+            return ast.copy_location(call(attr(abi.RUNTIME, "power"), node.left, node.right), node)
         if isinstance(node.op, ast.Mod):  # '%s' % f shows no host address
-            return ast.copy_location(call(attr("_T", "mod"), node.left, node.right), node)
+            return ast.copy_location(call(attr(abi.GUEST_TEXT, "mod"), node.left, node.right), node)
         return node
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.expr:
         # each f-string field shows no host address (smvm.guest_text.field)
         self.generic_visit(node)
-        value = call(attr("_T", "field"), node.value, const(node.conversion),
+        value = call(attr(abi.GUEST_TEXT, "field"), node.value, const(node.conversion),
                      node.format_spec or const(""))
         return ast.copy_location(ast.FormattedValue(value=value, conversion=-1,
                                                     format_spec=None), node)
@@ -139,7 +139,7 @@ class GuardCalls(ast.NodeTransformer):
         if isinstance(node.op, ast.Mod):
             return _rewrite_mod_assign(node)
         if isinstance(node.op, ast.Pow) and isinstance(node.target, ast.Name):
-            value = call(attr("_R", "power"), load(node.target.id), node.value)
+            value = call(attr(abi.RUNTIME, "power"), load(node.target.id), node.value)
             return ast.copy_location(ast.Assign(targets=[store(node.target.id)], value=value), node)
         if isinstance(node.op, ast.Pow):
             raise Rejections([SourceError("", node.lineno, "'**=' is only supported on plain names")])
@@ -159,7 +159,7 @@ class GuardScans(ast.NodeTransformer):
         if (isinstance(func, ast.Attribute) and func.attr in policy.SCANNING_METHODS
                 and not getattr(node, MIG_ATTR, False)):
             return ast.copy_location(ast.Call(
-                func=attr("_R", "scan"), args=[func.value, const(func.attr), *node.args],
+                func=attr(abi.RUNTIME, "scan"), args=[func.value, const(func.attr), *node.args],
                 keywords=node.keywords), node)
         return node
 
@@ -182,7 +182,7 @@ def _rewrite_mod_assign(node: ast.AugAssign) -> ast.stmt:
     else:
         raise Rejections([SourceError("", node.lineno, (
             "'%=' is only supported on names, and on items and attributes of names"))])
-    value = call(attr("_T", "mod"), read, node.value)
+    value = call(attr(abi.GUEST_TEXT, "mod"), read, node.value)
     return ast.copy_location(ast.Assign(targets=[target], value=value), node)
 
 
@@ -327,7 +327,8 @@ class Cellify:
             scope = self.res.scope_of.get(id(child.target))
             if scope is not None and id(scope) in shared and child.target.id in shared[id(scope)]:
                 value = child.value
-                repl = call(attr("_R", "set_cell"), load(CELL_PREFIX + child.target.id), value)
+                cell = load(CELL_PREFIX + child.target.id)
+                repl = call(attr(abi.RUNTIME, "set_cell"), cell, value)
                 return ast.copy_location(repl, child)
         return None
 
@@ -335,7 +336,7 @@ class Cellify:
         prologue: list[ast.stmt] = []
         own_params = set(params(fn))  # type: ignore[arg-type]
         for name in sorted(names):
-            init = call("_Cell", load(name)) if name in own_params else call("_Cell")
+            init = call(abi.CELL, load(name)) if name in own_params else call(abi.CELL)
             prologue.append(assign(CELL_PREFIX + name, init))
         if isinstance(fn, ast.Lambda):
             # A lambda owning shared variables: only its parameters can be
@@ -399,7 +400,7 @@ class FastConsumers(ast.NodeTransformer):
         if (isinstance(func, ast.Name) and func.id in _FAST_CONSUMERS and func.id not in self.bound
                 and len(node.args) == 1 and isinstance(node.args[0], ast.GeneratorExp)
                 and all(kw.arg in _FAST_KEYWORDS.get(func.id, ()) for kw in node.keywords)):
-            node.func = ast.copy_location(load("_C_" + func.id), func)
+            node.func = ast.copy_location(load(abi.FAST_CONSUMER_PREFIX + func.id), func)
             if func.id == "tuple":
-                return ast.copy_location(call(attr("_R", "nest"), node), node)
+                return ast.copy_location(call(attr(abi.RUNTIME, "nest"), node), node)
         return node

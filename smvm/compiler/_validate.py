@@ -10,7 +10,7 @@ import warnings
 
 from ..errors import SourceError
 from ..values import GUEST_EXCEPTIONS
-from . import _policy as policy
+from . import policy
 from ._classes import METHOD_MARK, check_attribute, check_class, check_method, module_classes
 
 MAX_SOURCE_BYTES = 1 << 20

@@ -27,6 +27,7 @@ from __future__ import annotations
 import ast
 import itertools
 
+from . import abi
 from ._astutil import assign, attr, call, const, if_, load, not_, stmt
 
 
@@ -61,17 +62,17 @@ class DesugarWith(ast.NodeTransformer):
         enter = call(attr(manager, "__enter__"))
         out: list[ast.stmt] = [
             assign(manager, item.context_expr),
-            stmt(call(attr("_R", "with_check"), load(manager))),
+            stmt(call(attr(abi.RUNTIME, "with_check"), load(manager))),
             assign(value, enter) if item.optional_vars is not None else stmt(enter),
             assign(normal, const(True)),
         ]
         if item.optional_vars is not None:
             body = [ast.Assign(targets=[item.optional_vars], value=load(value)), *body]
         reraise = ast.Raise(exc=None, cause=None)
-        handler = ast.ExceptHandler(type=load("_WithCaught"), name=caught, body=[
+        handler = ast.ExceptHandler(type=load(abi.WITH_CAUGHT), name=caught, body=[
             assign(normal, const(False)),
-            if_(call("_isinstance", load(caught), load("_NOCATCH")), [reraise]),
-            if_(not_(exit_call(call("_type", load(caught)), load(caught), const(None))),
+            if_(call(abi.ISINSTANCE, load(caught), load(abi.NOCATCH)), [reraise]),
+            if_(not_(exit_call(call(abi.TYPE, load(caught)), load(caught), const(None))),
                 [ast.Raise(exc=None, cause=None)]),
         ])
         final = [if_(load(normal), [stmt(exit_call(const(None), const(None), const(None)))])]

@@ -15,7 +15,7 @@ import types
 from typing import TYPE_CHECKING
 
 from .. import guestclasses
-from ..compiler._policy import ALLOWED_ATTRIBUTES, CALL_ONLY_ATTRIBUTES
+from ..compiler.policy import ALLOWED_ATTRIBUTES, CALL_ONLY_ATTRIBUTES
 from ._errors import Unencodable, fail
 from ._unpack import Kind
 from .format import M_BOUND, M_CLOSURE, M_METHOD, M_REF, M_UNBOUND, UNBOUND

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 from . import _collections, _data, _guard, _iterators, _random
 from ._collections import NT_API, is_namedtuple
 from ._dataclass import dataclass
-from ..compiler._stdlib import MEMBERS, VALUE_METHODS
+from ..compiler.stdlib_members import MEMBERS, VALUE_METHODS
 
 __all__ = ["GuestModule", "GuestRandom", "MEMBERS", "class_for_isinstance", "NT_API", "SHARED", "VALUE_METHODS", "fill", "host_kind",
            "is_namedtuple", "new", "random_module", "reduce"]

@@ -12,7 +12,7 @@ import statistics as _statistics
 import string as _string
 
 from ._guard import Metered, bounded, charge, charge_items
-from ..compiler._stdlib import BISECT, JSON, STATISTICS, STRING
+from ..compiler.stdlib_members import BISECT, JSON, STATISTICS, STRING
 
 #: Deepest nesting of ``[``/``{`` ``json.loads`` accepts (its C parser
 #: recurses once per level).

@@ -69,7 +69,7 @@ class HostType:
         self._real, self._at, self._name = real, at, name or real.__name__
 
     def __getattr__(self, name: str):
-        from ..compiler._policy import ALLOWED_ATTRIBUTES, CALL_ONLY_ATTRIBUTES
+        from ..compiler.policy import ALLOWED_ATTRIBUTES, CALL_ONLY_ATTRIBUTES
         if name.startswith("_") or name not in ALLOWED_ATTRIBUTES or name in CALL_ONLY_ATTRIBUTES:
             raise AttributeError(name)
         value = getattr(self._real, name)

@@ -10,7 +10,7 @@ import itertools as _it
 import operator as _op
 
 from ._guard import bounded, charge, checked_name, nested
-from ..compiler._stdlib import FUNCTOOLS, ITERTOOLS, OPERATOR
+from ..compiler.stdlib_members import FUNCTOOLS, ITERTOOLS, OPERATOR
 
 #: Iterators that copy their inputs into tuples when made.
 _POOLED = ("combinations", "combinations_with_replacement", "permutations")

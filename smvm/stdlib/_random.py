@@ -8,7 +8,7 @@ import hashlib
 import random as _host_random
 
 from ._guard import charge, charge_items
-from ..compiler._stdlib import RANDOM
+from ..compiler.stdlib_members import RANDOM
 
 #: Largest ``getrandbits``/``randbytes`` result, in bits.
 MAX_RANDOM_BITS = 1 << 20

@@ -5,7 +5,7 @@ import ast
 import math
 import types as _types
 
-from ._stdlib import MEMBERS as STDLIB_MEMBERS, VALUE_METHODS
+from .stdlib_members import MEMBERS as STDLIB_MEMBERS, VALUE_METHODS
 
 #: Statement and expression node kinds a brick may contain.
 ALLOWED_NODES: frozenset[type] = frozenset({

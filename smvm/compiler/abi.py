@@ -1,0 +1,87 @@
+"""The contract between compiled brick code and the VM that runs it.
+
+The transforms make a brick's code call into the VM through hidden names: each
+starts with ``_``, which the validator refuses in guest source, so guest code
+can neither spell nor rebind them. The VM binds them in every SM's module
+namespace (``hidden_namespace``); the compiler writes them (the constants
+below). Both sides import this module, so a name is spelled in one place.
+"""
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+# ---- module-level names the VM binds (see ``hidden_namespace``) -------------
+#: The SM's runtime object (``smvm.runtime.Runtime``): guarded operations,
+#: fuel, capture records and resume steps.
+RUNTIME = "_R"
+#: The exception a capture unwinds the guest stack with.
+CAPTURE = "_Capture"
+#: The guest-visible module objects ``import`` statements are rewritten to.
+MODULES = "_MODULES"
+#: ``smvm.guest_text``: str/repr/format of guest values, with no host address.
+GUEST_TEXT = "_T"
+#: Fuel: one item popped per tick; an empty list calls ``REFUEL``.
+FUEL_POP = "_fuel_pop"
+REFUEL = "_refuel"
+#: The mutable box a closed-over variable lives in (it travels with the SM).
+CELL = "_Cell"
+#: Marks the end of a resumable loop's iterator.
+END = "_END"
+#: Exceptions guest handlers may never swallow.
+NOCATCH = "_NOCATCH"
+#: What a ``with`` block hands to its manager's ``__exit__`` (see ``_with``).
+WITH_CAUGHT = "_WithCaught"
+#: Guest classes: the set of their types, the store guard, the private-name read.
+GUEST_CLASSES = "_GC"
+STORE_TARGET = "_GS"
+PRIVATE_ATTRIBUTE = "_GP"
+#: Real builtins generated code calls (guest code sees guarded versions).
+LOCALS = "_locals"
+NEW_SET = "_set"
+NEXT = "_next"
+TYPE = "_type"
+ISINSTANCE = "_isinstance"
+BASE_EXCEPTION = "_BaseException"
+EXCEPTION = "_Exception"
+ASSERTION_ERROR = "_AssertionError"
+INDEX_ERROR = "_IndexError"
+#: ``_C_sum`` etc.: the real builtin handed a generator expression whose items
+#: are already metered (see the compiler's ``FastConsumers``).
+FAST_CONSUMER_PREFIX = "_C_"
+FAST_CONSUMERS = ("set", "frozenset", "list", "tuple", "sorted", "sum", "min", "max", "any",
+                  "all", "dict")
+
+# ---- the frame of a resumable function ----------------------------------------
+#: Keyword-only parameter carrying the saved frame when a function is resumed
+#: (its default, None, stays on the node: it is not state).
+RESUME_PARAM = "_fr"
+#: The saved locals and the resume point while a function is being resumed.
+RESUME_LOCALS = "_L"
+RESUME_POINT = "_rp"
+#: The capture exception as a handler around a point sees it.
+CAPTURE_VAR = "_cap"
+#: Hidden locals that never travel with a frame.
+NOT_CAPTURED = frozenset({RESUME_PARAM, RESUME_LOCALS, RESUME_POINT, CAPTURE_VAR})
+#: End column given to the call instruction of every capture-ready call site,
+#: so the VM can tell from a frame's current instruction that it may capture
+#: there (a guest frame entered from builtin C code is not at such a call).
+POINT_COLUMN = 999_999
+
+
+def hidden_namespace(runtime: Any, classes: Any, modules: Any, *, capture: type,
+                     cell: type, end: object, nocatch: tuple[type, ...],
+                     text: Any) -> dict[str, Any]:
+    """The hidden names of one SM's module namespace, bound to its
+    ``runtime``, its guest-class registry ``classes`` and its ``modules``
+    (``text``: the guest text module)."""
+    return {  # one fixed order: saving an SM iterates its namespace
+        RUNTIME: runtime, CAPTURE: capture, LOCALS: locals, NEW_SET: set, CELL: cell,
+        BASE_EXCEPTION: BaseException, EXCEPTION: Exception, ASSERTION_ERROR: AssertionError,
+        NOCATCH: nocatch, WITH_CAUGHT: (Exception, GeneratorExit), ISINSTANCE: isinstance,
+        MODULES: modules, GUEST_TEXT: text, NEXT: next, END: end,
+        FUEL_POP: runtime.fuel_list.pop, INDEX_ERROR: IndexError, REFUEL: runtime.refuel,
+        TYPE: type, GUEST_CLASSES: classes.classes, STORE_TARGET: classes.store_target,
+        PRIVATE_ATTRIBUTE: classes.private,
+        **{FAST_CONSUMER_PREFIX + name: getattr(builtins, name) for name in FAST_CONSUMERS},
+    }
