@@ -11,9 +11,10 @@ from types import CodeType
 from ..errors import CompileError, SourceError
 from . import _spatial, _validate, abi
 from ._analysis import analyse, generator_errors, resolve
-from ._capture import Normaliser, make_resumable
+from ._normalise import Normaliser
+from ._steer import make_resumable
 from ._classes import GuardAttributes, drop_inert_dunders, flag_first_argument
-from ._scopes import iter_own_scope
+from ._scopes import bound_anywhere, iter_own_scope, statement_bindings
 from ._with import DesugarWith
 from ._instrument import Instrument
 from ._link import brick_imports, is_linked, load_brick, unpack
@@ -197,17 +198,10 @@ def _top_level_names(tree: ast.Module, imported: set[str]) -> dict[str, int]:
     imports unchanged from another brick."""
     out: dict[str, int] = {}
     for stmt in tree.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
-            out.setdefault(stmt.name, stmt.lineno)
-        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            for alias in stmt.names:
-                bound = alias.asname or alias.name
-                if bound not in imported:
-                    out.setdefault(bound, stmt.lineno)
-        else:
-            for node in ast.walk(stmt):
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                    out.setdefault(node.id, stmt.lineno)
+        is_import = isinstance(stmt, (ast.Import, ast.ImportFrom))
+        for bound, _ in statement_bindings(stmt):
+            if not (is_import and bound in imported):
+                out.setdefault(bound, stmt.lineno)
     return out
 
 
@@ -234,7 +228,7 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
     tree = DesugarWith().visit(tree)
     tree = SimplifyImports(bricks).visit(tree)
     tree = GuardCalls().visit(tree)
-    tree = FastConsumers(_validate.bound_names(tree)).visit(tree)
+    tree = FastConsumers(bound_anywhere(tree)).visit(tree)
     tree = GuardAttributes().visit(tree)
     res = resolve(tree)
     analyse(tree, res, foreign)

@@ -80,7 +80,7 @@ def resolve(tree: ast.Module) -> Resolution:
         if isinstance(node, ast.ClassDef):
             for expr in [*node.bases, *node.decorator_list]:
                 walk(expr, chain)
-            inner = chain + [_Scope(node, "class", _class_names(node))]
+            inner = chain + [_Scope(node, "class", local_names(node))]
             for stmt in node.body:
                 walk(stmt, inner)
             return
@@ -115,17 +115,6 @@ def resolve(tree: ast.Module) -> Resolution:
     for stmt in tree.body:
         walk(stmt, [module])
     return res
-
-
-def _class_names(node: ast.ClassDef) -> set[str]:
-    names = set()
-    for stmt in node.body:
-        if isinstance(stmt, ast.FunctionDef):
-            names.add(stmt.name)
-        for sub in ast.walk(stmt) if not isinstance(stmt, ast.FunctionDef) else ():
-            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
-                names.add(sub.id)
-    return names
 
 
 def _module_functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:

@@ -50,6 +50,15 @@ def in_set(name: str, points: set[int]) -> ast.Compare:
     return ast.Compare(left=load(name), ops=[ast.In()], comparators=[ast.Set(elts=elts)])
 
 
+def deleting(target: ast.expr) -> ast.expr:
+    """``target`` (built for storing) in Del context, tuple items included."""
+    target.ctx = ast.Del()
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for item in target.elts:
+            deleting(item)
+    return target
+
+
 def parse_stmts(code: str) -> list[ast.stmt]:
     return ast.parse(code).body
 

@@ -380,8 +380,7 @@ class Cellify:
 #: function: the generator's iterable is charged as it is consumed
 #: (``Runtime.lazy_counted``) and its frame ticks fuel, so the guarded
 #: wrapper's per-call work buys nothing there.
-_FAST_CONSUMERS = frozenset({"set", "frozenset", "list", "tuple", "sorted", "sum", "min", "max",
-                             "any", "all", "dict"})
+_FAST_CONSUMERS = frozenset(abi.FAST_CONSUMERS)
 _FAST_KEYWORDS = {"sorted": {"key", "reverse"}, "min": {"key", "default"},
                   "max": {"key", "default"}}
 

@@ -1,17 +1,29 @@
-"""Scope facts the transforms need: which names each function binds."""
+"""The compiler's one scope analysis: which names each scope binds.
+
+The validator, the name resolution and the capture transform all ask it, so
+they agree; in a migrating function a name the capture transform missed would
+be a local lost on migration. The rules are Python's:
+
+- a scope binds its parameters and every name a statement or expression of
+  its own assigns, deletes, defines (``def``, ``class``), imports (the first
+  part of a dotted name) or catches (``except ... as``);
+- a walrus binds in the enclosing function, also from inside a comprehension
+  or generator expression, and from a nested function's default values;
+- a comprehension's loop variables are its own, not the enclosing scope's
+  (unless that scope binds the same name some other way);
+- ``global`` and ``nonlocal`` names are not locals.
+"""
 from __future__ import annotations
 
 import ast
 from typing import Iterator
 
 FunctionNode = ast.FunctionDef | ast.Lambda
-_SCOPE_NODES = (ast.FunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
-                ast.GeneratorExp)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 def iter_own_scope(node: ast.AST) -> Iterator[ast.AST]:
-    """Nodes evaluated in ``node``'s own scope (a function body or module).
+    """Nodes evaluated in ``node``'s own scope (a function, class or module body).
 
     Nested function bodies are skipped (their defaults are ours); comprehension
     bodies are yielded too, since walrus targets inside them bind in our scope
@@ -19,8 +31,6 @@ def iter_own_scope(node: ast.AST) -> Iterator[ast.AST]:
     """
     if isinstance(node, ast.Lambda):
         roots: list[ast.AST] = [node.body]
-    elif isinstance(node, ast.FunctionDef):
-        roots = list(node.body)
     else:
         roots = list(getattr(node, "body", []))
     stack = list(reversed(roots))
@@ -49,13 +59,43 @@ def params(fn: FunctionNode) -> list[str]:
     return names
 
 
+def _names_bound_by(node: ast.AST) -> Iterator[str]:
+    """The names ``node`` itself binds (the one rule every analysis applies)."""
+    if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+        yield node.id
+    elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        yield node.name
+    elif isinstance(node, ast.ExceptHandler) and node.name:
+        yield node.name
+    elif isinstance(node, ast.alias) and node.name != "*":
+        yield node.asname or node.name.split(".")[0]
+    elif isinstance(node, ast.arg):
+        yield node.arg
+
+
+def _loop_variables(comprehension: ast.AST) -> list[ast.Name]:
+    return [sub for gen in getattr(comprehension, "generators", [])
+            for sub in ast.walk(gen.target) if isinstance(sub, ast.Name)]
+
+
 def comprehension_targets(node: ast.AST) -> set[str]:
-    out: set[str] = set()
-    for gen in getattr(node, "generators", []):
-        for sub in ast.walk(gen.target):
-            if isinstance(sub, ast.Name):
-                out.add(sub.id)
-    return out
+    """The loop variables of a comprehension (bound in its own scope)."""
+    return {name.id for name in _loop_variables(node)}
+
+
+def comprehension_inner_parts(e: ast.AST) -> list[ast.expr]:
+    """What a comprehension evaluates in its own scope: all but the first
+    iterable (which its enclosing scope evaluates)."""
+    parts = []
+    for i, gen in enumerate(e.generators):
+        if i:
+            parts.append(gen.iter)
+        parts.extend(gen.ifs)
+    if isinstance(e, ast.DictComp):
+        parts += [e.key, e.value]
+    else:
+        parts.append(e.elt)
+    return parts
 
 
 def declared(fn: ast.AST) -> tuple[set[str], set[str]]:
@@ -70,40 +110,36 @@ def declared(fn: ast.AST) -> tuple[set[str], set[str]]:
     return glob, nonloc
 
 
-def local_names(fn: ast.AST) -> set[str]:
-    """Names bound in the own scope of a function (or the module)."""
-    names: set[str] = set(params(fn)) if isinstance(fn, (ast.FunctionDef, ast.Lambda)) else set()
-    comp_targets: set[str] = set()
-    for node in iter_own_scope(fn):
+def bindings(scope: ast.AST) -> Iterator[tuple[str, ast.AST]]:
+    """Each binding in ``scope``'s own scope: (name, the node binding it),
+    in source order; ``global``/``nonlocal`` declarations not applied."""
+    if isinstance(scope, (ast.FunctionDef, ast.Lambda)):
+        args = scope.args
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+            if arg is not None:
+                yield arg.arg, arg
+    loop_variables: set[int] = set()
+    for node in iter_own_scope(scope):
         if isinstance(node, _COMPREHENSIONS):
-            comp_targets |= comprehension_targets(node)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-        elif isinstance(node, ast.alias):
-            names.add(node.asname or node.name.split(".")[0])
-    # Comprehension targets belong to the comprehension, unless also bound here
-    # by a walrus or an ordinary statement.
-    walrus = {n.target.id for n in iter_own_scope(fn) if isinstance(n, ast.NamedExpr)}
-    plain = {n.id for n in _own_statement_names(fn)}
-    names -= (comp_targets - walrus - plain)
-    glob, nonloc = declared(fn)
-    return names - glob - nonloc
+            loop_variables.update(id(name) for name in _loop_variables(node))
+        elif id(node) not in loop_variables:
+            for name in _names_bound_by(node):
+                yield name, node
 
 
-def _own_statement_names(fn: ast.AST) -> Iterator[ast.Name]:
-    stack = list(getattr(fn, "body", [])) if not isinstance(fn, ast.Lambda) else []
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, (ast.FunctionDef, ast.Lambda, ast.ClassDef, *_COMPREHENSIONS)):
-            continue
-        if isinstance(cur, ast.Name) and isinstance(cur.ctx, (ast.Store, ast.Del)):
-            yield cur
-        stack.extend(ast.iter_child_nodes(cur))
+def statement_bindings(stmt: ast.stmt) -> Iterator[tuple[str, ast.AST]]:
+    """The bindings one statement makes in the scope it stands in."""
+    return bindings(ast.Module(body=[stmt], type_ignores=[]))
 
 
-def all_functions(tree: ast.AST) -> list[FunctionNode]:
-    return [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda))]
+def local_names(scope: ast.AST) -> set[str]:
+    """Names local to a function, class or module: bound there, not declared
+    ``global`` or ``nonlocal``."""
+    glob, nonloc = declared(scope)
+    return {name for name, _ in bindings(scope)} - glob - nonloc
+
+
+def bound_anywhere(tree: ast.AST) -> set[str]:
+    """Every name the tree binds in any of its scopes (a load of any other
+    name can only find a builtin)."""
+    return {name for node in ast.walk(tree) for name in _names_bound_by(node)}

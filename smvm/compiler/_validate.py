@@ -11,6 +11,7 @@ import warnings
 from ..errors import SourceError
 from ..values import GUEST_EXCEPTIONS
 from . import policy
+from ._scopes import bound_anywhere, statement_bindings
 from ._classes import METHOD_MARK, check_attribute, check_class, check_method, module_classes
 
 MAX_SOURCE_BYTES = 1 << 20
@@ -36,39 +37,18 @@ class _Rejected(Exception):
         self.errors = errors
 
 
-def bound_names(tree: ast.AST) -> set[str]:
-    """Every name the brick binds anywhere (any scope)."""
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-        elif isinstance(node, ast.alias):
-            names.add(node.asname or node.name)
-    return names
-
-
 def module_bindings(stmt: ast.stmt) -> list[tuple[str, ast.AST]]:
     """The names a module-level statement binds to something new, with
     where (``X = X`` and ``from a_brick import X`` keep what ``X`` is: a brick
     re-exports an exception that way)."""
-    if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
-        return [(stmt.name, stmt)]
     if isinstance(stmt, ast.ImportFrom) and stmt.module not in policy.MODULES:
         return [(a.asname, stmt) for a in stmt.names if a.asname not in (None, a.name)]
-    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-        return [((a.asname or a.name).split(".")[0], stmt) for a in stmt.names if a.name != "*"]
     if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
             and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Name) \
             and stmt.targets[0].id == stmt.value.id:
         return []
-    return [(n.id, n) for n in ast.walk(stmt)
-            if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))]
+    return [(name, stmt if isinstance(where, ast.alias) else where)
+            for name, where in statement_bindings(stmt)]
 
 
 def shared_builtin_rebindings(tree: ast.Module) -> list[tuple[str, int]]:
@@ -91,7 +71,7 @@ class Validator(ast.NodeVisitor):
         self.bricks = bricks
         self.errors: list[SourceError] = []
         self.known_names = (
-            bound_names(tree) | policy.BUILTIN_NAMES | policy.PRIMITIVE_NAMES
+            bound_anywhere(tree) | policy.BUILTIN_NAMES | policy.PRIMITIVE_NAMES
             | set(GUEST_EXCEPTIONS)
         )
         self._call_funcs: set[int] = set()
