@@ -41,7 +41,8 @@ from ._iotags import Clock, IOTag, NodeStatus, StaticValue, Unavailable
 from ._mock import MockActuator, MockSensor, diurnal
 from ._persist import export_tag, restore_tag
 from ._principal import Principal
-from ._space import IO_VALUE_LIMIT, TagSpace
+from ._ioregistry import IO_VALUE_LIMIT
+from ._space import TagSpace
 from ._tag import TagInfo
 from ._values import MAX_DEPTH, MAX_NAME_LENGTH, TAG_OVERHEAD, estimate_size
 

@@ -3,6 +3,9 @@
 Sans-I/O: every operation takes the current time ``now`` (seconds, real or
 virtual) and nothing here reads a clock or sleeps. The node core calls
 ``expire`` and ``timeouts`` when ``next_expiry``/``next_deadline`` come due.
+This module holds the stored tags' operations and the waits; the accounting
+(``_quotas``), the lifetimes (``_lifetimes``) and the I/O tags (``_ioregistry``) are
+parts of ``TagSpace`` in modules of their own.
 """
 from __future__ import annotations
 
@@ -13,42 +16,24 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 
 from ._domains import (DEFAULT_ACCESS, READ, WRITE, Access, Protected, allowed,
                        describe_denial)
-from ._errors import (AccessDenied, BadTagArgument, IOTagUnavailable, QuotaExceeded,
-                      ReadOnlyTag, TagExists, TagMissing, TagUsageError)
-from ._events import (Event, IOTagUpdated, TagCreated, TagDeleted, TagExpired, TagWritten,
-                      TimedOut, Woken)
+from ._errors import AccessDenied, BadTagArgument, ReadOnlyTag, TagExists, TagMissing, TagUsageError
+from ._events import Event, TagCreated, TagDeleted, TagWritten, TimedOut, Woken
+from ._ioregistry import IOEntry, IOTags
 from ._iotags import Clock, NodeStatus, StaticValue, Unavailable
+from ._lifetimes import Lifetimes, checked_lifetime
 from ._principal import Principal, code_set
+from ._quotas import Quotas
 from ._tag import Tag, TagInfo
 from ._values import (IMMUTABLE, MAX_NAME_LENGTH, TAG_OVERHEAD, ValueTooLarge, check_name,
-                      copy_out, measure_copy, name_size)
+                      copy_out, lookup_name, measure_copy, name_size)
 from ._waiters import WaitQueue
 
 _NO_LIMIT = 1 << 62
-#: Largest value an I/O provider may return (estimated bytes).
-IO_VALUE_LIMIT = 1 << 20
 
 Observer = Callable[[Event], None]
 
 
-def _lookup_name(name: object) -> None:
-    """Names used to look a tag up only need to be str (a missing name is just missing)."""
-    if type(name) is not str:
-        raise BadTagArgument(f"tag names are str, got {type(name).__name__}")
-
-
-class _IOEntry(Protected):
-    __slots__ = ("name", "provider", "writable")
-
-    def __init__(self, name: str, provider: object, writable: bool, owner: Principal,
-                 access: Access, code: frozenset[str]):
-        super().__init__(owner, access, code)
-        self.name = name
-        self.provider = provider
-        self.writable = writable
-
-
-class TagSpace:
+class TagSpace(Quotas, Lifetimes, IOTags):
     """Named, protected, expiring memory of one node, plus its I/O tags.
 
     Rules (see also ``tagspace`` package docs):
@@ -82,7 +67,7 @@ class TagSpace:
         limits = [x for x in (memory_limit_bytes, per_sm_limit_bytes) if x is not None]
         self._value_budget = min(limits) if limits else _NO_LIMIT
         self._tags: dict[str, Tag] = {}
-        self._io: dict[str, _IOEntry] = {}
+        self._io: dict[str, IOEntry] = {}
         self._used = 0
         self._used_by: dict[str, int] = {}
         self._expiry: list[tuple[float, int, Tag]] = []
@@ -97,63 +82,6 @@ class TagSpace:
             self.register_io("status", self.status)
             self.register_io("neighbors", StaticValue([]))
             self.register_io("location", Unavailable("no location source"))
-
-    # --- accounting -----------------------------------------------------------
-
-    @property
-    def used_bytes(self) -> int:
-        """Estimated bytes held by stored tags (expired ones until removed)."""
-        return self._used
-
-    @property
-    def free_bytes(self) -> int | None:
-        """Node tag memory left, or None without a node limit."""
-        if self.memory_limit_bytes is None:
-            return None
-        return self.memory_limit_bytes - self._used
-
-    @property
-    def stored_count(self) -> int:
-        return len(self._tags)
-
-    def used_by(self, sm_id: str) -> int:
-        """Estimated bytes of the tags owned by ``sm_id``."""
-        return self._used_by.get(sm_id, 0)
-
-    def _charge(self, owner_id: str, delta: int, name: str, now: float) -> None:
-        """Account ``delta`` bytes to the owner and the node, or raise QuotaExceeded."""
-        per_sm, node = self.per_sm_limit_bytes, self.memory_limit_bytes
-        used_by = self._used_by
-        if delta > 0 and ((per_sm is not None and used_by.get(owner_id, 0) + delta > per_sm)
-                          or (node is not None and self._used + delta > node)):
-            self.expire(now)  # expired tags may still hold memory
-            sm_used = self._used_by.get(owner_id, 0)
-            if per_sm is not None and sm_used + delta > per_sm:
-                raise QuotaExceeded(
-                    f"tag {name!r} needs {delta} more bytes but SM {owner_id!r} already holds "
-                    f"{sm_used} of its per-SM limit of {per_sm} bytes",
-                    name=name, limit_name="per_sm", limit=per_sm, used=sm_used, needed=delta)
-            if node is not None and self._used + delta > node:
-                raise QuotaExceeded(
-                    f"tag {name!r} needs {delta} more bytes but node {self.node_id!r} already "
-                    f"holds {self._used} of its tag memory limit of {node} bytes",
-                    name=name, limit_name="node", limit=node, used=self._used, needed=delta)
-        self._used += delta
-        left = used_by.get(owner_id, 0) + delta
-        if left:
-            used_by[owner_id] = left
-        else:
-            del used_by[owner_id]
-
-    def _too_large(self, name: str, at_least: int) -> QuotaExceeded:
-        per_sm, node = self.per_sm_limit_bytes, self.memory_limit_bytes
-        if per_sm is not None and (node is None or per_sm <= node):
-            kind, limit = "per_sm", per_sm
-        else:
-            kind, limit = "node", node or 0
-        label = "per-SM limit" if kind == "per_sm" else "node tag memory limit"
-        return QuotaExceeded(f"value for tag {name!r} is larger than the {label} of {limit} bytes",
-                             name=name, limit_name=kind, limit=limit, used=0, needed=at_least)
 
     # --- observers ------------------------------------------------------------
 
@@ -195,7 +123,7 @@ class TagSpace:
                 raise TagExists(f"tag {name!r} already exists (owner {old.owner_id!r})", name=name)
             self._expire_one(old, now)
         if lifetime is not None:
-            lifetime = _lifetime(lifetime, now)
+            lifetime = checked_lifetime(lifetime, now)
         acc = DEFAULT_ACCESS if access is None else Access.from_spec(access)
         codes = principal.code if code is None else code_set(code)
         t = type(value)  # fast paths for common scalars; same sizes as measure_copy
@@ -240,7 +168,7 @@ class TagSpace:
         except KeyError:
             return self._read_io(principal, name, now)
         except TypeError:
-            _lookup_name(name)
+            lookup_name(name)
             raise
         exp = tag.expires_at
         if exp is not None and now >= exp:
@@ -265,7 +193,7 @@ class TagSpace:
         except KeyError:
             return self._write_io(principal, name, value, now)
         except TypeError:
-            _lookup_name(name)
+            lookup_name(name)
             raise
         exp = tag.expires_at
         if exp is not None and now >= exp:
@@ -305,7 +233,7 @@ class TagSpace:
 
     def delete(self, principal: Principal, name: str, now: float) -> None:
         """Remove ``name``; needs "w". Waiters on the name keep waiting."""
-        _lookup_name(name)
+        lookup_name(name)
         tag = self._live(name, now)
         if tag is None:
             if name in self._io:
@@ -321,7 +249,7 @@ class TagSpace:
 
     def exists(self, name: str, now: float) -> bool:
         """Whether ``name`` is a live stored tag or an available I/O tag."""
-        _lookup_name(name)
+        lookup_name(name)
         if self._live(name, now) is not None:
             return True
         entry = self._io.get(name)
@@ -332,7 +260,7 @@ class TagSpace:
 
     def info(self, name: str, now: float) -> TagInfo:
         """Metadata of a live stored tag or an I/O tag (host/tool API, no rights check)."""
-        _lookup_name(name)
+        lookup_name(name)
         tag = self._live(name, now)
         if tag is not None:
             return TagInfo(name, tag.owner, tag.access, tag.code, tag.lifetime, tag.expires_at,
@@ -351,74 +279,6 @@ class TagSpace:
         live = [n for n, t in self._tags.items() if t.expires_at is None or now < t.expires_at]
         io = [n for n in self._io if self.exists(n, now)]
         return sorted(live + io)
-
-    # --- lifetimes ------------------------------------------------------------
-
-    def expire(self, now: float) -> list[str]:
-        """Remove tags whose expiry is at or before ``now``; return their names.
-
-        Tags already removed because their name was re-created, or to make room
-        under a quota, were reported then (``TagExpired`` event) and are not
-        listed again.
-        """
-        heap = self._expiry
-        out: list[str] = []
-        while heap and heap[0][0] <= now:
-            _, _, tag = heapq.heappop(heap)
-            if self._tags.get(tag.name) is not tag:
-                continue  # deleted or replaced
-            if tag.expires_at <= now:  # type: ignore[operator]
-                self._expire_one(tag, now)
-                out.append(tag.name)
-            else:  # renewed since this entry was pushed
-                heapq.heappush(heap, (tag.expires_at, next(self._seq), tag))  # type: ignore[arg-type]
-        return out
-
-    def next_expiry(self) -> float | None:
-        """Earliest expiry among stored tags, or None; for the node's timer."""
-        heap = self._expiry
-        while heap:
-            exp, _, tag = heap[0]
-            if self._tags.get(tag.name) is not tag:
-                heapq.heappop(heap)
-            elif tag.expires_at != exp:
-                heapq.heapreplace(heap, (tag.expires_at, next(self._seq), tag))  # type: ignore[arg-type]
-            else:
-                return exp
-        return None
-
-    def _live(self, name: str, now: float) -> Tag | None:
-        tag = self._tags.get(name)
-        if tag is None or (tag.expires_at is not None and now >= tag.expires_at):
-            return None
-        return tag
-
-    def _remove(self, tag: Tag) -> None:
-        del self._tags[tag.name]
-        self._used -= tag.size
-        left = self._used_by[tag.owner_id] - tag.size
-        if left:
-            self._used_by[tag.owner_id] = left
-        else:
-            del self._used_by[tag.owner_id]
-
-    def _release(self, owner_id: str, size: int) -> None:
-        self._used -= size
-        left = self._used_by.get(owner_id, 0) - size
-        if left > 0:
-            self._used_by[owner_id] = left
-        else:
-            self._used_by.pop(owner_id, None)
-
-    def _expire_one(self, tag: Tag, now: float) -> None:
-        self._remove(tag)
-        if self._observers:
-            self._emit(TagExpired(tag.name, tag.owner_id, tag.expires_at, now))  # type: ignore[arg-type]
-
-    def _compact_expiry(self) -> None:
-        # Deleted and replaced tags leave entries behind; drop them all at once.
-        self._expiry = [e for e in self._expiry if self._tags.get(e[2].name) is e[2]]
-        heapq.heapify(self._expiry)
 
     def _denied(self, tag: Protected, principal: Principal, operation: str,
                 name: str) -> AccessDenied:
@@ -439,7 +299,7 @@ class TagSpace:
         does not exist yet is allowed. ``now`` lets an expired tag count as
         absent.
         """
-        _lookup_name(name)
+        lookup_name(name)
         if deadline is not None and (type(deadline) not in (int, float) or math.isnan(deadline)):
             raise BadTagArgument(f"deadline must be a number or None, got {deadline!r}")
         tag: Protected | None = self._tags.get(name)
@@ -469,132 +329,3 @@ class TagSpace:
     def waiting(self, name: str) -> tuple[Hashable, ...]:
         """Tokens waiting on ``name``, in registration order."""
         return self._waits.tokens(name)
-
-    # --- I/O tags ---------------------------------------------------------------
-
-    def register_io(self, name: str, provider: object,
-                    access: Access | Mapping[str, str] | None = None,
-                    code: Iterable[str] | None = None, *, replace: bool = False) -> None:
-        """Make ``name`` an I/O tag served by ``provider``.
-
-        Default access: everyone ("others") may read, and write too when the
-        provider is writable. The owner domain is ``node_principal``, so
-        "origin" means SMs whose family started on this node. Names may start
-        with "_" (reserved for the node).
-        """
-        check_name(name, reserved_ok=True)
-        if not callable(getattr(provider, "read", None)):
-            raise TagUsageError(f"I/O provider for {name!r} has no read(now) method")
-        writable = bool(getattr(provider, "writable", False)) and callable(
-            getattr(provider, "write", None))
-        if name in self._io and not replace:
-            raise TagUsageError(f"I/O tag {name!r} is already registered")
-        if name in self._tags:
-            raise TagUsageError(f"cannot register I/O tag {name!r}: a stored tag has that name")
-        if access is None:
-            acc = Access(owner="", others="rw" if writable else "r")
-        else:
-            acc = Access.from_spec(access)
-            if not writable and any(b & WRITE for b in acc.bits()):
-                raise TagUsageError(f"I/O tag {name!r}: provider accepts no writes, "
-                                    f"so access cannot grant 'w'")
-        codes = frozenset() if code is None else code_set(code)
-        self._io[name] = _IOEntry(name, provider, writable, self.node_principal, acc, codes)
-
-    def unregister_io(self, name: str) -> bool:
-        """Remove an I/O tag; True if it was registered."""
-        return self._io.pop(name, None) is not None
-
-    def provider(self, name: str) -> object:
-        """The provider serving I/O tag ``name``."""
-        try:
-            return self._io[name].provider
-        except KeyError:
-            raise TagUsageError(f"no I/O tag {name!r}") from None
-
-    def io_names(self) -> list[str]:
-        return sorted(self._io)
-
-    def set_io(self, name: str, value: object, now: float) -> tuple[Woken, ...]:
-        """Host side: set a ``StaticValue`` I/O tag (e.g. ``neighbors``) and wake its waiters."""
-        provider = self.provider(name)
-        setter = getattr(provider, "set", None)
-        if not callable(setter):
-            raise TagUsageError(f"I/O provider of {name!r} has no set(value) method")
-        setter(value)
-        return self.io_updated(name, now)
-
-    def io_updated(self, name: str, now: float) -> tuple[Woken, ...]:
-        """Host side: a driver has a new value for ``name``; wake its waiters."""
-        if name not in self._io:
-            raise TagUsageError(f"no I/O tag {name!r}")
-        woken = self._waits.wake(name, now, "io") if name in self._waiting else ()
-        if self._observers:
-            self._emit(IOTagUpdated(name, now))
-            self._emit_all(woken)
-        return woken
-
-    def _read_io(self, principal: Principal, name: str, now: float) -> object:
-        entry = self._io.get(name)
-        if entry is None:
-            _lookup_name(name)
-            raise TagMissing(f"no tag {name!r}", name=name)
-        if not allowed(entry, principal, READ):
-            raise self._denied(entry, principal, "read", name)
-        read_for = getattr(entry.provider, "read_for", None)
-        try:
-            if read_for is not None:  # a per-SM view (e.g. an SM's own provenance)
-                value = read_for(principal, now)
-            else:
-                value = entry.provider.read(now)  # type: ignore[attr-defined]
-        except IOTagUnavailable as e:
-            raise IOTagUnavailable(f"I/O tag {name!r} has no value: {e}", name=name) from None
-        try:
-            return measure_copy(value, IO_VALUE_LIMIT)[0]
-        except (BadTagArgument, ValueTooLarge) as e:
-            raise TagUsageError(
-                f"I/O provider of {name!r} returned a value that is not plain data "
-                f"under {IO_VALUE_LIMIT} bytes: {e}") from None
-
-    def _write_io(self, principal: Principal, name: str, value: object,
-                  now: float) -> tuple[Woken, ...]:
-        entry = self._io.get(name)
-        if entry is None:
-            _lookup_name(name)
-            raise TagMissing(f"no tag {name!r}", name=name)
-        if not entry.writable:
-            raise ReadOnlyTag(
-                f"write of tag {name!r} denied: it is a read-only I/O tag of node "
-                f"{self.node_id!r} ({type(entry.provider).__name__} accepts no writes)",
-                name=name, operation="write", sm_id=principal.sm_id, domains=("io",))
-        if not allowed(entry, principal, WRITE):
-            raise self._denied(entry, principal, "write", name)
-        try:
-            stored, _ = measure_copy(value, IO_VALUE_LIMIT)
-        except ValueTooLarge as e:
-            raise QuotaExceeded(f"value for I/O tag {name!r} is larger than {IO_VALUE_LIMIT} bytes",
-                                name=name, limit_name="io", limit=IO_VALUE_LIMIT,
-                                needed=e.at_least) from None
-        entry.provider.write(stored, now)  # type: ignore[attr-defined]
-        woken = self._waits.wake(name, now, "written") if name in self._waiting else ()
-        if self._observers:
-            self._emit(TagWritten(name, principal.sm_id, now, io=True))
-            self._emit_all(woken)
-        return woken
-
-
-def _lifetime(lifetime: object, now: float) -> float:
-    """A tag's lifetime as a float whose expiry time is finite, or
-    ``BadTagArgument`` (an int too big for a float included)."""
-    try:
-        if type(lifetime) is not float and type(lifetime) is not int:
-            raise TypeError
-        seconds = float(lifetime)
-        if not 0 < seconds < math.inf or now + seconds == math.inf:
-            raise ValueError
-    except (TypeError, ValueError, OverflowError):
-        shown = f"an int of {lifetime.bit_length()} bits" if type(lifetime) is int else repr(lifetime)
-        raise BadTagArgument(
-            f"lifetime must be a positive finite number of seconds or None, got {shown[:80]}"
-        ) from None
-    return seconds

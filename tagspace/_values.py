@@ -209,6 +209,12 @@ def copy_out(v: object) -> object:
     return v
 
 
+def lookup_name(name: object) -> None:
+    """Names used to look a tag up only need to be str (a missing name is just missing)."""
+    if type(name) is not str:
+        raise BadTagArgument(f"tag names are str, got {type(name).__name__}")
+
+
 def check_name(name: object, *, reserved_ok: bool = False) -> str:
     """Validate a tag name and return it.
 
