@@ -7,19 +7,12 @@ union is the concatenation of its parts, so ``S1 + S2`` is the union.
 
 A *reference* ``sref(S, "P", i, t)`` names "the i-th node with tag P inside S"
 (plain data, no move). An access (``sread``, ``swrite``, ``supdate``,
-``sdelete``, ``range_of``) migrates the SM to that node:
-
-* unmapped: discovery walks the nodes inside the space (depth first over
-  neighbours inside it, entering at each shape's centre), skipping nodes it
-  already walked for the same (space, property), and maps the first node with
-  the tag: a unique tag is created there (so content routing finds that very
-  node later) and the mapping table records (tag, node, location);
-* mapped: geographic routing to the last known location, then content-based
-  routing to the unique tag, then the node must be inside the space
-  (``OutOfSpace``) and its location is updated.
-
-The whole access must finish within its timeout (``SpatialTimeout``);
-discovery also raises it as soon as it has walked the whole space.
+``sdelete``, ``range_of``) migrates the SM to that node. Unmapped, discovery
+walks the space depth first and maps the first node with the tag not mapped
+yet for that (space, property), marking it with a unique tag; mapped,
+geographic then content-based routing take the SM back to it, and it must
+still be inside the space (``OutOfSpace``). The whole access must finish
+within its timeout (``SpatialTimeout``). docs/spatial.md has the details.
 """
 from routing.aodv import aodv_route
 from routing.gpsr import geo_route
@@ -31,14 +24,11 @@ OutOfSpace = OutOfSpace
 SP_DEFAULT_TIMEOUT = 30.0   # seconds per access when the reference gives none
 SP_TAG_LIFETIME = 600.0     # a mapping tag lives this long after the last access
 SP_GEO_SHARE = 0.5          # of an access's time the geographic leg may use
-# The geographic leg to a node's last known place stops at the first node this
-# close to it (metres), and the node itself is then looked for by its tag. A
-# "nearest node" route (no radius) ends only at a local minimum, which a pair
-# of moving nodes can keep handing back and forth (their beacons lag).
+# The geographic leg stops this close (metres) to a node's last known place, then
+# its tag is looked for: a nearest-node route can bounce between two moving nodes.
 SP_GEO_RADIUS = 20.0
 
-# The mapping table: plain data carried with the SM (a global rebound on first
-# use, so it travels with the SM's state). Keys are "space|property".
+# The mapping table, keyed "space|property": plain data in a global (so it travels).
 sp_table = None
 
 
@@ -151,9 +141,8 @@ def sp_name(ref):
 
 
 def sp_walk_new(space, count=False):
-    """A fresh walk of ``space``: entry points left, the depth-first stack
-    (see ``sp_frontier``), the nodes already walked and, with
-    ``count``, the nodes of the space heard of (for a quality of result)."""
+    """A fresh walk of ``space``: entry points left, the depth-first stack (see
+    ``sp_frontier``), the nodes walked and, with ``count``, the nodes heard of."""
     walk = {"anchors": [sp_anchor(s) for s in sp_shapes(space)], "stack": [], "seen": {}}
     if count:
         walk["known"] = {}
@@ -222,8 +211,7 @@ def sp_step(space, walk, deadline):
     while True:
         if deadline is not None and now() >= deadline:
             raise SpatialTimeout("no further node inside the space within the timeout")
-        # only nodes with neighbours left to walk stay (the SM jumps straight
-        # back to the deepest one), so the state carried stays small
+        # keep only nodes with neighbours left to walk: the state carried stays small
         stack = [e for e in walk["stack"] if sp_pending(e, seen)]
         walk["stack"] = stack
         if not stack:
