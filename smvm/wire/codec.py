@@ -6,7 +6,9 @@ dataclass. The array has at most 7 items, so its header is one fixarray byte
 (0x90 | n) and the kind code, a positive fixint, is the message's third byte.
 Brick ids travel as 32 raw bytes (not 64 hex characters); ``position`` is nil
 or a 2-array of floats; ``identity`` and ``error`` are maps; ``code`` is an
-array of [brick id, source] pairs. msgpack ext types are never used.
+array of [brick id, source] pairs. msgpack ext types are never used. A
+TRANSFER frame's continuation and each brick's source travel zlib-compressed,
+with the preset dictionaries of ``smvm.wire.preset``.
 
 ``decode`` takes bytes from the network: any problem raises ``WireError`` and
 nothing else, and sizes are bounded (by ``WireLimits`` and msgpack's own
@@ -14,7 +16,6 @@ nothing else, and sizes are bounded (by ``WireLimits`` and msgpack's own
 """
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 
 import msgpack
@@ -39,6 +40,7 @@ from .frames import (
     Transfer,
 )
 from .limits import DEFAULT_LIMITS, WireLimits
+from .preset import CODE_PRESET, STATE_PRESET, deflate, inflate
 
 __all__ = ["check_limits", "decode", "encode"]
 
@@ -106,7 +108,7 @@ _TO_WIRE: dict[Kind, Callable[..., list]] = {
     Kind.ACCEPT: lambda f: [f.hop_id, _raw_ids(f.missing)],
     Kind.REJECT: lambda f: [f.hop_id, f.reason],
     Kind.TRANSFER: lambda f: [f.hop_id, f.sm_id, {k: f.identity[k] for k in IDENTITY_KEYS},
-                              f.continuation,
+                              deflate(f.continuation, STATE_PRESET),
                               [[bytes.fromhex(bid), _squeeze(src)] for bid, src in f.code],
                               f.data, f.provenance],
     Kind.ACK: lambda f: [f.hop_id],
@@ -185,37 +187,29 @@ def _hex_id(name: str, raw: object) -> str:
 
 
 def _squeeze(source: str) -> bytes:
-    # Source is most of a first hop's bytes and compresses several times over.
-    return zlib.compress(source.encode("utf-8", "surrogatepass"), 6)
+    # Source is most of a first hop's bytes, and most of it library code.
+    return deflate(source.encode("utf-8", "surrogatepass"), CODE_PRESET)
 
 
-def _unsqueeze(name: str, blob: object, room: int = DEFAULT_LIMITS.max_source) -> str:
+def _unsqueeze(name: str, blob: object, room: int) -> str:
     """A brick's source from its compressed bytes, never inflating past
     ``room`` (a small frame must not become a huge allocation)."""
-    if type(blob) is not bytes:
-        raise WireError(f"{name} must be compressed bytes")
-    inflater = zlib.decompressobj()
-    try:
-        raw = inflater.decompress(blob, room + 1)
-    except zlib.error:
-        raise WireError(f"{name} does not decompress") from None
-    if len(raw) > room or inflater.unconsumed_tail or not inflater.eof:
-        raise WireError(f"{name} is truncated or inflates past {room} bytes")
+    raw = inflate(name, blob, CODE_PRESET, room)
     try:
         return raw.decode("utf-8", "surrogatepass")
     except UnicodeDecodeError:
         raise WireError(f"{name} is not UTF-8 text") from None
 
 
-def _code(value: object) -> tuple[tuple[str, str], ...]:
+def _code(value: object, limits: WireLimits) -> tuple[tuple[str, str], ...]:
     pairs = check.sequence("code", value)
     out = []
     # all bricks of a frame together inflate to at most max_code_bytes
-    left = DEFAULT_LIMITS.max_code_bytes
+    left = limits.max_code_bytes
     for i, pair in enumerate(pairs):
         if type(pair) is not tuple or len(pair) != 2:
             raise WireError(f"code[{i}] must be a [brick id, source] pair")
-        source = _unsqueeze(f"code[{i}][1]", pair[1], min(left, DEFAULT_LIMITS.max_source))
+        source = _unsqueeze(f"code[{i}][1]", pair[1], min(left, limits.max_source))
         left -= len(source)
         out.append((_hex_id(f"code[{i}][0]", pair[0]), source))
     return tuple(out)
@@ -228,18 +222,28 @@ def _position(value: object) -> object:
     return value
 
 
+def _transfer(limits: WireLimits, hop_id, sm_id, identity, state, code, data, provenance):
+    continuation = inflate("continuation", state, STATE_PRESET, limits.max_continuation)
+    return Transfer(hop_id, sm_id, identity, continuation, _code(code, limits), data, provenance)
+
+
+def _plain(cls: type) -> Callable[..., Frame]:
+    return lambda limits, *fields: cls(*fields)
+
+
+# Each kind's field count, and its builder (the limits first, then the fields).
 _FROM_WIRE: dict[int, tuple[int, Callable[..., Frame]]] = {
-    Kind.BEACON: (5, lambda n, s, p, t, k: Beacon(n, s, _position(p), t, k)),
-    Kind.OFFER: (6, lambda h, s, f, tm, rm, b: Offer(h, s, f, tm, rm, _hex_ids("bricks", b))),
-    Kind.ACCEPT: (2, lambda h, m: Accept(h, _hex_ids("missing", m))),
-    Kind.REJECT: (2, Reject),
-    Kind.TRANSFER: (7, lambda h, s, i, c, code, d, p: Transfer(h, s, i, c, _code(code), d, p)),
-    Kind.ACK: (1, Ack),
-    Kind.RESULT: (6, Result),
-    Kind.INJECT: (4, Inject),
-    Kind.INJECT_REPLY: (5, InjectReply),
-    Kind.STATUS_QUERY: (2, StatusQuery),
-    Kind.STATUS_REPLY: (2, StatusReply),
+    Kind.BEACON: (5, lambda _, n, s, p, t, k: Beacon(n, s, _position(p), t, k)),
+    Kind.OFFER: (6, lambda _, h, s, f, tm, rm, b: Offer(h, s, f, tm, rm, _hex_ids("bricks", b))),
+    Kind.ACCEPT: (2, lambda _, h, m: Accept(h, _hex_ids("missing", m))),
+    Kind.REJECT: (2, _plain(Reject)),
+    Kind.TRANSFER: (7, _transfer),
+    Kind.ACK: (1, _plain(Ack)),
+    Kind.RESULT: (6, _plain(Result)),
+    Kind.INJECT: (4, _plain(Inject)),
+    Kind.INJECT_REPLY: (5, _plain(InjectReply)),
+    Kind.STATUS_QUERY: (2, _plain(StatusQuery)),
+    Kind.STATUS_REPLY: (2, _plain(StatusReply)),
 }
 
 
@@ -313,6 +317,6 @@ def _decode(data: bytes, limits: WireLimits) -> Frame:
     nfields, build = _FROM_WIRE[kind]
     if len(items) != nfields + 1:
         raise WireError(f"{Kind(kind).name} needs {nfields} fields, got {len(items) - 1}")
-    frame = build(*items[1:])
+    frame = build(limits, *items[1:])
     check_limits(frame, limits)
     return frame

@@ -15,8 +15,9 @@ __all__ = [
 ]
 
 #: First byte of every datagram (whole message or fragment). 2: code in
-#: TRANSFER frames travels zlib-compressed.
-VERSION = 2
+#: TRANSFER frames travels zlib-compressed; 3: with a preset dictionary, and
+#: so does the continuation (``smvm.wire.preset``).
+VERSION = 3
 #: Second byte of a fragment. 0xC1 is the one byte msgpack never uses, so no
 #: whole message (version byte + a msgpack array) can have it there.
 FRAGMENT_MARKER = 0xC1

@@ -129,6 +129,27 @@ def test_compiling_arriving_source_raises_only_compile_errors(source: str) -> No
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_any_bytes, min_size=1, max_size=15))
 def test_a_node_fed_fuzzed_datagrams_keeps_serving(datagrams: list[bytes]) -> None:
+    _feed_and_check(datagrams)
+
+
+#: TRANSFER frames whose continuation is a crafted state compressed as the wire
+#: format does (so it inflates): past the wire, the node's own checks must hold
+_IDENTITY = {"sm_id": "fuzz/1", "family": "fuzz/1", "origin": "fuzzer"}
+_compressed_transfers = st.tuples(
+    st.one_of(_continuations, _values.map(_packed), st.binary(max_size=300)),
+    st.booleans(), st.binary(min_size=16, max_size=16)).map(
+    lambda s: wire.encode(wire.Transfer(s[2], "fuzz/1", _IDENTITY, s[0],
+                                        ((_BRICK.hash, _BRICK.source),) if s[1] else ())))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_compressed_transfers, min_size=1, max_size=6))
+def test_a_node_fed_crafted_compressed_continuations_keeps_serving(messages) -> None:
+    _feed_and_check(messages)
+
+
+def _feed_and_check(datagrams: list[bytes]) -> None:
     node = core()
     for i, datagram in enumerate(datagrams):
         node.receive(datagram, "fuzzer", 1.0 + i * 0.01)

@@ -26,6 +26,7 @@ from smvm.wire import (
     fragment,
 )
 from smvm.wire.limits import DEFAULT_LIMITS
+from smvm.wire.preset import STATE_PRESET, deflate
 
 from ._samples import HOP, IDENTITY, SRC_A, SRC_B, brick, sample_frames
 
@@ -215,7 +216,8 @@ def test_repeated_map_keys_are_refused():
 
 
 def transfer_with_code_blob(blob) -> bytes:
-    return body(int(Kind.TRANSFER), HOP, "sm42", IDENTITY, b"\x90", [[bytes.fromhex(brick(SRC_A)), blob]], b"", b"")
+    return body(int(Kind.TRANSFER), HOP, "sm42", IDENTITY, deflate(b"\x90", STATE_PRESET),
+                [[bytes.fromhex(brick(SRC_A)), blob]], b"", b"")
 
 
 def test_code_travels_compressed_and_round_trips() -> None:
