@@ -58,12 +58,17 @@ def test_a_max_reduction_gives_the_same_value_both_ways(tmp_path) -> None:
 
 
 def test_a_time_budget_gives_a_partial_result_and_its_quality(tmp_path) -> None:
-    partial = visit(tmp_path, False, 0.4).result
-    assert 0.0 < partial["qor"] < 1.0
-    assert 0 < partial["visited"] < 4
-    assert len(partial["value"]) == partial["visited"]
-    for node, temp in partial["value"]:
-        assert LEFT_HOT[node] == temp
+    whole = visit(tmp_path, False)
+    # budgets shorter than the whole walk: what each saw is true, a longer one
+    # sees at least as much, and some stop part way through the Hot nodes
+    results = [visit(tmp_path, False, round(whole.time * share, 3)).result
+               for share in (0.4, 0.55, 0.7, 0.85)]
+    for result in results:
+        assert len(result["value"] or []) == result["visited"]
+        for node, temp in result["value"] or []:
+            assert LEFT_HOT[node] == temp
+    assert [r["visited"] for r in results] == sorted(r["visited"] for r in results)
+    assert any(0 < r["visited"] < 4 and 0.0 < r["qor"] < 1.0 for r in results)
 
 
 @pytest.mark.parametrize("target", [0.3, 0.6])
