@@ -38,7 +38,8 @@ class Net:
     def _push(self, when, action):
         heapq.heappush(self._queue, (when, next(self._seq), action))
 
-    def _flush(self, core: NodeCore) -> None:
+    def flush(self, core: NodeCore) -> None:
+        """Carry what ``core`` queued onto the links; collect its events; arm its timer."""
         for link, datagram in core.datagrams_to_send():
             targets = [b for (a, b) in self.links if a == core.node_id] if link == BROADCAST else [link]
             for target in targets:
@@ -56,7 +57,7 @@ class Net:
     def run(self, until: float = 1e9, max_steps: int = 10_000_000) -> None:
         for core in self.cores.values():
             core.handle_timer(self.now)
-            self._flush(core)
+            self.flush(core)
         steps = 0
         while self._queue and steps < max_steps:
             when, _, action = heapq.heappop(self._queue)
@@ -75,12 +76,12 @@ class Net:
                 if (core.next_deadline() or 0) > self.now + 1e-12 and not core.has_ready:
                     continue  # a stale timer entry
                 core.handle_timer(self.now)
-            self._flush(core)
+            self.flush(core)
 
     def inject(self, node, source, args=(), name="brick.py"):
         sm_id = self.cores[node].inject(source, args, self.now, name=name)
         self.cores[node].run_ready()
-        self._flush(self.cores[node])
+        self.flush(self.cores[node])
         return sm_id
 
     def of(self, kind):

@@ -91,7 +91,7 @@ def _restart(net: Net, journals: dict, name: str, seed: int) -> NodeCore:
     for a, b in net.links:
         if a == name:
             new.hear_neighbor(b, b, net.now)
-    net._flush(new)
+    net.flush(new)
     return new
 
 
@@ -122,9 +122,9 @@ def test_a_blocked_sm_wakes_after_its_node_restarts() -> None:
     new = _restart(net, journals, "b", seed=7)
     new.woken(new.tagspace.create(new.tagspace.node_principal, "go", "now",
                                   access={"others": "rw"}, now=net.now) or ())
-    net._flush(new)
+    net.flush(new)
     new.run_ready()
-    net._flush(new)
+    net.flush(new)
     net.run()
     # it ended on b once, and its result reached its origin a
     assert [e.value for e in net.of("SMFinished")] == [["b", "now"], ["b", "now"]]
@@ -149,7 +149,7 @@ def test_a_result_waiting_for_delivery_survives_its_holders_crash() -> None:
     b.woken(b.tagspace.create(b.tagspace.node_principal, "go", "now",
                               access={"others": "rw"}, now=net.now) or ())
     b.run_ready()
-    net._flush(b)
+    net.flush(b)
     net.run(until=net.now + 0.5)  # it ended on b; its result goes nowhere for now
     assert [e.node for e in net.of("SMFinished")] == ["b"]
     assert list(journals["b"].results) == ["a/1"] and not journals["b"].sms
@@ -189,7 +189,7 @@ def test_a_result_nobody_acknowledges_is_given_up() -> None:
     b.woken(b.tagspace.create(b.tagspace.node_principal, "go", 1, access={"others": "rw"},
                               now=net.now) or ())
     b.run_ready()
-    net._flush(b)
+    net.flush(b)
     net.run()
     assert b.counters["results_lost"] == 1 and b.results_in_custody() == []
     assert not journals["b"].results

@@ -36,7 +36,7 @@ def test_a_hop_is_offered_then_transferred_and_leaves_the_table_when_done() -> N
     a.run_ready()
     assert a.hops_under_way() == [(sm_id, "b", "offered")]
     assert a.sm(sm_id).state == "migrating"
-    net._flush(a)
+    net.flush(a)
     net.run()
     assert a.hops_under_way() == [] and a.sm(sm_id) is None
     assert {(e.sm_id, e.value) for e in net.of("SMFinished")} == {(sm_id, "b")}

@@ -12,6 +12,8 @@ import sys
 import pytest
 
 from smvm.node import NodeConfig, NodeCore
+from smvm.node.events import SMDurable
+from smvm.vm import SMInstance
 
 from ._net import Net
 
@@ -292,7 +294,7 @@ def main(n):
     assert net.cores["a"].counters["requeues"] > 20
 
 
-def test_a_paused_sm_is_dropped_without_running_its_finally_blocks() -> None:
+def test_a_paused_sm_is_dropped_without_running_its_finally_blocks(monkeypatch) -> None:
     source = '''
 def main():
     try:
@@ -301,14 +303,23 @@ def main():
     finally:
         create_tag("cleanup", 1)
 '''
-    core = NodeCore("n", sliced())
+    abandoned = []
+    real = SMInstance.abandon
+
+    def abandon(instance) -> None:
+        abandoned.append(instance.sm_id)
+        real(instance)
+    monkeypatch.setattr(SMInstance, "abandon", abandon)
+    core = NodeCore("n", sliced(), durable=True)
     sm_id = core.inject(source)
+    [started] = [e.snapshot for e in core.events() if isinstance(e, SMDurable)]
     core.run_ready()
-    [(record, kind, handle)] = list(core._ready)
-    assert kind == "continue"
-    del core._sms[sm_id]  # as if it had left
+    assert core.queued() == [(sm_id, "continue")]
+    core.recover(started, 0.0)  # a newer visit of the same SM replaces the paused one
+    assert core.queued() == [(sm_id, "continue"), (sm_id, "start")]
     core.run_ready()
-    assert not core.has_ready and handle.__dict__.get("_green") is None
+    assert abandoned == [sm_id], "the paused one was dropped, not run"
+    assert core.queued() == [(sm_id, "continue")]  # the newer visit runs on
     assert not core.tagspace.exists("cleanup", 0.0)
 
 

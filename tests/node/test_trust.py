@@ -74,7 +74,7 @@ def _serves(net: Net, node: str = "a") -> None:
 def _deliver(net: Net, source: str, target: str, frame) -> None:
     for datagram in wire.fragment(wire.encode(frame), 999, 60000):
         net.cores[target].receive(datagram, source, net.now)
-    net._flush(net.cores[target])
+    net.flush(net.cores[target])
 
 
 def test_a_transfer_with_a_forged_identity_is_refused_and_the_node_serves() -> None:
