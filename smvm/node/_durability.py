@@ -9,7 +9,7 @@ from ..errors import RemoteInputError
 from ..trust import pack_chain, unpack_chain
 from . import events as ev
 from ._hops import HopState, OutgoingHop
-from ._records import SMRecord, local_number
+from ._records import SMRecord, Waiting, local_number
 from .durable import Snapshot
 from .durable import loads as load_snapshot
 
@@ -68,7 +68,7 @@ class Durability:
         elif snap.state == "resume":
             self._queue_resume(record, snap.continuation)
         elif snap.state == "blocked":
-            record.waiting = (snap.continuation, snap.tag, snap.timeout, principal)
+            record.waiting = Waiting(snap.continuation, snap.tag, snap.timeout, principal)
             self.budgets.block(principal)
             self.tagspace.wait(principal, snap.tag, snap.sm_id, snap.deadline, now=now)
         else:  # the same hop again: the receiver may have admitted it already

@@ -53,7 +53,7 @@ class Inspection:
         p = record.principal
         tag = target = None
         if record.waiting is not None:
-            state, tag = "blocked", record.waiting[1]
+            state, tag = "blocked", record.waiting.tag
         elif p.sm_id in leaving:
             state, target = "migrating", leaving[p.sm_id]
         elif id(record) in queued:

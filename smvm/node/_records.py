@@ -20,6 +20,16 @@ MAX_CAME_FROM = 4096
 MAX_RESTARTS = 3
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """What a blocked SM waits for, and how it goes on."""
+    state: bytes  # its continuation
+    tag: str
+    timeout: float | None
+    #: the SM in the code domain of the brick that called block_tag
+    acting: tagspace.Principal
+
+
 @dataclass
 class SMRecord:
     """One SM living on this node (running, ready, blocked or leaving)."""
@@ -27,7 +37,7 @@ class SMRecord:
     brick: Brick
     principal: tagspace.Principal
     fuel: int = 0
-    waiting: tuple | None = None  # (state, tag, timeout, acting principal) while blocked
+    waiting: Waiting | None = None  # while blocked on a tag
     hops: int = 0  # travelled so far, and the bytes its transfers took
     bytes: int = 0
     chain: list | None = None  # its signed provenance, on a signing node

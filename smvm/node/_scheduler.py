@@ -13,7 +13,7 @@ from ..compiler import Brick
 from ..errors import TagError, TagTimeout
 from ..vm import ErrorRecord, Failed, Finished, Paused, SMInstance, Suspended
 from . import events as ev
-from ._records import MAX_RESTARTS, SMRecord, acting, trip
+from ._records import MAX_RESTARTS, SMRecord, Waiting, acting, trip
 
 
 class Scheduler:
@@ -125,7 +125,7 @@ class Scheduler:
         timeout = request["timeout"]
         deadline = None if timeout is None else self._now + timeout
         as_code = acting(record.principal, request.get("code"))
-        record.waiting = (outcome.state, request["tag"], timeout, as_code)
+        record.waiting = Waiting(outcome.state, request["tag"], timeout, as_code)
         self.budgets.block(record.principal)
         self.tagspace.wait(as_code, request["tag"], record.sm_id, deadline, now=self._now)
         self._durable(record, "blocked", continuation=outcome.state, tag=request["tag"],
@@ -140,24 +140,22 @@ class Scheduler:
         record = self._sms.get(token)
         if record is None or record.waiting is None:
             return
-        state, as_code = record.waiting[0], record.waiting[3]
-        record.waiting = None
+        waiting, record.waiting = record.waiting, None
         self.budgets.unblock(record.principal)
         try:  # in the code domain of the brick that called block_tag
-            value = self.tagspace.read(as_code, name, self._now)
+            value = self.tagspace.read(waiting.acting, name, self._now)
         except tagspace.TagSpaceError:
             value = None
-        self._queue_resume(record, state, value)
+        self._queue_resume(record, waiting.state, value)
 
     def _wait_timed_out(self, token: str, name: str) -> None:
         record = self._sms.get(token)
         if record is None or record.waiting is None:
             return
-        state, _, timeout, _ = record.waiting
-        record.waiting = None
+        waiting, record.waiting = record.waiting, None
         self.budgets.unblock(record.principal)
-        error = TagTimeout(f"no write to tag {name!r} within {timeout:g} s")
-        self._queue_resume(record, state, error=error)
+        error = TagTimeout(f"no write to tag {name!r} within {waiting.timeout:g} s")
+        self._queue_resume(record, waiting.state, error=error)
 
     # ---- new SMs from running ones (the VM's host calls these) ------------------------
     def _spawn(self, parent: SMInstance, entry: str, args: bytes, *, brick: Brick,
