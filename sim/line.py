@@ -34,7 +34,7 @@ from typing import Any
 from smvm.compiler import Brick, compile_brick
 from smvm.errors import UsageError
 from smvm.node import NodeConfig, NodeCore
-from smvm.slices import job_for, run_slice, step_of
+from smvm.slices import Step, job_for, run_slice
 from smvm.vm import (
     DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB, ErrorRecord, Failed, Finished,
     SMInstance, Suspended,
@@ -217,8 +217,9 @@ class LineWorld:
     def _run_slices(self, core: NodeCore) -> None:
         index = int(core.node_id)
         while core.has_ready:
-            for record, kind, payload in core.take_ready():
-                outcome = self._slice(index, record, kind, payload)
+            for item in core.take_ready():
+                record = item.record
+                outcome = self._slice(index, record, item.step)
                 core.settle(record, outcome, self.sim.now)
                 seen = self.sms.setdefault(record.sm_id, LineSM(record.sm_id, core.node_id))
                 seen.node, seen.fuel = core.node_id, outcome.fuel
@@ -227,8 +228,8 @@ class LineWorld:
                     seen.outcome = outcome
                 seen.waiting = isinstance(outcome, Suspended) and outcome.request["kind"] != "migrate"
 
-    def _slice(self, index: int, record: Any, kind: str, payload: Any):
-        job = job_for(record, self.network.config, step_of(kind, payload))
+    def _slice(self, index: int, record: Any, step: Step):
+        job = job_for(record, self.network.config, step)
         return run_slice(job, LineHost(self, index, record))
 
 

@@ -73,20 +73,6 @@ class SliceJob:
     fuel_slice: int | None
 
 
-def step_of(kind: str, payload: Any) -> Step:
-    """The step a node's ready-queue entry ``(kind, payload)`` asks for."""
-    if kind == "start":
-        return Start(*payload)
-    if kind == "resume":
-        return Resume(*payload)
-    if kind == "continue":
-        return Continue(payload)
-    if kind == "arrived":
-        _, instance, continuation = payload
-        return Decoded(instance, continuation)
-    raise ValueError(f"unknown slice kind {kind!r}")
-
-
 def job_for(record: Any, config: Any, step: Step) -> SliceJob:
     """The job for a node's ready SM ``record`` (its id, brick, principal and
     fuel so far) under the node's ``config`` (``NodeConfig``)."""

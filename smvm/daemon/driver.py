@@ -241,11 +241,11 @@ class NodeDaemon:
         if self.pool is None:
             self.core.run_ready()
             return
-        for record, kind, payload in self.core.take_ready():
-            self._nursery.start_soon(self._run_in_worker, record, kind, payload)
+        for item in self.core.take_ready():
+            self._nursery.start_soon(self._run_in_worker, item.record, item.step)
 
-    async def _run_in_worker(self, record, kind, payload) -> None:
-        outcome = await self.pool.run(record, kind, payload)
+    async def _run_in_worker(self, record, step) -> None:
+        outcome = await self.pool.run(record, step)
         if outcome is None:  # lost with a worker another SM brought down
             self.core.restart(record, self.clock())
         else:

@@ -27,10 +27,6 @@ class Beacons:
         """Where the node is (None: unknown), as its beacons carry it."""
         return self._position
 
-    @position.setter
-    def position(self, position: tuple[float, float] | None) -> None:
-        self.move_to(position)
-
     def move_to(self, position: tuple[float, float] | None) -> None:
         """The node is at ``position`` now (metres in the simulator, degrees
         of a GPS fix on a device)."""

@@ -36,7 +36,7 @@ class Inspection:
 
     def sms(self) -> list[SMView]:
         """The SMs living here, in the order they came."""
-        queued = {id(record): kind for record, kind, _ in self._ready}
+        queued = {id(item.record): item.kind for item in self._ready}
         leaving = {hop.sm_id: hop.target for hop in self._hops.values()}
         return [self._view(record, queued, leaving) for record in self._sms.values()]
 
@@ -45,7 +45,7 @@ class Inspection:
         record = self._sms.get(sm_id)
         if record is None:
             return None
-        queued = {id(r): kind for r, kind, _ in self._ready if r is record}
+        queued = {id(item.record): item.kind for item in self._ready if item.record is record}
         leaving = {hop.sm_id: hop.target for hop in self._hops.values() if hop.sm_id == sm_id}
         return self._view(record, queued, leaving)
 

@@ -3,17 +3,50 @@ and SMs blocked on tags.
 
 An SM enters (injected, spawned, admitted, recovered), runs slice by slice
 from the ready queue, blocks on a tag and wakes, and leaves (finished,
-failed, or moved on). The outcome of each slice is settled here.
+failed, or moved on). Each queue item is a ``Ready``: the SM and the step
+its next slice takes (``smvm.slices``); slices run through the one slice
+pipeline (``run_slice``), here or in a driver's workers, and their outcomes
+are settled here.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import tagspace
 
 from ..compiler import Brick
 from ..errors import TagError, TagTimeout
+from ..slices import Continue, Decoded, Resume, Start, Step, job_for, new_instance, run_slice
 from ..vm import ErrorRecord, Failed, Finished, Paused, SMInstance, Suspended
 from . import events as ev
+from ._host import SMHost
 from ._records import MAX_RESTARTS, SMRecord, Waiting, acting, trip
+
+
+@dataclass(frozen=True)
+class Arrived(Decoded):
+    """Resume an SM checked on arrival from what was checked (one decode
+    per hop); ``state`` is the continuation it came with, for a driver that
+    runs it elsewhere (where it is decoded again)."""
+
+    state: bytes = b""
+
+
+@dataclass(frozen=True)
+class Ready:
+    """One SM slice due: the SM and the step it takes."""
+
+    record: SMRecord
+    step: Step
+
+    @property
+    def kind(self) -> str:
+        """"start", "resume", "arrived" or "continue" (for views and logs)."""
+        return _KINDS[type(self.step)]
+
+
+_KINDS = {Start: "start", Resume: "resume", Arrived: "arrived", Decoded: "arrived",
+          Continue: "continue"}
 
 
 class Scheduler:
@@ -21,18 +54,15 @@ class Scheduler:
 
     # ---- the ready queue ------------------------------------------------------------
     def _queue_start(self, record: SMRecord, entry: str, args) -> None:
-        self._ready.append((record, "start", (entry, args)))
+        self._ready.append(Ready(record, Start(entry, args)))
 
     def _queue_resume(self, record: SMRecord, state: bytes, value: object = None,
                       error: BaseException | None = None) -> None:
-        self._ready.append((record, "resume", (state, value, error)))
+        self._ready.append(Ready(record, Resume(state, value, error)))
 
     def _queue_arrived(self, record: SMRecord, state: bytes, instance: SMInstance,
                        decoded: dict) -> None:
-        self._ready.append((record, "arrived", (state, instance, decoded)))
-
-    def _queue_continue(self, record: SMRecord, handle: object) -> None:
-        self._ready.append((record, "continue", handle))
+        self._ready.append(Ready(record, Arrived(instance, decoded, state)))
 
     @property
     def queue_length(self) -> int:
@@ -43,7 +73,63 @@ class Scheduler:
         """(SM id, kind) of each slice in the ready queue, in turn order; kind
         is "start", "resume", "arrived" (checked on arrival, resumed from what
         was checked) or "continue" (paused: its slice was spent)."""
-        return [(record.sm_id, kind) for record, kind, _ in self._ready]
+        return [(item.record.sm_id, item.kind) for item in self._ready]
+
+    def _lives_here(self, record: SMRecord) -> bool:
+        """Not left, nor replaced by a newer visit of the same SM."""
+        return self._sms.get(record.sm_id) is record
+
+    # ---- running slices -------------------------------------------------------------
+    def run_ready(self) -> None:
+        """Run the due SM slices here, in this process. Each SM gets at most
+        one fuel slice per call: one that spends it waits at the back of the
+        queue (``has_ready`` stays true) for the next call."""
+        sliced: set[int] = set()
+        ready = self._ready
+        while ready:
+            record, step = ready[0].record, ready[0].step
+            if type(step) is Continue and id(record) in sliced:
+                break  # its next turn is the next call's
+            ready.popleft()
+            if not self._lives_here(record):
+                if type(step) is Continue:
+                    self._abandon(step.handle)
+                continue  # it left (or a newer visit of the same SM replaced it)
+            outcome = run_slice(job_for(record, self.config, step), SMHost(self, record))
+            if type(outcome) is Paused:
+                sliced.add(id(record))
+            self._settle(record, outcome)
+
+    def take_ready(self) -> list[Ready]:
+        """The SM slices due now, for a driver that runs them elsewhere (in
+        worker processes); it hands each outcome back with ``settle``. A
+        ``Continue`` step carries the ``handle`` of the ``Paused`` outcome the
+        driver settled earlier. (An SM that came in by a hop is handed over
+        as a ``Resume`` from its continuation: where it runs, it is decoded
+        again.)"""
+        items = []
+        while self._ready:
+            item = self._ready.popleft()
+            record, step = item.record, item.step
+            if not self._lives_here(record):
+                if type(step) is Continue:
+                    self._abandon(step.handle)
+                continue
+            if type(step) is Arrived:  # checked here; decoded again where it runs
+                step = Resume(step.state)
+                item = Ready(record, step)
+            if type(step) is not Continue:
+                record.accepted = (step, record.fuel)
+            items.append(item)
+        return items
+
+    def settle(self, record: SMRecord, outcome, now: float) -> None:
+        """Take the outcome of a slice run elsewhere."""
+        self._now = now
+        if self._lives_here(record):
+            self._settle(record, outcome)
+        elif isinstance(outcome, Paused):
+            self._abandon(outcome.handle)
 
     def restart(self, record: SMRecord, now: float) -> None:
         """The SM's state in memory was lost with a worker process that
@@ -51,17 +137,31 @@ class Scheduler:
         handed out from (what it did since then may be done again), at most
         ``MAX_RESTARTS`` times."""
         self._now = now
-        if self._sms.get(record.sm_id) is not record:
+        if not self._lives_here(record):
             return
         if record.accepted is None or record.restarts >= MAX_RESTARTS:
             self._settle(record, Failed(ErrorRecord(
                 "WorkerKilled", "the SM was stopped: its worker process died"), record.fuel))
             return
         record.restarts += 1
-        kind, payload, fuel = record.accepted
+        step, fuel = record.accepted
         record.fuel = fuel
         self.counters["sms_restarted"] += 1
-        self._ready.append((record, kind, payload))
+        self._ready.append(Ready(record, step))
+
+    def host_for(self, record: SMRecord) -> SMHost:
+        """The node as the SM of ``record`` sees it (for a worker's calls)."""
+        return SMHost(self, record)
+
+    def _instance(self, record: SMRecord) -> SMInstance:
+        """A fresh activation of the SM of ``record`` on this node (to decode
+        an arriving state; nothing of it runs)."""
+        return new_instance(job_for(record, self.config, Resume(b"")), SMHost(self, record))
+
+    def _abandon(self, handle: object) -> None:
+        abandon = getattr(handle, "abandon", None)
+        if abandon is not None:
+            abandon()
 
     # ---- living here ----------------------------------------------------------------
     def _enter(self, record: SMRecord, *, spawned: bool = False) -> None:
@@ -95,7 +195,7 @@ class Scheduler:
         if isinstance(outcome, Paused):
             # its slice is spent: the other ready SMs go first
             self.counters["requeues"] += 1
-            self._queue_continue(record, outcome.handle)
+            self._ready.append(Ready(record, Continue(outcome.handle)))
         elif isinstance(outcome, Finished):
             self.counters["sms_finished"] += 1
             self._events.append(ev.SMFinished(record.sm_id, self.node_id, outcome.value, now))

@@ -20,10 +20,7 @@ import tagspace
 from .. import wire
 from ..compiler import Brick
 from ..limits import DEFAULT_NODE_LIMITS, NodeLimits
-from ..slices import Resume, job_for, new_instance, run_slice, step_of
-from ..vm import (
-    DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB, Paused, SMInstance,
-)
+from ..vm import DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB
 from . import events as ev
 from ._admission import Admission, FamilyBudgets
 from ._arrivals import Arrivals
@@ -32,7 +29,6 @@ from ._cache import CodeCache, SharedCaches
 from ._dispatch import Dispatch
 from ._durability import Durability
 from ._hops import MISSING_BRICK, RetryPolicy
-from ._host import SMHost
 from ._inject import InjectService
 from ._inspect import Inspection
 from ._iotags import register_node_tags
@@ -42,11 +38,11 @@ from ._records import SMRecord, args_blob
 from ._replies import InjectReplies
 from ._results import ResultService
 from ._rtt import RttEstimator
-from ._scheduler import Scheduler
+from ._scheduler import Ready, Scheduler
 from .provenance import NodeTrust
 from .status import StatusQueries, node_status
 
-__all__ = ["BROADCAST", "MISSING_BRICK", "DEFAULT_FUEL_SLICE", "NodeConfig", "NodeCore"]
+__all__ = ["BROADCAST", "MISSING_BRICK", "DEFAULT_FUEL_SLICE", "NodeConfig", "NodeCore", "Ready"]
 
 #: About 20-50 ms of a busy loop on a desktop CPU.
 DEFAULT_FUEL_SLICE = 1_000_000
@@ -105,7 +101,7 @@ class NodeCore(Dispatch, Arrivals, OutgoingHops, Scheduler, ResultService, Injec
         self._now = 0.0
         self._out: list[tuple[Hashable, bytes]] = []
         self._events: list[ev.Event] = []
-        self._ready: deque = deque()
+        self._ready: deque[Ready] = deque()
         self._sms: dict[str, SMRecord] = {}
         self._hops: dict = {}  # hop id -> OutgoingHop
         self._admitted: dict[bytes, float] = {}
@@ -226,73 +222,6 @@ class NodeCore(Dispatch, Arrivals, OutgoingHops, Scheduler, ResultService, Injec
         """What this node holds and has done, as plain data (``smvm status``;
         see ``smvm.node.status``)."""
         return node_status(self, now)
-
-    # ---- running SMs ------------------------------------------------------------
-    def take_ready(self) -> list[tuple]:
-        """The SM slices due now, for a driver that runs them elsewhere (in
-        worker processes); it hands each outcome back with ``settle``. An
-        entry of kind "continue" carries the ``handle`` of the ``Paused``
-        outcome the driver settled earlier. (An SM that came in by a hop is
-        handed over as a "resume" from its continuation: where it runs, it is
-        decoded again.)"""
-        items = []
-        while self._ready:
-            item = self._ready.popleft()
-            record, kind, payload = item
-            if self._sms.get(record.sm_id) is not record:
-                if kind == "continue":
-                    self._abandon(payload)
-            elif kind == "arrived":  # checked here; decoded again where it runs
-                record.accepted = ("resume", (payload[0], None, None), record.fuel)
-                items.append((record, "resume", (payload[0], None, None)))
-            else:
-                if kind != "continue":
-                    record.accepted = (kind, payload, record.fuel)
-                items.append(item)
-        return items
-
-    def host_for(self, record: SMRecord) -> SMHost:
-        """The node as the SM of ``record`` sees it (for a worker's calls)."""
-        return SMHost(self, record)
-
-    def settle(self, record: SMRecord, outcome, now: float) -> None:
-        """Take the outcome of a slice run elsewhere."""
-        self._now = now
-        if self._sms.get(record.sm_id) is record:
-            self._settle(record, outcome)
-        elif isinstance(outcome, Paused):
-            self._abandon(outcome.handle)
-
-    def run_ready(self) -> None:
-        """Run the due SM slices here, in this process. Each SM gets at most
-        one fuel slice per call: one that spends it waits at the back of the
-        queue (``has_ready`` stays true) for the next call."""
-        sliced: set[int] = set()
-        ready = self._ready
-        while ready:
-            record, kind, payload = ready[0]
-            if kind == "continue" and id(record) in sliced:
-                break  # its next turn is the next call's
-            ready.popleft()
-            if self._sms.get(record.sm_id) is not record:
-                if kind == "continue":
-                    self._abandon(payload)
-                continue  # it left (or a newer visit of the same SM replaced it)
-            outcome = run_slice(job_for(record, self.config, step_of(kind, payload)),
-                                SMHost(self, record))
-            if type(outcome) is Paused:
-                sliced.add(id(record))
-            self._settle(record, outcome)
-
-    def _instance(self, record: SMRecord) -> SMInstance:
-        """A fresh activation of the SM of ``record`` on this node."""
-        job = job_for(record, self.config, Resume(b""))  # to decode an arriving state
-        return new_instance(job, SMHost(self, record))
-
-    def _abandon(self, handle: object) -> None:
-        abandon = getattr(handle, "abandon", None)
-        if abandon is not None:
-            abandon()
 
     # ---- helpers --------------------------------------------------------------------
     def _birth(self, principal: tagspace.Principal, brick: Brick, args: bytes, *,

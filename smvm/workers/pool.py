@@ -16,7 +16,7 @@ import sys
 import trio
 
 from ..limits import DEFAULT_NODE_LIMITS
-from ..slices import job_for, step_of
+from ..slices import Continue, Step, job_for
 from ..vm import ErrorRecord, Failed, Paused
 from . import pipe
 from .calls import answer
@@ -138,12 +138,12 @@ class WorkerPool:
         worker.busy = False
         self._freed.unpark_all()
 
-    async def run(self, record, kind: str, payload) -> object:
+    async def run(self, record, step: Step) -> object:
         """Run one slice of ``record``'s SM; return its outcome (``Paused``
-        with a handle for the "continue" entry when the slice ran out), or
+        with a handle for a ``Continue`` step when the slice ran out), or
         ``LOST`` for an SM paused in a worker that another SM's slice brought
         down (the node starts it again from its last accepted state)."""
-        pinned = payload if kind == "continue" else None
+        pinned = step.handle if type(step) is Continue else None
         try:
             worker = await self._acquire(pinned.worker if pinned is not None else None)
         except EOFError:
@@ -156,7 +156,7 @@ class WorkerPool:
             run = self._runs
         try:
             with trio.move_on_after(self.wall_seconds) as scope:
-                outcome = await self._drive(worker, record, kind, payload, run)
+                outcome = await self._drive(worker, record, step, run)
             if scope.cancelled_caught:
                 raise TimeoutError(f"the slice ran over {self.wall_seconds:g} s")
         except (EOFError, OSError, TimeoutError, ValueError, TypeError, IndexError, KeyError,
@@ -187,17 +187,17 @@ class WorkerPool:
         for worker in list(self._workers):
             await self._kill(worker)
 
-    async def _drive(self, worker: _Worker, record, kind: str, payload, run: int):
+    async def _drive(self, worker: _Worker, record, step: Step, run: int):
         core = self.core
         while worker.dropped:
             await worker.send(["drop", worker.dropped.pop()])
             await worker.receive()
         host = core.host_for(record)
         view = [host.now(), host.neighbors()]  # the node as the slice starts
-        if kind == "continue":
+        if type(step) is Continue:
             await worker.send(["continue", run, view])
         else:
-            job = job_for(record, core.config, step_of(kind, payload))
+            job = job_for(record, core.config, step)
             await worker.send(["run", run, core.node_id, encode_job(job), view])
         while True:
             message = await worker.receive()

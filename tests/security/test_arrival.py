@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from smvm.node import events as ev
+from smvm.slices import Resume
 
 from ._attack import assert_core_still_serves, pair, run_until_quiet, shuttle
 
@@ -43,9 +44,9 @@ def test_screening_a_transfer_runs_nothing_of_its_brick(name: str) -> None:
     # the module logged on "a" (where it started); on "b" nothing of it ran
     lines = [e for e in b.events() if isinstance(e, ev.LogLine)]
     assert lines == []
-    [(record, kind, payload)] = b.take_ready()
-    assert kind == "resume" and isinstance(payload[0], bytes)  # decoded where it runs
-    b.settle(record, _failed(record), 1.0)
+    [item] = b.take_ready()
+    assert isinstance(item.step, Resume) and isinstance(item.step.state, bytes)  # decoded where it runs
+    b.settle(item.record, _failed(item.record), 1.0)
     assert_core_still_serves(b)
 
 
