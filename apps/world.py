@@ -68,7 +68,7 @@ class World:
 
     def _updated(self, node: str, name: str) -> None:
         core = self.core(node)
-        core.handle_timer(self.now, run=False)  # the core's clock reads the sensor at now
+        core.handle_timer(self.now)  # the core's clock reads the sensor at now
         core.woken(core.tagspace.io_updated(name, self.now))
         self.network.run_node(node)
 
@@ -78,7 +78,7 @@ class World:
         readable by every SM unless given); SMs blocked on it wake."""
         def write() -> None:
             core = self.core(node)
-            core.handle_timer(self.now, run=False)
+            core.handle_timer(self.now)
             space, owner = core.tagspace, core.tagspace.node_principal
             if space.exists(name, self.now):
                 woken = space.write(owner, name, value, self.now)

@@ -142,7 +142,7 @@ class SimNetwork:
             node = str(node_id)
             core = self.cores[node]
             space, now = core.tagspace, self.sim.now
-            core.handle_timer(now, run=False)  # the core's clock reaches the event's time
+            core.handle_timer(now)  # the core's clock reaches the event's time
             if name in space.io_names():
                 space.provider(name).write(value, now)
                 woken = space.io_updated(name, now)
@@ -195,7 +195,7 @@ class SimNetwork:
     def _tick(self, node: str) -> None:
         core = self.cores[node]
         core.move_to(self._position(node))
-        core.handle_timer(self.sim.now, run=False)
+        core.handle_timer(self.sim.now)
         if core.has_ready:
             self._run(core)
         self._service(node)

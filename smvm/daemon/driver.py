@@ -206,7 +206,7 @@ class NodeDaemon:
     async def _timer_loop(self) -> None:
         while True:
             now = self.clock()
-            self.core.handle_timer(now, run=False)
+            self.core.handle_timer(now)
             if self._tracer is not None:
                 for record in self._tracer.sample(now, self.core.position,
                                                   self.core.neighbor_table.ids(now)):

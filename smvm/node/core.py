@@ -147,9 +147,10 @@ class NodeCore(Dispatch, Arrivals, OutgoingHops, Scheduler, ResultService, Injec
         if message is not None:
             self._dispatch(message, link)
 
-    def handle_timer(self, now: float, *, run: bool = True) -> None:
-        """Retransmit, time out waits and neighbours, beacon, and (unless a
-        driver runs SMs elsewhere, ``run=False``) run the ready SMs."""
+    def handle_timer(self, now: float) -> None:
+        """Retransmit, time out waits and neighbours, beacon. No SM code runs
+        here: SMs a timeout made ready run when the driver runs the ready
+        slices (``run_ready`` or ``take_ready``)."""
         self._now = now
         if self.started_at is None:
             self.started_at = now
@@ -169,8 +170,6 @@ class NodeCore(Dispatch, Arrivals, OutgoingHops, Scheduler, ResultService, Injec
         while self._came_from and now - next(iter(self._came_from.values()))[1] > self.config.remember_hops:
             self._came_from.popitem(last=False)
         self._beacon_if_due(now)
-        if run:
-            self.run_ready()
 
     def inject(self, source: str, args: list | tuple = (), now: float = 0.0, *,
                entry: str = "main", name: str = "<injected>") -> str:

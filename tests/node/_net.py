@@ -57,6 +57,7 @@ class Net:
     def run(self, until: float = 1e9, max_steps: int = 10_000_000) -> None:
         for core in self.cores.values():
             core.handle_timer(self.now)
+            core.run_ready()
             self.flush(core)
         steps = 0
         while self._queue and steps < max_steps:
@@ -76,6 +77,8 @@ class Net:
                 if (core.next_deadline() or 0) > self.now + 1e-12 and not core.has_ready:
                     continue  # a stale timer entry
                 core.handle_timer(self.now)
+                core.run_ready()
+            core.run_ready()
             self.flush(core)
 
     def inject(self, node, source, args=(), name="brick.py"):

@@ -63,3 +63,16 @@ def test_compiled_bricks_are_shared_only_through_caches_passed_in() -> None:
     alone = NodeCore("c")
     assert a.cache.add_source(source, "x.py") is b.cache.add_source(source, "x.py")
     assert alone.cache.add_source(source, "x.py") is not a.cache.add_source(source, "x.py")
+
+
+def test_handle_timer_runs_no_sm_code_it_only_queues() -> None:
+    core = NodeCore("n", NodeConfig(beacon_interval=None))
+    waiter = core.inject('def main():\n    return block_tag("go", 1.0)\n')
+    core.run_ready()
+    assert core.sm(waiter).state == "blocked"
+    core.handle_timer(2.0)  # the wait timed out: the SM is due, not run
+    assert core.counters["slices"] == 1 and core.queued() == [(waiter, "resume")]
+    assert [type(e).__name__ for e in core.events()] == ["SMStarted"]
+    core.run_ready()
+    [failed] = [e for e in core.events() if type(e).__name__ == "SMFailed"]
+    assert failed.error["type"] == "TagTimeout"

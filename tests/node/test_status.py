@@ -33,12 +33,12 @@ def main(to):
 def test_status_shows_each_sm_in_its_state_with_neighbours_and_tags() -> None:
     net = Net(["a", "b"], config=NodeConfig(beacon_interval=None, fuel_slice=10_000))
     a = net.cores["a"]
-    a.handle_timer(0.0, run=False)
+    a.handle_timer(0.0)
     a.hear_neighbor("c", "link-c", 0.5, (3.0, 4.0), static=False)
     waiter = net.inject("a", WAITER)
     spinner = net.inject("a", SPINNER)  # spends its slice: paused
     mover = a.inject(MOVER, ["b"], net.now)
-    a.handle_timer(1.0, run=False)
+    a.handle_timer(1.0)
     status = a.status(2.0)
     states = {sm["id"]: sm["state"] for sm in status["sms"]}
     assert states == {waiter: "blocked", spinner: "paused", mover: "ready"}

@@ -41,6 +41,7 @@ def test_injects_count_against_the_node_limit() -> None:
     assert "node busy" in answers[0].error["message"]
     assert [r.sm_id for r in _refusals(node)] == [""]
     node.handle_timer(10.0)  # the blockers time out and end
+    node.run_ready()
     assert node.sms_here == 0
     assert_core_still_serves(node, now=11.0)
 
@@ -178,6 +179,7 @@ def test_an_offer_to_a_full_node_is_rejected_with_an_event() -> None:
     [refused] = _refusals(b)
     assert "node busy" in refused.reason and refused.source == "a"
     b.handle_timer(40.0)
+    b.run_ready()
     assert_core_still_serves(b, now=41.0)
 
 
@@ -206,6 +208,7 @@ def test_refusals_under_a_flood_cost_no_running() -> None:
     assert not node.has_ready and node.counters["slices"] == slices
     assert len(_refusals(node)) == 200
     node.handle_timer(1.0)
+    node.run_ready()
     assert node.sms_here == 2, "the first two block forever"
     assert_core_still_serves(core(max_sms=2))
 

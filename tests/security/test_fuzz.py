@@ -161,6 +161,7 @@ def _feed_and_check(datagrams: list[bytes]) -> None:
             node.finish_compile(brick_id, outcome, 1.0)
         node.run_ready()
         node.handle_timer(1.0 + i * 0.01)
+        node.run_ready()
     assert_core_still_serves(node, now=5.0)
 
 
