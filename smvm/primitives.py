@@ -42,7 +42,7 @@ def guest_error(exc: tagspace.TagSpaceError) -> Exception:
         return TagNotFound(message)
     if isinstance(exc, tagspace.QuotaExceeded):
         return TagQuotaError(message)
-    if isinstance(exc, tagspace.TagExists):
+    if isinstance(exc, tagspace.TagNameTaken):
         return TagExists(message)
     if isinstance(exc, tagspace.BadTagArgument):
         return ValueError(message)

@@ -14,7 +14,7 @@ Decisions (the contract the VM and the SM primitives build on):
 * **Operations.** read needs "r"; write and delete need "w"; ``exists`` and
   ``info`` need nothing (names are public, values are protected); waiting on an
   existing tag needs "r".
-* **Create.** A live name cannot be created again (``TagExists``); ``create``
+* **Create.** A live name cannot be created again (``TagNameTaken``); ``create``
   never overwrites. Names: non-empty printable str, at most 256 characters,
   not starting with "_" (reserved for the node's I/O tags).
 * **Lifetimes.** A tag expires at ``now + lifetime`` (None: never) and is gone
@@ -33,7 +33,7 @@ Decisions (the contract the VM and the SM primitives build on):
 from ._domains import (DEFAULT_ACCESS, DOMAINS, READ, WRITE, Access, domains_of,
                        effective_rights)
 from ._errors import (AccessDenied, BadTagArgument, IOTagUnavailable, QuotaExceeded,
-                      ReadOnlyTag, TagExists, TagMissing, TagOperationError, TagSpaceError,
+                      ReadOnlyTag, TagNameTaken, TagMissing, TagOperationError, TagSpaceError,
                       TagUsageError)
 from ._events import (Event, IOTagUpdated, TagCreated, TagDeleted, TagExpired, TagWritten,
                       TimedOut, Woken)
@@ -50,7 +50,7 @@ __all__ = [
     "export_tag", "restore_tag",
     "Access", "DEFAULT_ACCESS", "DOMAINS", "READ", "WRITE", "domains_of", "effective_rights",
     "TagSpaceError", "TagOperationError", "AccessDenied", "ReadOnlyTag", "TagMissing",
-    "IOTagUnavailable", "TagExists", "QuotaExceeded", "TagUsageError", "BadTagArgument",
+    "IOTagUnavailable", "TagNameTaken", "QuotaExceeded", "TagUsageError", "BadTagArgument",
     "Event", "TagCreated", "TagWritten", "IOTagUpdated", "TagDeleted", "TagExpired", "Woken",
     "TimedOut",
     "IOTag", "StaticValue", "Clock", "NodeStatus", "Unavailable",

@@ -9,7 +9,7 @@ One root, ``TagSpaceError``, with two branches kept apart on purpose:
       AccessDenied, ReadOnlyTag  -> TagAccessError
       TagMissing, IOTagUnavailable -> TagNotFound
       QuotaExceeded              -> TagQuotaError
-      TagExists                  -> TagError (no closer guest class yet)
+      TagNameTaken               -> TagExists (the guest's name for it)
 
   (``TagTimeout`` has no counterpart here: a timed-out wait is reported as a
   ``TimedOut`` event, not raised.)
@@ -71,7 +71,7 @@ class IOTagUnavailable(TagMissing):
     """
 
 
-class TagExists(TagOperationError):
+class TagNameTaken(TagOperationError):
     """``create`` of a name that is already taken by a live tag or an I/O tag."""
 
 

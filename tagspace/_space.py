@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 
 from ._domains import (DEFAULT_ACCESS, READ, WRITE, Access, Protected, allowed,
                        describe_denial)
-from ._errors import AccessDenied, BadTagArgument, ReadOnlyTag, TagExists, TagMissing, TagUsageError
+from ._errors import AccessDenied, BadTagArgument, ReadOnlyTag, TagNameTaken, TagMissing, TagUsageError
 from ._events import Event, TagCreated, TagDeleted, TagWritten, TimedOut, Woken
 from ._ioregistry import IOEntry, IOTags
 from ._iotags import Clock, NodeStatus, StaticValue, Unavailable
@@ -39,7 +39,7 @@ class TagSpace(Quotas, Lifetimes, IOTags):
     Rules (see also ``tagspace`` package docs):
 
     * ``create`` of a name held by a live tag or an I/O tag raises
-      ``TagExists``; it never overwrites (use ``write``). An expired tag's name
+      ``TagNameTaken``; it never overwrites (use ``write``). An expired tag's name
       is free again.
     * ``read`` needs "r", ``write`` and ``delete`` need "w" in the union of the
       requester's domains. ``exists`` needs no right: names are public, values
@@ -115,12 +115,12 @@ class TagSpace(Quotas, Lifetimes, IOTags):
                 or not name.isprintable():
             check_name(name)  # raises, saying what is wrong
         if name in self._io:
-            raise TagExists(f"cannot create {name!r}: it is an I/O tag of node {self.node_id!r}",
+            raise TagNameTaken(f"cannot create {name!r}: it is an I/O tag of node {self.node_id!r}",
                             name=name)
         old = self._tags.get(name)
         if old is not None:
             if old.expires_at is None or now < old.expires_at:
-                raise TagExists(f"tag {name!r} already exists (owner {old.owner_id!r})", name=name)
+                raise TagNameTaken(f"tag {name!r} already exists (owner {old.owner_id!r})", name=name)
             self._expire_one(old, now)
         if lifetime is not None:
             lifetime = checked_lifetime(lifetime, now)

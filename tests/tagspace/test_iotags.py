@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tagspace import (AccessDenied, BadTagArgument, IOTag, IOTagUnavailable, MockActuator,
-                      MockSensor, ReadOnlyTag, StaticValue, TagExists, TagMissing, TagSpace,
+                      MockSensor, ReadOnlyTag, StaticValue, TagNameTaken, TagMissing, TagSpace,
                       TagUsageError, TagWritten, diurnal)
 
 from .ts_principals import NEIGHBOUR, OWNER, PEER, ROUTE, STRANGER
@@ -55,7 +55,7 @@ def test_standard_io_tags_are_read_only(space, name):
     assert info.value.operation == "write"
     with pytest.raises(ReadOnlyTag, match="delete"):
         space.delete(OWNER, name, 0.0)
-    with pytest.raises(TagExists, match="I/O tag"):
+    with pytest.raises(TagNameTaken, match="I/O tag"):
         space.create(OWNER, name, 1, now=0.0)
 
 

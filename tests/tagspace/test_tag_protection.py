@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tagspace import (DEFAULT_ACCESS, Access, AccessDenied, BadTagArgument, Principal, TagExists,
+from tagspace import (DEFAULT_ACCESS, Access, AccessDenied, BadTagArgument, Principal, TagNameTaken,
                       TagMissing, TagSpace, domains_of, effective_rights)
 
 from .ts_principals import APP, NEIGHBOUR, OWNER, PARTIAL, PEER, ROUTE, SIBLING, STRANGER
@@ -164,9 +164,9 @@ def test_exists_needs_no_right(space):
 
 def test_create_existing_name_is_an_error_not_an_overwrite(space):
     space.create(OWNER, "t", 1, access={"others": "rw"}, now=0.0)
-    with pytest.raises(TagExists, match="already exists"):
+    with pytest.raises(TagNameTaken, match="already exists"):
         space.create(STRANGER, "t", 2, now=0.0)
-    with pytest.raises(TagExists):
+    with pytest.raises(TagNameTaken):
         space.create(OWNER, "t", 2, now=0.0)
     assert space.read(OWNER, "t", 0.0) == 1
     assert space.info("t", 0.0).owner == OWNER
