@@ -11,6 +11,7 @@ from . import guest_text
 from .compiler.policy import ALLOWED_ATTRIBUTES, BUILTIN_NAMES, CALL_ONLY_ATTRIBUTES, MODULES
 from .runtime import C_ITEMS_PER_FUEL, END, Runtime
 from .stdlib import SHARED as _STDLIB, GuestModule, class_for_isinstance
+from .stdlib._io import Output, print_to
 from .values import GUEST_EXCEPTIONS
 
 _PLAIN = ("abs", "bin", "bool", "callable", "chr", "divmod",
@@ -261,20 +262,19 @@ for _module, _ns in GUEST_MODULES.items():
         if callable(_value):
             STATIC_REFS[id(_value)] = f"{_module}:{_name}"
             STATIC_TABLE[f"{_module}:{_name}"] = _value
+for _name in ("stdout", "stderr"):  # sys.stdout: shared, writes to the running SM's log
+    STATIC_REFS[id(getattr(_STDLIB["sys"], _name))] = "sys:" + _name
+    STATIC_TABLE["sys:" + _name] = getattr(_STDLIB["sys"], _name)
 STATIC_REFS[id(_STDLIB["itertools"].chain.from_iterable)] = "itertools:chain.from_iterable"
 STATIC_TABLE["itertools:chain.from_iterable"] = _STDLIB["itertools"].chain.from_iterable
 GUARDED_NAMES = _GUARDED_NAMES + _GUARDED_TYPES
 
 
-def make_print(log) -> Any:
-    """``print`` for one SM: the line goes to the SM's log (``log`` primitive)."""
+def make_print(output: Output) -> Any:
+    """``print`` for one SM: to its log (``output``, whole lines), to an
+    ``io.StringIO`` or to an object of the brick with a ``write`` method."""
 
     def print(*values, sep=" ", end="\n", file=None, flush=False):  # noqa: A001 - the guest's name
-        if file is not None:
-            raise TypeError("print(file=...) is not available in SM code: lines go to the SM's log")
-        if not (sep is None or type(sep) is str) or not (end is None or type(end) is str):
-            raise TypeError("sep and end must be None or strings")
-        text = (" " if sep is None else sep).join(map(guest_text.guest_str, values))
-        log(text)
+        print_to(output, values, sep, end, file, flush)
 
     return print

@@ -32,10 +32,11 @@ from .guest_builtins import (
     make_print,
 )
 from .guestclasses import ClassRegistry, is_guest_class, make_attribute_builtins
-from .limits import MAX_ERROR_CHARS, MAX_RESULT_BYTES, safe_repr, truncate
+from .limits import MAX_ERROR_CHARS, MAX_LOG_LINE_CHARS, MAX_RESULT_BYTES, safe_repr, truncate
 from .primitives import make_primitives
 from .runtime import END, ENTRY_CODES, RUNNING, Capture, Frame, PrimitiveResume, Runtime
 from .stdlib import GuestModule, GuestRandom, random_module
+from .stdlib._io import Output
 from .values import GUEST_EXCEPTIONS, Cell
 
 #: Defaults chosen so an endless loop or allocation ends within seconds.
@@ -151,7 +152,10 @@ class SMInstance:
         self.classes = classes = ClassRegistry()
         builtins_ns["__build_class__"] = classes.build_class
         builtins_ns.update(make_attribute_builtins(classes))
-        builtins_ns["print"] = make_print(self.primitives["log"])
+        # print and sys.stdout: whole lines to the SM's log (charged as written)
+        rt.output = self.output = Output(lambda text: self.host.log(
+            self.sm_id, truncate(text, MAX_LOG_LINE_CHARS)))
+        builtins_ns["print"] = make_print(self.output)
         ns: dict[str, Any] = {
             "__builtins__": builtins_ns, "__name__": self.brick.name,
             **abi.hidden_namespace(rt, classes, _Modules(self.sm_id), capture=Capture, cell=Cell,
@@ -325,6 +329,7 @@ class SMInstance:
                 captured = cap
             finally:
                 limits.leave()
+                self.output.flush()  # an open line is logged where it was printed
         except BaseException as exc:  # noqa: BLE001 - guest code may raise anything
             ended = exc
         RUNNING.rt = outer

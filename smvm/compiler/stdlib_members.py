@@ -36,17 +36,22 @@ STATISTICS = frozenset({"mean", "fmean", "geometric_mean", "harmonic_mean", "med
                         "quantiles", "pstdev", "pvariance", "stdev", "variance"})
 COPY = frozenset({"copy", "deepcopy"})
 DATACLASSES = frozenset({"dataclass"})
+IO = frozenset({"StringIO"})
+SYS = frozenset({"stdout", "stderr", "maxsize"})
 
 #: module name -> members, for the compiler's whitelist
 MEMBERS: dict[str, frozenset[str]] = {
     "random": RANDOM, "itertools": ITERTOOLS, "functools": FUNCTOOLS, "operator": OPERATOR,
     "bisect": BISECT, "heapq": HEAPQ, "collections": COLLECTIONS, "json": JSON,
     "string": STRING, "statistics": STATISTICS, "copy": COPY, "dataclasses": DATACLASSES,
+    "io": IO, "sys": SYS,
 }
 
 #: Methods of the values these modules return (deque, Counter, OrderedDict,
-#: defaultdict, namedtuple, Random), callable after a dot.
+#: defaultdict, namedtuple, Random, StringIO, sys.stdout), callable after a dot.
 VALUE_METHODS = frozenset({
     "appendleft", "popleft", "extendleft", "rotate", "maxlen", "most_common", "elements",
     "subtract", "total", "move_to_end", "default_factory",
+    "write", "writelines", "getvalue", "read", "readline", "readlines", "seek", "tell",
+    "truncate", "close", "closed", "flush",
 }) | RANDOM - {"Random"}

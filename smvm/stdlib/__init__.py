@@ -1,7 +1,7 @@
 """The standard modules SM code may import, besides ``math``: ``random``,
 ``itertools``, ``functools``, ``operator``, ``bisect``, ``heapq``,
-``collections``, ``json``, ``string``, ``statistics``, ``copy`` and
-``dataclasses``.
+``collections``, ``json``, ``string``, ``statistics``, ``copy``,
+``dataclasses``, ``io`` (``StringIO``) and ``sys`` (``stdout``, ``stderr``).
 
 Each is a namespace of the host's own implementations behind guards (fuel
 for the work they do in host code, sizes for what they allocate, no hooks
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from . import _collections, _data, _guard, _iterators, _random
+from . import _collections, _data, _guard, _io, _iterators, _random
 from ._collections import NT_API, is_namedtuple
 from ._dataclass import dataclass
 from ..compiler.stdlib_members import MEMBERS, VALUE_METHODS
@@ -56,6 +56,8 @@ SHARED: dict[str, GuestModule] = {
     "statistics": _module("statistics", _data.build_statistics()),
     "copy": _module("copy", _data.build_copy()),
     "dataclasses": _module("dataclasses", {"dataclass": dataclass}),
+    "io": _module("io", _io.build_io()),
+    "sys": _module("sys", _io.build_sys()),
 }
 
 
@@ -80,6 +82,7 @@ def class_for_isinstance(classinfo: object) -> type | None:
 _KINDS: dict[type, str] = {_random.Random: "random"}
 _KINDS.update((t, "collections") for t in _collections.TYPES)
 _KINDS.update((t, "itertools") for t in _iterators.TRAVELLING)
+_KINDS[_io.StringIO] = "io"
 
 
 def host_kind(t: type) -> str | None:
@@ -97,6 +100,8 @@ def reduce(x: object, functions) -> tuple[str, object, object]:
         return "random", None, _random.reduce(x)
     if kind == "collections":
         return _collections.reduce(x, functions)
+    if kind == "io":
+        return _io.reduce(x)
     return _iterators.reduce(x)
 
 
@@ -106,6 +111,8 @@ def new(kind: object, header: object, functions) -> object:
         return _random.new(header)
     if kind in _collections.KINDS:
         return _collections.new(kind, header, functions)
+    if kind == "StringIO":
+        return _io.new(header)
     return _iterators.new(kind, header)
 
 
@@ -116,6 +123,8 @@ def fill(obj: object, kind: str, fields: object) -> object:
         return obj
     if kind in _collections.KINDS:
         return _collections.fill(obj, fields)
+    if kind == "StringIO":
+        return _io.fill(obj, fields)
     return _iterators.fill(obj, kind, fields)
 
 

@@ -34,7 +34,8 @@ except Exception:  # pragma: no cover - smvm not importable at all
 
 #: The modules a brick may import (the reference run imports the real ones).
 MODULES = frozenset({"math", "random", "itertools", "functools", "operator", "bisect", "heapq",
-                     "collections", "json", "string", "statistics", "copy", "dataclasses"})
+                     "collections", "json", "string", "statistics", "copy", "dataclasses",
+                     "io", "sys"})
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
 
@@ -172,6 +173,13 @@ class Line:
     def record(self, *values):
         self.log.append(values)
 
+    def print(self, *values, sep=" ", end="\n", file=None, flush=False):
+        """The SM's print: lines to the log, or CPython's print to a file."""
+        if file is None:
+            self.record((" " if sep is None else sep).join(map(str, values)))
+        else:
+            builtins.print(*values, sep=sep, end=end, file=file, flush=flush)
+
 
 def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
     if name not in MODULES or level:
@@ -189,8 +197,7 @@ def namespace(line: Line) -> dict:
     allowed["read_tag"] = line.read_tag
     allowed["node_id"] = line.node_id
     allowed["log"] = line.record
-    allowed["print"] = lambda *values, sep=" ", end="\n": line.record(
-        (" " if sep is None else sep).join(map(str, values)))
+    allowed["print"] = line.print
     sys.modules.setdefault("brick", types.ModuleType("brick"))  # dataclasses looks it up
     return {"__builtins__": allowed, "__name__": "brick"}
 

@@ -146,6 +146,78 @@ def main(path, env, mod):
     except Exception:
         return "caught GeneratorExit"
 '''),
+    Case("print_to_a_number", '''
+def main(path, env, mod):
+    print("x", file=5)
+'''),
+    Case("print_to_a_module", '''
+import math
+
+def main(path, env, mod):
+    print("x", file=math)
+'''),
+    Case("print_to_a_list_append", '''
+def main(path, env, mod):
+    items = []
+    print("x", file=items)
+'''),
+    Case("print_to_open_file", PAYLOAD + '''
+def main(path, env, mod):
+    print("x", file=open(path, "w"))  # route
+''', expect="compile"),
+    Case("sys_modules_through_the_sm_sys", PAYLOAD + '''
+import sys
+
+def main(path, env, mod):
+    return payload(sys.modules, path, env, mod)
+'''),
+    Case("stdout_write_of_a_non_string", '''
+import sys
+
+def main(path, env, mod):
+    sys.stdout.write(b"bytes")
+'''),
+    Case("stringio_unbound_write_on_stdout", '''
+import io
+import sys
+
+def main(path, env, mod):
+    io.StringIO.write(sys.stdout, "x")
+'''),
+    Case("stringio_pads_a_huge_seek", '''
+import io
+
+def main(path, env, mod):
+    f = io.StringIO()
+    f.seek(10 ** 12)
+    f.write("x")
+'''),
+    Case("stringio_grows_for_ever", '''
+import io
+
+def main(path, env, mod):
+    f = io.StringIO()
+    chunk = "x" * 1000
+    while True:
+        f.write(chunk)
+'''),
+    Case("print_to_a_sink_that_migrates", '''
+class Sink:
+    def write(self, text):
+        sys_migrate("1")
+
+def main(path, env, mod):
+    print("x", file=Sink())
+'''),
+    Case("print_to_a_sink_that_loops", '''
+class Sink:
+    def write(self, text):
+        while True:
+            pass
+
+def main(path, env, mod):
+    print("x", file=Sink())
+'''),
 ]
 
 
@@ -215,3 +287,32 @@ def test_forged_continuation_inside_a_with_block_ends_cleanly(local, forged):
     # the node still serves: a genuine run of the same brick
     res = run_line(_FORGE_BRICK, [])
     assert res.error is None and res.result == ["enter", ("exit", False)] and res.node == "1"
+
+
+def _stringio_state(fields) -> bytes:
+    from smvm import statecodec
+    return msgpack.packb([msgpack.ExtType(statecodec.HOST, b""), "StringIO", None, fields])
+
+
+@pytest.mark.parametrize("fields", [
+    ["abc", "\n", 4],             # position past the end
+    ["abc", "\n", -1],
+    ["abc", "\t", 0],             # not a newline mode
+    [b"abc", "\n", 0],            # not text
+    ["abc", "\n"],                # short
+    {"value": "abc"},
+    [None, None, 1],
+])
+def test_forged_stringio_state_is_refused(fields):
+    from smvm import statecodec
+    from smvm.errors import StateDecodeError
+    with pytest.raises(StateDecodeError):
+        statecodec.loads(_stringio_state(fields))
+
+
+def test_a_genuine_stringio_state_round_trips():
+    from smvm import statecodec
+    f = statecodec.loads(_stringio_state(["ab\r\ncd", "\r\n", 2]))
+    assert (f.getvalue(), f.tell(), f.read()) == ("ab\r\ncd", 2, "\r\ncd")
+    closed = statecodec.loads(_stringio_state([None, None, 0]))
+    assert closed.closed

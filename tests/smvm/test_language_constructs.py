@@ -32,3 +32,50 @@ def test_scan_calls_that_may_run_a_migrating_method_are_still_charged():
     assert cheap.error is None
     # 2000 items x (1 + 4097 // 64) chunks / 16 items per unit: ~8,000 units more
     assert small.fuel - cheap.fuel >= 7_000
+
+
+_PRINTS = '''
+import sys
+
+
+def main(n):
+    print("a", "b", sep="-", end="")
+    print("c")
+    for i in range(n):
+        print(i, end=" ")
+        sys_migrate("1" if node_id() != "1" else "2")
+    print()
+    out = sys.stdout
+    sys_migrate("2")
+    out.write("w1\\nw2")
+    out.flush()
+    print("x", flush=True, end="")
+    print("y", "z", sep=None, end=None)
+    print("to stderr", end="", file=sys.stderr)
+    print("still stdout")
+    return sys.maxsize > 2 ** 31
+'''
+
+
+def test_print_and_sys_stdout_write_the_text_cpython_writes_a_line_at_a_time():
+    """The log gets what CPython's stdout gets: a line per newline; an open
+    line is logged on a flush or when the SM leaves the node (the text is
+    the same, only cut there too)."""
+    import contextlib
+    import io
+    import sys as host_sys
+
+    namespace = {"sys_migrate": lambda target: None, "node_id": lambda: "0"}
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        exec(compile(_PRINTS, "prints.py", "exec"), namespace)  # noqa: S102 - our own text
+        assert namespace["main"](3) is (host_sys.maxsize > 2 ** 31)
+    res = run_line(_PRINTS, [3])
+    assert res.error is None and res.result is True
+    lines = [(entry["node"], entry["text"]) for entry in res.log]
+    stdout_lines = [text for _, text in lines if text != "to stderr"]
+    assert "".join(stdout_lines) == out.getvalue().replace("\n", "")
+    assert lines == [("0", "a-bc"), ("0", "0 "), ("1", "1 "), ("2", "2 "), ("1", ""),
+                     ("2", "w1"), ("2", "w2"), ("2", "x"), ("2", "y z"),
+                     ("2", "still stdout"), ("2", "to stderr")]
+    assert err.getvalue() == "to stderr"

@@ -101,7 +101,7 @@ def test_work_past_the_fuel_budget_ends_the_sm():
 
 def test_unknown_modules_are_ordinary_compile_errors():
     with pytest.raises(CompileError) as err:
-        compile_brick("from os import path\nimport sys\nfrom random import nope\n", "m.py")
+        compile_brick("from os import path\nimport array\nfrom random import nope\n", "m.py")
     lines = [str(e) for e in err.value.errors]
     assert len(lines) == 3 and all(line.startswith("m.py:") for line in lines)
     assert "'random' has no allowed member 'nope'" in lines[2]
