@@ -25,6 +25,7 @@ class StringIO(_host.StringIO):
     """``io.StringIO`` charged for the text its C code copies."""
 
     _smvm_context = True  # a ``with`` statement may use it
+    __module__ = "io"  # shown as CPython shows it: <io.StringIO object>
 
     def write(self, s):
         if type(s) is str:
