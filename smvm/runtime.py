@@ -100,6 +100,15 @@ class Capture(BaseException):
 
 
 
+def _own_method(obj: object, name: str) -> Callable:
+    """``obj.format`` where ``obj`` is an instance of a brick's class (its
+    own method, called from here: it cannot migrate); anything else has no
+    such method as SM code sees it."""
+    if getattr(type(obj), "_smvm_guest", False):
+        return getattr(obj, name)
+    raise AttributeError(f"'{type(obj).__name__}' object has no attribute '{name}'")
+
+
 class _SafeFormatter(string.Formatter):
     """``str.format`` without attribute traversal (``{0.__class__}``)."""
 
@@ -416,12 +425,12 @@ class Runtime:
 
     def str_format(self, template: object, *args: object, **kwargs: object) -> str:
         if type(template) is not str:
-            raise AttributeError(f"'{type(template).__name__}' object has no attribute 'format'")
+            return _own_method(template, "format")(*args, **kwargs)
         return _FORMATTER.vformat(template, args, kwargs)
 
     def str_format_map(self, template: object, mapping: object) -> str:
         if type(template) is not str:
-            raise AttributeError(f"'{type(template).__name__}' object has no attribute 'format_map'")
+            return _own_method(template, "format_map")(mapping)
         return _FORMATTER.vformat(template, (), mapping)  # type: ignore[arg-type]
 
     def nest(self, t: tuple) -> tuple:

@@ -13,6 +13,7 @@ from . import _spatial, _validate, abi
 from ._analysis import analyse, generator_errors, resolve
 from ._normalise import Normaliser
 from ._steer import make_resumable
+from ._decorators import cached_errors
 from ._classes import GuardAttributes, drop_inert_dunders, flag_first_argument
 from ._scopes import bound_anywhere, iter_own_scope, statement_bindings
 from ._with import DesugarWith
@@ -241,7 +242,7 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
         res = resolve(tree)
     migrating = analyse(tree, res, foreign)
     tree = GuardScans().visit(tree)
-    refused = generator_errors(tree, migrating, filename)
+    refused = generator_errors(tree, migrating, filename) + cached_errors(tree, migrating, filename)
     if refused:
         raise Rejections(refused)
     cells = Cellify(res, filename)

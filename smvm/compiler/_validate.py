@@ -13,6 +13,7 @@ from ..values import GUEST_EXCEPTIONS
 from . import policy
 from ._scopes import bound_anywhere, statement_bindings
 from ._classes import METHOD_MARK, check_attribute, check_class, check_method, module_classes
+from ._decorators import is_cache_decorator
 
 MAX_SOURCE_BYTES = 1 << 20
 
@@ -125,8 +126,9 @@ class Validator(ast.NodeVisitor):
         else:
             self.check_name(node, node.name, "function name")
             for deco in node.decorator_list:
-                self.error(deco, "decorators are only supported on methods "
-                                 "(property, staticmethod, classmethod)")
+                if not is_cache_decorator(deco):
+                    self.error(deco, "decorators: functools.lru_cache or functools.cache on "
+                                     "functions; property, staticmethod, classmethod on methods")
         self.generic_visit(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:

@@ -13,7 +13,7 @@ ITERTOOLS = frozenset({
     "count", "cycle", "dropwhile", "filterfalse", "groupby", "islice", "pairwise",
     "permutations", "product", "repeat", "starmap", "takewhile", "zip_longest",
 })
-FUNCTOOLS = frozenset({"reduce", "partial", "cmp_to_key"})
+FUNCTOOLS = frozenset({"reduce", "partial", "cmp_to_key", "lru_cache", "cache"})
 OPERATOR = frozenset({
     "abs", "add", "and_", "concat", "contains", "countOf", "eq", "floordiv", "ge", "getitem",
     "gt", "iadd", "iand", "iconcat", "ifloordiv", "ilshift", "imod", "imul", "index",
@@ -53,5 +53,5 @@ VALUE_METHODS = frozenset({
     "appendleft", "popleft", "extendleft", "rotate", "maxlen", "most_common", "elements",
     "subtract", "total", "move_to_end", "default_factory",
     "write", "writelines", "getvalue", "read", "readline", "readlines", "seek", "tell",
-    "truncate", "close", "closed", "flush",
+    "truncate", "close", "closed", "flush", "cache_info", "cache_clear", "cache_parameters",
 }) | RANDOM - {"Random"}

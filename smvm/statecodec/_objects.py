@@ -57,7 +57,7 @@ def encode_host(self: Encoder, x: object, depth: int) -> list:
     oid = self.memo.get(id(x))
     if oid is not None:
         return [M_REF, oid]
-    self.keep.append(fields)
+    self.keep.append((header, fields))  # alive until the end: ids are memo keys
     try:
         head = self.enc(header, depth)
         after = kind in stdlib.BUILT_AFTER

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from . import _collections, _data, _guard, _io, _iterators, _random
+from . import _cache, _collections, _data, _guard, _io, _iterators, _random
 from ._collections import NT_API, is_namedtuple
 from ._dataclass import dataclass
 from ..compiler.stdlib_members import MEMBERS, VALUE_METHODS
@@ -83,6 +83,7 @@ _KINDS: dict[type, str] = {_random.Random: "random"}
 _KINDS.update((t, "collections") for t in _collections.TYPES)
 _KINDS.update((t, "itertools") for t in _iterators.TRAVELLING)
 _KINDS[_io.StringIO] = "io"
+_KINDS[_cache.CachedFunction] = _KINDS[_cache.CacheInfo] = "functools"
 
 
 def host_kind(t: type) -> str | None:
@@ -102,6 +103,8 @@ def reduce(x: object, functions) -> tuple[str, object, object]:
         return _collections.reduce(x, functions)
     if kind == "io":
         return _io.reduce(x)
+    if kind == "functools":
+        return _cache.reduce(x)
     return _iterators.reduce(x)
 
 
@@ -113,6 +116,8 @@ def new(kind: object, header: object, functions) -> object:
         return _collections.new(kind, header, functions)
     if kind == "StringIO":
         return _io.new(header)
+    if kind in ("lru_cache", "CacheInfo"):
+        return _cache.new(kind, header)
     return _iterators.new(kind, header)
 
 
@@ -125,8 +130,10 @@ def fill(obj: object, kind: str, fields: object) -> object:
         return _collections.fill(obj, fields)
     if kind == "StringIO":
         return _io.fill(obj, fields)
+    if kind in ("lru_cache", "CacheInfo"):
+        return _cache.fill(obj, fields)
     return _iterators.fill(obj, kind, fields)
 
 
 #: Kinds built after their contents (immutable: numbered once built).
-BUILT_AFTER = frozenset({"namedtuple"}) | frozenset(_iterators.TRAVELLING.values())
+BUILT_AFTER = frozenset({"namedtuple", "CacheInfo"}) | frozenset(_iterators.TRAVELLING.values())

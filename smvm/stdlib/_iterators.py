@@ -9,6 +9,7 @@ import functools as _ft
 import itertools as _it
 import operator as _op
 
+from . import _cache
 from ._guard import bounded, charge, checked_name, nested
 from ..compiler.stdlib_members import FUNCTOOLS, ITERTOOLS, OPERATOR
 
@@ -88,7 +89,8 @@ def _reduce(function, iterable, *initial):
 
 
 def build_functools() -> dict:
-    members = {"reduce": _reduce, "partial": _ft.partial, "cmp_to_key": _ft.cmp_to_key}
+    members = {"reduce": _reduce, "partial": _ft.partial, "cmp_to_key": _ft.cmp_to_key,
+               "lru_cache": _cache.lru_cache, "cache": _cache.cache}
     assert set(members) == FUNCTOOLS
     return members
 

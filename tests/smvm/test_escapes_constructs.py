@@ -218,6 +218,75 @@ class Sink:
 def main(path, env, mod):
     print("x", file=Sink())
 '''),
+    Case("cache_grows_for_ever", '''
+from functools import cache
+
+@cache
+def ident(n):
+    return n
+
+def main(path, env, mod):
+    n = 0
+    while True:
+        ident(n)
+        n += 1
+'''),
+    Case("cache_key_hash_runs_guest_code_across_a_hop", '''
+from functools import lru_cache
+
+class K:
+    def __hash__(self):
+        return 1
+    def __eq__(self, other):
+        return True
+
+@lru_cache
+def f(k):
+    return 1
+
+def main(path, env, mod):
+    f(K())
+    sys_migrate("1")
+    return f(K())
+'''),
+    Case("cache_wraps_a_host_callable", '''
+from functools import lru_cache
+
+def main(path, env, mod):
+    g = lru_cache(getattr)
+    return g(g, "__wrapped__")
+'''),
+    Case("cache_wrapped_attribute", '''
+from functools import cache
+
+@cache
+def f(n):
+    return n
+
+def main(path, env, mod):
+    return f.__wrapped__.__globals__  # route
+''', expect="compile"),
+    Case("cache_function_attribute", '''
+from functools import cache
+
+@cache
+def f(n):
+    return n
+
+def main(path, env, mod):
+    return getattr(f, "_function").__globals__  # route
+''', expect="compile"),
+    Case("cache_entries_read_by_getattr", '''
+from functools import cache
+
+@cache
+def f(n):
+    return n
+
+def main(path, env, mod):
+    f(1)
+    return getattr(f, "_entries")
+'''),
 ]
 
 
@@ -316,3 +385,44 @@ def test_a_genuine_stringio_state_round_trips():
     assert (f.getvalue(), f.tell(), f.read()) == ("ab\r\ncd", 2, "\r\ncd")
     closed = statecodec.loads(_stringio_state([None, None, 0]))
     assert closed.closed
+
+
+def _cache_state(header, fields) -> bytes:
+    from smvm import statecodec
+    return msgpack.packb([msgpack.ExtType(statecodec.HOST, b""), "lru_cache", header, fields])
+
+
+def _len_ref():
+    from smvm import statecodec
+    return msgpack.ExtType(statecodec.FUNCTION, b"builtin:len")
+
+
+@pytest.mark.parametrize(("header", "fields"), [
+    ([None, 2, False], [0, 0, []]),                      # not callable
+    (["len", 2, False], [0, 0, []]),
+    ([True, -1, False], [0, 0, []]),
+    ([True, 2, "yes"], [0, 0, []]),
+    ([True, 1, False], [0, 0, [[0, [1], 1], [0, [2], 2]]]),   # more entries than maxsize
+    ([True, None, False], [-1, 0, []]),
+    ([True, None, False], [0, 0, [[0, 1, 1]]]),          # key not a list
+    ([True, None, False], [0, 0, [[2, [1], 1]]]),        # unknown entry form
+    ([True, None, False], [0, 0, [[1, [1], [[5, 1]], [], 1]]]),  # keyword name not text
+    ([True, None, False], [0, 0, [[True, [1], 1]]]),
+])
+def test_forged_cache_state_is_refused(header, fields):
+    from smvm import statecodec
+    from smvm.errors import StateDecodeError
+    if header[0] is True:
+        header = [_len_ref(), *header[1:]]
+    with pytest.raises(StateDecodeError):
+        statecodec.loads(_cache_state(header, fields), functions={"builtin:len": len})
+
+
+def test_a_genuine_cache_state_round_trips():
+    from smvm import statecodec
+    f = statecodec.loads(_cache_state([_len_ref(), 2, False],
+                                      [3, 4, [[0, ["ab"], 7], [1, ["a"], [["k", 1]], [], 9]]]),
+                         functions={"builtin:len": len})
+    assert f("ab") == 7 and f.cache_info() == (4, 4, 2, 2)
+    assert f("abc") == 3 and f.cache_info().currsize == 2
+    assert f("ab") == 7 and f.cache_info().hits == 5  # "a" with k=1 went, the oldest

@@ -5,6 +5,8 @@ costs (fuel), beside the differential corpus (``corpus/class_scan_methods``,
 ``corpus/with_*``...)."""
 from __future__ import annotations
 
+import pytest
+
 from sim.line import run_line
 
 _SCAN = '''
@@ -79,3 +81,113 @@ def test_print_and_sys_stdout_write_the_text_cpython_writes_a_line_at_a_time():
                      ("2", "w1"), ("2", "w2"), ("2", "x"), ("2", "y z"),
                      ("2", "still stdout"), ("2", "to stderr")]
     assert err.getvalue() == "to stderr"
+
+
+def _compile_errors(source: str) -> list[str]:
+    from smvm.compiler import check_source
+    return [str(e) for e in check_source(source, "c.py")]
+
+
+def test_a_cached_function_that_may_migrate_is_refused_where_it_would():
+    found = _compile_errors('''
+from functools import lru_cache
+
+def hop():
+    sys_migrate("1")
+
+@lru_cache
+def visit(n):
+    hop()
+    return n
+''')
+    assert found == ["c.py:9: cached function 'visit' may reach a migration point here: its calls "
+                     "go through the cache, which cannot migrate (call only functions that never "
+                     "migrate from it)"]
+
+
+def test_cache_decorators_take_constants_only():
+    assert _compile_errors('''
+from functools import lru_cache, cache
+
+SIZE = 3
+
+@lru_cache(maxsize=SIZE)
+def f(n):
+    return n
+
+@cache()
+def g(n):
+    return n
+
+@lru_cache(maxsize=2, user=1)
+def h(n):
+    return n
+''') == ["c.py:6: decorators: functools.lru_cache or functools.cache on functions; "
+         "property, staticmethod, classmethod on methods"] + [
+        f"c.py:{line}: decorators: functools.lru_cache or functools.cache on functions; "
+        "property, staticmethod, classmethod on methods" for line in (10, 14)]
+
+
+def test_a_cache_is_bounded_by_maxsize_and_charged_per_call():
+    source = '''
+from functools import lru_cache
+
+@lru_cache(maxsize=100)
+def ident(n):
+    return n
+
+def main(n):
+    for k in range(n):
+        ident(k)
+    sys_migrate("1")
+    return ident.cache_info().currsize, ident(n - 1), ident.cache_info().hits
+'''
+    res = run_line(source, [5000])
+    assert res.error is None and res.result == (100, 4999, 1)
+    # the cache held 100 entries when it travelled, not 5000
+    small = run_line(source, [150])
+    assert small.error is None and res.bytes - small.bytes < 2000
+
+
+def test_pyperformance_hexiom_compiles_unchanged_and_answers_as_cpython():
+    """hexiom prints its board to an io.StringIO (print(..., end="",
+    file=output)): the program as the suite ships it, harness replaced."""
+    pytest.importorskip("pyperformance")
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "_pyperformance.py")
+    spec = importlib.util.spec_from_file_location("_pyperformance", path)
+    suite = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(suite)
+    source = suite.program_source("hexiom")
+    plain: dict = {}
+    exec(compile(source, "hexiom", "exec"), plain)  # noqa: S102 - the suite's program
+    res = run_line(source, [suite.HARNESS["hexiom"][1]], nodes=1, filename="hexiom.py")
+    assert res.error is None
+    assert res.result == plain["main"](suite.HARNESS["hexiom"][1])
+
+
+def test_a_brick_method_named_format_is_called():
+    """``obj.format(...)`` goes through the guarded ``str.format``; on an
+    instance of the brick's class it is that class's method."""
+    source = '''
+class Money:
+    def __init__(self, cents):
+        self.cents = cents
+
+    def format(self, sign="$"):
+        return sign + str(self.cents // 100) + "." + str(self.cents % 100).zfill(2)
+
+    def format_map(self, table):
+        return table.get(self.cents, "?")
+
+
+def main():
+    m = Money(1234)
+    return m.format(), m.format(sign="EUR "), m.format_map({1234: "ok"}), "{}-{x}".format(1, x=2)
+'''
+    res = run_line(source, [])
+    assert res.error is None and res.result == ("$12.34", "EUR 12.34", "ok", "1-2")
+    refused = run_line("def main():\n    return (5).format()\n", [])
+    assert (refused.error.type, refused.error.message) == (
+        "AttributeError", "'int' object has no attribute 'format'")
