@@ -29,7 +29,16 @@ def table(rows, out):
         hop()
 
 
+def walk_lines(text):
+    seen = []
+    source = io.StringIO(text)
+    for line in source:  # the StringIO is the loop's iterator: it travels
+        seen.append((line, hop(), source.tell()))
+    return seen
+
+
 def main(n):
+    walked = walk_lines("a\nbb\nccc")
     buf = io.StringIO()
     table([(i, i * i, "x" * i) for i in range(n)], buf)
     print("no newline", end="", file=buf)
@@ -55,4 +64,4 @@ def main(n):
         scratch_value = scratch.getvalue()
     lines = io.StringIO("one\ntwo\nthree").readlines()
     return (buf.getvalue(), first, rest, where, reader.read(), sink.parts, closed.closed,
-            scratch.closed, scratch_value, lines, isinstance(buf, io.StringIO))
+            scratch.closed, scratch_value, lines, isinstance(buf, io.StringIO), walked)
