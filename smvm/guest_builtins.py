@@ -10,8 +10,7 @@ from typing import Any
 from . import guest_text
 from .compiler.policy import ALLOWED_ATTRIBUTES, BUILTIN_NAMES, CALL_ONLY_ATTRIBUTES, MODULES
 from .runtime import C_ITEMS_PER_FUEL, END, Runtime
-from .stdlib import SHARED as _STDLIB, GuestModule, class_for_isinstance
-from .stdlib._io import Output, print_to
+from .stdlib import SHARED as _STDLIB, GuestModule, Output, class_for_isinstance, print_to
 from .values import GUEST_EXCEPTIONS
 
 _PLAIN = ("abs", "bin", "bool", "callable", "chr", "divmod",

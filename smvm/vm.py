@@ -35,8 +35,7 @@ from .guestclasses import ClassRegistry, is_guest_class, make_attribute_builtins
 from .limits import MAX_ERROR_CHARS, MAX_LOG_LINE_CHARS, MAX_RESULT_BYTES, safe_repr, truncate
 from .primitives import make_primitives
 from .runtime import END, ENTRY_CODES, RUNNING, Capture, Frame, PrimitiveResume, Runtime
-from .stdlib import GuestModule, GuestRandom, random_module
-from .stdlib._io import Output
+from .stdlib import GuestModule, GuestRandom, Output, random_module
 from .values import GUEST_EXCEPTIONS, Cell
 
 #: Defaults chosen so an endless loop or allocation ends within seconds.

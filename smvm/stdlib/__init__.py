@@ -17,9 +17,10 @@ from types import SimpleNamespace
 from . import _cache, _collections, _data, _guard, _io, _iterators, _random
 from ._collections import NT_API, is_namedtuple
 from ._dataclass import dataclass
+from ._io import Output, print_to
 from ..compiler.stdlib_members import MEMBERS, VALUE_METHODS
 
-__all__ = ["GuestModule", "GuestRandom", "MEMBERS", "class_for_isinstance", "NT_API", "SHARED", "VALUE_METHODS", "fill", "host_kind",
+__all__ = ["GuestModule", "GuestRandom", "MEMBERS", "Output", "print_to", "class_for_isinstance", "NT_API", "SHARED", "VALUE_METHODS", "fill", "host_kind",
            "is_namedtuple", "new", "random_module", "reduce"]
 
 
