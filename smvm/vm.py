@@ -278,11 +278,14 @@ class SMInstance:
         """Run a slice in the SM's greenlet. The recursion limit is global to
         the thread and the SM sets its own inside; whatever way the slice
         ends (paused at its depth edge, failed while arming), the caller gets
-        its own limit back."""
+        its own limit back, and its own running SM: a paused slice leaves
+        the greenlet with ``RUNNING`` still naming it."""
         limit = sys.getrecursionlimit()
+        outer = RUNNING.rt
         try:
             return self._conclude(green.switch(*args))
         finally:
+            RUNNING.rt = outer
             if sys.getrecursionlimit() != limit:
                 sys.setrecursionlimit(limit)
 
