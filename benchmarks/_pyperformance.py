@@ -37,6 +37,10 @@ HARNESS: dict[str, tuple[str, int]] = {
         "    if output != solution.rstrip():\n"
         "        raise AssertionError('got a wrong answer:\\n%s' % output)\n"
         "    return output\n", 25),
+    "generators": (
+        "def main(n):\n    assert list(tree(range(10))) == list(range(10))\n"
+        "    iterable = tree(range(100000))\n    count = 0\n    for _ in range(n):\n"
+        "        for _ in iterable:\n            count += 1\n    return count\n", 1),
 }
 
 #: Programs the compiler still refuses unchanged, and why.
@@ -44,7 +48,6 @@ REFUSED: dict[str, str] = {
     "chaos": "calls type() (the host's type machinery stays out) and writes a file with open()",
     "raytrace": "imports array and writes a file (with open(...))",
     "deltablue": "reads obj.__class__",
-    "generators": "imports collections.abc and __future__ for its annotations",
     "deepcopy": "defines __reduce__/__setstate__ and reads __dict__; classes inside functions",
     "json_dumps": "calls globals() and sys.exit() (sys gives stdout, stderr and maxsize only)",
     "unpack_sequence": "its work is inside the timing loop itself (nothing to call without pyperf)",

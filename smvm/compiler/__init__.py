@@ -105,7 +105,7 @@ def _parse(source: str, filename: str) -> ast.Module:
         tree = _validate.parse(source, filename)
     except _validate._Rejected as exc:
         raise CompileError(exc.errors) from None
-    errors = _spatial.rewrite(tree, filename)
+    errors = _validate.drop_future_imports(tree, filename) or _spatial.rewrite(tree, filename)
     if errors:
         raise CompileError(errors)
     drop_inert_dunders(tree)

@@ -32,6 +32,26 @@ def parse(source: str, filename: str) -> ast.Module:
         raise _Rejected([SourceError(filename, 1, f"cannot parse brick: {type(exc).__name__}")])
 
 
+def drop_future_imports(tree: ast.Module, filename: str) -> list[SourceError]:
+    """Remove the leading ``from __future__ import ...`` statements (each
+    feature allowed is a no-op here, ``policy.FUTURE_FEATURES``); the errors
+    for features that are not."""
+    errors = []
+    start = 1 if tree.body and isinstance(tree.body[0], ast.Expr) \
+        and isinstance(tree.body[0].value, ast.Constant) else 0
+    end = start
+    while end < len(tree.body) and isinstance(tree.body[end], ast.ImportFrom) \
+            and tree.body[end].module == "__future__" and not tree.body[end].level:
+        for alias in tree.body[end].names:
+            if alias.name not in policy.FUTURE_FEATURES or alias.asname:
+                errors.append(SourceError(filename, tree.body[end].lineno, (
+                    f"'from __future__ import {alias.name}' is not allowed "
+                    f"(allowed: {', '.join(sorted(policy.FUTURE_FEATURES))})")))
+        end += 1
+    del tree.body[start:end]
+    return errors
+
+
 class _Rejected(Exception):
     def __init__(self, errors: list[SourceError]):
         super().__init__(errors)
@@ -165,9 +185,16 @@ class Validator(ast.NodeVisitor):
             if alias.name not in policy.MODULES:
                 self.error(node, f"import of '{alias.name}' is not allowed "
                                  f"(allowed: {', '.join(sorted(policy.MODULES))})")
+            elif "." in alias.name and not alias.asname:
+                self.error(node, f"'import {alias.name}' needs a name: write "
+                                 f"'from {alias.name} import ...' or 'import {alias.name} as ...'")
+                continue
             self.check_name(node, alias.asname or alias.name, "name")
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.module == "__future__":  # the leading ones are gone (drop_future_imports)
+            self.error(node, "from __future__ imports must occur at the beginning of the file")
+            return
         members = policy.MODULES.get(node.module or "")
         if members is None and not node.level and node.module in self.bricks:
             members = self.bricks[node.module]

@@ -70,6 +70,14 @@ MODULES: dict[str, frozenset[str]] = {
     **STDLIB_MEMBERS,
 }
 
+#: ``from __future__ import ...`` features that change nothing the compiler
+#: keeps: all are mandatory in the Python it runs on, and annotations
+#: (``annotations``) are dropped.
+FUTURE_FEATURES = frozenset({
+    "nested_scopes", "generators", "division", "absolute_import", "with_statement",
+    "print_function", "unicode_literals", "generator_stop", "annotations",
+})
+
 #: Method and attribute names allowed after a dot. Values are plain data, so
 #: these are the public methods of str/bytes/bytearray/list/tuple/dict/set/
 #: frozenset/int/float/range plus the members of allowed modules. Deliberately

@@ -27,6 +27,13 @@ BISECT = frozenset({"bisect", "bisect_left", "bisect_right", "insort", "insort_l
 HEAPQ = frozenset({"heappush", "heappop", "heapify", "heappushpop", "heapreplace",
                    "nlargest", "nsmallest", "merge"})
 COLLECTIONS = frozenset({"deque", "defaultdict", "Counter", "OrderedDict", "namedtuple"})
+#: The abstract classes of ``collections.abc``, for ``isinstance``/``issubclass``
+#: only (they cannot be called, subclassed or registered with).
+COLLECTIONS_ABC = frozenset({
+    "Container", "Hashable", "Iterable", "Iterator", "Reversible", "Generator", "Sized",
+    "Callable", "Collection", "Sequence", "MutableSequence", "Set", "MutableSet", "Mapping",
+    "MutableMapping", "MappingView", "KeysView", "ItemsView", "ValuesView",
+})
 JSON = frozenset({"dumps", "loads", "JSONDecodeError"})
 STRING = frozenset({"ascii_letters", "ascii_lowercase", "ascii_uppercase", "digits",
                     "hexdigits", "octdigits", "punctuation", "printable", "whitespace",
@@ -42,7 +49,8 @@ SYS = frozenset({"stdout", "stderr", "maxsize"})
 #: module name -> members, for the compiler's whitelist
 MEMBERS: dict[str, frozenset[str]] = {
     "random": RANDOM, "itertools": ITERTOOLS, "functools": FUNCTOOLS, "operator": OPERATOR,
-    "bisect": BISECT, "heapq": HEAPQ, "collections": COLLECTIONS, "json": JSON,
+    "bisect": BISECT, "heapq": HEAPQ, "collections": COLLECTIONS,
+    "collections.abc": COLLECTIONS_ABC, "json": JSON,
     "string": STRING, "statistics": STATISTICS, "copy": COPY, "dataclasses": DATACLASSES,
     "io": IO, "sys": SYS,
 }

@@ -1,6 +1,6 @@
 """The standard modules SM code may import, besides ``math``: ``random``,
 ``itertools``, ``functools``, ``operator``, ``bisect``, ``heapq``,
-``collections``, ``json``, ``string``, ``statistics``, ``copy``,
+``collections`` (and the abstract classes of ``collections.abc``), ``json``, ``string``, ``statistics``, ``copy``,
 ``dataclasses``, ``io`` (``StringIO``) and ``sys`` (``stdout``, ``stderr``).
 
 Each is a namespace of the host's own implementations behind guards (fuel
@@ -12,6 +12,7 @@ give the state codec their contents.
 """
 from __future__ import annotations
 
+import collections.abc as _abc
 from types import SimpleNamespace
 
 from . import _cache, _collections, _data, _guard, _io, _iterators, _random
@@ -52,6 +53,8 @@ SHARED: dict[str, GuestModule] = {
     "bisect": _module("bisect", _data.build_bisect()),
     "heapq": _module("heapq", _data.build_heapq()),
     "collections": _module("collections", _collections.build()),
+    "collections.abc": _module("collections.abc", {
+        name: _guard.AbstractType(getattr(_abc, name)) for name in MEMBERS["collections.abc"]}),
     "json": _module("json", _data.build_json()),
     "string": _module("string", _data.build_string()),
     "statistics": _module("statistics", _data.build_statistics()),
@@ -71,7 +74,7 @@ def random_module(sm_id: str) -> tuple[GuestModule, _random.Random]:
 def class_for_isinstance(classinfo: object) -> type | None:
     """The host class behind a type of these modules as SM code sees it
     (``collections.deque``, ``random.Random``), for ``isinstance``."""
-    if type(classinfo) in (_guard.HostType, _collections._DefaultDictType):
+    if type(classinfo) in (_guard.HostType, _guard.AbstractType, _collections._DefaultDictType):
         return classinfo._real
     if type(classinfo) is _random._RandomType:
         return _random.Random

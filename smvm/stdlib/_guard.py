@@ -85,3 +85,21 @@ class HostType:
 
     def __repr__(self) -> str:
         return f"<class '{self._name}'>"
+
+
+class AbstractType(HostType):
+    """An abstract class of ``collections.abc`` as SM code sees it: good for
+    ``isinstance`` only (which reads a class's methods, never runs them);
+    calling it is CPython's error and no member of it is reachable."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str):
+        raise AttributeError(name)
+
+    def __call__(self, *args, **kwargs):
+        missing = sorted(self._real.__abstractmethods__)
+        if not missing:  # the views: made by dict methods, not by SM code
+            raise TypeError(f"{self._name} is for isinstance() only in SM code")
+        raise TypeError(f"Can't instantiate abstract class {self._name} with abstract "
+                        f"method{'s' if len(missing) > 1 else ''} {', '.join(missing)}")

@@ -35,7 +35,7 @@ except Exception:  # pragma: no cover - smvm not importable at all
 #: The modules a brick may import (the reference run imports the real ones).
 MODULES = frozenset({"math", "random", "itertools", "functools", "operator", "bisect", "heapq",
                      "collections", "json", "string", "statistics", "copy", "dataclasses",
-                     "io", "sys"})
+                     "io", "sys", "collections.abc", "__future__"})
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
 

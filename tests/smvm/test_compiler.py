@@ -28,9 +28,9 @@ def errors(source: str) -> list[str]:
     ("async def f():\n    pass\n", "b.py:1: async functions are not supported"),
     ("x = 1\nwith x:\n    pass\n", "b.py:2: only function definitions, imports and assignments are allowed at module level"),
     ("class A:\n    with x:\n        pass\n", "b.py:2: a class body may only hold methods, assignments and a docstring"),
-    ("import os\n", "b.py:1: import of 'os' is not allowed (allowed: bisect, collections, copy, dataclasses, functools, heapq, io, itertools, json, math, operator, random, statistics, string, sys)"),
+    ("import os\n", "b.py:1: import of 'os' is not allowed (allowed: bisect, collections, collections.abc, copy, dataclasses, functools, heapq, io, itertools, json, math, operator, random, statistics, string, sys)"),
     ("from os import path\n", "b.py:1: import from 'os' is not allowed: neither a module the SM language provides "
-     "(bisect, collections, copy, dataclasses, functools, heapq, io, itertools, json, math, operator, "
+     "(bisect, collections, collections.abc, copy, dataclasses, functools, heapq, io, itertools, json, math, operator, "
      "random, statistics, string, sys) nor a brick linked in (bricks are linked when the SM is started from its file)"),
     ("from math import *\n", "b.py:1: 'import *' is not allowed"),
     ("def f():\n    import math\n", "b.py:2: imports are only allowed at module level"),
@@ -55,7 +55,7 @@ def test_rejections_are_exact(source: str, expected: str) -> None:
 def test_every_error_is_reported_not_only_the_first() -> None:
     found = errors("import os\nclass A(x=1):\n    pass\ndef f(x):\n    return x.__dict__ + eval(x)\n")
     assert found == [
-        "b.py:1: import of 'os' is not allowed (allowed: bisect, collections, copy, dataclasses, functools, heapq, io, itertools, json, math, operator, random, statistics, string, sys)",
+        "b.py:1: import of 'os' is not allowed (allowed: bisect, collections, collections.abc, copy, dataclasses, functools, heapq, io, itertools, json, math, operator, random, statistics, string, sys)",
         "b.py:2: class keywords (metaclass=...) are not supported",
         "b.py:5: attribute '__dict__' is not allowed (a dunder may only be named on super() or on a class of the brick)",
         "b.py:5: unknown name 'eval' (not defined in the brick and not an SM builtin)",

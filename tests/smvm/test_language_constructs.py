@@ -149,9 +149,12 @@ def main(n):
     assert small.error is None and res.bytes - small.bytes < 2000
 
 
-def test_pyperformance_hexiom_compiles_unchanged_and_answers_as_cpython():
+@pytest.mark.parametrize("program", ["hexiom", "generators"])
+def test_pyperformance_programs_compile_unchanged_and_answer_as_cpython(program):
     """hexiom prints its board to an io.StringIO (print(..., end="",
-    file=output)): the program as the suite ships it, harness replaced."""
+    file=output)); generators starts with ``from __future__ import
+    annotations`` and imports ``collections.abc.Iterator`` for them: the
+    programs as the suite ships them, harness replaced."""
     pytest.importorskip("pyperformance")
     import importlib.util
     import os
@@ -159,12 +162,12 @@ def test_pyperformance_hexiom_compiles_unchanged_and_answers_as_cpython():
     spec = importlib.util.spec_from_file_location("_pyperformance", path)
     suite = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(suite)
-    source = suite.program_source("hexiom")
+    source = suite.program_source(program)
     plain: dict = {}
-    exec(compile(source, "hexiom", "exec"), plain)  # noqa: S102 - the suite's program
-    res = run_line(source, [suite.HARNESS["hexiom"][1]], nodes=1, filename="hexiom.py")
-    assert res.error is None
-    assert res.result == plain["main"](suite.HARNESS["hexiom"][1])
+    exec(compile(source, program, "exec"), plain)  # noqa: S102 - the suite's program
+    res = run_line(source, [suite.HARNESS[program][1]], nodes=1, filename=program + ".py")
+    assert res.error is None, res.error
+    assert res.result == plain["main"](suite.HARNESS[program][1])
 
 
 def test_a_brick_method_named_format_is_called():

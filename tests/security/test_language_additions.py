@@ -1,0 +1,107 @@
+"""Attacks through the constructs added for unchanged public programs:
+``from __future__ import ...`` and the abstract classes of
+``collections.abc``. Each hostile use does not compile or ends only its SM
+with a guest error; the node serves afterwards; a forged continuation cannot
+name anything of the host through them."""
+from __future__ import annotations
+
+import msgpack
+import pytest
+
+from smvm import CompileError, compile_brick
+from smvm.vm import FORMAT_VERSION
+
+from ._attack import assert_core_still_serves, assert_exec_still_serves, exec_sm, feed, pair, \
+    shuttle
+
+REFUSED_SOURCES = {
+    "future_parser_switch": "from __future__ import barry_as_FLUFL\n\ndef main():\n    return 1\n",
+    "future_renamed": "from __future__ import annotations as a\n\ndef main():\n    return a\n",
+    "future_not_first": "x = 1\nfrom __future__ import annotations\n\ndef main():\n    return x\n",
+    "future_in_function": "def main():\n    from __future__ import annotations\n    return 1\n",
+    "future_module": "import __future__\n\ndef main():\n    return __future__\n",
+    "abc_dotted_import": "import collections.abc\n\ndef main():\n    return collections\n",
+    "abc_unknown_member": "from collections.abc import ABCMeta\n\ndef main():\n    return 1\n",
+    "abc_hook": "from collections.abc import Iterable\n\ndef main():\n"
+                "    return Iterable.__subclasshook__\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED_SOURCES))
+def test_hostile_future_and_abc_sources_do_not_compile(name):
+    with pytest.raises(CompileError):
+        compile_brick(REFUSED_SOURCES[name], name)
+
+
+HOSTILE_RUNS = {
+    # attribute names guest classes may use: compiled, refused on the host class
+    "register": "from collections.abc import Iterable\n\ndef main():\n"
+                "    Iterable.register(int)\n",
+    "private": "from collections.abc import Iterable\n\ndef main():\n"
+               "    return Iterable._real\n",
+    # reached by a string at run time: nothing of the real class comes out
+    "getattr_register": "from collections.abc import Iterable\n\ndef main():\n"
+                        "    return getattr(Iterable, 'register')(int)\n",
+    "getattr_mro": "from collections.abc import Sequence\n\ndef main():\n"
+                   "    return getattr(Sequence, 'mro')()\n",
+    "instantiate": "from collections.abc import Iterable\n\ndef main():\n    return Iterable()\n",
+    "instantiate_view": "from collections.abc import KeysView\n\ndef main():\n"
+                        "    return KeysView({1: 2})\n",
+    "subclass": "from collections.abc import Iterable\n\nclass Mine(Iterable):\n"
+                "    def __iter__(self):\n        return iter(())\n\ndef main():\n    return Mine()\n",
+    "isinstance_runs_no_guest_code": (
+        "from collections.abc import Hashable, Iterable, Sized\n\nclass Trap:\n"
+        "    def __len__(self):\n        while True:\n            pass\n"
+        "    def __hash__(self):\n        while True:\n            pass\n"
+        "    def __iter__(self):\n        while True:\n            pass\n\n"
+        "def main():\n    t = Trap()\n"
+        "    assert isinstance(t, Sized) and isinstance(t, Hashable) and isinstance(t, Iterable)\n"
+        "    raise ValueError('checked without running a method')\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_RUNS))
+def test_hostile_uses_of_abstract_classes_end_only_their_sm(name):
+    res = exec_sm(HOSTILE_RUNS[name], fuel=200_000)
+    assert res.error is not None
+    assert res.error.type in ("AttributeError", "TypeError", "ValueError", "CompileError"), \
+        res.error
+    if name == "isinstance_runs_no_guest_code":
+        assert res.error.message == "checked without running a method"
+    assert_exec_still_serves()
+
+
+ABC_USER = ("from __future__ import annotations\nfrom collections.abc import Iterable\n\n"
+            "def main() -> bool:\n    kind = Iterable\n    sys_migrate('b')\n"
+            "    return isinstance([], kind)\n")
+
+
+@pytest.mark.parametrize("ref", ["collections.abc:register", "collections.abc:_real",
+                                 "collections.abc:ABCMeta", "module:collections.abc.Iterable",
+                                 "builtin:__import__"])
+def test_a_forged_reference_through_collections_abc_is_refused(ref):
+    """The abstract classes travel by name ("collections.abc:Iterable");
+    a continuation naming anything else of the module is refused."""
+    from smvm import wire
+    from smvm.statecodec.format import function_ext
+    a, b = pair()
+    a.inject(ABC_USER, [], 0.0)
+    shuttle(a, b)
+    brick = b.cache.bricks()[0]
+    fid = next(f for f in brick.functions if f.startswith("main"))
+    forged = function_ext(ref)
+    state = msgpack.packb({"v": FORMAT_VERSION, "brick": brick.hash, "entry": "main",
+                           "frames": [[fid, 1, {"kind": forged}]], "globals": {},
+                           "defaults": {}, "request": {"kind": "migrate", "target": "b"},
+                           "fuel": 0})
+    transfer = wire.Transfer(b"h" * 16, "a/9", {"sm_id": "a/9", "family": "a/9", "origin": "a"},
+                             state, (), b"")
+    answers = feed(b, transfer, link="a")
+    assert [type(x).__name__ for x in answers] == ["Reject"]
+    assert_core_still_serves(b)
+
+
+def test_an_abstract_class_travels_with_a_migrating_sm():
+    res = exec_sm(ABC_USER.replace("'b'", "'1'"))
+    assert res.error is None, res.error
+    assert res.result is True
