@@ -20,10 +20,14 @@ $(VENV)/.installed-test: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/smvm demo
 
-# in a random order each time (pytest-randomly; it prints the seed, and
-# -p randomly --randomly-seed=N repeats an order)
+# In a random order each time (pytest-randomly prints the seed; every worker
+# shuffles with it, and `make test PYTEST_ARGS=--randomly-seed=N`
+# repeats a run) on one worker per core, at most TEST_WORKERS: the daemon and
+# namespace tests start processes of their own, so more workers than cores
+# only slows the tests that wait for real sockets.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses=$(TEST_WORKERS) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

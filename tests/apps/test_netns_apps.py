@@ -21,7 +21,9 @@ import pytest
 from apps.ezcab import app as ezcab
 from apps.hottest import app as hottest
 
-pytestmark = pytest.mark.slow
+# one namespace test at a time under -n: each starts a daemon process per host,
+# and they wait for real interfaces
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("netns")]
 
 PORT = "4771"
 READY = textwrap.dedent('''

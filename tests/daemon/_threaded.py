@@ -9,6 +9,7 @@ import threading
 import trio
 
 from smvm.daemon import DaemonConfig, NodeDaemon
+from tests.patience import PATIENCE
 
 
 @contextlib.contextmanager
@@ -40,7 +41,7 @@ def serving(*configs: DaemonConfig, links: list[tuple[int, int]] | None = None):
 
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
-    running = started.get(timeout=60)
+    running = started.get(timeout=PATIENCE)
     if isinstance(running, BaseException):
         raise running
     try:
@@ -63,7 +64,7 @@ class Serving:
     def address(self, i: int) -> str:
         return "%s:%d" % self.daemons[i].address[:2]
 
-    def wait_until(self, i: int, predicate, timeout: float = 20.0) -> None:
+    def wait_until(self, i: int, predicate, timeout: float = PATIENCE) -> None:
         """Wait (bounded) until ``predicate(daemon i)`` holds, on its loop."""
         daemon = self.daemons[i]
         trio.from_thread.run(daemon.wait_until, lambda: predicate(daemon), timeout,

@@ -18,6 +18,7 @@ from smvm.client import inject
 from smvm.daemon import JOURNAL
 from smvm.journal import Journal
 from smvm.testing import free_udp_ports
+from tests.patience import PATIENCE
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +83,7 @@ class Cluster:
 
     async def ready(self, name: str) -> None:
         marker = f"listening on 127.0.0.1:{self.ports[name]}"
-        with trio.fail_after(60):
+        with trio.fail_after(PATIENCE):
             while self.log(name).read_text().count(marker) < self.starts[name]:
                 await trio.sleep(0.02)
 
@@ -90,7 +91,7 @@ class Cluster:
         """Wait until ``name`` journals the SM after its last start."""
         journal = self.root / name / JOURNAL
         start = journal.stat().st_size if journal.exists() else 0
-        with trio.fail_after(60):
+        with trio.fail_after(PATIENCE):
             while sm_id not in (journal.read_bytes()[start:] if journal.exists() else b""):
                 await trio.sleep(0.005)
 
@@ -133,7 +134,7 @@ async def test_an_sm_survives_its_node_being_killed_five_times(cluster) -> None:
 
     async def run_sm():
         nonlocal outcome
-        outcome = await inject(cluster.address("A"), CYCLE, [300], wait=True, timeout=240)
+        outcome = await inject(cluster.address("A"), CYCLE, [300], wait=True, timeout=2 * PATIENCE)
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(run_sm)
@@ -163,19 +164,19 @@ async def test_a_blocked_sm_wakes_after_its_node_restarts(cluster) -> None:
 
     async def run_sm():
         nonlocal outcome
-        outcome = await inject(cluster.address("A"), WAITER, [], wait=True, timeout=120)
+        outcome = await inject(cluster.address("A"), WAITER, [], wait=True, timeout=PATIENCE)
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(run_sm)
         journal = cluster.root / "B" / JOURNAL
-        with trio.fail_after(60):  # wait until B has journaled the SM as blocked
+        with trio.fail_after(PATIENCE):  # wait until B has journaled the SM as blocked
             while not (journal.exists() and b"blocked" in journal.read_bytes()):
                 await trio.sleep(0.02)
         cluster.kill("B")
         cluster.start("B")
         await cluster.ready("B")
         assert "recovered SM" in cluster.log("B").read_text()
-        setter = await inject(cluster.address("B"), SETTER, [], wait=True, timeout=30)
+        setter = await inject(cluster.address("B"), SETTER, [], wait=True, timeout=PATIENCE)
         assert setter.ok
     assert outcome.ok, outcome.error
     assert outcome.value == ["B", "now"]
@@ -188,16 +189,16 @@ async def test_a_result_waiting_for_delivery_survives_its_holders_crash(cluster)
     it once, and B's journal lets it go."""
     for name in "ABC":
         await cluster.ready(name)
-    started = await inject(cluster.address("A"), WAITER, [], wait=False, timeout=30)
+    started = await inject(cluster.address("A"), WAITER, [], wait=False, timeout=PATIENCE)
     assert started.ok and started.sm_id == "A/1"
     journal = cluster.root / "B" / JOURNAL
-    with trio.fail_after(60):
+    with trio.fail_after(PATIENCE):
         while not (journal.exists() and b"blocked" in journal.read_bytes()):
             await trio.sleep(0.02)
     cluster.kill("A")  # the result's way home is gone
-    setter = await inject(cluster.address("B"), SETTER, [], wait=True, timeout=30)
+    setter = await inject(cluster.address("B"), SETTER, [], wait=True, timeout=PATIENCE)
     assert setter.ok
-    with trio.fail_after(60):  # the SM ended on B: B holds its result
+    with trio.fail_after(PATIENCE):  # the SM ended on B: B holds its result
         while b"result/A/1" not in journal.read_bytes():
             await trio.sleep(0.02)
     cluster.kill("B")
@@ -205,7 +206,7 @@ async def test_a_result_waiting_for_delivery_survives_its_holders_crash(cluster)
     await cluster.ready("B")
     cluster.start("A")
     await cluster.ready("A")
-    with trio.fail_after(60):
+    with trio.fail_after(PATIENCE):
         while "SM A/1 finished on B" not in cluster.log("A").read_text():
             await trio.sleep(0.05)
     cluster.stop()

@@ -8,6 +8,7 @@ import trio
 from smvm.client import inject
 from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
+from tests.patience import PATIENCE
 
 WRITER = '''
 def main():
@@ -36,7 +37,7 @@ async def _run_once(state_dir: str, source: str, settle: float = 0.0):
     daemon = NodeDaemon(config)
     async with trio.open_nursery() as nursery:
         address = await nursery.start(daemon.serve)
-        outcome = await inject(address, source, [], wait=True, timeout=20)
+        outcome = await inject(address, source, [], wait=True, timeout=PATIENCE)
         await trio.sleep(settle)
         nursery.cancel_scope.cancel()
     return outcome

@@ -8,6 +8,7 @@ import trio
 from smvm.client import inject
 from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
+from tests.patience import PATIENCE
 
 LOG = Path(__file__).resolve().parents[1] / "data" / "gps_drive.nmea"
 WHERE = '''
@@ -38,7 +39,7 @@ async def test_location_tag_follows_an_nmea_stream_over_tcp() -> None:
         address = await nursery.start(daemon.serve)
         await got_client.wait()
         await daemon.wait_until(lambda: daemon.core.position is not None)
-        outcome = await inject(address, WHERE, [], wait=True, timeout=10)
+        outcome = await inject(address, WHERE, [], wait=True, timeout=PATIENCE)
         assert outcome.ok, outcome.error
         lat, lon, stale = outcome.value
         assert (lat, lon) == tuple(round(x, 3) for x in daemon.core.position)

@@ -7,6 +7,7 @@ import trio
 from smvm.client import inject
 from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
+from tests.patience import PATIENCE
 
 TOUR = '''
 def main(order):
@@ -29,14 +30,15 @@ async def start_line(nursery, ids):
     for d in daemons:
         others = set(ids) - {d.config.node_id}
         await d.wait_until(lambda d=d, others=others: others <= set(
-            d.core.neighbor_table.ids(d.clock())))
+            d.core.neighbor_table.ids(d.clock())), timeout=PATIENCE)
     return daemons, addresses
 
 
 async def test_an_sm_tours_three_daemons_and_comes_back() -> None:
     async with trio.open_nursery() as nursery:
         daemons, addresses = await start_line(nursery, ["n1", "n2", "n3"])
-        outcome = await inject(addresses[0], TOUR, [["n2", "n3", "n1"]], wait=True, timeout=20)
+        outcome = await inject(addresses[0], TOUR, [["n2", "n3", "n1"]], wait=True,
+                               timeout=PATIENCE)
         assert outcome.ok, outcome.error
         assert outcome.value == ["n1", "n2", "n3", "n1"]
         record = outcome.to_json()
@@ -50,10 +52,10 @@ async def test_an_sm_tours_three_daemons_and_comes_back() -> None:
 async def test_the_result_comes_back_from_where_the_sm_ended() -> None:
     async with trio.open_nursery() as nursery:
         daemons, addresses = await start_line(nursery, ["a", "b", "c"])
-        outcome = await inject(addresses[0], TOUR, [["b", "c"]], wait=True, timeout=20)
+        outcome = await inject(addresses[0], TOUR, [["b", "c"]], wait=True, timeout=PATIENCE)
         assert outcome.ok and outcome.value == ["a", "b", "c"]
         failing = "def main():\n    sys_migrate('b')\n    return 1 / 0\n"
-        outcome = await inject(addresses[0], failing, [], wait=True, timeout=20)
+        outcome = await inject(addresses[0], failing, [], wait=True, timeout=PATIENCE)
         assert not outcome.ok
         assert outcome.error["type"] == "ZeroDivisionError" and outcome.error["line"] == 3
         assert (outcome.trip["node"], outcome.trip["hops"]) == ("b", 1), "it ended on b"
@@ -63,7 +65,7 @@ async def test_the_result_comes_back_from_where_the_sm_ended() -> None:
 async def test_bad_bricks_are_refused_with_their_errors() -> None:
     async with trio.open_nursery() as nursery:
         daemons, addresses = await start_line(nursery, ["x"])
-        outcome = await inject(addresses[0], "import os\n", [], wait=True, timeout=10)
+        outcome = await inject(addresses[0], "import os\n", [], wait=True, timeout=PATIENCE)
         assert not outcome.ok and outcome.error["type"] == "CompileError"
         assert "import of 'os' is not allowed" in outcome.error["message"]
         nursery.cancel_scope.cancel()
@@ -77,7 +79,7 @@ async def test_the_code_cache_survives_a_restart_in_the_state_dir(tmp_path) -> N
         cached_at_start = len(daemon.core.cache)
         async with trio.open_nursery() as nursery:
             address = await nursery.start(daemon.serve)
-            outcome = await inject(address, TOUR, [[]], wait=True, timeout=10)
+            outcome = await inject(address, TOUR, [[]], wait=True, timeout=PATIENCE)
             assert outcome.ok and outcome.value == ["keeper"]
             nursery.cancel_scope.cancel()
         return cached_at_start, len(daemon.core.cache)
@@ -98,13 +100,14 @@ async def test_in_process_slices_let_a_short_sm_pass_two_spinners() -> None:
         send, receive = trio.open_memory_channel(3)
 
         async def run(name, source, args):
-            await send.send((name, await inject(address, source, args, wait=True, timeout=30)))
+            outcome = await inject(address, source, args, wait=True, timeout=PATIENCE)
+            await send.send((name, outcome))
 
         nursery.start_soon(run, "spin1", spin, [])
         nursery.start_soon(run, "spin2", spin, [])
         await daemon.wait_until(lambda: daemon.core.counters["requeues"] >= 2)
         nursery.start_soon(run, "quick", "def main():\n    return node_id()\n", [])
-        with trio.fail_after(30):
+        with trio.fail_after(PATIENCE):
             order = [await receive.receive() for _ in range(3)]
         assert order[0][0] == "quick" and order[0][1].value == "solo"
         assert all(o.error["type"] == "FuelExhausted" for _, o in order[1:])
@@ -121,7 +124,7 @@ async def test_on_demand_routing_across_daemons_and_the_result_walks_back(tmp_pa
     (tmp_path / "to_c.py").write_text(
         "from routing.migrate import migrate\n\n"
         "def main(target):\n"
-        "    hops = migrate({'node': target}, 20.0)\n"
+        "    hops = migrate({'node': target}, 120.0)\n"
         "    return [node_id(), hops]\n", encoding="utf-8")
     ids = ["a", "b", "c"]
     async with trio.open_nursery() as nursery:
@@ -133,9 +136,9 @@ async def test_on_demand_routing_across_daemons_and_the_result_walks_back(tmp_pa
             daemons[right].add_peer(addresses[left])
         for d, wanted in zip(daemons, ({"b"}, {"a", "c"}, {"b"})):
             await d.wait_until(lambda d=d, wanted=wanted: wanted <= set(
-                d.core.neighbor_table.ids(d.clock())))
+                d.core.neighbor_table.ids(d.clock())), timeout=PATIENCE)
         outcome = await inject(addresses[0], load_brick(tmp_path / "to_c.py"), ["c"],
-                               wait=True, timeout=30)
+                               wait=True, timeout=PATIENCE)
         assert outcome.ok, outcome.error
         assert outcome.value == ["c", 2]
         assert daemons[1].core.counters["results_forwarded"] == 1

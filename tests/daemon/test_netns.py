@@ -15,7 +15,9 @@ import time
 
 import pytest
 
-pytestmark = pytest.mark.slow
+# one namespace test at a time under -n: each starts a daemon process per host,
+# and they wait for real interfaces
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("netns")]
 
 TOUR = textwrap.dedent('''
     def wait_for(target):

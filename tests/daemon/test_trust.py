@@ -13,6 +13,7 @@ from smvm.client import inject
 from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
 from smvm.trust import NodeKey, format_line
+from tests.patience import PATIENCE
 
 from .test_loopback import TOUR, start_line
 
@@ -21,7 +22,7 @@ async def test_the_result_carries_the_verified_path() -> None:
     async with trio.open_nursery() as nursery:
         daemons, addresses = await start_line(nursery, ["n1", "n2", "n3"])
         outcome = await inject(addresses[0], TOUR, [["n2", "n3", "n1", "n3"]], wait=True,
-                               timeout=20)
+                               timeout=PATIENCE)
         assert outcome.ok, outcome.error
         assert outcome.to_json()["path"] == ["n1", "n2", "n3", "n1", "n3"]
         assert all(d.core.counters["refused"] == 0 for d in daemons)
@@ -39,7 +40,7 @@ async def test_forged_frames_from_a_raw_socket_are_refused_and_logged(caplog) ->
     async with trio.open_nursery() as nursery:
         daemons, addresses = await start_line(nursery, ["a", "b"])
         b = daemons[1]
-        ok = await inject(addresses[0], TOUR, [["b"]], wait=True, timeout=20)
+        ok = await inject(addresses[0], TOUR, [["b"]], wait=True, timeout=PATIENCE)
         assert ok.ok
         brick = next(iter(b.core.cache.bricks()))
         state_of_a = b"\x92\x00\x90"  # no valid continuation needed: identity is checked first
@@ -53,7 +54,7 @@ async def test_forged_frames_from_a_raw_socket_are_refused_and_logged(caplog) ->
         await daemons[0].wait_until(lambda: daemons[0].core.counters["refused"] >= 1)
         assert b.core.counters["sms_admitted"] == 1  # the genuine visit only
         assert any("refused Result" in r.getMessage() for r in caplog.records)
-        again = await inject(addresses[0], TOUR, [["b", "a"]], wait=True, timeout=20)
+        again = await inject(addresses[0], TOUR, [["b", "a"]], wait=True, timeout=PATIENCE)
         assert again.ok and again.value == ["a", "b", "a"]
         nursery.cancel_scope.cancel()
 
@@ -75,6 +76,6 @@ async def test_a_pinned_nodes_changed_key_is_refused(tmp_path, caplog) -> None:
         assert "m" not in keeper.core.neighbor_table.ids(keeper.clock())
         assert any("key of node 'm' changed: pinned" in r.getMessage() for r in caplog.records)
         # the keeper still serves its own SMs
-        outcome = await inject(k_addr, TOUR, [[]], wait=True, timeout=20)
+        outcome = await inject(k_addr, TOUR, [[]], wait=True, timeout=PATIENCE)
         assert outcome.ok and outcome.value == ["k"]
         nursery.cancel_scope.cancel()

@@ -7,6 +7,7 @@ import trio
 from smvm.client import inject
 from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
+from tests.patience import PATIENCE
 
 SPIN = "def main():\n    x = 0\n    while True:\n        x += 1\n"
 HOG = "def main():\n    keep = []\n    while True:\n        keep.append(bytearray(1_000_000))\n"
@@ -23,24 +24,32 @@ async def test_a_spinning_sm_is_killed_in_its_worker_while_another_completes() -
     # one endless slice (unsliced): only the wall-clock allowance can stop it
     node = NodeConfig(beacon_interval=None, fuel_per_sm=10**12, cpu_seconds=None, fuel_slice=None)
     async with trio.open_nursery() as nursery:
-        daemon, address = await serve(nursery, node=node, workers=2, slice_seconds=1.5)
+        daemon, address = await serve(nursery, node=node, workers=2, slice_seconds=3.0)
+        # both workers started first (two SMs at once), so the quick SM below
+        # does not wait for a process to start while the spinner's clock runs
+        async def warm_up(n: int) -> None:
+            assert (await inject(address, QUICK, [n], wait=True, timeout=PATIENCE)).ok
+        async with trio.open_nursery() as warm:
+            for n in (300_000, 300_001):
+                warm.start_soon(warm_up, n)
+        assert len(daemon.pool._workers) == 2
         spinner = {}
 
         async def run_spinner():
-            spinner["outcome"] = await inject(address, SPIN, [], wait=True, timeout=20)
+            spinner["outcome"] = await inject(address, SPIN, [], wait=True, timeout=PATIENCE)
         nursery.start_soon(run_spinner)
-        await daemon.wait_until(lambda: daemon.core.counters["frames_in.Inject"] >= 1)
-        quick = await inject(address, QUICK, [1000], wait=True, timeout=10)
+        await daemon.wait_until(lambda: daemon.core.counters["frames_in.Inject"] >= 3)
+        quick = await inject(address, QUICK, [1000], wait=True, timeout=PATIENCE)
         assert quick.ok and quick.value == (sum(range(1000)), "solo")
         assert "outcome" not in spinner, "the quick SM finished while the spinner still ran"
-        with trio.fail_after(20):
+        with trio.fail_after(PATIENCE):
             while "outcome" not in spinner:
                 await daemon.wait_until(lambda: daemon.pool.killed >= 1 or "outcome" in spinner)
                 await trio.sleep(0)
         outcome = spinner["outcome"]
         assert not outcome.ok and outcome.error["type"] == "WorkerKilled"
         assert daemon.pool.killed == 1
-        again = await inject(address, QUICK, [10], wait=True, timeout=10)
+        again = await inject(address, QUICK, [10], wait=True, timeout=PATIENCE)
         assert again.ok and again.value == (45, "solo"), "the daemon keeps serving"
         nursery.cancel_scope.cancel()
 
@@ -55,13 +64,14 @@ async def test_spinners_take_turns_in_one_worker_and_a_short_sm_passes_them() ->
         send, receive = trio.open_memory_channel(3)
 
         async def run(name, source, args):
-            await send.send((name, await inject(address, source, args, wait=True, timeout=30)))
+            outcome = await inject(address, source, args, wait=True, timeout=PATIENCE)
+            await send.send((name, outcome))
 
         nursery.start_soon(run, "spin1", loop, [])
         nursery.start_soon(run, "spin2", loop, [])
         await daemon.wait_until(lambda: daemon.core.counters["requeues"] >= 2)
         nursery.start_soon(run, "quick", QUICK, [10])
-        with trio.fail_after(30):
+        with trio.fail_after(PATIENCE):
             order = [await receive.receive() for _ in range(3)]
         assert order[0][0] == "quick" and order[0][1].value == (45, "solo")
         for name, outcome in order[1:]:
@@ -77,9 +87,9 @@ async def test_an_allocating_sm_ends_with_a_memory_error_in_its_worker() -> None
     node = NodeConfig(beacon_interval=None, memory_mb=64)
     async with trio.open_nursery() as nursery:
         daemon, address = await serve(nursery, node=node, workers=1)
-        hog = await inject(address, HOG, [], wait=True, timeout=30)
+        hog = await inject(address, HOG, [], wait=True, timeout=PATIENCE)
         assert not hog.ok and hog.error["type"] == "MemoryExhausted"
-        quick = await inject(address, QUICK, [5], wait=True, timeout=10)
+        quick = await inject(address, QUICK, [5], wait=True, timeout=PATIENCE)
         assert quick.ok and quick.value == (10, "solo")
         nursery.cancel_scope.cancel()
 
@@ -87,7 +97,7 @@ async def test_an_allocating_sm_ends_with_a_memory_error_in_its_worker() -> None
 async def test_workers_report_the_limits_they_run_under() -> None:
     async with trio.open_nursery() as nursery:
         daemon, address = await serve(nursery, node=NodeConfig(beacon_interval=None), workers=1)
-        quick = await inject(address, QUICK, [3], wait=True, timeout=10)
+        quick = await inject(address, QUICK, [3], wait=True, timeout=PATIENCE)
         assert quick.ok
         [worker] = daemon.pool._idle
         assert any(limit.startswith("address space") for limit in worker.limits)

@@ -9,7 +9,8 @@ fuel, virtual time), which then matches anything. The blocks of one page
 run in order in one folder, which also holds the
 checkout's top-level folders (so paths such as ``tests/spatial/data/...``
 mean what they mean in a checkout); ``smvm`` and ``.venv/bin/smvm`` are this
-checkout's command line.
+checkout's command line, and ``python`` its interpreter (for a saved Python
+example).
 """
 from __future__ import annotations
 
@@ -54,15 +55,18 @@ def runnable_blocks(page: Path) -> list[Block]:
     return blocks
 
 
-def smvm_command(command: str) -> list[str]:
+def command_line(command: str) -> list[str]:
+    """An ``smvm`` command, or ``python FILE`` for a saved Python example."""
     words = shlex.split(command, comments=True)
-    assert words and words[0] in ("smvm", ".venv/bin/smvm"), command
+    assert words and words[0] in ("smvm", ".venv/bin/smvm", "python"), command
+    if words[0] == "python":
+        return [sys.executable, *words[1:]]
     return [sys.executable, "-m", "apps.cli", *words[1:]]
 
 
 def run(command: str, folder: Path, where: str) -> str:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
-    done = subprocess.run(smvm_command(command), cwd=folder, env=env, capture_output=True,
+    done = subprocess.run(command_line(command), cwd=folder, env=env, capture_output=True,
                           text=True, timeout=240)
     assert done.returncode == 0, f"{where}: {command}\n{done.stdout}{done.stderr}"
     return done.stdout
@@ -105,4 +109,4 @@ def test_the_runnable_examples_of_a_page_run_as_written(page: Path, tmp_path: Pa
 
 def test_the_pages_have_runnable_examples() -> None:
     counted = {p.name: len(runnable_blocks(p)) for p in PAGES}
-    assert counted["README.md"] >= 2 and counted["spatial.md"] >= 2
+    assert counted["README.md"] >= 2 and counted["spatial.md"] >= 2 and counted["node.md"] >= 2

@@ -12,6 +12,7 @@ from smvm.client import inject
 from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
 from smvm.trace import read_trace
+from tests.patience import PATIENCE
 
 from ._replay import page_data, position
 
@@ -40,11 +41,14 @@ async def test_three_daemons_traces_merge_into_one_replay(tmp_path, capsys) -> N
         for d in daemons:
             others = set(PLACES) - {d.config.node_id}
             await d.wait_until(lambda d=d, others=others: others <= set(
-                d.core.neighbor_table.ids(d.clock())))
-        outcome = await inject(addresses[0], TOUR, [["d2", "d3"]], wait=True, timeout=20)
+                d.core.neighbor_table.ids(d.clock())), timeout=PATIENCE)
+        outcome = await inject(addresses[0], TOUR, [["d2", "d3"]], wait=True, timeout=PATIENCE)
         assert outcome.ok and outcome.value == "d3"
-        # one more sampling tick after the SM ended: its records are flushed by then
-        await trio.sleep(0.2)
+        # a sampling tick of every daemon after the SM ended: its records are written by then
+        for d in daemons:
+            ended = d.clock()
+            await d.wait_until(lambda d=d, ended=ended: d.clock() >= ended + 0.1,
+                               timeout=PATIENCE)
         nursery.cancel_scope.cancel()
     head, records = read_trace(tmp_path / "d1.trace.jsonl")
     assert head["source"] == "daemon" and head["node"] == "d1"

@@ -8,6 +8,7 @@ import trio
 
 from smvm.compiler import check_source, compile_brick, load_brick
 from smvm.errors import CompileError
+from tests.patience import PATIENCE
 
 from ._attack import assert_exec_still_serves, exec_sm
 
@@ -75,11 +76,11 @@ async def test_code_domains_hold_the_same_in_a_daemons_workers(tmp_path, main) -
                                      node=NodeConfig(beacon_interval=None)))
     async with trio.open_nursery() as nursery:
         address = await nursery.start(daemon.serve)
-        outcome = await inject(address, source, [], wait=True, timeout=30)
+        outcome = await inject(address, source, [], wait=True, timeout=PATIENCE)
         assert outcome.ok, outcome.error
         assert outcome.value == ("denied" if main == "reads" else None)
         quick = await inject(address, "def main():\n    return node_id()\n", [], wait=True,
-                             timeout=20)
+                             timeout=PATIENCE)
         assert quick.ok and quick.value == "solo"
         nursery.cancel_scope.cancel()
 

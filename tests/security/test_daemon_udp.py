@@ -15,6 +15,7 @@ from smvm import statecodec, wire
 from smvm.client import inject
 from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
+from tests.patience import PATIENCE
 
 QUICK = "def main(n):\n    return sum(range(n)), node_id()\n"
 
@@ -28,7 +29,7 @@ async def serve(nursery, workers: int = 0, **node) -> tuple[NodeDaemon, tuple]:
 
 
 async def still_serves(address, n: int = 100) -> None:
-    outcome = await inject(address, QUICK, [n], wait=True, timeout=20)
+    outcome = await inject(address, QUICK, [n], wait=True, timeout=PATIENCE)
     assert outcome.ok and outcome.value == (sum(range(n)), "victim")
 
 
@@ -107,7 +108,7 @@ async def test_raw_datagrams_do_not_stop_a_daemon(name: str) -> None:
         daemon, address = await serve(nursery)
         datagrams = ATTACKS[name]()
         await trio.to_thread.run_sync(_blast, address, datagrams)
-        await daemon.wait_until(lambda: daemon.core.counters["datagrams_in"] >= 1, timeout=10)
+        await daemon.wait_until(lambda: daemon.core.counters["datagrams_in"] >= 1, timeout=PATIENCE)
         await still_serves(address)
         if name == "replayed_inject":
             assert daemon.core.counters["sms_finished"] <= 2, "one SM per request id"
@@ -124,7 +125,7 @@ async def test_a_big_result_reaches_the_client_that_asked() -> None:
     async with trio.open_nursery() as nursery:
         daemon, address = await serve(nursery)
         big = "def main(n):\n    return 'r' * n\n"
-        outcome = await inject(address, big, [60_000], wait=True, timeout=20)
+        outcome = await inject(address, big, [60_000], wait=True, timeout=PATIENCE)
         assert outcome.ok and outcome.value == "r" * 60_000
         assert daemon.core.counters["replies_withheld"] == 1
         assert daemon.core.counters["replies_fetched"] == 1
@@ -136,7 +137,7 @@ async def test_a_flood_of_injects_is_refused_not_queued() -> None:
     async with trio.open_nursery() as nursery:
         daemon, address = await serve(nursery, max_sms=4)
         blocker = "def main():\n    return block_tag('never', 3)\n"
-        await inject(address, blocker, [], wait=False, timeout=10)  # its brick compiled
+        await inject(address, blocker, [], wait=False, timeout=PATIENCE)  # its brick compiled
         frames = [wire.encode(wire.Inject(os.urandom(16), blocker, statecodec.dumps([]), False))
                   for _ in range(200)]
         await trio.to_thread.run_sync(_blast, address, frames)
@@ -144,6 +145,6 @@ async def test_a_flood_of_injects_is_refused_not_queued() -> None:
                                 timeout=10)
         assert daemon.core.sms_here <= 4
         assert daemon.core.counters["sms_rejected"] >= 100
-        await daemon.wait_until(lambda: daemon.core.sms_here == 0, timeout=15)
+        await daemon.wait_until(lambda: daemon.core.sms_here == 0, timeout=PATIENCE)
         await still_serves(address)
         nursery.cancel_scope.cancel()

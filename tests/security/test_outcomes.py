@@ -15,6 +15,7 @@ from smvm import statecodec
 from smvm.errors import RemoteInputError
 from smvm.limits import MAX_ERROR_CHARS, MAX_LOG_LINE_CHARS
 from smvm.node import events as ev
+from tests.patience import PATIENCE
 
 from ._attack import (
     assert_core_still_serves, assert_exec_still_serves, core, exec_sm, run_until_quiet,
@@ -83,13 +84,13 @@ async def test_a_one_line_sm_ends_bounded_in_a_daemons_worker(name: str, caplog)
                                      node=NodeConfig(beacon_interval=None)))
     async with trio.open_nursery() as nursery:
         address = await nursery.start(daemon.serve)
-        outcome = await inject(address, source, [], wait=True, timeout=60)
+        outcome = await inject(address, source, [], wait=True, timeout=PATIENCE)
         # the daemon's log of the SM's lines ("[sm id] text")
         logs = [r.getMessage().split("] ", 1)[1] for r in caplog.records
                 if r.getMessage().startswith(f"[{outcome.sm_id}]")]
         assert check(outcome.value, outcome.error, logs), (outcome.value, outcome.error)
         quick = await inject(address, "def main():\n    return node_id()\n", [], wait=True,
-                             timeout=20)
+                             timeout=PATIENCE)
         assert quick.ok and quick.value == "solo"
         nursery.cancel_scope.cancel()
 

@@ -9,6 +9,7 @@ import trio
 from smvm.client import inject
 from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
+from tests.patience import PATIENCE
 
 #: Pauses between fuel slices several times (so it is parked in the worker).
 PATIENT = '''
@@ -36,24 +37,25 @@ async def _patient_and_killer(killer) -> None:
         results = {}
 
         async def patient():
-            results["patient"] = await inject(address, PATIENT, [4_000_000], wait=True, timeout=60)
+            results["patient"] = await inject(address, PATIENT, [4_000_000], wait=True,
+                                              timeout=PATIENCE)
         nursery.start_soon(patient)
         # the patient SM has run a slice and waits, paused in the only worker
-        await daemon.wait_until(lambda: daemon.core.counters["requeues"] >= 1, timeout=20)
+        await daemon.wait_until(lambda: daemon.core.counters["requeues"] >= 1, timeout=PATIENCE)
         outcome = await killer(daemon, address)
         assert not outcome.ok and outcome.error["type"] == "WorkerKilled"
-        with trio.fail_after(60):
+        with trio.fail_after(PATIENCE):
             while "patient" not in results:
                 await trio.sleep(0.05)
         assert results["patient"].ok, results["patient"].error
         assert results["patient"].value == sum(i % 7 for i in range(4_000_000))
         assert daemon.pool.killed >= 1 and daemon.core.counters["sms_restarted"] >= 1
-        quick = await inject(address, QUICK, [], wait=True, timeout=20)
+        quick = await inject(address, QUICK, [], wait=True, timeout=PATIENCE)
         assert quick.ok and quick.value == "solo"
         nursery.cancel_scope.cancel()
 
 
 async def test_a_slice_past_its_wall_clock_loses_only_its_own_sm() -> None:
     async def killer(daemon, address):
-        return await inject(address, LONG_CALL, [], wait=True, timeout=30)
+        return await inject(address, LONG_CALL, [], wait=True, timeout=PATIENCE)
     await _patient_and_killer(killer)

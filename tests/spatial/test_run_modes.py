@@ -13,6 +13,7 @@ from smvm.compiler import load_brick
 from smvm.client import inject
 from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
+from tests.patience import PATIENCE
 
 DATA = Path(__file__).parent / "data"
 # zone.py finds both Hot nodes of its zone, waters the first one found and reads it back
@@ -78,9 +79,9 @@ async def test_the_same_program_on_three_daemons_over_loopback() -> None:
         for d in daemons:
             others = set(places) - {d.config.node_id}
             await d.wait_until(lambda d=d, others=others: others <= set(
-                d.core.neighbor_table.ids(d.clock())))
+                d.core.neighbor_table.ids(d.clock())), timeout=PATIENCE)
         outcome = await inject(addresses[0], load_brick(DATA / "zone.py"), [], wait=True,
-                               timeout=60)
+                               timeout=PATIENCE)
         assert outcome.ok, outcome.error
         found, node, water = outcome.value
         assert sorted(found) == [[29.0, "n2"], [31.5, "n1"]]
