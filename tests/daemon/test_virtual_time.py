@@ -12,7 +12,8 @@ from pathlib import Path
 
 import trio
 
-from smvm.daemon import TICK, DaemonConfig, NodeDaemon
+from smvm.daemon import DaemonConfig, NodeDaemon
+from smvm.daemon.driver import TICK
 from smvm.drivers.gps import NmeaTracker, replay_file
 from smvm.node import NodeConfig
 
