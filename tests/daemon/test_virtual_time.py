@@ -34,11 +34,12 @@ async def test_a_silent_neighbour_is_forgotten_after_its_timeout(autojump_clock)
     a, b = _daemon("a", node=node), _daemon("b", node=node)
     async with trio.open_nursery() as nursery:
         address_a = await nursery.start(a.serve)
-        b_scope = trio.CancelScope()
+        b_scope, b_stopped = trio.CancelScope(), trio.Event()
 
         async def serve_b(task_status=trio.TASK_STATUS_IGNORED) -> None:
             with b_scope:
                 await b.serve(task_status=task_status)
+            b_stopped.set()
         address_b = await nursery.start(serve_b)
         a.add_peer(address_b)
         b.add_peer(address_a)
@@ -55,7 +56,8 @@ async def test_a_silent_neighbour_is_forgotten_after_its_timeout(autojump_clock)
             assert _hears(a) == ["b"] and _hears(b) == ["a"]
         assert b.core.counters["frames_in.Beacon"] >= 60
 
-        b_scope.cancel()  # b falls silent
+        b_scope.cancel()  # b falls silent (a beacon it was sending as it stopped still counts)
+        await b_stopped.wait()
         last_heard = a.core.neighbor_table.entries(a.clock())[0].last_heard
         await a.wait_until(lambda: _hears(a) == [], timeout=60)
         silent_for = a.clock() - last_heard
