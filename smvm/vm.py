@@ -20,7 +20,7 @@ import msgpack
 from tagspace import Principal
 
 from . import guest_text, statecodec
-from ._limits import SliceLimits, memory_budget
+from .budgets import SliceLimits, memory_budget
 from .compiler import Brick, abi
 from .continuation import FORMAT_VERSION, qualname_of, screen, validate_continuation
 from .errors import (

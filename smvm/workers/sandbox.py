@@ -12,10 +12,10 @@ def lower_privileges(memory_mb: float | None) -> list[str]:
     try:
         import resource
 
-        from .._limits import _address_space_bytes
+        from ..budgets import address_space_bytes
         if memory_mb:
             # what the interpreter maps already, the SM's budget, and a margin
-            limit = (_address_space_bytes() or 0) + int((memory_mb + 64) * 1024 * 1024)
+            limit = (address_space_bytes() or 0) + int((memory_mb + 64) * 1024 * 1024)
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
             applied.append(f"address space +{memory_mb:g} MB")
         resource.setrlimit(resource.RLIMIT_NOFILE, (16, 16))

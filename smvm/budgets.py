@@ -1,4 +1,9 @@
-"""Process-level budgets around one execution slice of guest code."""
+"""Process-level budgets around one execution slice of guest code.
+
+One mechanism arms them: ``SliceLimits``, entered when a slice starts and
+left when it pauses or ends (the VM's ``SMInstance``). ``memory_budget``
+bounds one step outside a slice (encoding an SM's state or result).
+"""
 from __future__ import annotations
 
 import os
@@ -19,7 +24,7 @@ _statm: tuple[int, int] | None = None  # (pid, fd): kept open, read with pread
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
-def _address_space_bytes() -> int | None:
+def address_space_bytes() -> int | None:
     """The process's address-space size (from /proc; None where there is none).
 
     Read around every slice, so the file stays open (per process: a forked
@@ -46,7 +51,7 @@ def memory_budget(megabytes: float | None) -> Iterator[None]:
     An allocation past the budget fails up front with ``MemoryError`` (which
     the VM turns into ``MemoryExhausted``) instead of exhausting the host.
     """
-    current = _address_space_bytes() if megabytes is not None and resource else None
+    current = address_space_bytes() if megabytes is not None and resource else None
     if current is None:
         yield
         return
@@ -113,7 +118,7 @@ class SliceLimits:
             return
         self._active = True  # from here on ``leave`` undoes whatever was armed
         if self.memory_mb is not None and resource is not None:
-            current = _address_space_bytes()
+            current = address_space_bytes()
             if current is not None:
                 soft, hard = resource.getrlimit(resource.RLIMIT_AS)
                 allowance = max(0, int(self.memory_mb * 1024 * 1024) - self.grown)
@@ -182,6 +187,6 @@ class SliceLimits:
             self._count_growth(start)
 
     def _count_growth(self, start: int) -> None:
-        now = _address_space_bytes()
+        now = address_space_bytes()
         if now is not None:
             self.grown += max(0, now - start)
