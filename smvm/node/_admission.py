@@ -11,6 +11,7 @@ import tagspace
 
 from ..limits import NodeLimits
 from . import events as ev
+from ._eviction import make_room
 
 #: Families whose spent fuel, spawns and log bytes a node remembers after
 #: their last SM left (the oldest are forgotten first).
@@ -144,7 +145,27 @@ class Admission:
     def _admission(self, fuel: int, memory: int, tag_memory: int,
                    principal: tagspace.Principal | None = None, *, spawned: bool = False,
                    client: Hashable | None = None) -> str:
-        """Why an SM with these needs cannot come in ("" when it can)."""
+        """Why an SM with these needs cannot come in ("" when it can); a
+        node or origin full of SMs waiting on tags ends one fairly to make
+        room (``_eviction``)."""
+        reason = self._needs_refused(fuel, memory, tag_memory, principal, spawned=spawned,
+                                     client=client)
+        for _ in range(2):  # the node, then the origin, may each need a place
+            if not reason.startswith(("node busy", "origin ")):
+                return reason
+            if principal is None:  # an offer: room is made when its SM arrives
+                return "" if make_room(self, None, None, evict=False) else reason
+            other = self.budgets.refusal(principal, spawned=spawned, client=client)
+            if not (other == "" or other.startswith("origin ")) or \
+                    not make_room(self, principal, client):
+                return reason
+            reason = self._needs_refused(fuel, memory, tag_memory, principal,
+                                         spawned=spawned, client=client)
+        return reason
+
+    def _needs_refused(self, fuel: int, memory: int, tag_memory: int,
+                       principal: tagspace.Principal | None = None, *, spawned: bool = False,
+                       client: Hashable | None = None) -> str:
         config = self.config
         if len(self._sms) >= config.max_sms and (principal is None or principal.sm_id not in self._sms):
             return f"node busy: {len(self._sms)} SMs"

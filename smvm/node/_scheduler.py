@@ -269,7 +269,7 @@ class Scheduler:
         client = parent_record.client if parent_record is not None else None
         # a new family (create_sm) is charged to its creator's family too
         reason = self._admission(0, 0, 0, parent.principal, spawned=True, client=client) or \
-            self._admission(0, 0, 0, principal, spawned=True)
+            self._admission(0, 0, 0, principal, spawned=True, client=client)
         if reason:
             self._refuse_sm(sm_id, parent.principal.sm_id, reason)
             raise RuntimeError(f"cannot start another SM: {reason}")

@@ -53,9 +53,11 @@ def main():
         return "stayed: " + str(e)
 '''
     net = Net(["a", "b"], config=NodeConfig(beacon_interval=None, max_sms=1))
-    busy = net.cores["b"].inject('def main():\n    block_tag("never", 100)\n')
-    net.cores["b"].run_ready()
-    assert net.cores["b"].sm(busy).state == "blocked"  # b is full
+    # b is full: an SM from a waits there (an SM from an origin that waits
+    # there as much makes no room: smvm.node._eviction)
+    busy = net.inject("a", 'def main():\n    sys_migrate("b")\n    block_tag("never", 100)\n')
+    net.run(until=1.0)
+    assert net.cores["b"].sm(busy).state == "blocked"
     net.inject("a", source)
     net.run()
     [done] = net.of("SMFinished")
