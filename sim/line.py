@@ -118,7 +118,7 @@ class LineHost:
 
     def create_sm(self, parent: SMInstance, brick: str, entry: str, args: bytes) -> str:
         self.world._room()
-        if self.core.cache.find(brick) is None:
+        if self.core.cache.find(brick) is None and brick not in parent.brick.parts:
             raise ValueError(f"no brick named {brick!r} on node {self.node_id} "
                              f"(known: {', '.join(sorted(self.world.bricks))})")
         return self.world._created(self._inner.create_sm(parent, brick, entry, args),

@@ -5,9 +5,10 @@ Each SM instance gets its own set, closed over its node and identity (a
 become the guest exceptions SM code can catch.
 
 In an SM made of several bricks, a tag operation acts in the code domain of
-the brick whose code makes the call: a routing brick's route tags (created in
-its code domain) can be read and written by that brick's code in any SM that
-carries it, and by no other code -- not even other code in the same SM.
+at most one brick (``smvm.code_domains``): a routing brick's route tags
+(created in its code domain) can be read and written by that brick's code in
+any SM that carries it, and by other code -- even in the same SM -- only
+through the functions that brick marks ``@own_domain``.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Callable
 import tagspace
 
 from . import statecodec
+from .code_domains import acting_part
 from .guest_text import guest_str
 from .errors import (
     MigrationError, StateEncodeError, TagAccessError, TagError, TagExists, TagNotFound,
@@ -54,18 +56,18 @@ def make_primitives(sm: "SMInstance") -> dict[str, Callable]:
     code_part = sm.brick.code_part
     parts = sm.brick.parts
     narrowed: dict[str, tagspace.Principal] = {}
+    own_domain_code = sm.brick.own_domain_code
+    head = list(parts.values())[-1] if parts else ""
 
     def space() -> tagspace.TagSpace:
         return host.tagspace
 
     def caller() -> tagspace.Principal:
-        """The SM's identity, in the code domain of the brick calling."""
+        """The SM's identity, in the code domain the call acts in
+        (``smvm.code_domains``)."""
         if not code_part:
             return sm.principal
-        frame = sys._getframe(2)
-        while frame is not None and id(frame.f_code) not in code_part:
-            frame = frame.f_back  # through the runtime's own helpers
-        part = code_part.get(id(frame.f_code)) if frame is not None else ""
+        part = acting_part(sys._getframe(2), code_part, own_domain_code, head)
         principal = narrowed.get(part)
         if principal is None:
             principal = dataclasses.replace(sm.principal, code=frozenset({part} if part else ()))

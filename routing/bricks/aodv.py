@@ -16,7 +16,8 @@ A target is a node id, or ``{"tag": NAME}`` for the nearest node carrying the
 tag ``NAME`` (content-based routing: the first answer comes back along the
 fastest path).
 """
-from routing.discovery import discovery_drop, discovery_here, discovery_key, discovery_put, discovery_read
+from routing.discovery import discovery_here, discovery_hop_measured, discovery_key, discovery_read
+from routing.discovery import discovery_route_failed, discovery_search_over, discovery_searching
 
 
 def aodv_rfc(name):
@@ -70,11 +71,7 @@ def aodv_next_hop(target):
 def aodv_route_error(target):
     """The next hop failed (or the route looped): invalidate the route here,
     remembering its length for the next search's first ring."""
-    key = discovery_key(target)
-    route = discovery_read("RouteTo" + key)
-    if route:
-        discovery_put("RouteLost" + key, route[1], aodv_rfc("MARK_LIFETIME"))
-    discovery_drop("RouteTo" + key)
+    discovery_route_failed(target)
 
 
 # ---- the expanding ring search ---------------------------------------------
@@ -108,11 +105,10 @@ def aodv_discover(target, deadline):
 def aodv_search(target, deadline):
     key = discovery_key(target)
     route = "RouteTo" + key
-    pending = "discovery_pending:" + key
     until = deadline
     if until is None:
         until = now() + aodv_give_up_after(aodv_hop_time(True))
-    discovery_put(pending, True, max(0.0, until - now()))
+    discovery_searching(target, until - now())
     lost = discovery_read("RouteLost" + key)
     ttl = aodv_rfc("TTL_START") if lost is None else lost + aodv_rfc("TTL_INCREMENT")
     retries = 0
@@ -134,8 +130,7 @@ def aodv_search(target, deadline):
             hop_time = aodv_hop_time()
             wait = aodv_ring_wait(ttl, hop_time)
         started = now()
-        create_sm("routing.discovery", "discovery_request", target, aodv_request_id(), ttl,
-                  None, 0, [], [], node_id())
+        create_sm("routing.discovery", "discovery_start", target, ttl)
         try:
             block_tag(route, min(wait, left))
         except TagTimeout:
@@ -149,17 +144,8 @@ def aodv_search(target, deadline):
                 aodv_measured((now() - started) / (2 * found[1]))
             outcome = "found"
             break
-    discovery_drop(pending)
-    if outcome == "unreachable" and not discovery_read(route):
-        discovery_put(route, None, aodv_rfc("MARK_LIFETIME"))  # wakes the SMs waiting here
+    discovery_search_over(target, outcome == "unreachable")  # wakes the SMs waiting here
     return outcome
-
-
-def aodv_request_id():
-    seq = discovery_read("discovery_seq")
-    seq = 1 if seq is None else seq + 1
-    discovery_put("discovery_seq", seq, None)
-    return str(node_id()) + "." + str(seq)
 
 
 # ---- timing ---------------------------------------------------------------
@@ -194,13 +180,7 @@ def aodv_hop_time(network_wide=False):
 
 def aodv_measured(seconds):
     """Fold one per-hop time into this node's smoothed estimate."""
-    if not 0.0 < seconds < 10.0:
-        return None  # keep sane samples only
-    measured = discovery_read("RouteHopTime")
-    if measured is not None:
-        seconds = 0.75 * measured + 0.25 * seconds
-    discovery_put("RouteHopTime", seconds, aodv_rfc("MARK_LIFETIME"))
-    return None
+    return discovery_hop_measured(seconds)
 
 
 def aodv_ring_wait(ttl, hop_time):

@@ -16,8 +16,11 @@ to it, answers: the answer walks back along the pointers installing the
 forward route.
 
 Route tags live in this brick's code domain: only this brick's code, in any
-SM that carries it, reads or writes them (the application reaches them through
-``discovery_read`` and ``discovery_put``).
+SM that carries it, writes them. Other bricks (the application's routing brick
+``routing.aodv``) reach them only through the functions marked
+``@own_domain``, each safe for any caller: they read routes, start a
+discovery, report a broken route or a search's end and fold in a measured hop
+time, but never write a route of the caller's choosing.
 """
 
 
@@ -57,11 +60,67 @@ def discovery_drop(name):
         pass
 
 
+@own_domain
 def discovery_read(name):
     try:
         return read_tag(name)
     except (TagNotFound, TagAccessError):
         return None
+
+
+# ---- what other bricks may do in this brick's domain (for any caller) ------
+
+@own_domain
+def discovery_start(target, ttl):
+    """The entry of a discovery SM started here (``create_sm``): the first
+    copy of a new request, from this node."""
+    seq = discovery_read("discovery_seq")
+    seq = 1 if seq is None else seq + 1
+    discovery_put("discovery_seq", seq, None)
+    ttl = max(0, min(int(ttl), 64))
+    return discovery_request(target, str(node_id()) + "." + str(seq), ttl, None, 0, [], [],
+                             node_id())
+
+
+@own_domain
+def discovery_route_failed(target):
+    """The route's next hop failed (or the route looped): drop the route,
+    remembering its length for the next search's first ring."""
+    key = discovery_key(target)
+    route = discovery_read("RouteTo" + key)
+    if route:
+        discovery_put("RouteLost" + key, route[1], discovery_life("mark"))
+    discovery_drop("RouteTo" + key)
+
+
+@own_domain
+def discovery_searching(target, seconds):
+    """A search for ``target`` runs from here for at most ``seconds``
+    (other SMs wait for its answer)."""
+    seconds = max(0.0, min(float(seconds), 600.0))
+    discovery_put("discovery_pending:" + discovery_key(target), True, seconds)
+
+
+@own_domain
+def discovery_search_over(target, unreachable):
+    """The search for ``target`` ended; unreachable, and no route came:
+    the failure is written where the SMs waiting here see it."""
+    key = discovery_key(target)
+    discovery_drop("discovery_pending:" + key)
+    if unreachable and not discovery_read("RouteTo" + key):
+        discovery_put("RouteTo" + key, None, discovery_life("mark"))  # wakes the SMs waiting
+
+
+@own_domain
+def discovery_hop_measured(seconds):
+    """Fold one per-hop time into this node's smoothed estimate."""
+    if not isinstance(seconds, (int, float)) or not 0.0 < seconds < 10.0:
+        return None  # keep sane samples only
+    measured = discovery_read("RouteHopTime")
+    if measured is not None:
+        seconds = 0.75 * measured + 0.25 * seconds
+    discovery_put("RouteHopTime", seconds, discovery_life("mark"))
+    return None
 
 
 def discovery_request(target, req, ttl, prev, hops, covered, senders, origin):
@@ -145,5 +204,7 @@ def discovery_reply(target, req, hops):
         except MigrationError:
             return None  # the reverse path broke: the origin's ring times out
         hops += 1
-        discovery_put(route, [ahead, hops], discovery_life("route"))
+        known = discovery_read(route)
+        if not known or known[1] >= hops:  # a late, longer answer keeps the shorter route
+            discovery_put(route, [ahead, hops], discovery_life("route"))
         ahead = node_id()

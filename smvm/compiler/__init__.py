@@ -18,6 +18,7 @@ from ._classes import GuardAttributes, drop_inert_dunders, flag_first_argument
 from ._scopes import bound_anywhere, iter_own_scope, statement_bindings
 from ._with import DesugarWith
 from ._instrument import Instrument
+from ._marks import marked_code, strip_marks
 from ._link import brick_imports, is_linked, load_brick, unpack
 from ._rewrite import (Cellify, FastConsumers, GuardCalls, GuardScans, LiftMigratingLambdas, Rejections,
                        SimplifyImports)
@@ -57,6 +58,10 @@ class Brick:
     parts: dict[str, str] = field(default_factory=dict)
     #: id(code object) -> hash of the part it belongs to (linked units only)
     code_part: dict[int, str] = field(default_factory=dict)
+    #: the module-level functions this brick marks ``@own_domain`` (names;
+    #: of a unit: its main brick's), and the code objects of every part's
+    own_domain: frozenset[str] = frozenset()
+    own_domain_code: frozenset[int] = frozenset()
 
     @property
     def code_ids(self) -> frozenset[str]:
@@ -119,8 +124,12 @@ def _compile_one(source: str, filename: str, name: str, *, tree: ast.Module | No
     errors = _validate.validate(tree, filename, exports)
     if errors:
         raise CompileError(errors)
+    marked = strip_marks(tree)
     try:
-        return _transform(tree, source, filename, name, prefix, frozenset(exports or ()), foreign)
+        brick = _transform(tree, source, filename, name, prefix, frozenset(exports or ()), foreign)
+        brick.own_domain = marked
+        brick.own_domain_code = marked_code(brick.fid_of_code, prefix, marked)
+        return brick
     except Rejections as exc:
         raise CompileError([SourceError(filename, e.line, e.message) for e in exc.errors]) from None
     except RecursionError:
@@ -181,6 +190,8 @@ def _compile_unit(source: str, filename: str, name: str) -> Brick:
     head = compiled[-1]
     unit = Brick(name=name, source=source, hash=brick_hash(source), code=head.code,
                  transformed=head.transformed, prelude=tuple(b.code for b in compiled[:-1]))
+    unit.own_domain = head.own_domain
+    unit.own_domain_code = frozenset().union(*(b.own_domain_code for b in compiled))
     for (part_name, text), brick in zip(parts, compiled):
         unit.functions.update(brick.functions)
         unit.fid_of_code.update(brick.fid_of_code)

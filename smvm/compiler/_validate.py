@@ -11,6 +11,7 @@ import warnings
 from ..errors import SourceError
 from ..values import GUEST_EXCEPTIONS
 from . import policy
+from ._marks import OWN_DOMAIN, is_mark
 from ._scopes import bound_anywhere, statement_bindings
 from ._classes import METHOD_MARK, check_attribute, check_class, check_method, module_classes
 from ._decorators import is_cache_decorator
@@ -96,6 +97,7 @@ class Validator(ast.NodeVisitor):
             | set(GUEST_EXCEPTIONS)
         )
         self._call_funcs: set[int] = set()
+        self._module_functions = {id(s) for s in tree.body if isinstance(s, ast.FunctionDef)}
         self.class_names = module_classes(tree)
 
     def error(self, node: ast.AST, message: str) -> None:
@@ -145,10 +147,19 @@ class Validator(ast.NodeVisitor):
             check_method(self, node)
         else:
             self.check_name(node, node.name, "function name")
+            marks = [d for d in node.decorator_list if is_mark(d)]
+            if marks and (len(node.decorator_list) > 1 or id(node) not in self._module_functions):
+                self.error(node, f"@{OWN_DOMAIN} marks a module-level function, alone")
             for deco in node.decorator_list:
-                if not is_cache_decorator(deco):
+                if not (is_cache_decorator(deco) or is_mark(deco)):
                     self.error(deco, "decorators: functools.lru_cache or functools.cache on "
-                                     "functions; property, staticmethod, classmethod on methods")
+                                     "functions; @own_domain alone on module-level functions; "
+                                     "property, staticmethod, classmethod on methods")
+            if marks:  # the mark is no name the brick uses
+                decorators, node.decorator_list = node.decorator_list, []
+                self.generic_visit(node)
+                node.decorator_list = decorators
+                return
         self.generic_visit(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:

@@ -38,6 +38,11 @@ class SMHost:
             raise ValueError(f"cannot start brick {brick!r} alone: {exc}") from None
         if found is None:
             raise ValueError(f"no brick named {brick!r} on node {self.core.node_id}")
+        mine = parent.brick.parts and list(parent.brick.parts.values())[-1]
+        if found.hash not in (parent.brick.hash, mine) and entry not in found.own_domain:
+            # the new SM would act in that brick's code domain from the start
+            raise ValueError(f"create_sm starts another brick ({brick!r}) only at a function "
+                             f"it marks @own_domain, and {entry!r} is not one")
         return self.core._spawn(parent, entry, args, brick=found, family=None)
 
     def log(self, sm_id: str, text: str) -> None:

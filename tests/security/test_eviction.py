@@ -167,7 +167,7 @@ def _inject_from_many_sockets(address, source: str, sockets: int) -> None:
 async def test_a_daemon_filled_by_many_addresses_with_forever_blocked_sms_serves_a_benign_sm() -> None:
     import trio
 
-    from smvm.daemon import inject
+    from smvm.client import inject
 
     from .test_daemon_udp import serve, still_serves
     async with trio.open_nursery() as nursery:

@@ -46,7 +46,7 @@ def errors(source: str) -> list[str]:
     ("def f(x):\n    match x:\n        case 1:\n            pass\n", "b.py:2: 'match' is not supported; use if/elif"),
     ("x = 1\nif x:\n    pass\n", "b.py:2: only function definitions, imports and assignments are allowed at module level"),
     ("def f(:\n", "b.py:1: syntax error: invalid syntax"),
-    ("@dec\ndef f():\n    pass\n", "b.py:1: decorators: functools.lru_cache or functools.cache on functions; property, staticmethod, classmethod on methods"),
+    ("@dec\ndef f():\n    pass\n", "b.py:1: decorators: functools.lru_cache or functools.cache on functions; @own_domain alone on module-level functions; property, staticmethod, classmethod on methods"),
 ])
 def test_rejections_are_exact(source: str, expected: str) -> None:
     assert expected in errors(source)

@@ -131,7 +131,7 @@ def test_node_ids_are_strings_and_geographic_routing_moves(tmp_path, capsys) -> 
 
 def test_tags_are_planted_and_named_bricks_can_be_created(tmp_path, capsys) -> None:
     helper = tmp_path / "helper.py"
-    helper.write_text("def run(k):\n    sys_migrate('1')\n    base = read_tag('Base')\n"
+    helper.write_text("@own_domain\ndef run(k):\n    sys_migrate('1')\n    base = read_tag('Base')\n"
                       "    sys_migrate('0')\n    write_tag('out', k + base)\n")
     path = tmp_path / "boss.py"
     path.write_text("def main():\n    create_tag('out', None, None, {'others': 'rw'})\n"

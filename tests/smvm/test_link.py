@@ -164,9 +164,11 @@ def test_units_must_be_canonical_and_json() -> None:
 
 
 ROUTES = '''\
+@own_domain
 def route_put(value):
     create_tag("route", value, 60, {"code": "rw"}, "routes")
 
+@own_domain
 def route_get():
     return read_tag("route")
 '''
@@ -174,8 +176,9 @@ def route_get():
 
 def test_each_brick_of_a_unit_acts_in_its_own_code_domain(tmp_path: Path) -> None:
     """Route tags made in a routing brick's code domain are shared by that
-    brick in every SM carrying it, and closed to every other code, even the
-    code of the same SM that carries it."""
+    brick in every SM carrying it (through the functions it marks
+    ``@own_domain``), and closed to every other code, even the code of the
+    same SM that carries it."""
     write(tmp_path, {
         "routes.py": ROUTES,
         "writer.py": "from routes import route_put\n\ndef main():\n    route_put(7)\n    return 1\n",
