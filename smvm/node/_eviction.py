@@ -36,8 +36,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 @dataclass(frozen=True)
-class Waiting:
-    """An SM waiting on a tag, as the eviction policy sees it."""
+class Candidate:
+    """An SM waiting on a tag, as the eviction policy sees it (a candidate victim)."""
 
     sm_id: str
     holder: Hashable
@@ -49,7 +49,7 @@ def holder_of(client: Hashable | None, origin: str) -> Hashable:
     return ("client", client) if client is not None else ("origin", origin)
 
 
-def pick_victim(waiting: list[Waiting], requester: Hashable | None) -> Waiting | None:
+def pick_victim(waiting: list[Candidate], requester: Hashable | None) -> Candidate | None:
     """The SM to end for a newcomer of ``requester`` (``waiting`` oldest
     first), or None when no holder waits more than the requester does."""
     counts = Counter(w.holder for w in waiting)
@@ -78,7 +78,7 @@ def make_room(core: "NodeCore", principal: "tagspace.Principal | None",
         scope = principal.origin
     else:
         return False
-    waiting = [Waiting(r.sm_id, holder_of(r.client, r.principal.origin), r.waiting[2])
+    waiting = [Candidate(r.sm_id, holder_of(r.client, r.principal.origin), r.waiting.timeout)
                for r in sms.values()
                if r.waiting is not None and (scope is None or r.principal.origin == scope)]
     requester = None if principal is None else holder_of(client, principal.origin)
@@ -90,9 +90,9 @@ def make_room(core: "NodeCore", principal: "tagspace.Principal | None",
     return True
 
 
-def evict_waiting(core: "NodeCore", victim: Waiting) -> None:
+def evict_waiting(core: "NodeCore", victim: Candidate) -> None:
     record = core._sms[victim.sm_id]
-    tag = record.waiting[1]
+    tag = record.waiting.tag
     record.waiting = None
     core.budgets.unblock(record.principal)
     core.tagspace.cancel_wait(record.sm_id)

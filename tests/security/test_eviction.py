@@ -10,7 +10,7 @@ from __future__ import annotations
 from smvm import statecodec, wire
 from smvm.limits import NodeLimits
 from smvm.node import events as ev
-from smvm.node._eviction import Waiting, pick_victim
+from smvm.node._eviction import Candidate, pick_victim
 
 from ._attack import (
     assert_core_still_serves, core, feed, inject_frame, pair, replies, run_until_quiet, shuttle,
@@ -145,11 +145,11 @@ def test_a_migrating_sm_gets_a_place_held_by_waiters() -> None:
 
 
 def test_the_policy_ends_the_longest_waiter_of_the_sender_waiting_most() -> None:
-    waiting = [Waiting("s1", "x", 5.0), Waiting("s2", "y", None), Waiting("s3", "y", 1.0),
-               Waiting("s4", "y", None), Waiting("s5", "z", None)]
+    waiting = [Candidate("s1", "x", 5.0), Candidate("s2", "y", None), Candidate("s3", "y", 1.0),
+               Candidate("s4", "y", None), Candidate("s5", "z", None)]
     assert pick_victim(waiting, "w").sm_id == "s2"  # y waits most; no timeout, oldest
     assert pick_victim(waiting, "y") is None  # nobody waits more than y
-    assert pick_victim([Waiting("s1", "x", 5.0), Waiting("s2", "x", 9.0)], None).sm_id == "s2"
+    assert pick_victim([Candidate("s1", "x", 5.0), Candidate("s2", "x", 9.0)], None).sm_id == "s2"
     assert pick_victim([], "w") is None
 
 
