@@ -123,9 +123,9 @@ def g(n):
 def h(n):
     return n
 ''') == ["c.py:6: decorators: functools.lru_cache or functools.cache on functions; "
-         "property, staticmethod, classmethod on methods"] + [
+         "@own_domain alone on module-level functions; property, staticmethod, classmethod on methods"] + [
         f"c.py:{line}: decorators: functools.lru_cache or functools.cache on functions; "
-        "property, staticmethod, classmethod on methods" for line in (10, 14)]
+        "@own_domain alone on module-level functions; property, staticmethod, classmethod on methods" for line in (10, 14)]
 
 
 def test_a_cache_is_bounded_by_maxsize_and_charged_per_call():
