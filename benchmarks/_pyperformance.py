@@ -47,7 +47,8 @@ HARNESS: dict[str, tuple[str, int]] = {
 REFUSED: dict[str, str] = {
     "chaos": "calls type() (the host's type machinery stays out) and writes a file with open()",
     "raytrace": "imports array and writes a file (with open(...))",
-    "deltablue": "reads obj.__class__",
+    "deltablue": "derives a class from list (class OrderedCollection(list)); its obj.__class__ "
+                 "reads are accepted",
     "deepcopy": "defines __reduce__/__setstate__ and reads __dict__; classes inside functions",
     "json_dumps": "calls globals() and sys.exit() (sys gives stdout, stderr and maxsize only)",
     "unpack_sequence": "its work is inside the timing loop itself (nothing to call without pyperf)",

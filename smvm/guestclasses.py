@@ -101,6 +101,16 @@ class ClassRegistry:
             return obj
         raise TypeError(f"cannot set attributes of {type(obj).__name__!r} objects in SM code")
 
+    def class_of(self, obj: object) -> type:
+        """``obj.__class__``: the brick's class of one of its instances (a
+        value SM code can name anyway); the class of anything else would be
+        host type machinery."""
+        kind = type(obj)
+        if kind in self.classes:
+            return kind
+        raise AttributeError(f"the class of a {kind.__name__!r} object is not available in SM "
+                             "code (only the class of an instance of the brick's classes)")
+
     def private(self, obj: object, name: str) -> object:
         """``obj._name``: only on guest instances and classes (and the
         documented ``_asdict``, ``_replace``... of a namedtuple)."""

@@ -81,6 +81,8 @@ def _names_a_class(v: Any, value: ast.expr) -> bool:
 
 def check_attribute(v: Any, node: ast.Attribute) -> None:
     name = node.attr
+    if name == "__class__" and isinstance(node.ctx, ast.Load):
+        return  # read through the registry: brick instances only (GuardAttributes)
     if name.startswith("__"):
         if not (name in policy.ALLOWED_DUNDERS and isinstance(node.ctx, ast.Load)
                 and _names_a_class(v, node.value)):
@@ -92,14 +94,16 @@ def check_attribute(v: Any, node: ast.Attribute) -> None:
 
 
 class GuardAttributes(ast.NodeTransformer):
-    """``obj.x = v`` / ``del obj.x`` only on guest objects; ``obj._x`` reads
-    only on guest objects. A plain-name target checks its type inline (one
+    """``obj.x = v`` / ``del obj.x`` only on guest objects; ``obj._x`` and
+    ``obj.__class__`` reads only on guest objects. A plain-name target checks its type inline (one
     dict lookup): ``(o if _type(o) in _GC else _GS(o)).x = v``."""
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.expr:
         self.generic_visit(node)
         if isinstance(node.ctx, (ast.Store, ast.Del)):
             node.value = ast.copy_location(_store_target(node.value), node.value)
+        elif node.attr == "__class__":
+            return ast.copy_location(call(abi.CLASS_OF, node.value), node)
         elif node.attr.startswith("_") and not node.attr.startswith("__"):
             private = call(abi.PRIVATE_ATTRIBUTE, node.value, const(node.attr))
             return ast.copy_location(private, node)

@@ -36,6 +36,8 @@ WITH_CAUGHT = "_WithCaught"
 GUEST_CLASSES = "_GC"
 STORE_TARGET = "_GS"
 PRIVATE_ATTRIBUTE = "_GP"
+#: ``obj.__class__``: the class of an instance of the brick's classes only.
+CLASS_OF = "_GK"
 #: Real builtins generated code calls (guest code sees guarded versions).
 LOCALS = "_locals"
 NEW_SET = "_set"
@@ -82,6 +84,6 @@ def hidden_namespace(runtime: Any, classes: Any, modules: Any, *, capture: type,
         MODULES: modules, GUEST_TEXT: text, NEXT: next, END: end,
         FUEL_POP: runtime.fuel_list.pop, INDEX_ERROR: IndexError, REFUEL: runtime.refuel,
         TYPE: type, GUEST_CLASSES: classes.classes, STORE_TARGET: classes.store_target,
-        PRIVATE_ATTRIBUTE: classes.private,
+        PRIVATE_ATTRIBUTE: classes.private, CLASS_OF: classes.class_of,
         **{FAST_CONSUMER_PREFIX + name: getattr(builtins, name) for name in FAST_CONSUMERS},
     }

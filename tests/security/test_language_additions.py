@@ -1,6 +1,6 @@
 """Attacks through the constructs added for unchanged public programs:
-``from __future__ import ...`` and the abstract classes of
-``collections.abc``. Each hostile use does not compile or ends only its SM
+``from __future__ import ...``, the abstract classes of ``collections.abc``
+and ``obj.__class__``. Each hostile use does not compile or ends only its SM
 with a guest error; the node serves afterwards; a forged continuation cannot
 name anything of the host through them."""
 from __future__ import annotations
@@ -22,6 +22,14 @@ REFUSED_SOURCES = {
     "future_module": "import __future__\n\ndef main():\n    return __future__\n",
     "abc_dotted_import": "import collections.abc\n\ndef main():\n    return collections\n",
     "abc_unknown_member": "from collections.abc import ABCMeta\n\ndef main():\n    return 1\n",
+    "class_assigned": "class A:\n    pass\n\nclass B:\n    pass\n\ndef main():\n"
+                      "    a = A()\n    a.__class__ = B\n",
+    "class_deleted": "class A:\n    pass\n\ndef main():\n    del A().__class__\n",
+    "class_dict": "class A:\n    pass\n\ndef main():\n    return A().__class__.__dict__\n",
+    "class_bases": "class A:\n    pass\n\ndef main():\n    return A().__class__.__bases__\n",
+    "class_mro": "class A:\n    pass\n\ndef main():\n    return A().__class__.__mro__\n",
+    "class_subclasses": "class A:\n    pass\n\ndef main():\n"
+                        "    return A().__class__.__subclasses__()\n",
     "abc_hook": "from collections.abc import Iterable\n\ndef main():\n"
                 "    return Iterable.__subclasshook__\n",
 }
@@ -34,6 +42,22 @@ def test_hostile_future_and_abc_sources_do_not_compile(name):
 
 
 HOSTILE_RUNS = {
+    # the class of anything but the brick's instances is host type machinery
+    "class_of_int": "def main():\n    return (5).__class__\n",
+    "class_of_list": "def main():\n    return [].__class__\n",
+    "class_of_function": "def f():\n    pass\n\ndef main():\n    return f.__class__\n",
+    "class_of_builtin": "def main():\n    return len.__class__\n",
+    "class_of_class": "class A:\n    pass\n\ndef main():\n    return A.__class__\n",
+    "class_of_class_of_instance": "class A:\n    pass\n\ndef main():\n"
+                                  "    return A().__class__.__class__\n",
+    "class_of_super": "class A:\n    def f(self):\n        return super().__class__\n\n"
+                      "def main():\n    return A().f()\n",
+    "class_of_generator": "def g():\n    yield 1\n\ndef main():\n    return g().__class__\n",
+    "class_of_exception": "def main():\n    try:\n        1 / 0\n"
+                          "    except ZeroDivisionError as e:\n        return e.__class__\n",
+    "class_of_module": "import math\n\ndef main():\n    return math.__class__\n",
+    "class_by_getattr": "class A:\n    pass\n\ndef main():\n"
+                        "    return getattr(A(), '__class__')\n",
     # attribute names guest classes may use: compiled, refused on the host class
     "register": "from collections.abc import Iterable\n\ndef main():\n"
                 "    Iterable.register(int)\n",
@@ -61,11 +85,12 @@ HOSTILE_RUNS = {
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_RUNS))
-def test_hostile_uses_of_abstract_classes_end_only_their_sm(name):
+def test_hostile_uses_end_only_their_sm(name):
     res = exec_sm(HOSTILE_RUNS[name], fuel=200_000)
     assert res.error is not None
     assert res.error.type in ("AttributeError", "TypeError", "ValueError", "CompileError"), \
         res.error
+    assert "object at 0x" not in res.error.message
     if name == "isinstance_runs_no_guest_code":
         assert res.error.message == "checked without running a method"
     assert_exec_still_serves()
@@ -105,3 +130,11 @@ def test_an_abstract_class_travels_with_a_migrating_sm():
     res = exec_sm(ABC_USER.replace("'b'", "'1'"))
     assert res.error is None, res.error
     assert res.result is True
+
+
+def test_the_class_of_a_brick_instance_is_its_class_and_travels():
+    res = exec_sm("class A:\n    X = 1\n\nclass B(A):\n    X = 2\n\ndef main():\n"
+                  "    kind = B().__class__\n    sys_migrate('1')\n"
+                  "    return [kind is B, kind.X, kind().__class__.X]\n")
+    assert res.error is None, res.error
+    assert res.result == [True, 2, 2]

@@ -43,7 +43,7 @@ CORPUS_DIR = Path(__file__).parent / "corpus"
 DUNDERS = frozenset(
     "__init__ __repr__ __str__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__ __hash__ __bool__ "
     "__len__ __getitem__ __setitem__ __delitem__ __contains__ __iter__ __next__ __call__ "
-    "__add__ __radd__ __sub__ __mul__ __neg__ __enter__ __exit__".split())
+    "__add__ __radd__ __sub__ __mul__ __neg__ __enter__ __exit__ __class__".split())
 
 BUILTIN_NAMES = (
     "abs all any bin bool bytearray bytes callable chr dict divmod enumerate filter float "

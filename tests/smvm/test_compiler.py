@@ -34,7 +34,7 @@ def errors(source: str) -> list[str]:
      "random, statistics, string, sys) nor a brick linked in (bricks are linked when the SM is started from its file)"),
     ("from math import *\n", "b.py:1: 'import *' is not allowed"),
     ("def f():\n    import math\n", "b.py:2: imports are only allowed at module level"),
-    ("def f(x):\n    return x.__class__\n", "b.py:2: attribute '__class__' is not allowed (a dunder may only be named on super() or on a class of the brick)"),
+    ("def f(x):\n    return x.__dict__\n", "b.py:2: attribute '__dict__' is not allowed (a dunder may only be named on super() or on a class of the brick)"),
     ("def f(x):\n    return x.gi_frame\n", "b.py:2: attribute 'gi_frame' is not allowed: it reaches the host's frames, code or classes"),
     ("def f(x):\n    x.f_globals = 1\n", "b.py:2: attribute 'f_globals' is not allowed: it reaches the host's frames, code or classes"),
     ("def f(_x):\n    pass\n", "b.py:1: parameter '_x' starts with '_': such names are reserved"),

@@ -49,7 +49,7 @@ import json
 
 def main(path, env, mod):
     return json.dumps(object(), default=lambda o: o.__class__)
-''', expect="compile"),
+'''),  # __class__ of a host object: AttributeError
     Case("json_dumps_default_hook_runtime", '''
 import json
 
@@ -168,7 +168,7 @@ import math
 def main(path, env, mod):
     m = copy.deepcopy(math)
     return m.pi.__class__
-''', expect="compile"),
+'''),  # __class__ of a host object: AttributeError
     Case("statistics_huge_range", '''
 import statistics
 
