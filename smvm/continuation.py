@@ -13,7 +13,7 @@ import msgpack
 
 from .compiler import Brick
 from .errors import ContinuationError
-from .runtime import Frame, PrimitiveResume
+from .vm.frames import Frame, PrimitiveResume
 
 FORMAT_VERSION = 1
 

@@ -9,9 +9,11 @@ from typing import Any
 
 from . import guest_text
 from .compiler.policy import ALLOWED_ATTRIBUTES, BUILTIN_NAMES, CALL_ONLY_ATTRIBUTES, MODULES
-from .runtime import C_ITEMS_PER_FUEL, END, Runtime
 from .stdlib import SHARED as _STDLIB, GuestModule, Output, class_for_isinstance, print_to
 from .values import GUEST_EXCEPTIONS
+from .vm.frames import END
+from .vm.guards import C_ITEMS_PER_FUEL
+from .vm.runtime import Runtime
 
 _PLAIN = ("abs", "bin", "bool", "callable", "chr", "divmod",
           "float", "hex", "int", "isinstance", "len", "next", "oct",

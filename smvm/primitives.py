@@ -27,7 +27,8 @@ from .errors import (
     TagQuotaError,
 )
 from .limits import MAX_LOG_LINE_CHARS, truncate
-from .runtime import C_ITEMS_PER_FUEL, Capture
+from .vm.frames import Capture
+from .vm.guards import C_ITEMS_PER_FUEL
 
 if TYPE_CHECKING:  # pragma: no cover
     from .vm import SMInstance

@@ -12,7 +12,7 @@ import builtins
 from typing import Any
 
 # ---- module-level names the VM binds (see ``hidden_namespace``) -------------
-#: The SM's runtime object (``smvm.runtime.Runtime``): guarded operations,
+#: The SM's runtime object (``smvm.vm.runtime.Runtime``): guarded operations,
 #: fuel, capture records and resume steps.
 RUNTIME = "_R"
 #: The exception a capture unwinds the guest stack with.

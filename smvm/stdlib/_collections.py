@@ -7,7 +7,7 @@ import collections as _host
 import keyword
 
 from ..guestclasses import NT_API, is_namedtuple, key_runs_guest_code
-from ..runtime import RUNNING
+from ..vm.runtime import RUNNING
 from ._guard import HostType, bounded
 
 #: Marks a class ``namedtuple`` made for SM code (it travels by its name;

@@ -2,7 +2,8 @@
 running (the VM sets ``RUNNING.rt`` whenever an SM's code runs)."""
 from __future__ import annotations
 
-from ..runtime import C_ITEMS_PER_FUEL, RUNNING
+from ..vm.guards import C_ITEMS_PER_FUEL
+from ..vm.runtime import RUNNING
 
 
 def charge(units: int) -> None:

@@ -14,7 +14,7 @@ import io as _host
 import sys as _sys
 
 from ..guest_text import guest_str
-from ..runtime import RUNNING
+from ..vm.runtime import RUNNING
 from ._guard import HostType, bounded, charge_items
 
 #: Newline modes ``io.StringIO`` accepts (and a travelling one may carry).

@@ -108,14 +108,14 @@ def _methodcaller(name, /, *args, **kwargs):
 
 
 def _pow(a, b):
-    from ..runtime import RUNNING
+    from ..vm.runtime import RUNNING
     rt = RUNNING.rt
     return _op.pow(a, b) if rt is None else rt.power(a, b)
 
 
 def _scan(fn):
     def scanning(a, b):
-        from ..runtime import RUNNING
+        from ..vm.runtime import RUNNING
         rt = RUNNING.rt
         if rt is not None:
             rt._charge_scan(a, b)

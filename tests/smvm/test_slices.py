@@ -104,7 +104,7 @@ def test_the_blocking_reader_stops_at_the_end_and_at_the_limit() -> None:
 def test_a_paused_slice_leaves_no_running_sm_behind_for_host_code() -> None:
     """Host code outside any SM (a codec decoding a cache, a test) charges
     nobody: a slice that pauses hands the caller back its own running SM."""
-    from smvm.runtime import RUNNING
+    from smvm.vm.runtime import RUNNING
     from smvm.vm import Paused
     spinner = compile_brick("def main():\n    n = 0\n    while n < 10_000:\n        n += 1\n"
                             "    return n\n", "spin.py")

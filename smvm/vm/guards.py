@@ -1,8 +1,9 @@
-"""The per-SM runtime object (``_R`` in compiled code) and its guards.
+"""The guarded forms of operations that could otherwise run away in C code.
 
-Compiled bricks call into this module for everything the sandbox or the
-capture/resume protocol needs: fuel top-ups, capture records, resume steps,
-and the guarded forms of operations that could otherwise run away in C code.
+Compiled bricks call these through the SM's runtime (``Runtime`` inherits
+them): fuel charged for the C work an operation is about to do, iterables
+metered chunk by chunk, formatting without attribute traversal, powers,
+tuples and iterators bounded in size and depth.
 """
 from __future__ import annotations
 
@@ -10,94 +11,16 @@ import collections
 import gc
 import itertools
 import string
-import sys
-from typing import Any, Callable
+from typing import Callable
 
-from .compiler.abi import POINT_COLUMN
-from . import guest_text
-from .errors import FuelExhausted, MigrationError, SandboxViolation, VMBug
-from .limits import MAX_VALUE_DEPTH
+from .. import guest_text
+from ..limits import MAX_VALUE_DEPTH
 
-#: Fuel units granted per slice; the slow path runs once per slice.
-FUEL_SLICE = 10_000
 #: C code walks this many items in about the time a guest loop does one.
 C_ITEMS_PER_FUEL = 16
 #: Largest result ``**`` may produce, in bits (about 300,000 decimal digits).
 MAX_POWER_BITS = 1_000_000
 _CHUNK = 4096
-
-
-class _End:
-    """Marks the end of a resumable loop's iterator (travels by name)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<end of iteration>"
-
-
-END = _End()
-
-
-class Frame:
-    """One captured activation: function id, resume point, live locals."""
-
-    __slots__ = ("fid", "point", "locals", "child")
-
-    def __init__(self, fid: str, point: int, locals_: dict, child: "Frame | PrimitiveResume | None" = None):
-        self.fid = fid
-        self.point = point
-        self.locals = locals_
-        self.child = child
-
-
-class PrimitiveResume:
-    """What the migration primitive returns (or raises) once the SM resumes."""
-
-    __slots__ = ("primitive", "value", "error")
-
-    def __init__(self, primitive: Callable, value: object = None, error: BaseException | None = None):
-        self.primitive = primitive
-        self.value = value
-        self.error = error
-
-
-class Capture(BaseException):
-    """Unwinds a migrating SM, collecting each frame on the way up.
-
-    Guest ``except`` clauses never catch it (it is not an ``Exception``), and
-    ``finally`` blocks stay quiet while it passes (``Runtime.unwinding``).
-    """
-
-    def __init__(self, runtime: "Runtime", primitive: Callable, request: dict):
-        super().__init__(request.get("kind", "capture"))
-        self.runtime = runtime
-        self.request = request
-        self.frames: list[tuple[str, int, dict]] = []  # innermost first
-        self.expect: object = primitive
-        self.broken = False
-
-    def push(self, fid: str, point: int, frame_locals: dict, callee: object) -> None:
-        if not self.broken and not self._called(callee):
-            # Something between this frame and the last one was builtin C code
-            # (a key= function, map(), ...): that stack cannot be captured.
-            self.broken = True
-        # Only the function's own variables: hidden steering names stay, and
-        # free variables come back with the closure the caller holds.
-        own = self.runtime.functions[fid].local_names
-        locs = frame_locals.copy()  # in the frame's order: deterministic
-        for name in frame_locals.keys() - own:
-            del locs[name]
-        self.frames.append((fid, point, locs))
-        self.expect = fid
-
-    def _called(self, callee: object) -> bool:
-        if not isinstance(self.expect, str):
-            return callee is self.expect
-        code = getattr(callee, "__code__", None)
-        return code is not None and self.runtime.fid_of_code.get(id(code)) == self.expect
-
-
 
 
 def _own_method(obj: object, name: str) -> Callable:
@@ -128,89 +51,13 @@ class _SafeFormatter(string.Formatter):
 _FORMATTER = _SafeFormatter()
 
 
-class _Running:
-    """The runtime of the SM whose code runs now (None between SMs): host
-    code that guest code calls (the standard modules) charges its work here."""
+class Guards:
+    """The guard methods of ``Runtime``: they charge through its ``charge``
+    and remember depths in its ``_depths`` and ``_iterator_depths``."""
 
-    __slots__ = ("rt",)
-
-    def __init__(self) -> None:
-        self.rt: "Runtime | None" = None
-
-
-RUNNING = _Running()
-
-
-class Runtime:
-    """State shared between an SM's compiled code and the VM."""
-
-    def __init__(self, fuel_limit: int, fid_of_code: dict[int, str], functions: dict):
-        self.fuel_limit = fuel_limit
-        self.fuel_granted = 0
-        self.fuel_list: list[None] = []
-        self.unwinding = False
-        self.fid_of_code = fid_of_code
-        self.functions = functions
-        #: the scheduler's slice: once ``fuel_granted`` reaches ``slice_end``
-        #: the next top-up calls ``pause`` (which returns when the SM runs
-        #: again and sets the next ``slice_end``); None runs unsliced
-        self.slice_end: int | None = None
-        self.pause: Callable[[], None] | None = None
-        #: id -> (tuple, depth) of big or deep tuples the SM built (see ``nest``)
-        self._depths: dict[int, tuple[tuple, int]] = {}
-        #: id -> (iterator, depth) of deeply nested iterators made (``nested_iterator``)
-        self._iterator_depths: dict[int, tuple[object, int]] = {}
-        #: name -> class, of the namedtuple classes the SM made (they travel by name)
-        self.namedtuples: dict[str, type] = {}
-
-    # ---- fuel --------------------------------------------------------------
-    # Fuel left in the current grant is the length of ``fuel_list``; compiled
-    # code pops one item per unit and calls ``refuel`` when it is empty.
-    def start_fuel(self, already_used: int) -> None:
-        self.fuel_granted = already_used
-        self.fuel_list.clear()
-        self._top_up()
-
-    def fuel_used(self) -> int:
-        return self.fuel_granted - len(self.fuel_list)
-
-    def refuel(self) -> bool:
-        """The compiled code's tick found no fuel left: grant more and spend
-        the unit that tick wanted (so the count does not depend on how the
-        fuel was granted, in how many grants or scheduling slices)."""
-        self._top_up()
-        self.fuel_list.pop()
-        return True
-
-    def _top_up(self) -> bool:
-        remaining = self.fuel_limit - self.fuel_granted
-        if remaining <= 0:
-            self.unwinding = True
-            raise FuelExhausted(f"fuel budget of {self.fuel_limit:,} units exhausted")
-        # Grants grow from small (cheap to start many short SMs) to FUEL_SLICE.
-        grant = min(max(self.fuel_granted // 4, 256), FUEL_SLICE, remaining)
-        end = self.slice_end
-        if end is not None:
-            if self.fuel_granted >= end:
-                self.pause()  # type: ignore[misc]  # other SMs run; back here on our next turn
-                end = self.slice_end
-            if end is not None:
-                grant = max(1, min(grant, end - self.fuel_granted))
-        self.fuel_list.extend(itertools.repeat(None, grant))
-        self.fuel_granted += grant
-        return True
-
-    def charge(self, units: int) -> None:
-        """Spend ``units`` at once (work done by C code on the SM's behalf)."""
-        have = len(self.fuel_list)
-        if units <= have:
-            del self.fuel_list[have - units:]
-            return
-        self.fuel_list.clear()
-        self.fuel_granted += units - have
-        if self.fuel_granted > self.fuel_limit:
-            self.fuel_granted = self.fuel_limit
-        self._top_up()
+    charge: Callable[[int], None]
+    _depths: dict[int, tuple[tuple, int]]
+    _iterator_depths: dict[int, tuple[object, int]]
 
     def counted(self, iterable: object) -> object:
         """A comprehension's iterable, charged one unit per item."""
@@ -222,64 +69,6 @@ class Runtime:
             return iterable
         return self._metered(iter(iterable), per_item=True)  # type: ignore[call-overload]
 
-    # ---- capture / resume --------------------------------------------------
-    def enter(self, frame: object, fid: str) -> dict:
-        if type(frame) is not Frame or frame.fid != fid:
-            self.unwinding = True
-            raise SandboxViolation("a resume frame was passed to a function by SM code")
-        return frame.locals
-
-    def resume_call(self, frame: Frame, callee: object) -> object:
-        child = frame.child
-        if type(child) is PrimitiveResume:
-            if callee is not child.primitive:
-                raise VMBug("continuation resumes a primitive through the wrong callee")
-            frame.child = None
-            if child.error is not None:
-                raise child.error
-            return child.value
-        if type(child) is not Frame:
-            raise VMBug("continuation frame chain is broken")
-        info = self.functions.get(child.fid)
-        if type(callee) is _MethodType:  # obj.method(): self comes back with the frame
-            callee = callee.__func__
-        if info is None or getattr(callee, "__code__", None) is not info.code:
-            raise VMBug(f"continuation expects a call of {child.fid} here")
-        dummies = [None] * info.required_positional
-        keywords = {name: None for name in info.required_keywords}
-        return callee(*dummies, _fr=child, **keywords)
-
-    def check_capturable(self, frame: Any) -> None:
-        """Refuse a migration (catchably, before anything unwinds) unless every
-        guest frame from ``frame`` up is stopped at a capture-ready call."""
-        fid_of_code = self.fid_of_code
-        while True:
-            code = frame.f_code
-            if id(code) not in fid_of_code or not _at_point(frame):
-                raise MigrationError(
-                    "cannot migrate from inside a function called by builtin code (a key= "
-                    "function, a function given to map() or filter(), a generator expression)")
-            frame = frame.f_back
-            if frame.f_code is _RESUME_CALL_CODE:
-                frame = frame.f_back  # the guest frame that is resuming into this one
-                continue
-            if frame.f_code in ENTRY_CODES:
-                return
-            if id(frame.f_code) not in fid_of_code:
-                raise MigrationError("cannot migrate from here: the SM was not entered by the VM")
-
-    def finally_ok(self) -> bool:
-        """May a guest ``finally`` block run now? Not while the SM is being
-        captured or ended, and not over a MemoryError/RecursionError, which
-        the block could otherwise swallow with ``return`` or ``continue``."""
-        if self.unwinding:
-            return False
-        if isinstance(sys.exc_info()[1], (MemoryError, RecursionError)):
-            self.unwinding = True
-            return False
-        return True
-
-    # ---- guards ------------------------------------------------------------
     def loop_iter(self, iterable: object) -> object:
         """The iterator a resumable ``for`` loop walks. Builtin iterators can
         travel with the SM; a generator cannot, so its items are taken first."""
@@ -520,11 +309,6 @@ class Runtime:
             self.charge(visited // _C_ITEMS_PER_FUEL_WALK)
         return deepest
 
-    @staticmethod
-    def set_cell(cell: Any, value: object) -> object:
-        cell.v = value
-        return value
-
 
 def _range_length(r: range) -> int:
     """``len(r)``, also past what ``len`` can return."""
@@ -533,7 +317,6 @@ def _range_length(r: range) -> int:
     return max(0, (r.start - r.stop - r.step - 1) // -r.step)
 
 
-_MethodType = type(Frame.__init__.__get__(0))
 _IMMUTABLE_SEQUENCES = frozenset({tuple, str, bytes, range})
 _SCANNED = frozenset({list, tuple, str, bytes, bytearray, collections.deque})
 #: Iterators that take items from other iterators (C recurses through them).
@@ -549,23 +332,3 @@ _COMPARE_CHUNK = 64
 _SIZED = frozenset({list, tuple, str, bytes, bytearray, dict, set, frozenset, range})
 _LAZY_PYTHON = frozenset({type(x for x in ())})
 _PASSED = _LAZY_PYTHON | {int, float, bool, type(None)}
-
-
-_POINT_CACHE: dict[int, tuple[object, frozenset[int]]] = {}
-
-
-def _at_point(frame: Any) -> bool:
-    """Is ``frame`` executing a capture-ready call (see ``POINT_COLUMN``)?"""
-    code = frame.f_code
-    entry = _POINT_CACHE.get(id(code))
-    if entry is None or entry[0] is not code:
-        offsets = frozenset(2 * i for i, pos in enumerate(code.co_positions())
-                            if pos[3] == POINT_COLUMN)
-        entry = (code, offsets)
-        _POINT_CACHE[id(code)] = entry
-    return frame.f_lasti in entry[1]
-
-
-_RESUME_CALL_CODE = Runtime.resume_call.__code__
-#: Host code that legitimately calls a brick's outermost frame (set by the VM).
-ENTRY_CODES: set = set()
