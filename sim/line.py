@@ -219,7 +219,7 @@ class LineWorld:
         while core.has_ready:
             for item in core.take_ready():
                 record = item.record
-                outcome = self._slice(index, record, item.step)
+                outcome = self._slice(core, index, record, item.step)
                 core.settle(record, outcome, self.sim.now)
                 seen = self.sms.setdefault(record.sm_id, LineSM(record.sm_id, core.node_id))
                 seen.node, seen.fuel = core.node_id, outcome.fuel
@@ -228,9 +228,9 @@ class LineWorld:
                     seen.outcome = outcome
                 seen.waiting = isinstance(outcome, Suspended) and outcome.request["kind"] != "migrate"
 
-    def _slice(self, index: int, record: Any, step: Step):
+    def _slice(self, core: NodeCore, index: int, record: Any, step: Step):
         job = job_for(record, self.network.config, step)
-        return run_slice(job, LineHost(self, index, record))
+        return run_slice(job, LineHost(self, index, record), core.runners)
 
 
 def run_line(source: str, args: list | tuple = (), *, nodes: int = 3, fuel: int | None = None,

@@ -18,7 +18,7 @@ import tagspace
 
 from .compiler import Brick
 from .errors import RemoteInputError
-from .vm import ErrorRecord, Failed, NodeHost, Outcome, SMInstance
+from .vm import ErrorRecord, Failed, NodeHost, Outcome, RunnerPool, SMInstance
 
 
 @dataclass(frozen=True)
@@ -82,22 +82,24 @@ def job_for(record: Any, config: Any, step: Step) -> SliceJob:
                     fuel_slice=config.fuel_slice)
 
 
-def new_instance(job: SliceJob, host: NodeHost) -> SMInstance:
-    """A fresh activation of the job's SM, seeing the node through ``host``."""
+def new_instance(job: SliceJob, host: NodeHost, runners: RunnerPool | None = None) -> SMInstance:
+    """A fresh activation of the job's SM, seeing the node through ``host``
+    (``runners``: the caller's idle greenlets, for a sliced SM)."""
     return SMInstance(job.brick, host, sm_id=job.sm_id, fuel_limit=job.fuel_limit,
                       memory_mb=job.memory_mb, fuel_used=job.fuel_used,
                       principal=job.principal, cpu_seconds=job.cpu_seconds,
-                      slice_fuel=job.fuel_slice)
+                      slice_fuel=job.fuel_slice, runners=runners)
 
 
-def run_slice(job: SliceJob, host: NodeHost) -> Outcome:
-    """Run one slice of the job's SM and return how it ended."""
+def run_slice(job: SliceJob, host: NodeHost, runners: RunnerPool | None = None) -> Outcome:
+    """Run one slice of the job's SM and return how it ended (``runners``:
+    the caller's pool of idle greenlets, which a sliced SM runs in)."""
     step = job.step
     if isinstance(step, Continue):
         return step.handle.proceed()
     if isinstance(step, Decoded):
         return step.instance.resume_decoded(step.continuation)
-    instance = new_instance(job, host)
+    instance = new_instance(job, host, runners)
     if isinstance(step, Start):
         return instance.start(step.entry, step.args)
     try:

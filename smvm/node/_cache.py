@@ -16,6 +16,7 @@ from .. import wire
 from ..compiler import Brick, brick_hash, compile_brick, unit_part
 from ..errors import CompileError, RemoteInputError, SourceError
 from ..limits import DEFAULT_NODE_LIMITS, NodeLimits
+from ..vm import RunnerPool
 
 
 class CompiledBricks:
@@ -77,11 +78,13 @@ class RecentFrames:
 
 class SharedCaches:
     """What the cores of one process may share (pass one to each core; a
-    core without one keeps its own)."""
+    core without one keeps its own); the cores share one thread."""
 
     def __init__(self) -> None:
         self.bricks = CompiledBricks()
         self.frames = RecentFrames()
+        #: idle greenlets the cores' sliced SMs run in
+        self.runners = RunnerPool()
 
 
 def _remember(table: OrderedDict, key, value, capacity: int):

@@ -95,7 +95,8 @@ class Scheduler:
                 if type(step) is Continue:
                     self._abandon(step.handle)
                 continue  # it left (or a newer visit of the same SM replaced it)
-            outcome = run_slice(job_for(record, self.config, step), SMHost(self, record))
+            outcome = run_slice(job_for(record, self.config, step), SMHost(self, record),
+                                self.runners)
             if type(outcome) is Paused:
                 sliced.add(id(record))
             self._settle(record, outcome)
@@ -156,7 +157,8 @@ class Scheduler:
     def _instance(self, record: SMRecord) -> SMInstance:
         """A fresh activation of the SM of ``record`` on this node (to decode
         an arriving state; nothing of it runs)."""
-        return new_instance(job_for(record, self.config, Resume(b"")), SMHost(self, record))
+        return new_instance(job_for(record, self.config, Resume(b"")), SMHost(self, record),
+                            self.runners)
 
     def _abandon(self, handle: object) -> None:
         abandon = getattr(handle, "abandon", None)

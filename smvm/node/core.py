@@ -87,6 +87,8 @@ class NodeCore(Dispatch, Arrivals, OutgoingHops, Scheduler, ResultService, Injec
         self._position = position
         caches = caches if caches is not None else SharedCaches()
         self._frames = caches.frames
+        #: idle greenlets this core's sliced SMs run in
+        self.runners = caches.runners
         self.tagspace = tagspace.TagSpace(node_id, config.tag_memory, config.tag_memory_per_sm)
         self.cache = CodeCache(config.code_cache, config.limits, compiled=caches.bricks)
         self.budgets = FamilyBudgets(config.limits, config.fuel_per_sm)

@@ -12,9 +12,10 @@ from .defaults import DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB, MAX_
 from .instance import SMInstance
 from .migration import continuation_brick
 from .outcomes import ErrorRecord, Failed, Finished, Migrate, NodeHost, Outcome, Paused, Suspended
+from .runners import RunnerPool
 
 __all__ = [
     "DEFAULT_CPU_SECONDS", "DEFAULT_FUEL", "DEFAULT_MEMORY_MB", "ErrorRecord", "FORMAT_VERSION",
     "Failed", "Finished", "MAX_GUEST_DEPTH", "Migrate", "NodeHost", "Outcome", "Paused",
-    "SMInstance", "Suspended", "continuation_brick",
+    "RunnerPool", "SMInstance", "Suspended", "continuation_brick",
 ]

@@ -36,7 +36,7 @@ from .frames import END, Capture
 from .modules import SMModules
 from .outcomes import ErrorRecord, Failed, Finished, NodeHost, Outcome, Paused, error_record
 from .references import Table, function_refs
-from .runners import idle_runners, runner
+from .runners import RunnerPool
 from .runtime import ENTRY_CODES, RUNNING, Runtime
 
 _NOCATCH = (MemoryError, RecursionError, SMVMError)
@@ -55,6 +55,8 @@ class SMInstance:
     cpu_seconds: float | None = DEFAULT_CPU_SECONDS
     #: fuel units per scheduling slice (None: run to the end, no pausing)
     slice_fuel: int | None = None
+    #: the idle greenlets of whoever runs this SM's slices (None: its own)
+    runners: RunnerPool | None = field(default=None, repr=False)
     ns: dict = field(init=False, repr=False)
     runtime: Runtime = field(init=False, repr=False)
 
@@ -168,7 +170,9 @@ class SMInstance:
             return self._conclude(self._execute(body))
         # Sliced: the SM runs in its own greenlet, which the runtime's fuel
         # top-up switches away from once the slice is spent (see ``_pause``).
-        green = self._green = runner()
+        if self.runners is None:
+            self.runners = RunnerPool()
+        green = self._green = self.runners.take()
         green.parent = greenlet.getcurrent()
         return self._switch_in(green, self, body)
 
@@ -203,7 +207,7 @@ class SMInstance:
             green.parent = greenlet.getcurrent()
             green.throw(greenlet.GreenletExit)
             self.__dict__.pop("_executed", None)
-            idle_runners().append(green)
+            self.runners.give(green)
 
     def _pause(self) -> None:
         """The slice is spent (called by ``Runtime.refuel`` in the SM's
@@ -254,7 +258,7 @@ class SMInstance:
             return Paused(self.fuel_used, self)
         green = self.__dict__.pop("_green", None)
         if green is not None:
-            idle_runners().append(green)  # its loop waits for the next SM
+            self.runners.give(green)  # its loop waits for the next SM
         value, captured, ended = result  # type: ignore[misc]
         entry = self._entry
         self.fuel_used = rt.fuel_used()

@@ -1,12 +1,14 @@
 """The greenlets sliced SMs run in, reused from one SM to the next.
 
-A fresh greenlet's first switch costs far more than a switch, so each thread
-keeps its idle runners; an SM's instance takes one for as long as it is
-paused between slices and gives it back when it ends.
+A fresh greenlet's first switch costs far more than a switch, so whoever runs
+SM slices (a node core, a worker process) owns a ``RunnerPool`` of idle
+runners and hands it to the instances it makes; an instance takes a runner
+for as long as it is paused between slices and gives it back when it ends.
+An idle runner holds nothing of the SMs it ran. A greenlet can only be
+switched to from the thread that made it: a pool serves one thread.
 """
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Callable
 
 import greenlet
@@ -14,27 +16,32 @@ import greenlet
 if TYPE_CHECKING:
     from .instance import SMInstance
 
-_runners = threading.local()
 
+class RunnerPool:
+    """Idle runners of one slice runner (see the module's docstring)."""
 
-def idle_runners() -> list:
-    """This thread's idle runners (an SM gives its runner back here)."""
-    idle = _runners.__dict__.get("idle")
-    if idle is None:
-        idle = _runners.idle = []
-    return idle
+    __slots__ = ("_idle",)
 
+    def __init__(self) -> None:
+        self._idle: list[greenlet.greenlet] = []
 
-def runner() -> greenlet.greenlet:
-    """A greenlet to run one SM's slices in. Each loops, running
-    ``instance._execute(body)`` for whoever switches in with
-    ``(instance, body)``, and hands the result back to its parent."""
-    idle = idle_runners()
-    while idle:
-        green = idle.pop()
-        if not green.dead:
-            return green
-    return greenlet.greenlet(_run_slices)
+    def take(self) -> greenlet.greenlet:
+        """A greenlet to run one SM's slices in. Each loops, running
+        ``instance._execute(body)`` for whoever switches in with
+        ``(instance, body)``, and hands the result back to its parent."""
+        idle = self._idle
+        while idle:
+            green = idle.pop()
+            if not green.dead:
+                return green
+        return greenlet.greenlet(_run_slices)
+
+    def give(self, green: greenlet.greenlet) -> None:
+        """An SM ended: its runner waits for the next SM."""
+        self._idle.append(green)
+
+    def __len__(self) -> int:
+        return len(self._idle)
 
 
 def _run_slices(instance: "SMInstance", body: Callable[[], object]) -> None:

@@ -17,8 +17,8 @@ from dataclasses import replace
 from ..compiler import Brick, compile_brick
 from ..errors import CompileError
 from ..slices import Continue, run_slice
+from ..vm import Paused, RunnerPool
 from . import pipe
-from ..vm import Paused
 from .messages import decode_job, encode_outcome, failure
 from .proxy import Channel, ProxyHost
 from .sandbox import limit_cpu, lower_privileges
@@ -46,13 +46,15 @@ class _Bricks:
         return brick
 
 
-def run_job(message: list, channel: Channel | None, bricks, parked: dict) -> list:
+def run_job(message: list, channel: Channel | None, bricks, parked: dict,
+            runners: RunnerPool | None = None) -> list:
     """Carry out one message from the daemon; return the answer.
 
     ``["run", run, node, job, view]`` starts or resumes an SM;
     ``["continue", run, view]`` runs the next fuel slice of the SM that run
     ``run`` left paused here, and ``["drop", run]`` discards it. A paused SM
-    stays in ``parked`` (run -> its job, to continue).
+    stays in ``parked`` (run -> its job, to continue); ``runners``: this
+    worker's idle greenlets, which sliced SMs run in.
     """
     kind, run = message[0], message[1]
     if kind == "drop":
@@ -74,7 +76,7 @@ def run_job(message: list, channel: Channel | None, bricks, parked: dict) -> lis
             return ["done", run, failure("CompileError", str(exc), encoded["fuel_used"])]
         host = ProxyHost(channel, node_id, view)
     limit_cpu(job.cpu_seconds)
-    outcome = run_slice(job, host)
+    outcome = run_slice(job, host, runners)
     if isinstance(outcome, Paused):
         parked[run] = replace(job, step=Continue(outcome.handle))  # its next slice runs here too
     return ["done", run, encode_outcome(outcome)]
@@ -89,12 +91,13 @@ def main() -> None:
     channel = Channel(inp, out)
     bricks = _Bricks()
     parked: dict = {}  # run -> an SM paused between its fuel slices
+    runners = RunnerPool()
     while True:
         try:
             message = pipe.read(inp)
         except EOFError:
             return
-        pipe.write(out, run_job(message, channel, bricks, parked))
+        pipe.write(out, run_job(message, channel, bricks, parked, runners))
 
 
 if __name__ == "__main__":

@@ -115,3 +115,34 @@ def test_a_paused_slice_leaves_no_running_sm_behind_for_host_code() -> None:
     assert RUNNING.rt is None
     sm.abandon()
     assert RUNNING.rt is None
+
+
+def test_sliced_sms_run_in_the_greenlets_of_whoever_runs_their_slices() -> None:
+    """The idle runners are the caller's pool, not the process's: an SM that
+    ends gives its greenlet back to the pool it came from, the next SM of
+    that pool reuses it, and another pool never sees it."""
+    from smvm.vm import Finished, Paused, RunnerPool
+    spinner = compile_brick("def main():\n    n = 0\n    while n < 10_000:\n        n += 1\n"
+                            "    return n\n", "spin.py")
+    mine, other = RunnerPool(), RunnerPool()
+    host = LineWorld(2, 100_000, 64).nodes[0]
+    first = SMInstance(spinner, host, slice_fuel=50, runners=mine)
+    outcome = first.start("main", [])
+    assert isinstance(outcome, Paused) and len(mine) == 0
+    while not isinstance(outcome, Finished):
+        outcome = first.proceed()
+    assert outcome.value == 10_000 and len(mine) == 1 and len(other) == 0
+    second = SMInstance(spinner, host, slice_fuel=50, runners=mine)
+    assert isinstance(second.start("main", []), Paused)
+    assert len(mine) == 0  # the idle one taken again
+    second.abandon()
+    assert len(mine) == 1 and len(other) == 0
+    # the same holds through the pipeline: a job run with a pool leaves its runner there
+    done = run_slice(SliceJob("0/2", spinner, PRINCIPAL, Start("main", []), fuel_limit=100_000,
+                              fuel_used=0, memory_mb=64, cpu_seconds=None, fuel_slice=50),
+                     host, other)
+    while not isinstance(done, Finished):
+        done = run_slice(SliceJob("0/2", spinner, PRINCIPAL, Continue(done.handle),
+                                  fuel_limit=100_000, fuel_used=0, memory_mb=64,
+                                  cpu_seconds=None, fuel_slice=50), host, other)
+    assert done.value == 10_000 and len(other) == 1 and len(mine) == 1
