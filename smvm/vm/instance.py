@@ -129,9 +129,7 @@ class SMInstance:
         def run():
             nonlocal cont
             self._ensure_loaded()
-            redo = cont.get("redo")
-            if redo is not None:  # it names module functions: decode with them
-                cont = self._decode(*redo)
+            cont = migration.settle(self, cont)  # what only the module defines
             migration.restore(self, cont)
             head = cont["frames"][0]
             info = self.brick.functions[head.fid]

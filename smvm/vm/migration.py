@@ -8,6 +8,7 @@ that suspended the SM, its fuel, and its ``random`` generator if it used one.
 """
 from __future__ import annotations
 
+from types import FunctionType
 from typing import TYPE_CHECKING
 
 import msgpack
@@ -21,7 +22,7 @@ from ..limits import MAX_ERROR_CHARS, truncate
 from ..stdlib import GuestModule
 from .frames import Capture
 from .outcomes import ErrorRecord, Outcome, Suspended
-from .references import Table, function_refs, module_functions
+from .references import Table, function_map, function_refs, module_functions
 
 if TYPE_CHECKING:
     from .instance import SMInstance
@@ -85,8 +86,12 @@ def _global_data(sm: SMInstance) -> dict:
 def decode(sm: SMInstance, state: bytes, value: object, error: BaseException | None) -> dict:
     """Decode and check a continuation. Before the brick's module has run
     (an arriving SM being checked), what only the module defines — its
-    functions, its classes — cannot be looked up: such a state is
-    checked for its shape only (``redo``: decoded again once it ran)."""
+    functions, its classes — cannot be looked up. A module function named
+    where a frame's local or a module variable holds it (the callee of the
+    call a capture went through, mostly) decodes to a stand-in that
+    ``settle`` replaces once the module ran; a state naming classes, or
+    functions deeper in its values, is checked for its shape only (``redo``:
+    decoded again once the module ran)."""
     table = Table(sm)
     try:
         cont = statecodec.loads(state, functions=table)
@@ -102,11 +107,41 @@ def decode(sm: SMInstance, state: bytes, value: object, error: BaseException | N
             raise ContinuationError("invalid continuation: bad defaults")
     if "_loaded" not in sm.ns and (table.deferred or any("." in k for k in cont["globals"])):
         cont["redo"] = (state, value, error)
+        if not table.stopped:
+            cont["stand_ins"] = table.stand_ins
         return cont
     for name in cont["globals"]:
         if "." in name and not sm.classes.fits_class_data(name):
             raise ContinuationError(f"invalid continuation: no class attribute {name[:80]!r}")
     return cont
+
+
+def settle(sm: SMInstance, cont: dict) -> dict:
+    """The continuation ``decode`` returned, with what needed the module
+    (which has run now) put right: the stand-ins of module functions
+    replaced where frames' locals and module variables hold them, or, when
+    some are elsewhere (or the state names classes), the state decoded
+    again."""
+    redo = cont.pop("redo", None)
+    if redo is None:
+        return cont
+    stand_ins = cont.pop("stand_ins", None)
+    if stand_ins is not None and "." not in "".join(cont["globals"]):
+        functions = function_map(sm)
+        holders = [frame.locals for frame in cont["frames"]]
+        holders.append(cont["globals"])
+        left = set(stand_ins)  # each must be found (one may be held twice)
+        for holder in holders:
+            for name, value in holder.items():
+                if type(value) is FunctionType and id(value) in stand_ins:
+                    fn = functions.get(stand_ins[id(value)][0])
+                    if fn is None:  # the module did not define it: as decoding says
+                        return sm._decode(*redo)
+                    holder[name] = fn
+                    left.discard(id(value))
+        if not left:
+            return cont
+    return sm._decode(*redo)
 
 
 def restore(sm: SMInstance, cont: dict) -> None:

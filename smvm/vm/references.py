@@ -93,10 +93,9 @@ _GUARDED = frozenset(GUARDED_NAMES)
 
 def _stand_in() -> None:
     """What a module function's reference decodes to while an arriving SM is
-    only checked (its module has not run, so the function does not exist)."""
-
-
-_STAND_IN = _stand_in
+    only checked (its module has not run, so the function does not exist
+    yet): a function, as what holds it may require, one per reference, put
+    right once the module has run (``migration.settle``)."""
 
 
 class Table:
@@ -104,14 +103,16 @@ class Table:
     table for every SM that arrives costs more than the few lookups its state
     needs."""
 
-    __slots__ = ("sm", "deferred", "stopped")
+    __slots__ = ("sm", "deferred", "stopped", "stand_ins")
 
     def __init__(self, sm: "SMInstance"):
         self.sm = sm
         #: a module function was named before the module ran (the SM is only
-        #: being checked): a stand-in was used, the real decode comes later
+        #: being checked): a stand-in was used (``Deferred``), put right later
         self.deferred = False
         self.stopped = False  # a class was named before the module ran
+        #: id(stand-in) -> (the function id it stands for, the stand-in)
+        self.stand_ins: dict[int, tuple[str, types.FunctionType]] = {}
 
     def get(self, ref: str, default=None):
         kind, _, name = ref.partition(":")
@@ -126,7 +127,9 @@ class Table:
                 if info is None or "<locals>" in info.code.co_qualname:
                     return default
                 self.deferred = True
-                return _STAND_IN
+                stand_in = types.FunctionType(_stand_in.__code__, _stand_in.__globals__)
+                self.stand_ins[id(stand_in)] = (name, stand_in)
+                return stand_in
             return function_map(sm).get(name, default)
         if kind == "class":
             if "_loaded" not in sm.ns:

@@ -147,3 +147,65 @@ def test_a_reference_cannot_hand_the_sm_its_namespace(brick, state) -> None:
             obj["globals"]["stolen"] = msgpack.ExtType(FUNCTION, ref)
         with pytest.raises(RemoteInputError):
             resume(brick, _edit(state, change))
+
+
+HOLDERS = '''
+def helper(x):
+    return x * 2
+
+def other(x):
+    return x + 1
+
+kept = None
+
+def main():
+    global kept
+    direct = helper
+    kept = other
+    nested = [other]
+    sys_migrate(read_tag("neighbors")[-1])
+    return [direct(1), kept(1), nested[0](1), direct is helper, kept is other,
+            nested[0] is other]
+'''
+
+
+def _decodes_of(monkeypatch) -> list:
+    """Counts the state codec's decodes run by the VM from here on."""
+    from smvm.vm import migration
+    calls: list = []
+    real = migration.statecodec.loads
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(migration.statecodec, "loads", counted)
+    return calls
+
+
+def test_an_arriving_state_naming_module_functions_is_decoded_once(monkeypatch) -> None:
+    """The module functions a state names where frames' locals or module
+    variables hold them are stand-ins until the module has run, then the
+    functions themselves: the state is not decoded a second time."""
+    brick = compile_brick(HOLDERS.replace("    nested = [other]\n", "    nested = [0]\n")
+                          .replace("nested[0](1)", "nested[0]").replace("nested[0] is other",
+                                                                          "True"), "holders.py")
+    out = SMInstance(brick, Host(0)).start("main", [])
+    assert isinstance(out, Migrate)
+    decodes = _decodes_of(monkeypatch)
+    sm = SMInstance(brick, Host(1))
+    cont = sm.decode(out.state)  # on arrival: nothing of the brick runs
+    assert "_loaded" not in sm.ns
+    done = sm.resume_decoded(cont)
+    assert isinstance(done, Finished) and done.value == [2, 2, 0, True, True, True]
+    assert len(decodes) == 1
+
+
+def test_a_module_function_deeper_in_the_state_is_found_by_a_second_decode(monkeypatch) -> None:
+    brick = compile_brick(HOLDERS, "holders.py")
+    out = SMInstance(brick, Host(0)).start("main", [])
+    assert isinstance(out, Migrate)
+    decodes = _decodes_of(monkeypatch)
+    sm = SMInstance(brick, Host(1))
+    done = sm.resume_decoded(sm.decode(out.state))
+    assert isinstance(done, Finished) and done.value == [2, 2, 2, True, True, True]
+    assert len(decodes) == 2  # the list's function needs the module: decoded again
