@@ -157,6 +157,9 @@ class LineWorld:
         self.cores: list[NodeCore] = [self.network.add_node(i, tags.get(str(i)))
                                       for i in range(size)]
         for i, core in enumerate(self.cores):
+            # SMs run from ``take_ready`` (decoded there): an arrival is only
+            # screened, not decoded twice
+            core.screen_arrivals = True
             core.move_to(places[i])
             for j in (i - 1, i + 1):  # the radio reaches exactly these
                 if 0 <= j < size:
