@@ -1,7 +1,7 @@
 """Latency of one SM hop between two node daemons on loopback, against a raw
 UDP request/response of the same sizes measured in the same run.
 
-    PYTHONPATH=. python benchmarks/hop_latency.py [--hops N] [--workers W]
+    PYTHONPATH=. python benchmarks/hop_latency.py [--hops N] [--workers W] [--unsigned]
 
 An SM bounces between the daemons and timestamps each hop with the node
 clock (both daemons live in this process, so the clocks agree): ``now()``
@@ -48,10 +48,12 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-async def pair(nursery, workers: int):
+async def pair(nursery, workers: int, signed: bool = True):
     config = NodeConfig(beacon_interval=0.05)
-    a = NodeDaemon(DaemonConfig("a", "127.0.0.1", 0, node=config, seed=1, workers=workers, advertise=False))
-    b = NodeDaemon(DaemonConfig("b", "127.0.0.1", 0, node=config, seed=2, workers=workers, advertise=False))
+    a = NodeDaemon(DaemonConfig("a", "127.0.0.1", 0, node=config, seed=1, workers=workers,
+                                advertise=False, signed=signed))
+    b = NodeDaemon(DaemonConfig("b", "127.0.0.1", 0, node=config, seed=2, workers=workers,
+                                advertise=False, signed=signed))
     addr_a, addr_b = await nursery.start(a.serve), await nursery.start(b.serve)
     a.add_peer(addr_b)
     b.add_peer(addr_a)
@@ -60,9 +62,9 @@ async def pair(nursery, workers: int):
     return a, b, addr_a
 
 
-async def measure(hops: int, workers: int) -> dict:
+async def measure(hops: int, workers: int, signed: bool = True) -> dict:
     async with trio.open_nursery() as nursery:
-        a, b, addr_a = await pair(nursery, workers)
+        a, b, addr_a = await pair(nursery, workers, signed)
         # cached: one SM, many hops (after the first two, both sides hold the brick)
         out = await inject(addr_a, BOUNCE, [hops + 2, 0], wait=True, timeout=120)
         assert out.ok, out.error
@@ -134,13 +136,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hops", type=int, default=400)
     parser.add_argument("--workers", type=int, default=2, help="0: run SMs in the daemon")
+    parser.add_argument("--unsigned", action="store_true",
+                        help="daemons that neither sign nor verify (the hop's own work; a signed "
+                             "SM carries a chain that grows with every hop)")
     args = parser.parse_args()
-    result = trio.run(measure, args.hops, args.workers)
+    result = trio.run(measure, args.hops, args.workers, not args.unsigned)
     size = int(result["transfer_bytes"])
     blocking = raw_udp(size, 40, 2000)
     raw = trio.run(raw_udp_trio, size, 40, 2000)
     raw50, raw99 = pct(raw, 0.5), pct(raw, 0.99)
-    print(f"workers: {args.workers}; hops: {args.hops}; TRANSFER without code ~{size} bytes; "
+    print(f"workers: {args.workers}; {'unsigned' if args.unsigned else 'signed'}; "
+          f"hops: {args.hops}; TRANSFER without code ~{size} bytes; "
           f"all bytes of TRANSFER frames with code: {result['code_bytes']:,}")
     print(f"{'':22}{'p50 ms':>10}{'p99 ms':>10}{'p50 / raw UDP':>16}")
     for name, values in (("hop, code cached", result["cached"]),

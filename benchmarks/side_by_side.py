@@ -3,10 +3,12 @@
 For a change that should not change speed (a restructuring): the same
 script runs ROUNDS times in each tree, before and after interleaved so a
 loaded machine slows both alike, and each figure it prints is kept at its
-best (lowest) over the rounds. ``--cpu`` swaps ``time.perf_counter`` for
-``time.process_time`` inside the script (CPU time: waiting for a shared core
-does not count). Lines are matched by their label; the last column is
-after / before.
+best (lowest) over the rounds, or with ``--median`` at its median (a figure
+where higher is better, such as a rate, is best read that way). ``--cpu``
+swaps ``time.perf_counter`` for ``time.process_time`` inside the script (CPU
+time: waiting for a shared core does not count). Lines are matched by their
+label; the last column is after / before. A script given by an absolute path
+is the same file for both trees (only the code it imports differs).
 
     python benchmarks/side_by_side.py BEFORE_DIR AFTER_DIR [--rounds N] [--cpu] \\
         -- benchmarks/vm_speed.py [its arguments]
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import statistics
 import subprocess
 import sys
 
@@ -56,20 +59,24 @@ def main() -> None:
     parser.add_argument("after")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cpu", action="store_true", help="CPU time instead of wall time")
+    parser.add_argument("--median", action="store_true",
+                        help="each figure's median over the rounds instead of its best")
     argv = sys.argv[1:]
     if "--" not in argv or argv.index("--") == len(argv) - 1:
         parser.error("name the benchmark script after --")
     cut = argv.index("--")
     args, script = parser.parse_args(argv[:cut]), argv[cut + 1:]
-    best: dict[str, dict[str, list[float]]] = {"before": {}, "after": {}}
+    seen: dict[str, dict[str, list[list[float]]]] = {"before": {}, "after": {}}
     for _ in range(args.rounds):
         for side in ("before", "after"):
             for label, numbers in figures(run(getattr(args, side), script, args.cpu)).items():
-                kept = best[side].setdefault(label, numbers)
-                if len(kept) == len(numbers):
-                    best[side][label] = [min(a, b) for a, b in zip(kept, numbers)]
-    print(f"best of {args.rounds} rounds each, {'CPU' if args.cpu else 'wall'} time; "
-          f"first figure of each line")
+                seen[side].setdefault(label, []).append(numbers)
+    keep = statistics.median if args.median else min
+    best = {side: {label: [keep(column) for column in zip(*runs)]
+                   for label, runs in labels.items() if len({len(r) for r in runs}) == 1}
+            for side, labels in seen.items()}
+    print(f"{'median' if args.median else 'best'} of {args.rounds} rounds each, "
+          f"{'CPU' if args.cpu else 'wall'} time; first figure of each line")
     print(f"{'line':<52}{'before':>10}{'after':>10}{'after/before':>14}")
     for label, numbers in best["before"].items():
         other = best["after"].get(label)
