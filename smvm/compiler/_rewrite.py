@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 
 from ..errors import SourceError
-from . import abi, policy
+from . import _inline, abi, policy
 from ._analysis import MIG_ATTR, Resolution, contains_flagged
 from ._astutil import assign, attr, call, const, load, store
 from ._scopes import iter_own_scope, params
@@ -102,10 +102,12 @@ class GuardCalls(ast.NodeTransformer):
 
     def visit_Compare(self, node: ast.Compare) -> ast.expr:
         # ``x in big_list`` is a C loop: charged by the container's size.
+        if len(node.ops) > 1 and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
+            return self.visit(_split_chain(node))
         self.generic_visit(node)
         if len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)) and not isinstance(
                 node.comparators[0], (ast.Set, ast.Dict, ast.Tuple, ast.List, ast.Constant)):
-            test = call(attr(abi.RUNTIME, "contains"), node.left, node.comparators[0])
+            test = _inline.contains(node.left, node.comparators[0])
             if isinstance(node.ops[0], ast.NotIn):
                 test = ast.UnaryOp(op=ast.Not(), operand=test)
             return ast.copy_location(test, node)
@@ -115,7 +117,7 @@ class GuardCalls(ast.NodeTransformer):
         # A slice copies its items in C: charged by the result's size.
         self.generic_visit(node)
         if isinstance(node.slice, ast.Slice) and isinstance(node.ctx, ast.Load):
-            return ast.copy_location(call(attr(abi.RUNTIME, "cut"), node), node)
+            return ast.copy_location(_inline.cut(node), node)
         return node
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
@@ -162,6 +164,21 @@ class GuardScans(ast.NodeTransformer):
                 func=attr(abi.RUNTIME, "scan"), args=[func.value, const(func.attr), *node.args],
                 keywords=node.keywords), node)
         return node
+
+
+def _split_chain(node: ast.Compare) -> ast.expr:
+    """``a < b in c`` -> ``a < b and b in c`` (each ``in`` is then guarded);
+    refused where a middle operand is more than a name or constant, which
+    the split would evaluate twice."""
+    middle = node.comparators[:-1]
+    if not all(_side_effect_free(m) for m in middle):
+        raise Rejections([SourceError("", node.lineno, (
+            "a chained comparison with 'in' may only have names or constants between its "
+            "operators (write the comparisons apart)"))])
+    lefts = [node.left, *middle]
+    parts = [ast.copy_location(ast.Compare(left=left, ops=[op], comparators=[right]), node)
+             for left, op, right in zip(lefts, node.ops, node.comparators)]
+    return ast.copy_location(ast.BoolOp(op=ast.And(), values=parts), node)
 
 
 def _side_effect_free(node: ast.expr) -> bool:

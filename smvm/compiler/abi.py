@@ -48,6 +48,15 @@ BASE_EXCEPTION = "_BaseException"
 EXCEPTION = "_Exception"
 ASSERTION_ERROR = "_AssertionError"
 INDEX_ERROR = "_IndexError"
+#: Inline guards (``GuardCalls``): ``x in c`` and ``c[a:b]`` run as they are
+#: where ``c`` is of a kind and size whose guard would charge nothing.
+LEN = "_len"
+SHORT_SCANNED = "_SQ"
+HASHED = "_HS"
+TEXTS = "_TX"
+SHORT_SLICED = "_SL"
+#: The largest container those run unguarded: the guards charge past it.
+SHORT_LENGTH = 256
 #: ``_C_sum`` etc.: the real builtin handed a generator expression whose items
 #: are already metered (see the compiler's ``FastConsumers``).
 FAST_CONSUMER_PREFIX = "_C_"
@@ -85,5 +94,7 @@ def hidden_namespace(runtime: Any, classes: Any, modules: Any, *, capture: type,
         FUEL_POP: runtime.fuel_list.pop, INDEX_ERROR: IndexError, REFUEL: runtime.refuel,
         TYPE: type, GUEST_CLASSES: classes.classes, STORE_TARGET: classes.store_target,
         PRIVATE_ATTRIBUTE: classes.private, CLASS_OF: classes.class_of,
+        LEN: len, SHORT_SCANNED: frozenset({list, tuple}), HASHED: frozenset({set, frozenset, dict}),
+        TEXTS: frozenset({str, bytes, bytearray}), SHORT_SLICED: frozenset({list, tuple, str, bytes}),
         **{FAST_CONSUMER_PREFIX + name: getattr(builtins, name) for name in FAST_CONSUMERS},
     }

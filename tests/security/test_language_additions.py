@@ -138,3 +138,63 @@ def test_the_class_of_a_brick_instance_is_its_class_and_travels():
                   "    return [kind is B, kind.X, kind().__class__.X]\n")
     assert res.error is None, res.error
     assert res.result == [True, 2, 2]
+
+
+# ---- the inline scan and slice guards: what they skip would have cost nothing --------
+
+def _fuel(body: str, *args) -> tuple[object, int]:
+    res = exec_sm("def ident(x):\n    return x\n\ndef main(n):\n" + body, *args, fuel=10**8)
+    assert res.error is None, res.error
+    return res.result, res.fuel
+
+
+@pytest.mark.parametrize(("setup", "inline", "guarded"), [
+    # a long list: charged by its length, inline test or not
+    ("    c = list(range(n))\n", "    return -1 in c\n", "    return -1 in ident(c)\n"),
+    # a short list of long texts: charged by the texts' length
+    ("    c = ['x' * 4096 + str(i) for i in range(200)]\n    p = 'x' * 4096\n",
+     "    return p in c\n", "    return p in ident(c)\n"),
+    # a short list: free both ways
+    ("    c = list(range(8))\n", "    return 7 in c\n", "    return 7 in ident(c)\n"),
+    ("    c = set(range(n))\n", "    return -1 in c\n", "    return -1 in ident(c)\n"),
+    ("    c = list(range(n))\n", "    return len(c[1:-1])\n", "    return len(ident(c)[1:-1])\n"),
+    ("    c = 'y' * n\n", "    return len(c[::2])\n", "    return len(ident(c)[::2])\n"),
+    ("    c = list(range(8))\n", "    return c[::-1]\n", "    return ident(c)[::-1]\n"),
+])
+def test_an_inline_guard_charges_what_the_guard_charges(setup, inline, guarded):
+    n = 200_000
+    fast, fast_fuel = _fuel(setup + inline, n)
+    slow, slow_fuel = _fuel(setup + guarded, n)
+    assert fast == slow
+    assert fast_fuel + 1 == slow_fuel  # the one call of ident
+
+
+def test_a_container_rebound_while_the_item_is_computed_is_charged_in_full():
+    """The item is computed by a call that rebinds the container to a long
+    list: CPython scans the long one, and so is it charged."""
+    source = ("c = [1, 2]\n\ndef swap():\n    global c\n    c = list(range(300_000))\n"
+              "    return -1\n\ndef main():\n    c_found = swap() in c\n"
+              "    d = [1, 2]\n    return c_found, -1 in d\n")
+    res = exec_sm(source, fuel=10**8)
+    assert res.error is None and res.result == (False, False)
+    assert res.fuel >= 2 * (300_000 // 16)  # making the list, then scanning it
+
+
+def test_a_chained_comparison_with_in_is_charged_and_equal_to_cpython():
+    res = exec_sm("def main(n):\n    big = list(range(n))\n    k = -1\n"
+                  "    return [0 < k in big, k in big == False, 1 < 2 in big]\n", 300_000,
+                  fuel=10**8)
+    assert res.error is None and res.result == [False, False, True]
+    assert res.fuel >= 3 * (300_000 // 16)  # making the list, two scans (0 < k is False)
+
+
+def test_a_chained_comparison_with_in_and_calls_between_is_refused():
+    with pytest.raises(CompileError, match="chained comparison with 'in'"):
+        compile_brick("def f():\n    return 1\n\ndef main(c):\n    return 0 < f() in c\n", "b")
+
+
+def test_scans_in_a_loop_run_out_of_fuel_as_a_guest_error():
+    res = exec_sm("def main():\n    big = list(range(1_000_000))\n    found = 0\n"
+                  "    while True:\n        found += -1 in big\n", fuel=2_000_000)
+    assert res.error is not None and res.error.type == "FuelExhausted"
+    assert_exec_still_serves()
