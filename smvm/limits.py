@@ -110,6 +110,10 @@ class NodeLimits:
     #: fuel those SMs may spend here, in units of ``fuel_per_sm`` (later
     #: requests of the client are refused)
     client_fuel_factor: int = 8
+    #: seconds an SM must have waited on a tag here before a newcomer may end
+    #: it to take its place (``smvm.node._eviction``): each place turns over
+    #: at most once in this time, however many addresses send newcomers
+    min_wait_before_eviction: int = 30
 
     # -- what the node keeps for inject clients
     #: inject requests remembered (duplicates start nothing)

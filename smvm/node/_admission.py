@@ -145,11 +145,13 @@ class Admission:
     def _admission(self, fuel: int, memory: int, tag_memory: int,
                    principal: tagspace.Principal | None = None, *, spawned: bool = False,
                    client: Hashable | None = None) -> str:
-        """Why an SM with these needs cannot come in ("" when it can); a
-        node or origin full of SMs waiting on tags ends one fairly to make
-        room (``_eviction``)."""
+        """Why an SM with these needs cannot come in ("" when it can); for an
+        SM from outside (not ``spawned``), a node or origin full of SMs
+        waiting on tags ends one fairly to make room (``_eviction``)."""
         reason = self._needs_refused(fuel, memory, tag_memory, principal, spawned=spawned,
                                      client=client)
+        if spawned:
+            return reason
         for _ in range(2):  # the node, then the origin, may each need a place
             if not reason.startswith(("node busy", "origin ")):
                 return reason

@@ -68,7 +68,7 @@ class Durability:
         elif snap.state == "resume":
             self._queue_resume(record, snap.continuation)
         elif snap.state == "blocked":
-            record.waiting = Waiting(snap.continuation, snap.tag, snap.timeout, principal)
+            record.waiting = Waiting(snap.continuation, snap.tag, snap.timeout, principal, now)
             self.budgets.block(principal)
             self.tagspace.wait(principal, snap.tag, snap.sm_id, snap.deadline, now=now)
         else:  # the same hop again: the receiver may have admitted it already

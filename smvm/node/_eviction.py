@@ -4,15 +4,26 @@ SMs that block on a tag nobody writes hold their place for ever. Senders
 with many addresses could fill every node-wide and per-origin place with
 them, and each would stay within its own budgets. So when a new SM would be
 refused only because the node (``NodeConfig.max_sms``) or its origin
-(``NodeLimits.max_sms_per_origin``) is full, the node ends one waiting SM
-to make room, fairly:
+(``NodeLimits.max_sms_per_origin``) is full, the node may end one waiting SM
+to make room. Ending SMs must not become a weapon in turn: a flood of
+newcomers from many addresses could otherwise end every waiting SM as soon as
+it blocks (a benign SM waiting a moment for a reply included) and cycle its
+own SMs through the node's places as fast as it sends. Hence the rules:
 
-* only SMs waiting on a tag are ended (a running SM is never);
-* the victim belongs to the *holder* with the most waiting SMs in the full
-  scope (an inject client for the SMs a client started and their
-  descendants, else the origin node), and only if that holder has more
-  waiting SMs than the newcomer's holder: nobody is ended to make room for
-  a holder that already waits as much;
+* only an SM that comes from outside (an inject or a migration) makes room;
+  ``spawn`` and ``create_sm`` never do, so one SM cannot end many others by
+  spawning;
+* only SMs waiting on a tag are ended (a running SM never is), and only
+  those that have waited here at least
+  ``NodeLimits.min_wait_before_eviction`` seconds (30 by default). An SM
+  waiting less than that is never a victim, however many addresses send
+  newcomers; each place turns over at most once in that time, so newcomers
+  get in this way at most ``places / min_wait`` per second;
+* of those long waiters, the victim belongs to the *holder* with the most of
+  them in the full scope (an inject client for the SMs a client started and
+  their descendants, else the origin node), and only if that holder has more
+  of them than the newcomer's holder: nobody is ended to make room for a
+  holder that already waits as much;
 * of that holder's SMs, one waiting with no timeout goes first, then the one
   with the longest timeout, then the oldest.
 
@@ -70,6 +81,7 @@ def make_room(core: "NodeCore", principal: "tagspace.Principal | None",
     ``client``; None: not known yet, an offer) fits; whether there is room
     now (with ``evict`` False: whether there could be)."""
     sms, config = core._sms, core.config
+    waited_since = core._now - config.limits.min_wait_before_eviction
     newcomer = principal is None or principal.sm_id not in sms
     if newcomer and len(sms) >= config.max_sms:
         scope = None  # the whole node is full
@@ -80,7 +92,8 @@ def make_room(core: "NodeCore", principal: "tagspace.Principal | None",
         return False
     waiting = [Candidate(r.sm_id, holder_of(r.client, r.principal.origin), r.waiting.timeout)
                for r in sms.values()
-               if r.waiting is not None and (scope is None or r.principal.origin == scope)]
+               if r.waiting is not None and r.waiting.since <= waited_since
+               and (scope is None or r.principal.origin == scope)]
     requester = None if principal is None else holder_of(client, principal.origin)
     victim = pick_victim(waiting, requester)
     if victim is None:

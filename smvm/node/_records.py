@@ -28,6 +28,9 @@ class Waiting:
     timeout: float | None
     #: the SM in the code domain of the brick that called block_tag
     acting: tagspace.Principal
+    #: when it began waiting on this node (virtual or wall seconds): a
+    #: waiter is evicted only after ``NodeLimits.min_wait_before_eviction``
+    since: float = 0.0
 
 
 @dataclass

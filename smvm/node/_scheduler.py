@@ -227,7 +227,7 @@ class Scheduler:
         timeout = request["timeout"]
         deadline = None if timeout is None else self._now + timeout
         as_code = acting(record.principal, request.get("code"))
-        record.waiting = Waiting(outcome.state, request["tag"], timeout, as_code)
+        record.waiting = Waiting(outcome.state, request["tag"], timeout, as_code, self._now)
         self.budgets.block(record.principal)
         self.tagspace.wait(as_code, request["tag"], record.sm_id, deadline, now=self._now)
         self._durable(record, "blocked", continuation=outcome.state, tag=request["tag"],
