@@ -9,7 +9,7 @@ from smvm import wire
 from smvm.node import NodeConfig, NodeCore
 from smvm.vm import SMInstance
 
-from ._net import Net
+from sim.testing import WiredNet
 
 BOUNCE = '''
 def main(n):
@@ -30,7 +30,7 @@ def test_each_hop_decodes_the_continuation_once(monkeypatch) -> None:
         return real(self, state, value, error)
 
     monkeypatch.setattr(SMInstance, "_decode", counting)
-    net = Net(["a", "b"])
+    net = WiredNet(["a", "b"])
     net.inject("a", BOUNCE, [10])
     net.run()
     [done] = net.of("SMFinished")  # it ended on a, its origin: one event
@@ -40,7 +40,7 @@ def test_each_hop_decodes_the_continuation_once(monkeypatch) -> None:
 
 
 def test_a_duplicate_transfer_is_acknowledged_without_decoding_again(monkeypatch) -> None:
-    net = Net(["a", "b"], duplicate=1.0)
+    net = WiredNet(["a", "b"], duplicate=1.0)
     decodes = []
     real = SMInstance._decode
     monkeypatch.setattr(SMInstance, "_decode",

@@ -9,7 +9,7 @@ import pytest
 from smvm import wire
 from smvm.node import NodeConfig, NodeCore, RetryPolicy
 
-from ._net import Net
+from sim.testing import WiredNet
 
 BOUNCE = '''
 def main(n):
@@ -24,7 +24,7 @@ def main(n):
 
 
 def test_handshake_offer_accept_transfer_ack_then_cached_code_skips_the_offer() -> None:
-    net = Net(["a", "b"])
+    net = WiredNet(["a", "b"])
     net.inject("a", BOUNCE, [2])
     net.run()
     a, b = net.cores["a"].counters, net.cores["b"].counters
@@ -52,7 +52,7 @@ def main():
     except MigrationError as e:
         return "stayed: " + str(e)
 '''
-    net = Net(["a", "b"], config=NodeConfig(beacon_interval=None, max_sms=1))
+    net = WiredNet(["a", "b"], config=NodeConfig(beacon_interval=None, max_sms=1))
     # b is full: an SM from a waits there (an SM from an origin that waits
     # there as much makes no room: smvm.node._eviction)
     busy = net.inject("a", 'def main():\n    sys_migrate("b")\n    block_tag("never", 100)\n')
@@ -73,7 +73,7 @@ def main():
     except MigrationError as e:
         return str(e)
 '''
-    net = Net(["a", "b"], drop=1.0)
+    net = WiredNet(["a", "b"], drop=1.0)
     net.inject("a", source)
     net.run()
     [done] = net.of("SMFinished")
@@ -89,7 +89,7 @@ def main():
     sys_migrate("b")
     return len(payload), sum(payload), node_id()
 '''
-    net = Net(["a", "b"])
+    net = WiredNet(["a", "b"])
     net.inject("a", source)
     net.run()
     ended, reported = net.of("SMFinished")  # where it ended, then at its origin
@@ -105,7 +105,7 @@ def main():
     sys_migrate("c")
     return node_id()
 '''
-    net = Net(["a", "b", "c"], links=[("a", "b"), ("b", "c"), ("a", "c")])
+    net = WiredNet(["a", "b", "c"], links=[("a", "b"), ("b", "c"), ("a", "c")])
     sm_id = net.inject("a", source)
     net.run()
     finished = net.of("SMFinished")
@@ -122,7 +122,7 @@ def main():
 '''
     # a - b - c and b - d: the SM ends on d, two hops from a; b's first visit
     # came from a, so the result goes d -> b -> a (never b -> c, its later visit)
-    net = Net(["a", "b", "c", "d"], links=[("a", "b"), ("b", "c"), ("b", "d")])
+    net = WiredNet(["a", "b", "c", "d"], links=[("a", "b"), ("b", "c"), ("b", "d")])
     sm_id = net.inject("a", source)
     net.run()
     finished = net.of("SMFinished")
@@ -143,7 +143,7 @@ def main():
     spawn(child)
     return 0
 '''
-    net = Net(["a", "b", "c"])
+    net = WiredNet(["a", "b", "c"])
     net.inject("a", source)
     net.run()
     assert sorted(e.node for e in net.of("SMFinished")) == ["a", "c"]  # no report of the child
@@ -163,7 +163,7 @@ def main(n):
 '''
     policy = RetryPolicy(first_delay=0.02, factor=1.5, max_delay=0.2, offer_tries=40,
                          transfer_tries=40)
-    net = Net(["a", "b"], config=NodeConfig(beacon_interval=None, retry=policy), seed=7,
+    net = WiredNet(["a", "b"], config=NodeConfig(beacon_interval=None, retry=policy), seed=7,
               drop=0.30, duplicate=0.10, jitter=0.01)
     net.inject("a", source, [1000])
     net.run()
@@ -234,7 +234,7 @@ def main():
     except MigrationError as e:
         return str(e)
 '''
-    net = Net(["a", "b"])
+    net = WiredNet(["a", "b"])
     net.cores["b"] = NodeCore("b", receiver)
     net.cores["b"].hear_neighbor("a", "a", 0.0)
     net.inject("a", source)

@@ -9,7 +9,7 @@ from smvm.node import events as ev
 from smvm.node.provenance import NodeTrust
 from smvm.trust import NodeKey
 
-from ._net import Net
+from sim.testing import WiredNet
 
 CYCLE = '''
 def main(hops):
@@ -63,8 +63,8 @@ class Journaled:
         core.events = events
 
 
-def _net(signed: bool, links=(("a", "b"), ("b", "c"), ("c", "a"))) -> tuple[Net, dict[str, Journaled]]:
-    net = Net(["a", "b", "c"], links=list(links), signed=signed)
+def _net(signed: bool, links=(("a", "b"), ("b", "c"), ("c", "a"))) -> tuple[WiredNet, dict[str, Journaled]]:
+    net = WiredNet(["a", "b", "c"], links=list(links), signed=signed)
     journals = {}
     for name, core in list(net.cores.items()):
         core.durable = True
@@ -72,7 +72,7 @@ def _net(signed: bool, links=(("a", "b"), ("b", "c"), ("c", "a"))) -> tuple[Net,
     return net, journals
 
 
-def _restart(net: Net, journals: dict, name: str, seed: int) -> NodeCore:
+def _restart(net: WiredNet, journals: dict, name: str, seed: int) -> NodeCore:
     """``name`` dies and starts again from its journal and stored bricks."""
     old = net.cores[name]
     trust = NodeTrust(name, old.trust.key, old.trust.known) if old.trust else None
@@ -131,7 +131,7 @@ def test_a_blocked_sm_wakes_after_its_node_restarts() -> None:
     assert not journals["b"].sms
 
 
-def _cut(net: Net, a: str, b: str) -> set:
+def _cut(net: WiredNet, a: str, b: str) -> set:
     cut = {(a, b), (b, a)}
     net.links -= cut
     return cut
@@ -167,7 +167,7 @@ def test_a_result_is_resent_until_acknowledged_and_taken_once() -> None:
     the origin acknowledges every copy and takes the first."""
     resent = reacked = 0
     for seed in range(20):
-        net = Net(["a", "b"], drop=0.3, seed=seed)
+        net = WiredNet(["a", "b"], drop=0.3, seed=seed)
         net.inject("a", "def main():\n    sys_migrate('b')\n    return node_id()\n")
         net.run()
         a, b = net.cores["a"], net.cores["b"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from smvm.node import HopEvent, HopState, NodeConfig
 from smvm.node._outgoing import TRANSITIONS
 
-from ._net import Net
+from sim.testing import WiredNet
 
 LIVE = (HopState.OFFERED, HopState.TRANSFERRED)
 FINAL = (HopState.DONE, HopState.FAILED)
@@ -30,7 +30,7 @@ def test_an_acknowledged_transfer_is_done_and_a_rejected_one_failed() -> None:
 
 
 def test_a_hop_is_offered_then_transferred_and_leaves_the_table_when_done() -> None:
-    net = Net(["a", "b"], config=NodeConfig(beacon_interval=None))
+    net = WiredNet(["a", "b"], config=NodeConfig(beacon_interval=None))
     a = net.cores["a"]
     sm_id = a.inject("def main():\n    sys_migrate('b')\n    return node_id()\n")
     a.run_ready()

@@ -15,7 +15,7 @@ from smvm.node import NodeConfig, NodeCore
 from smvm.node.events import SMDurable
 from smvm.vm import SMInstance
 
-from ._net import Net
+from sim.testing import WiredNet
 
 SLICE = 100_000
 SPIN = "def main(n):\n    x = 0\n    for i in range(n):\n        x += 1\n    return x\n"
@@ -93,7 +93,7 @@ def main(n):
     return before, after, node_id()
 '''
     expected = sum(i % 7 for i in range(350_000))
-    net = Net(["a", "b"], config=sliced())
+    net = WiredNet(["a", "b"], config=sliced())
     sm_id = net.inject("a", source, [350_000])
     net.inject("a", QUICK)
     net.run()
@@ -126,7 +126,7 @@ def main():
     write_tag("go", 42)
     return "written"
 '''
-    net = Net(["a"], config=sliced())
+    net = WiredNet(["a"], config=sliced())
     w = net.inject("a", waiter)
     net.inject("a", writer)
     net.run()
@@ -286,7 +286,7 @@ def main(n):
     sys_migrate("b")
     return order[:5], node_id()
 '''
-    net = Net(["a", "b"], config=sliced(fuel_slice=50))
+    net = WiredNet(["a", "b"], config=sliced(fuel_slice=50))
     sm_id = net.inject("a", source, [2_000])
     net.run()
     expected = sorted(range(2_000), key=lambda v: (v * 7919) % 1009)[:5]

@@ -10,7 +10,7 @@ from smvm.node.provenance import NodeTrust
 from smvm.node.status import MAX_STATUS_BYTES, MIN_STATUS_QUERY
 from smvm.trust import NodeKey
 
-from ._net import Net
+from sim.testing import WiredNet
 
 WAITER = '''
 def main():
@@ -31,7 +31,7 @@ def main(to):
 
 
 def test_status_shows_each_sm_in_its_state_with_neighbours_and_tags() -> None:
-    net = Net(["a", "b"], config=NodeConfig(beacon_interval=None, fuel_slice=10_000))
+    net = WiredNet(["a", "b"], config=NodeConfig(beacon_interval=None, fuel_slice=10_000))
     a = net.cores["a"]
     a.handle_timer(0.0)
     a.hear_neighbor("c", "link-c", 0.5, (3.0, 4.0), static=False)

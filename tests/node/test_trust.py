@@ -10,7 +10,7 @@ from smvm.node import NodeCore
 from smvm.node.provenance import NodeTrust
 from smvm.trust import KnownNodes, NodeKey, pack_chain
 
-from ._net import Net
+from sim.testing import WiredNet
 
 TOUR = '''
 def main(path):
@@ -26,8 +26,8 @@ def main():
 '''
 
 
-def _signed(*ids, links=None) -> Net:
-    return Net(list(ids), signed=True, links=links)
+def _signed(*ids, links=None) -> WiredNet:
+    return WiredNet(list(ids), signed=True, links=links)
 
 
 def test_a_signed_sm_moves_and_reads_its_own_verified_path() -> None:
@@ -40,7 +40,7 @@ def test_a_signed_sm_moves_and_reads_its_own_verified_path() -> None:
     assert net.cores["b"].counters["refused"] == 0
 
 
-def _record(net: Net, node: str, kind) -> list:
+def _record(net: WiredNet, node: str, kind) -> list:
     """Keep a copy of every frame of ``kind`` that ``node`` sends."""
     core, sent = net.cores[node], []
     original = core.datagrams_to_send
@@ -59,19 +59,19 @@ def _record(net: Net, node: str, kind) -> list:
     return sent
 
 
-def _brick_hash(net: Net) -> str:
+def _brick_hash(net: WiredNet) -> str:
     [brick] = [b for b in net.cores["a"].cache.bricks()]
     return brick.hash
 
 
-def _serves(net: Net, node: str = "a") -> None:
+def _serves(net: WiredNet, node: str = "a") -> None:
     before = len(net.of("SMFinished"))
     net.inject(node, TOUR, [["b"]])
     net.run()
     assert len(net.of("SMFinished")) == before + 2, "the node still serves normal SMs"
 
 
-def _deliver(net: Net, source: str, target: str, frame) -> None:
+def _deliver(net: WiredNet, source: str, target: str, frame) -> None:
     for datagram in wire.fragment(wire.encode(frame), 999, 60000):
         net.cores[target].receive(datagram, source, net.now)
     net.flush(net.cores[target])

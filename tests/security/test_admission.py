@@ -5,13 +5,12 @@ or a failed ``spawn``, each with an ``SMRefused`` event): nothing is queued,
 and the node keeps serving others while the hostile SMs are still there."""
 from __future__ import annotations
 
+from sim.testing import core, feed, inject_frame, pair, replies, run_until_quiet, shuttle
 from smvm import statecodec, wire
 from smvm.limits import NodeLimits
 from smvm.node import events as ev
 
-from ._attack import (
-    assert_core_still_serves, core, feed, inject_frame, pair, replies, run_until_quiet, shuttle,
-)
+from ._attack import assert_core_still_serves
 
 BLOCKER = '''
 def main(seconds):

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from sim.testing import pair, run_until_quiet, shuttle
 from smvm.node import events as ev
 from smvm.slices import Resume
 
-from ._attack import assert_core_still_serves, pair, run_until_quiet, shuttle
+from ._attack import assert_core_still_serves
 
 #: Module bodies that kill, stall or crash an interpreter that runs them
 #: unguarded; each runs only on node "b".

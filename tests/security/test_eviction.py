@@ -9,14 +9,13 @@ have waited ``min_wait_before_eviction`` seconds are ended, and only a
 newcomer from outside (inject, migration) makes room, never a spawn."""
 from __future__ import annotations
 
+from sim.testing import core, feed, inject_frame, pair, replies, run_until_quiet, shuttle
 from smvm import statecodec, wire
 from smvm.limits import NodeLimits
 from smvm.node import events as ev
 from smvm.node._eviction import Candidate, pick_victim
 
-from ._attack import (
-    assert_core_still_serves, core, feed, inject_frame, pair, replies, run_until_quiet, shuttle,
-)
+from ._attack import assert_core_still_serves
 
 FOREVER = '''
 def main():

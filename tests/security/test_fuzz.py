@@ -7,6 +7,7 @@ import msgpack
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.testing import core
 from smvm import statecodec, wire
 from smvm.compiler import compile_brick
 from smvm.continuation import screen
@@ -16,7 +17,7 @@ from smvm.node import compile_bounded
 from smvm.trust import unpack_chain
 from smvm.vm import continuation_brick
 
-from ._attack import assert_core_still_serves, core
+from ._attack import assert_core_still_serves
 
 FUZZ = settings(max_examples=100, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -8,11 +8,11 @@ from __future__ import annotations
 import msgpack
 import pytest
 
+from sim.testing import feed, pair, shuttle
 from smvm import CompileError, compile_brick
 from smvm.vm import FORMAT_VERSION
 
-from ._attack import assert_core_still_serves, assert_exec_still_serves, exec_sm, feed, pair, \
-    shuttle
+from ._attack import assert_core_still_serves, assert_exec_still_serves, exec_sm
 
 REFUSED_SOURCES = {
     "future_parser_switch": "from __future__ import barry_as_FLUFL\n\ndef main():\n    return 1\n",

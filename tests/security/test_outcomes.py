@@ -11,15 +11,14 @@ import msgpack
 import pytest
 import trio
 
+from sim.testing import core, run_until_quiet
 from smvm import statecodec
 from smvm.errors import RemoteInputError
 from smvm.limits import MAX_ERROR_CHARS, MAX_LOG_LINE_CHARS
 from smvm.node import events as ev
 from tests.patience import PATIENCE
 
-from ._attack import (
-    assert_core_still_serves, assert_exec_still_serves, core, exec_sm, run_until_quiet,
-)
+from ._attack import assert_core_still_serves, assert_exec_still_serves, exec_sm
 
 #: name -> (source, check of (result, error, logs))
 ONE_LINERS = {

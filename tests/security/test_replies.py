@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import os
 
+from sim.testing import core, feed, inject_frame, pair, replies, run_until_quiet, shuttle
 from smvm import statecodec, wire
 from smvm.limits import NodeLimits
 from smvm.node import events as ev
 
-from ._attack import (
-    assert_core_still_serves, core, feed, inject_frame, pair, replies, run_until_quiet, shuttle,
-)
+from ._attack import assert_core_still_serves
 
 BIG = '''
 def main(n):

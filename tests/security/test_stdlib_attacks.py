@@ -8,10 +8,11 @@ import random
 import msgpack
 import pytest
 
+from sim.testing import feed, pair, shuttle
 from smvm import statecodec, wire
 from smvm.vm import FORMAT_VERSION
 
-from ._attack import assert_core_still_serves, exec_sm, feed, pair, shuttle
+from ._attack import assert_core_still_serves, exec_sm
 
 RANDOM_USER = "import random\n\ndef main():\n    x = random.random()\n    sys_migrate('b')\n" \
               "    return x + random.random()\n"

@@ -12,7 +12,7 @@ from smvm.compiler import compile_brick, load_brick
 from smvm.compiler._link import LINK_HEADER, pack, unpack
 from smvm.errors import CompileError
 
-from ..node._net import Net
+from sim.testing import WiredNet
 
 HELPERS = '''\
 STEPS = 2
@@ -64,7 +64,7 @@ def test_a_linked_unit_runs_and_migrates_inside_the_imported_brick(tmp_path: Pat
     assert any(fid.startswith("helpers/walk_right:") for fid in brick.functions)
     # the unit travels between node cores as its packed source: the receivers
     # compile what they were sent, with no files
-    net = Net(["1", "2", "3"])
+    net = WiredNet(["1", "2", "3"])
     net.inject("1", unit, [])
     net.run()
     done = net.of("SMFinished")
@@ -133,7 +133,7 @@ def test_package_bricks_resolve_through_the_installed_package(tmp_path: Path,
     unit = load_brick(tmp_path / "app" / "main.py")
     assert [name for name, _ in unpack(unit, "x")] == ["pkgbricks.tools", "main.py"]
     assert "pkgbricks" not in sys.modules  # located, never imported
-    net = Net(["n"])
+    net = WiredNet(["n"])
     net.inject("n", unit, [])
     net.run()
     assert [e.value for e in net.of("SMFinished")] == ["n"]
@@ -189,7 +189,7 @@ def test_each_brick_of_a_unit_acts_in_its_own_code_domain(tmp_path: Path) -> Non
         "stranger.py": "def main():\n    try:\n        return read_tag('route')\n"
                        "    except TagAccessError:\n        return 'refused'\n",
     })
-    net = Net(["n"])
+    net = WiredNet(["n"])
     for name in ("writer", "reader", "peeker", "stranger"):
         net.inject("n", load_brick(tmp_path / f"{name}.py"), [])
         net.run()
@@ -203,7 +203,7 @@ def test_linked_parts_travel_without_comments_and_docstrings_on_the_same_lines(t
         "main.py": "from helpers import f\n\ndef main():\n    return [f(), 1 / 0]\n"})
     parts = dict(unpack(load_brick(tmp_path / "main.py"), "x"))
     assert parts["helpers"] == '""\n\nX = 1\n\n\ndef f():\n    ""\n\n    return "# not a comment"\n'
-    net = Net(["n"])
+    net = WiredNet(["n"])
     net.inject("n", load_brick(tmp_path / "main.py"), [])
     net.run()
     [failed] = net.of("SMFailed")
