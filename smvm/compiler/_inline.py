@@ -73,3 +73,20 @@ def cut(node: ast.Subscript) -> ast.expr:
         return guarded
     return ast.IfExp(test=_short(value, abi.SHORT_SLICED), body=copy.deepcopy(node),
                      orelse=guarded)
+
+
+def isinstance_of_class(node: ast.Call) -> ast.expr:
+    """``isinstance(x, C)`` -> ``_isinstance(x, C) if _type(C) is _type else
+    isinstance(x, C)``: the real builtin where ``C`` is a class (of the brick,
+    an exception, ``int``...: ``type`` checks those in C code and runs no
+    guest code), the guest builtin (which maps ``list``, ``deque``, tuples
+    of classes... to the host's types) otherwise."""
+    if len(node.args) != 2 or node.keywords or not isinstance(node.args[1], ast.Name) \
+            or not _pure(node.args[0]):
+        return node
+    item, kind = node.args
+    test = ast.Compare(left=call(abi.TYPE, load(kind.id)), ops=[ast.Is()],
+                       comparators=[load(abi.TYPE)])
+    return ast.copy_location(ast.IfExp(
+        test=test, body=call(abi.ISINSTANCE, copy.deepcopy(item), load(kind.id)),
+        orelse=node), node)

@@ -39,8 +39,11 @@ class Instrument:
             node.body.insert(0, _tick_stmt())
         elif isinstance(node, ast.GeneratorExp):
             # consumed lazily (any(), next()...): charged chunk by chunk
+            # (given straight to a builtin, which consumes it at once: a short
+            # list is walked as it is, ``Runtime.consumed_counted``)
             first = node.generators[0]
-            first.iter = call(attr(abi.RUNTIME, "lazy_counted"), first.iter)
+            guard = "consumed_counted" if getattr(node, "_smvm_consumed", False) else "lazy_counted"
+            first.iter = call(attr(abi.RUNTIME, guard), first.iter)
             for gen in node.generators[1:]:
                 gen.iter = call(attr(abi.RUNTIME, "counted"), gen.iter)
         elif isinstance(node, _COMPS):

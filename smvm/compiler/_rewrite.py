@@ -92,6 +92,19 @@ class GuardCalls(ast.NodeTransformer):
                              for i, a in enumerate(node.args)]
         return node
 
+    def visit_Assign(self, node: ast.Assign) -> ast.stmt:
+        value, targets = node.value, node.targets
+        if (len(targets) == 1 and isinstance(targets[0], (ast.Tuple, ast.List))
+                and isinstance(value, ast.Tuple) and len(value.elts) == len(targets[0].elts)
+                and not any(isinstance(e, ast.Starred) for e in (*value.elts, *targets[0].elts))):
+            # ``a, b = b, a``: the tuple is unpacked at once (or never made),
+            # so nothing can hash it: no depth check (``_R.nest``)
+            node.targets = [self.visit(targets[0])]
+            value.elts = [self.visit(e) for e in value.elts]
+            return node
+        self.generic_visit(node)
+        return node
+
     def visit_Tuple(self, node: ast.Tuple) -> ast.expr:
         # a tuple in a tuple in a tuple...: hashing it recurses in C
         self.generic_visit(node)
@@ -405,7 +418,8 @@ _FAST_KEYWORDS = {"sorted": {"key", "reverse"}, "min": {"key", "default"},
 class FastConsumers(ast.NodeTransformer):
     """``set(x for x in xs)`` -> ``_C_set(...)`` (the real builtin) where the
     brick does not rebind the name; a tuple made so is still checked for
-    depth (``_R.nest``)."""
+    depth (``_R.nest``). ``isinstance(x, C)`` calls the real builtin when
+    ``C`` is a class (``_inline.isinstance_of_class``)."""
 
     def __init__(self, bound: set[str]):
         self.bound = bound
@@ -413,10 +427,13 @@ class FastConsumers(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call) -> ast.expr:
         self.generic_visit(node)
         func = node.func
+        if isinstance(func, ast.Name) and func.id == "isinstance" and func.id not in self.bound:
+            return _inline.isinstance_of_class(node)
         if (isinstance(func, ast.Name) and func.id in _FAST_CONSUMERS and func.id not in self.bound
                 and len(node.args) == 1 and isinstance(node.args[0], ast.GeneratorExp)
                 and all(kw.arg in _FAST_KEYWORDS.get(func.id, ()) for kw in node.keywords)):
             node.func = ast.copy_location(load(abi.FAST_CONSUMER_PREFIX + func.id), func)
+            node.args[0]._smvm_consumed = True  # type: ignore[attr-defined]  # (see Instrument)
             if func.id == "tuple":
                 return ast.copy_location(call(attr(abi.RUNTIME, "nest"), node), node)
         return node

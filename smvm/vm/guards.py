@@ -121,6 +121,18 @@ class Guards:
             return itertools.chain.from_iterable(self._slices(iterable))
         return self._metered(iter(iterable), per_item=True)  # type: ignore[call-overload]
 
+    def consumed_counted(self, iterable: object) -> object:
+        """The iterable of a generator expression a builtin consumes at once
+        (``sum(... for x in xs)``): a short list is charged now and walked up
+        to the length it has now (so items the expression appends to it are
+        not seen: never an endless C loop); anything else as ``lazy_counted``."""
+        if type(iterable) is list:
+            size = len(iterable)
+            if size <= _CHUNK:
+                self.charge(size)
+                return _islice(iterable, size)
+        return self.lazy_counted(iterable)
+
     def _slices(self, seq):
         start = 0
         while start < len(seq):
@@ -318,6 +330,7 @@ def _range_length(r: range) -> int:
 
 
 _IMMUTABLE_SEQUENCES = frozenset({tuple, str, bytes, range})
+_islice = itertools.islice
 _SCANNED = frozenset({list, tuple, str, bytes, bytearray, collections.deque})
 #: Iterators that take items from other iterators (C recurses through them).
 _NESTING_ITERATORS = frozenset({filter, map, zip, enumerate, *(

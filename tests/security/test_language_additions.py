@@ -198,3 +198,25 @@ def test_scans_in_a_loop_run_out_of_fuel_as_a_guest_error():
                   "    while True:\n        found += -1 in big\n", fuel=2_000_000)
     assert res.error is not None and res.error.type == "FuelExhausted"
     assert_exec_still_serves()
+
+
+def test_a_generator_expression_a_builtin_consumes_is_charged_for_its_list():
+    """``sum(... for x in xs)`` over a short list: charged its length at
+    once; a list the expression grows is walked to the length it had."""
+    fast, fast_fuel = _fuel("    c = list(range(4000))\n    return sum(x for x in c)\n", 0)
+    held, held_fuel = _fuel("    c = list(range(4000))\n    g = (x for x in c)\n"
+                            "    return sum(g)\n", 0)
+    assert fast == held == sum(range(4000))
+    assert fast_fuel == held_fuel >= 4000
+    grown, _ = _fuel("    c = [1, 2]\n    return sum(1 for x in c if c.append(x) is None)\n", 0)
+    assert grown == 2
+
+
+def test_a_swap_of_deep_tuples_still_refuses_deep_tuples_elsewhere():
+    """``a, b = b, a`` makes no tuple to check; a tuple display kept as a
+    value still is checked for depth."""
+    res = exec_sm("def main():\n    t = ()\n    for i in range(300):\n        t = (t,)\n"
+                  "    a, b = t, 1\n    b, a = a, b\n    return len(b)\n", fuel=10**6)
+    assert res.error is not None and res.error.type == "ValueError"
+    ok = exec_sm("def main():\n    a, b = 1, [2]\n    a, b = b, a\n    return [a, b]\n")
+    assert ok.error is None and ok.result == [[2], 1]
