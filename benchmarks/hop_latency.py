@@ -42,6 +42,21 @@ def main(n, salt):
     return gaps
 '''
 
+#: The same walk, migrating from inside a function (as the routing library's
+#: ``migrate`` does): the state names the function its caller was calling.
+BOUNCE_CALL = '''
+def hop(other):
+    t0 = now()
+    sys_migrate(other)
+    return now() - t0
+
+def main(n, salt):
+    gaps = []
+    for i in range(n):
+        gaps.append(hop("b" if node_id() == "a" else "a"))
+    return gaps
+'''
+
 
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
@@ -69,6 +84,9 @@ async def measure(hops: int, workers: int, signed: bool = True) -> dict:
         out = await inject(addr_a, BOUNCE, [hops + 2, 0], wait=True, timeout=120)
         assert out.ok, out.error
         cached = out.value[2:]
+        out = await inject(addr_a, BOUNCE_CALL, [hops + 2, 0], wait=True, timeout=120)
+        assert out.ok, out.error
+        from_call = out.value[2:]
         transfer_bytes = a.core.counters["bytes_out.Transfer"] / max(1, a.core.counters["frames_out.Transfer"])
         # not cached: a new brick (salted source) per SM, one hop each
         uncached = []
@@ -83,7 +101,7 @@ async def measure(hops: int, workers: int, signed: bool = True) -> dict:
         out = await inject(addr_a, BOUNCE, [hops, 1], wait=True, timeout=120)
         rate = hops / (trio.current_time() - t0)
         nursery.cancel_scope.cancel()
-    return {"cached": cached, "uncached": uncached, "rate": rate,
+    return {"cached": cached, "from_call": from_call, "uncached": uncached, "rate": rate,
             "transfer_bytes": transfer_bytes, "code_bytes": code_bytes}
 
 
@@ -150,6 +168,7 @@ def main() -> None:
           f"all bytes of TRANSFER frames with code: {result['code_bytes']:,}")
     print(f"{'':22}{'p50 ms':>10}{'p99 ms':>10}{'p50 / raw UDP':>16}")
     for name, values in (("hop, code cached", result["cached"]),
+                         ("hop from a call, cached", result["from_call"]),
                          ("hop, code not cached", result["uncached"])):
         p50, p99 = pct(values, 0.5), pct(values, 0.99)
         print(f"{name:22}{p50 * 1e3:10.3f}{p99 * 1e3:10.3f}{p50 / raw50:16.1f}")
