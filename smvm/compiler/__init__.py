@@ -20,8 +20,8 @@ from ._with import DesugarWith
 from ._instrument import Instrument
 from ._marks import marked_code, strip_marks
 from ._link import brick_imports, is_linked, load_brick, unpack
-from ._rewrite import (Cellify, FastConsumers, GuardCalls, GuardScans, LiftMigratingLambdas, Rejections,
-                       SimplifyImports)
+from ._closures import Cellify, LiftMigratingLambdas
+from ._rewrite import FastConsumers, GuardCalls, GuardScans, Rejections, SimplifyImports
 
 __all__ = ["Brick", "FunctionInfo", "brick_hash", "check_source", "compile_brick", "desugar",
            "load_brick", "unit_part"]

@@ -13,8 +13,8 @@ from __future__ import annotations
 import ast
 
 from ._astutil import assign, attr, call, const, if_, in_set, load, not_, stmt
+from ._closures import PROLOGUE_ATTR
 from ._normalise import POINT_ATTR, Normaliser
-from ._rewrite import PROLOGUE_ATTR
 from ._scopes import local_names
 from .abi import (
     BASE_EXCEPTION, CAPTURE, CAPTURE_VAR, LOCALS, NOT_CAPTURED, POINT_COLUMN, RESUME_LOCALS,
