@@ -15,8 +15,9 @@ from itertools import chain
 import msgpack
 
 from ..values import Cell
-from .format import (DEFAULT_LIMITS, M_CELL, M_FROZENSET, M_PARTIAL, M_RANGE, M_SET, M_TUPLE,
-                     SCALARS, function_ext, in_order, scalar_keys, scalar_tuple, tuple_packer)
+from .format import (DEFAULT_LIMITS, M_CELL, M_FROZENSET, M_ITERATOR, M_PARTIAL, M_RANGE, M_SET,
+                     M_TUPLE, SCALARS, function_ext, in_order, scalar_keys, scalar_tuple,
+                     tuple_packer)
 
 _partial = functools.partial
 #: Containers the fast path looks inside (``gc.get_referents`` lists their items).
@@ -25,6 +26,9 @@ _FOLLOW = frozenset({list, dict, tuple, set, frozenset, Cell, _partial})
 #: the full encoder handles or refuses them.
 _REFUSE = frozenset({bytearray, memoryview, msgpack.ExtType, msgpack.Timestamp})
 _SCAN = _FOLLOW | _REFUSE
+#: The iterator of ``for i in range(n)``: it holds no object of the state
+#: (only numbers), so it travels on the fast path, as the full encoder sends it.
+_RANGE_ITERATOR = type(iter(range(0)))
 
 
 class NotPlain(Exception):
@@ -88,13 +92,14 @@ def _distinct(levels: list[list]) -> bool:
 class Packing:
     """msgpack's ``default`` hook for the fast path: one call per non-msgpack value."""
 
-    __slots__ = ("functions", "keys_checked", "levels", "packer")
+    __slots__ = ("functions", "iterators", "keys_checked", "levels", "packer")
 
     def __init__(self, functions: Mapping[int, str], levels: list[list]):
         self.functions = functions
         self.levels = levels
         self.keys_checked = False
         self.packer: msgpack.Packer | None = None
+        self.iterators: set[int] = set()  # ids of the range iterators packed
 
     def convert(self, obj: object) -> object:
         t = type(obj)
@@ -123,6 +128,12 @@ class Packing:
             return [M_FROZENSET, *in_order(obj)]
         if t is range:
             return [M_RANGE, obj.start, obj.stop, obj.step]
+        if t is _RANGE_ITERATOR:
+            if id(obj) in self.iterators:  # held twice: its identity needs the full encoder
+                raise NotPlain
+            self.iterators.add(id(obj))
+            _, (source,), position = obj.__reduce__()
+            return [M_ITERATOR, "iter", [source], position]
         ref = self.functions.get(id(obj))
         if ref is not None:
             return function_ext(ref)

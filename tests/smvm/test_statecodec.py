@@ -664,6 +664,38 @@ def test_builtin_iterators_travel_with_their_position_and_source():
     assert list(dit2) == ["a", "b"] and list(sit2) == ["x", "y", "z"]
 
 
+def test_a_range_loop_travels_on_the_fast_path_as_the_full_encoder_sends_it(monkeypatch):
+    """``for i in range(n)`` keeps a range iterator in the frame: a state
+    holding one is packed by msgpack in C, byte for byte what the full
+    encoder writes, and comes back at its position."""
+    import smvm.statecodec as codec
+    from smvm.statecodec._encoder import encode_tree
+
+    full = []
+    monkeypatch.setattr(codec, "encode_tree", lambda *a: full.append(a) or encode_tree(*a))
+    loop = iter(range(5, 500, 7))
+    next(loop), next(loop)
+    done = iter(range(3))
+    list(done)
+    state = {"frames": [["main:1", 1, {"i": 19, "_t1": loop, "gaps": [0.5, 1.5]}]],
+             "other": [done, iter(range(0))]}
+    blob = dumps(state)
+    assert full == []  # the fast path took it
+    assert blob == encode_tree(state, {})
+    back = loads(blob)
+    assert list(back["frames"][0][2]["_t1"]) == list(range(19, 500, 7))
+    assert [list(it) for it in back["other"]] == [[], []]
+    dumps([loop, loop])
+    assert len(full) == 1  # held twice: the full encoder keeps it one object
+
+
+def test_a_range_iterator_held_twice_stays_one_iterator():
+    loop = iter(range(10))
+    next(loop)
+    a, b = loads(dumps([loop, loop]))
+    assert a is b and next(a) == 1 and next(b) == 2
+
+
 def test_bound_methods_of_plain_values_travel_bound_to_the_same_object():
     data = {"k": 1}
     items = [1]
