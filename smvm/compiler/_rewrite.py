@@ -13,9 +13,8 @@ import ast
 
 from ..errors import SourceError
 from . import _inline, abi, policy
-from ._analysis import MIG_ATTR, Resolution, contains_flagged
+from ._analysis import MIG_ATTR
 from ._astutil import assign, attr, call, const, load, store
-from ._scopes import iter_own_scope, params
 
 
 class Rejections(Exception):
