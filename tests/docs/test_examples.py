@@ -12,7 +12,9 @@ line right before it:
 - ``<!-- excerpt: PATH -->``: a piece of the checkout's file PATH; every line
   of it (comments and ``...`` lines aside) is a line of that file;
 - ``<!-- output -->``: a sample of what a program prints or writes (a JSON
-  one must parse, ``...`` standing for any value);
+  one must parse, ``...`` standing for any value); ``<!-- output: FILE -->``
+  samples the first line of FILE, written by an earlier block of the page:
+  the sample names every key that line has (it may show optional ones too);
 - ``<!-- not runnable: REASON -->``: cannot run here, for that reason (a
   diagram, a command that needs other hosts).
 
@@ -112,7 +114,15 @@ def transcript(text: str) -> list[tuple[str, list[str]]]:
 def test_the_runnable_examples_of_a_page_run_as_written(page: Path, tmp_path: Path) -> None:
     for name in ("apps", "docs", "routing", "sim", "spatial", "tests"):
         (tmp_path / name).symlink_to(ROOT / name)
-    for block in runnable_blocks(page):
+    for block in code_blocks(page):
+        if block.kind == "output" and block.detail:
+            written = tmp_path / block.detail
+            assert written.is_file(), f"{block.where}: no block of the page wrote {block.detail}"
+            real = json.loads(written.read_text(encoding="utf-8").splitlines()[0])
+            missing = keys_missing(real, json_sample(block))
+            assert not missing, f"{block.where}: the sample lacks {missing} of {block.detail}"
+        if block.kind != "runnable":
+            continue
         if block.detail:
             (tmp_path / block.detail).write_text(block.text, encoding="utf-8")
         elif "$ " in block.text:
@@ -155,13 +165,37 @@ def test_excerpts_are_pieces_of_their_files() -> None:
                 f"{block.where}: {line.strip()!r} is not a line of {block.detail}"
 
 
+def json_sample(block: Block) -> object:
+    try:
+        return json.loads(re.sub(r"(?<![.\w])\.\.\.(?![.\w])", "null", block.text))
+    except ValueError as exc:
+        pytest.fail(f"{block.where}: not JSON: {exc}")
+
+
+def keys_missing(real: object, sample: object, path: str = "") -> list[str]:
+    """The keys of ``real`` that ``sample`` does not name, looking into
+    nested objects except those keyed by data (node ids)."""
+    if not isinstance(real, dict) or not isinstance(sample, dict):
+        return []
+    if real and all(key.isdigit() for key in real):
+        return []
+    missing = [path + key for key in real if key not in sample]
+    for key in real.keys() & sample.keys():
+        missing += keys_missing(real[key], sample[key], f"{path}{key}.")
+    return missing
+
+
 def test_json_samples_parse() -> None:
     samples = [b for p in PAGES for b in code_blocks(p) if b.kind == "output" and b.lang == "json"]
     for block in samples:
-        try:
-            json.loads(re.sub(r"(?<![.\w])\.\.\.(?![.\w])", "null", block.text))
-        except ValueError as exc:
-            pytest.fail(f"{block.where}: not JSON: {exc}")
+        json_sample(block)
+
+
+def test_a_sample_misses_a_key_of_the_real_output() -> None:
+    real = {"trace": 1, "world": {"seed": 3, "area": [0, 0], "tags": {"22": {"Hot": True}}}}
+    sample = {"trace": 1, "world": {"seed": 7, "tags": {"5": {"Taxi": True}}, "roads": []}}
+    assert keys_missing(real, sample) == ["world.area"]
+    assert keys_missing(real, {**sample, "world": {**sample["world"], "area": None}}) == []
 
 
 def test_the_pages_have_runnable_examples() -> None:
