@@ -94,7 +94,13 @@ class WorkerPool:
         self.killed = 0
 
     @property
-    def _idle(self) -> list[_Worker]:
+    def workers(self) -> tuple[_Worker, ...]:
+        """The worker processes alive now (each with its ``limits``)."""
+        return tuple(self._workers)
+
+    @property
+    def idle(self) -> list[_Worker]:
+        """The live workers running no slice just now."""
         return [w for w in self._workers if not w.busy]
 
     async def _spawn(self) -> _Worker:
@@ -119,7 +125,7 @@ class WorkerPool:
                     pinned.busy = True
                     return pinned
             else:
-                idle = self._idle
+                idle = self.idle
                 if idle:
                     worker = min(idle, key=lambda w: len(w.parked))
                     worker.busy = True

@@ -8,8 +8,6 @@ Needs root and iproute2 (CI runs as root); skipped elsewhere, saying why.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -20,6 +18,8 @@ import pytest
 
 from apps.ezcab import app as ezcab
 from apps.hottest import app as hottest
+from tests import netns
+from tests.netns import sh
 
 # one namespace test at a time under -n: each starts a daemon process per host,
 # and they wait for real interfaces
@@ -47,39 +47,16 @@ READ_ALL = textwrap.dedent('''
 ''')
 
 
-def _can_use_netns() -> str:
-    if os.geteuid() != 0:
-        return "needs root to create network namespaces"
-    if shutil.which("ip") is None:
-        return "needs iproute2 (ip)"
-    probe = subprocess.run(["ip", "netns", "add", f"smvm-probe-{os.getpid()}"],
-                           capture_output=True, text=True)
-    if probe.returncode != 0:
-        return f"cannot create network namespaces: {probe.stderr.strip()}"
-    subprocess.run(["ip", "netns", "del", f"smvm-probe-{os.getpid()}"], capture_output=True)
-    return ""
-
-
-def sh(*args: str) -> None:
-    subprocess.run(args, check=True, capture_output=True, text=True)
-
-
 @pytest.fixture
 def lan():
     """Four namespaces ``h0..h3`` (10.232.0.1-4) on a bridge in a fifth."""
-    why = _can_use_netns()
-    if why:
-        pytest.skip(why)
-    tag = f"{os.getpid() % 10000}"
+    tag = netns.prefix()
     switch = f"smvm{tag}sw"
     hosts = [f"smvm{tag}h{i}" for i in range(4)]
-    try:
-        sh("ip", "netns", "add", switch)
+    with netns.namespaces([switch, *hosts]):
         sh("ip", "-n", switch, "link", "add", "br0", "type", "bridge")
         sh("ip", "-n", switch, "link", "set", "br0", "up")
         for i, ns in enumerate(hosts):
-            sh("ip", "netns", "add", ns)
-            sh("ip", "-n", ns, "link", "set", "lo", "up")
             sh("ip", "link", "add", "eth0", "netns", ns, "type", "veth", "peer", f"p{i}",
                "netns", switch)
             sh("ip", "-n", switch, "link", "set", f"p{i}", "master", "br0")
@@ -87,9 +64,6 @@ def lan():
             sh("ip", "-n", ns, "addr", "add", f"10.232.0.{i + 1}/24", "dev", "eth0")
             sh("ip", "-n", ns, "link", "set", "eth0", "up")
         yield hosts
-    finally:
-        for ns in [*hosts, switch]:
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
 
 class Daemons:

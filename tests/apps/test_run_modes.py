@@ -11,7 +11,7 @@ from apps.cli import main
 from smvm.daemon import DaemonConfig
 from smvm.node import NodeConfig
 
-from ..daemon._threaded import serving
+from tests.daemons import serving
 
 BRICK = '''
 from routing.migrate import migrate

@@ -11,7 +11,7 @@ from apps.cli import main
 from smvm.daemon import DaemonConfig
 from smvm.node import NodeConfig
 
-from ._threaded import serving
+from tests.daemons import serving
 
 BRICKS = {
     "big_int.py": "def main():\n    return 10 ** 5000\n",

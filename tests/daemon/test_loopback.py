@@ -7,6 +7,8 @@ import trio
 from smvm.client import inject
 from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
+from smvm.testing import hear_each_other, start_daemons
+from tests.daemons import beaconing, start_mesh
 from tests.patience import PATIENCE
 
 TOUR = '''
@@ -19,24 +21,9 @@ def main(order):
 '''
 
 
-async def start_line(nursery, ids):
-    daemons = [NodeDaemon(DaemonConfig(i, "127.0.0.1", 0, node=NodeConfig(beacon_interval=0.05),
-                                       seed=n, advertise=False)) for n, i in enumerate(ids)]
-    addresses = [await nursery.start(d.serve) for d in daemons]
-    for d in daemons:
-        for a in addresses:
-            if a != d.address:
-                d.add_peer(a)
-    for d in daemons:
-        others = set(ids) - {d.config.node_id}
-        await d.wait_until(lambda d=d, others=others: others <= set(
-            d.core.neighbor_table.ids(d.clock())), timeout=PATIENCE)
-    return daemons, addresses
-
-
 async def test_an_sm_tours_three_daemons_and_comes_back() -> None:
     async with trio.open_nursery() as nursery:
-        daemons, addresses = await start_line(nursery, ["n1", "n2", "n3"])
+        daemons, addresses = await start_mesh(nursery, ["n1", "n2", "n3"])
         outcome = await inject(addresses[0], TOUR, [["n2", "n3", "n1"]], wait=True,
                                timeout=PATIENCE)
         assert outcome.ok, outcome.error
@@ -51,7 +38,7 @@ async def test_an_sm_tours_three_daemons_and_comes_back() -> None:
 
 async def test_the_result_comes_back_from_where_the_sm_ended() -> None:
     async with trio.open_nursery() as nursery:
-        daemons, addresses = await start_line(nursery, ["a", "b", "c"])
+        daemons, addresses = await start_mesh(nursery, ["a", "b", "c"])
         outcome = await inject(addresses[0], TOUR, [["b", "c"]], wait=True, timeout=PATIENCE)
         assert outcome.ok and outcome.value == ["a", "b", "c"]
         failing = "def main():\n    sys_migrate('b')\n    return 1 / 0\n"
@@ -64,7 +51,7 @@ async def test_the_result_comes_back_from_where_the_sm_ended() -> None:
 
 async def test_bad_bricks_are_refused_with_their_errors() -> None:
     async with trio.open_nursery() as nursery:
-        daemons, addresses = await start_line(nursery, ["x"])
+        daemons, addresses = await start_mesh(nursery, ["x"])
         outcome = await inject(addresses[0], "import os\n", [], wait=True, timeout=PATIENCE)
         assert not outcome.ok and outcome.error["type"] == "CompileError"
         assert "import of 'os' is not allowed" in outcome.error["message"]
@@ -128,16 +115,10 @@ async def test_on_demand_routing_across_daemons_and_the_result_walks_back(tmp_pa
         "    return [node_id(), hops]\n", encoding="utf-8")
     ids = ["a", "b", "c"]
     async with trio.open_nursery() as nursery:
-        daemons = [NodeDaemon(DaemonConfig(i, "127.0.0.1", 0, node=NodeConfig(beacon_interval=0.05),
-                                           seed=n, advertise=False)) for n, i in enumerate(ids)]
-        addresses = [await nursery.start(d.serve) for d in daemons]
-        for left, right in ((0, 1), (1, 2)):
-            daemons[left].add_peer(addresses[right])
-            daemons[right].add_peer(addresses[left])
-        for d, wanted in zip(daemons, ({"b"}, {"a", "c"}, {"b"})):
-            await d.wait_until(lambda d=d, wanted=wanted: wanted <= set(
-                d.core.neighbor_table.ids(d.clock())), timeout=PATIENCE)
-        outcome = await inject(addresses[0], load_brick(tmp_path / "to_c.py"), ["c"],
+        line = [(0, 1), (1, 2)]
+        daemons = await start_daemons(nursery, beaconing(ids), line)
+        await hear_each_other(daemons, line, timeout=PATIENCE)
+        outcome = await inject(daemons[0].address, load_brick(tmp_path / "to_c.py"), ["c"],
                                wait=True, timeout=PATIENCE)
         assert outcome.ok, outcome.error
         assert outcome.value == ["c", 2]

@@ -6,14 +6,15 @@ Needs root and iproute2 (CI runs as root); skipped elsewhere, saying why.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import textwrap
 import time
 
 import pytest
+
+from tests import netns
+from tests.netns import sh
 
 # one namespace test at a time under -n: each starts a daemon process per host,
 # and they wait for real interfaces
@@ -37,35 +38,12 @@ TOUR = textwrap.dedent('''
 ''')
 
 
-def _can_use_netns() -> str:
-    if os.geteuid() != 0:
-        return "needs root to create network namespaces"
-    if shutil.which("ip") is None:
-        return "needs iproute2 (ip)"
-    probe = subprocess.run(["ip", "netns", "add", f"smvm-probe-{os.getpid()}"],
-                           capture_output=True, text=True)
-    if probe.returncode != 0:
-        return f"cannot create network namespaces: {probe.stderr.strip()}"
-    subprocess.run(["ip", "netns", "del", f"smvm-probe-{os.getpid()}"], capture_output=True)
-    return ""
-
-
-def sh(*args: str) -> None:
-    subprocess.run(args, check=True, capture_output=True, text=True)
-
-
 @pytest.fixture
 def line_of_hosts():
-    why = _can_use_netns()
-    if why:
-        pytest.skip(why)
-    tag = f"{os.getpid() % 10000}"
+    tag = netns.prefix()
     names = [f"smvm{tag}n{i}" for i in (1, 2, 3)]
     links = [(f"s{tag}a12", f"s{tag}b12"), (f"s{tag}a23", f"s{tag}b23")]
-    try:
-        for ns in names:
-            sh("ip", "netns", "add", ns)
-            sh("ip", "-n", ns, "link", "set", "lo", "up")
+    with netns.namespaces(names):
         (a12, b12), (a23, b23) = links
         sh("ip", "link", "add", a12, "netns", names[0], "type", "veth", "peer", b12, "netns", names[1])
         sh("ip", "link", "add", a23, "netns", names[1], "type", "veth", "peer", b23, "netns", names[2])
@@ -74,9 +52,6 @@ def line_of_hosts():
             sh("ip", "-n", ns, "addr", "add", addr, "dev", dev)
             sh("ip", "-n", ns, "link", "set", dev, "up")
         yield names
-    finally:
-        for ns in names:
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
 
 def test_an_sm_tours_three_hosts_across_real_interfaces(line_of_hosts, tmp_path) -> None:

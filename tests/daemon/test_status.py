@@ -7,7 +7,7 @@ from apps.cli import main
 from smvm.daemon import DaemonConfig
 from smvm.node import NodeConfig
 
-from ._threaded import serving
+from tests.daemons import serving
 
 
 def config(node_id: str, **extra) -> DaemonConfig:

@@ -13,14 +13,15 @@ from smvm.client import inject
 from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
 from smvm.trust import NodeKey, format_line
+from tests.daemons import start_mesh
 from tests.patience import PATIENCE
 
-from .test_loopback import TOUR, start_line
+from .test_loopback import TOUR
 
 
 async def test_the_result_carries_the_verified_path() -> None:
     async with trio.open_nursery() as nursery:
-        daemons, addresses = await start_line(nursery, ["n1", "n2", "n3"])
+        daemons, addresses = await start_mesh(nursery, ["n1", "n2", "n3"])
         outcome = await inject(addresses[0], TOUR, [["n2", "n3", "n1", "n3"]], wait=True,
                                timeout=PATIENCE)
         assert outcome.ok, outcome.error
@@ -38,7 +39,7 @@ def _raw_send(address, frame) -> None:
 async def test_forged_frames_from_a_raw_socket_are_refused_and_logged(caplog) -> None:
     caplog.set_level(logging.WARNING, logger="smvm.node")
     async with trio.open_nursery() as nursery:
-        daemons, addresses = await start_line(nursery, ["a", "b"])
+        daemons, addresses = await start_mesh(nursery, ["a", "b"])
         b = daemons[1]
         ok = await inject(addresses[0], TOUR, [["b"]], wait=True, timeout=PATIENCE)
         assert ok.ok

@@ -32,7 +32,7 @@ async def test_a_spinning_sm_is_killed_in_its_worker_while_another_completes() -
         async with trio.open_nursery() as warm:
             for n in (300_000, 300_001):
                 warm.start_soon(warm_up, n)
-        assert len(daemon.pool._workers) == 2
+        assert len(daemon.pool.workers) == 2
         spinner = {}
 
         async def run_spinner():
@@ -79,7 +79,7 @@ async def test_spinners_take_turns_in_one_worker_and_a_short_sm_passes_them() ->
             assert outcome.trip["fuel"] == 4_000_000, "fuel counted across its slices"
         counters = daemon.core.counters
         assert counters["requeues"] == 2 * 19 and counters["slices"] == 2 * 20 + 1
-        assert daemon.pool.killed == 0 and len(daemon.pool._workers) == 1
+        assert daemon.pool.killed == 0 and len(daemon.pool.workers) == 1
         nursery.cancel_scope.cancel()
 
 
@@ -99,7 +99,7 @@ async def test_workers_report_the_limits_they_run_under() -> None:
         daemon, address = await serve(nursery, node=NodeConfig(beacon_interval=None), workers=1)
         quick = await inject(address, QUICK, [3], wait=True, timeout=PATIENCE)
         assert quick.ok
-        [worker] = daemon.pool._idle
+        [worker] = daemon.pool.idle
         assert any(limit.startswith("address space") for limit in worker.limits)
         assert "16 open files" in worker.limits
         nursery.cancel_scope.cancel()

@@ -9,8 +9,9 @@ import trio
 
 from apps.cli import main
 from smvm.client import inject
-from smvm.daemon import DaemonConfig, NodeDaemon
+from smvm.daemon import DaemonConfig
 from smvm.node import NodeConfig
+from smvm.testing import hear_each_other, start_daemons
 from smvm.trace import read_trace
 from tests.patience import PATIENCE
 
@@ -27,22 +28,15 @@ PLACES = {"d1": (40.5000, -74.4500), "d2": (40.5010, -74.4500), "d3": (40.5010, 
 
 
 async def test_three_daemons_traces_merge_into_one_replay(tmp_path, capsys) -> None:
-    daemons = [NodeDaemon(DaemonConfig(
+    configs = [DaemonConfig(
         node, "127.0.0.1", 0, location=place, tags={"Sensor": True} if node == "d3" else {},
         node=NodeConfig(beacon_interval=0.05), seed=k, workers=0, advertise=False,
-        trace=str(tmp_path / f"{node}.trace.jsonl"), trace_period=0.05))
+        trace=str(tmp_path / f"{node}.trace.jsonl"), trace_period=0.05)
         for k, (node, place) in enumerate(PLACES.items())]
     async with trio.open_nursery() as nursery:
-        addresses = [await nursery.start(d.serve) for d in daemons]
-        for d in daemons:
-            for a in addresses:
-                if a != d.address:
-                    d.add_peer(a)
-        for d in daemons:
-            others = set(PLACES) - {d.config.node_id}
-            await d.wait_until(lambda d=d, others=others: others <= set(
-                d.core.neighbor_table.ids(d.clock())), timeout=PATIENCE)
-        outcome = await inject(addresses[0], TOUR, [["d2", "d3"]], wait=True, timeout=PATIENCE)
+        daemons = await start_daemons(nursery, configs)
+        await hear_each_other(daemons, timeout=PATIENCE)
+        outcome = await inject(daemons[0].address, TOUR, [["d2", "d3"]], wait=True, timeout=PATIENCE)
         assert outcome.ok and outcome.value == "d3"
         # a sampling tick of every daemon after the SM ended: its records are written by then
         for d in daemons:

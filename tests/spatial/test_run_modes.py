@@ -11,8 +11,9 @@ import trio
 from apps.cli import main
 from smvm.compiler import load_brick
 from smvm.client import inject
-from smvm.daemon import DaemonConfig, NodeDaemon
+from smvm.daemon import DaemonConfig
 from smvm.node import NodeConfig
+from smvm.testing import hear_each_other, start_daemons
 from tests.patience import PATIENCE
 
 DATA = Path(__file__).parent / "data"
@@ -66,21 +67,14 @@ def test_an_uncaught_spatial_error_is_a_guest_error(capsys, tmp_path) -> None:
 async def test_the_same_program_on_three_daemons_over_loopback() -> None:
     places = {"n0": (0.0, 0.0), "n1": (100.0, 0.0), "n2": (200.0, 0.0)}
     tags = {"n0": {}, "n1": {"Hot": True, "temp": 31.5}, "n2": {"Hot": True, "temp": 29.0}}
-    daemons = [NodeDaemon(DaemonConfig(
+    configs = [DaemonConfig(
         node, "127.0.0.1", 0, location=place, tags=tags[node],
         actuators=["water"] if tags[node] else [], node=NodeConfig(beacon_interval=0.05),
-        seed=k, workers=0, advertise=False)) for k, (node, place) in enumerate(places.items())]
+        seed=k, workers=0, advertise=False) for k, (node, place) in enumerate(places.items())]
     async with trio.open_nursery() as nursery:
-        addresses = [await nursery.start(d.serve) for d in daemons]
-        for d in daemons:
-            for a in addresses:
-                if a != d.address:
-                    d.add_peer(a)
-        for d in daemons:
-            others = set(places) - {d.config.node_id}
-            await d.wait_until(lambda d=d, others=others: others <= set(
-                d.core.neighbor_table.ids(d.clock())), timeout=PATIENCE)
-        outcome = await inject(addresses[0], load_brick(DATA / "zone.py"), [], wait=True,
+        daemons = await start_daemons(nursery, configs)
+        await hear_each_other(daemons, timeout=PATIENCE)
+        outcome = await inject(daemons[0].address, load_brick(DATA / "zone.py"), [], wait=True,
                                timeout=PATIENCE)
         assert outcome.ok, outcome.error
         found, node, water = outcome.value
