@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import msgpack
 
+from sim.testing import WiredNet
 from smvm import wire
 from smvm.node import NodeConfig, NodeCore
-from smvm.vm import SMInstance
-
-from sim.testing import WiredNet
+from smvm.vm import migration
 
 BOUNCE = '''
 def main(n):
@@ -23,13 +22,13 @@ def main(n):
 
 def test_each_hop_decodes_the_continuation_once(monkeypatch) -> None:
     decodes = []
-    real = SMInstance._decode
+    real = migration.decode
 
-    def counting(self, state, value, error):
+    def counting(sm, state, value, error):
         decodes.append(len(state))
-        return real(self, state, value, error)
+        return real(sm, state, value, error)
 
-    monkeypatch.setattr(SMInstance, "_decode", counting)
+    monkeypatch.setattr(migration, "decode", counting)
     net = WiredNet(["a", "b"])
     net.inject("a", BOUNCE, [10])
     net.run()
@@ -42,9 +41,8 @@ def test_each_hop_decodes_the_continuation_once(monkeypatch) -> None:
 def test_a_duplicate_transfer_is_acknowledged_without_decoding_again(monkeypatch) -> None:
     net = WiredNet(["a", "b"], duplicate=1.0)
     decodes = []
-    real = SMInstance._decode
-    monkeypatch.setattr(SMInstance, "_decode",
-                        lambda self, *a: decodes.append(1) or real(self, *a))
+    real = migration.decode
+    monkeypatch.setattr(migration, "decode", lambda sm, *a: decodes.append(1) or real(sm, *a))
     net.inject("a", BOUNCE, [2])
     net.run()
     assert [e.value for e in net.of("SMFinished")][0] == ["b", "a"]

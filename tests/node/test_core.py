@@ -6,10 +6,9 @@ import random
 
 import pytest
 
+from sim.testing import WiredNet
 from smvm import wire
 from smvm.node import NodeConfig, NodeCore, RetryPolicy
-
-from sim.testing import WiredNet
 
 BOUNCE = '''
 def main(n):

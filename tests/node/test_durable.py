@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import random
 
+from sim.testing import WiredNet
 from smvm.node import NodeConfig, NodeCore
 from smvm.node import events as ev
 from smvm.node.provenance import NodeTrust
 from smvm.trust import NodeKey
-
-from sim.testing import WiredNet
 
 CYCLE = '''
 def main(hops):

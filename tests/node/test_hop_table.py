@@ -2,10 +2,9 @@
 declared state used, and a hop's path through it as the core reports it."""
 from __future__ import annotations
 
+from sim.testing import WiredNet
 from smvm.node import HopEvent, HopState, NodeConfig
 from smvm.node._outgoing import TRANSITIONS
-
-from sim.testing import WiredNet
 
 LIVE = (HopState.OFFERED, HopState.TRANSFERRED)
 FINAL = (HopState.DONE, HopState.FAILED)

@@ -11,11 +11,10 @@ import sys
 
 import pytest
 
+from sim.testing import WiredNet
 from smvm.node import NodeConfig, NodeCore
 from smvm.node.events import SMDurable
 from smvm.vm import SMInstance
-
-from sim.testing import WiredNet
 
 SLICE = 100_000
 SPIN = "def main(n):\n    x = 0\n    for i in range(n):\n        x += 1\n    return x\n"

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from sim.testing import WiredNet
 from smvm import statecodec, wire
 from smvm.node import NodeConfig, NodeCore
 from smvm.node.provenance import NodeTrust
 from smvm.node.status import MAX_STATUS_BYTES, MIN_STATUS_QUERY
 from smvm.trust import NodeKey
-
-from sim.testing import WiredNet
 
 WAITER = '''
 def main():

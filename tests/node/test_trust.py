@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 
+from sim.testing import WiredNet
 from smvm import wire
 from smvm.node import NodeCore
 from smvm.node.provenance import NodeTrust
 from smvm.trust import KnownNodes, NodeKey, pack_chain
-
-from sim.testing import WiredNet
 
 TOUR = '''
 def main(path):

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from sim.testing import WiredNet
 from smvm.compiler import compile_brick, load_brick
 from smvm.compiler._link import LINK_HEADER, pack, unpack
 from smvm.errors import CompileError
-
-from sim.testing import WiredNet
 
 HELPERS = '''\
 STEPS = 2
