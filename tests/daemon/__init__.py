@@ -1,0 +1,1 @@
+"""Empty: these tests are in tests/smvm/daemon."""

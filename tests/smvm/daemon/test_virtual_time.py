@@ -17,7 +17,7 @@ from smvm.daemon.driver import TICK
 from smvm.drivers.gps import NmeaTracker, replay_file
 from smvm.node import NodeConfig
 
-LOG = Path(__file__).resolve().parents[1] / "data" / "gps_drive.nmea"
+LOG = Path(__file__).resolve().parents[2] / "data" / "gps_drive.nmea"
 
 
 def _daemon(node_id: str, **extra) -> NodeDaemon:

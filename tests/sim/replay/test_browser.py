@@ -24,7 +24,7 @@ from ._replay import page_data, position
 # the module's tests share one browser: under -n they all run on one worker
 pytestmark = pytest.mark.xdist_group("browser")
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "sim" / "scenarios" / "demo.toml"
 INSTALL = "apt-get install -y chromium chromium-driver"
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

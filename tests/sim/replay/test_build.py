@@ -17,8 +17,8 @@ from smvm.node import events as ev
 
 from ._replay import position, samples
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-SPATIAL = Path(__file__).resolve().parents[1] / "spatial" / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
+SPATIAL = Path(__file__).resolve().parents[2] / "spatial" / "data"
 
 
 def _daemon(node: str, start: float, place, records: list[dict]) -> tuple[dict, iter]:

@@ -16,7 +16,7 @@ from smvm.trace import read_trace
 
 from ._replay import page_data, position
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "sim" / "scenarios" / "demo.toml"
 
 

@@ -11,7 +11,7 @@ from apps.cli import main
 
 from ._replay import page_data
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "sim" / "scenarios" / "demo.toml"
 SPATIAL = ROOT / "tests" / "spatial" / "data"
 

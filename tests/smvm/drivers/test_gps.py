@@ -16,7 +16,7 @@ from smvm.drivers.gps import (KNOT, GpsFeed, LineSplitter, NmeaTracker, Satellit
                               with_checksum)
 from tagspace import IOTagUnavailable, Principal, ReadOnlyTag, TagSpace, Woken
 
-LOG = Path(__file__).resolve().parents[1] / "data" / "gps_drive.nmea"
+LOG = Path(__file__).resolve().parents[2] / "data" / "gps_drive.nmea"
 SM = Principal("sm-1", "sm-1", "node-1")
 
 # What the log holds (see tests/data/make_nmea_log.py).

@@ -10,7 +10,7 @@ from smvm.daemon import DaemonConfig, NodeDaemon
 from smvm.node import NodeConfig
 from tests.patience import PATIENCE
 
-LOG = Path(__file__).resolve().parents[1] / "data" / "gps_drive.nmea"
+LOG = Path(__file__).resolve().parents[2] / "data" / "gps_drive.nmea"
 WHERE = '''
 def main():
     fix = read_tag("location")
