@@ -10,14 +10,16 @@ then NET_DIAMETER, retried RREQ_RETRIES times with the wait doubling each
 time. A ring waits 2 * NODE_TRAVERSAL * (TTL + TIMEOUT_BUFFER), NODE_TRAVERSAL
 being the per-hop time measured on this node (``aodv_hop_time``). A route that
 fails (``aodv_route_error``) is deleted, and the next search starts from its
-last hop count + TTL_INCREMENT.
+last hop count + TTL_INCREMENT and asks for a fresher route than the lost one
+(so no node whose route may run through the broken link answers it).
 
 A target is a node id, or ``{"tag": NAME}`` for the nearest node carrying the
 tag ``NAME`` (content-based routing: the first answer comes back along the
 fastest path).
 """
 from routing.discovery import discovery_here, discovery_hop_measured, discovery_key, discovery_read
-from routing.discovery import discovery_route_failed, discovery_search_over, discovery_searching
+from routing.discovery import discovery_lost_hops, discovery_route_failed, discovery_search_over
+from routing.discovery import discovery_searching
 
 
 def aodv_rfc(name):
@@ -109,7 +111,7 @@ def aodv_search(target, deadline):
     if until is None:
         until = now() + aodv_give_up_after(aodv_hop_time(True))
     discovery_searching(target, until - now())
-    lost = discovery_read("RouteLost" + key)
+    lost = discovery_lost_hops(target)
     ttl = aodv_rfc("TTL_START") if lost is None else lost + aodv_rfc("TTL_INCREMENT")
     retries = 0
     outcome = "unreachable"

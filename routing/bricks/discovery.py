@@ -15,6 +15,14 @@ closer to (``discovery_fan_out``). The target, or a node holding a live route
 to it, answers: the answer walks back along the pointers installing the
 forward route.
 
+Routes carry the target's sequence number (RFC 3561's destination sequence
+number): a route is ``[next hop, hops to go, seq]``. A route error keeps the
+lost route's length and number (``RouteLost<key>``); the search that follows
+asks for a fresher route (``fresh``: one more than the lost number), so a
+node whose route may run through the broken link cannot answer it, only the
+target (which numbers its answer at least ``fresh``) or a node that learnt a
+fresher route since.
+
 Route tags live in this brick's code domain: only this brick's code, in any
 SM that carries it, writes them. Other bricks (the application's routing brick
 ``routing.aodv``) reach them only through the functions marked
@@ -68,18 +76,49 @@ def discovery_read(name):
         return None
 
 
+def discovery_route(key):
+    """The route ``RouteTo<key>`` here, ``[next hop, hops, seq]``, or None
+    (none, or a value this brick did not write: a tag of that name another
+    brick made first)."""
+    return discovery_well_formed(discovery_read("RouteTo" + key), 3)
+
+
+def discovery_lost(key):
+    """``[hops, seq]`` of the route to ``key`` lost here lately, or None."""
+    return discovery_well_formed(discovery_read("RouteLost" + key), 2)
+
+
+def discovery_well_formed(value, length):
+    if not isinstance(value, list) or len(value) != length:
+        return None
+    for number in value[1:]:
+        if not isinstance(number, int) or number < 0:
+            return None
+    return value
+
+
 # ---- what other bricks may do in this brick's domain (for any caller) ------
 
 @own_domain
 def discovery_start(target, ttl):
     """The entry of a discovery SM started here (``create_sm``): the first
-    copy of a new request, from this node."""
+    copy of a new request, from this node. After a route error here the
+    request asks for a route fresher than the lost one."""
     seq = discovery_read("discovery_seq")
     seq = 1 if seq is None else seq + 1
     discovery_put("discovery_seq", seq, None)
     ttl = max(0, min(int(ttl), 64))
+    lost = discovery_lost(discovery_key(target))
+    fresh = 0 if lost is None else lost[1] + 1
     return discovery_request(target, str(node_id()) + "." + str(seq), ttl, None, 0, [], [],
-                             node_id())
+                             node_id(), fresh)
+
+
+@own_domain
+def discovery_lost_hops(target):
+    """The length of the route to ``target`` lost here lately, or None."""
+    lost = discovery_lost(discovery_key(target))
+    return None if lost is None else lost[0]
 
 
 @own_domain
@@ -87,9 +126,9 @@ def discovery_route_failed(target):
     """The route's next hop failed (or the route looped): drop the route,
     remembering its length for the next search's first ring."""
     key = discovery_key(target)
-    route = discovery_read("RouteTo" + key)
-    if route:
-        discovery_put("RouteLost" + key, route[1], discovery_life("mark"))
+    route = discovery_route(key)
+    if route is not None:
+        discovery_put("RouteLost" + key, [route[1], route[2]], discovery_life("mark"))
     discovery_drop("RouteTo" + key)
 
 
@@ -123,23 +162,24 @@ def discovery_hop_measured(seconds):
     return None
 
 
-def discovery_request(target, req, ttl, prev, hops, covered, senders, origin):
+def discovery_request(target, req, ttl, prev, hops, covered, senders, origin, fresh):
     """One copy of a request, on the node it reached. ``covered``: the
     previous node and its neighbours, which need no copy from here (links are
-    symmetric); ``senders``: ``[id, [x, y]]`` of the nodes it sent copies to."""
+    symmetric); ``senders``: ``[id, [x, y]]`` of the nodes it sent copies to;
+    ``fresh``: the least sequence number of a route that may answer."""
     seen = "discovery_seen:" + req
     if has_tag(seen):
         return None  # a copy of this request was here first
     discovery_put(seen, hops, discovery_life("mark"))
     if prev is not None:
         discovery_put("discovery_back:" + req, prev, discovery_life("mark"))
-        discovery_put("RouteTo" + discovery_key(origin), [prev, hops], discovery_life("route"))
+        discovery_put("RouteTo" + discovery_key(origin), [prev, hops, 0], discovery_life("route"))
     if discovery_here(target):
-        discovery_reply(target, req, 0)
+        discovery_reply(target, req, 0, discovery_number(target, fresh))
         return None
-    known = discovery_read("RouteTo" + discovery_key(target))
-    if known and prev is not None:
-        discovery_reply(target, req, known[1])  # an intermediate node answers
+    known = discovery_route(discovery_key(target))
+    if known is not None and prev is not None and known[2] >= fresh:
+        discovery_reply(target, req, known[1], known[2])  # an intermediate node answers
         return None
     if ttl > 0:
         neighbors = read_tag("neighbors")
@@ -147,7 +187,7 @@ def discovery_request(target, req, ttl, prev, hops, covered, senders, origin):
         mine = neighbors + [node_id()]
         for neighbor, _ in ahead:
             spawn(discovery_forward, target, req, ttl - 1, node_id(), hops + 1, neighbor,
-                  mine, ahead, origin)
+                  mine, ahead, origin, fresh)
     return None
 
 
@@ -183,17 +223,28 @@ def discovery_closer(senders, place, here):
     return False
 
 
-def discovery_forward(target, req, ttl, prev, hops, neighbor, covered, senders, origin):
+def discovery_forward(target, req, ttl, prev, hops, neighbor, covered, senders, origin, fresh):
     try:
         sys_migrate(neighbor)
     except MigrationError:
         return None  # that link is gone: the flood goes on through the others
-    return discovery_request(target, req, ttl, prev, hops, covered, senders, origin)
+    return discovery_request(target, req, ttl, prev, hops, covered, senders, origin, fresh)
 
 
-def discovery_reply(target, req, hops):
-    """Walk back to the origin, installing the forward route on the way."""
-    route = "RouteTo" + discovery_key(target)
+def discovery_number(target, fresh):
+    """The sequence number the target gives its answer: its own (from 1), or
+    ``fresh`` when that asks for more (the asker lost a route numbered below)."""
+    name = "discovery_own:" + discovery_key(target)
+    own = discovery_read(name)
+    own = max(1 if own is None else own, fresh)
+    discovery_put(name, own, None)
+    return own
+
+
+def discovery_reply(target, req, hops, seq):
+    """Walk back to the origin, installing the forward route (numbered
+    ``seq``) on the way."""
+    key = discovery_key(target)
     ahead = node_id()
     while True:
         back = discovery_read("discovery_back:" + req)
@@ -204,7 +255,8 @@ def discovery_reply(target, req, hops):
         except MigrationError:
             return None  # the reverse path broke: the origin's ring times out
         hops += 1
-        known = discovery_read(route)
-        if not known or known[1] >= hops:  # a late, longer answer keeps the shorter route
-            discovery_put(route, [ahead, hops], discovery_life("route"))
+        known = discovery_route(key)
+        # a fresher route wins; of two as fresh, a late, longer answer keeps the shorter
+        if known is None or known[2] < seq or (known[2] == seq and known[1] >= hops):
+            discovery_put("RouteTo" + key, [ahead, hops, seq], discovery_life("route"))
         ahead = node_id()

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from sim import StaticPlacement
-from tagspace import TagCreated, TagDeleted, TagWritten, Woken
+from smvm.compiler import brick_hash
+from smvm.compiler._link import slim
+from tagspace import Principal, TagCreated, TagDeleted, TagWritten, Woken
 
 from ._graphs import bfs_hops, unit_disk
-from .test_migrate import MOVE, RANGE, Moved, lattice, network, unit
+from .test_migrate import MOVE, RANGE, ROUTING, Moved, lattice, network, unit
 
 SEARCH = '''
 def main(target, timeout=None):
@@ -146,3 +148,53 @@ def test_the_application_sm_blocks_on_the_route_tag_until_the_answer_writes_it(
     assert writer != app and writer in run.family_of(run.started_by(app)[-1]["sm"])
     first_hop = min(r["t0"] for r in run.records if r["k"] == "hop" and r["sm"] == app)
     assert first_hop >= round(wake.time, 6)  # trace times are kept to the microsecond
+
+
+def test_a_route_error_invalidates_the_route_and_asks_for_a_fresher_one(tmp_path: Path) -> None:
+    """A node on the route leaves. The SM that meets the broken link deletes
+    the route there (keeping its length and sequence number), and searches
+    from there once: a first ring of the lost length + TTL_INCREMENT, asking
+    for a route fresher than the lost one, so the nodes behind it, whose
+    routes run through the broken link, do not answer with them. The new
+    route carries a higher number and the SM goes on without turning back."""
+    source = unit(tmp_path, MOVE)
+
+    def run(moving=None) -> tuple[Watched, str]:
+        watched = Watched(Moved(lattice(7, 2), node=moving, at=20.0))
+        watched.net.inject(0, source, [{"node": "6"}], at=2.0)
+        watched.net.inject(0, source, [{"node": "6"}], at=25.0)
+        watched.sim.run(until=30.0)  # before the marks of the route error expire
+        return watched, sorted(watched.net.metrics.sms)[1]
+
+    before, second = run()
+    path = [node for _, node, *_ in before.net.metrics.sms[second].track]
+    middle = next(node for node in path if int(node) % 7 == 3)
+    broken_at = path[path.index(middle) - 1]
+    lost_hops = len(path) - 1 - path.index(broken_at)
+
+    after, second = run(moving=int(middle))
+    record = after.net.metrics.sms[second]
+    assert record.result[0] == "6"
+    track = [node for _, node, *_ in record.track]
+    assert len(track) == len(set(track)), f"the SM turned back: {track}"
+    assert middle not in track and broken_at in track
+
+    deleted = [e for node, e in after.tags if node == broken_at and isinstance(e, TagDeleted)
+               and e.name == "RouteTonode:6"]
+    assert [e.by for e in deleted] == [second]
+    [ring] = after.started_by(second)  # one search, from where the route broke
+    assert ring["node"] == broken_at
+    positions = [p for i, p in enumerate(lattice(7, 2)) if i != int(middle)]
+    ids = [i for i in range(14) if i != int(middle)]
+    graph = unit_disk(dict(zip(ids, positions)), RANGE)
+    hops = bfs_hops(graph, int(broken_at))
+    request = f"{broken_at}.1"
+    reach = max(hops[n] for n in after.reached(request))
+    assert reach == min(lost_hops + 2, max(hops.values()))  # TTL: the lost length + 2
+
+    domain = Principal("observer", "observer", "observer",
+                       frozenset({brick_hash(slim((ROUTING / "discovery.py").read_text()))}))
+    space = after.net.cores[broken_at].tagspace
+    lost = space.read(domain, "RouteLostnode:6", after.sim.now)
+    route = space.read(domain, "RouteTonode:6", after.sim.now)
+    assert lost[0] == lost_hops and route[2] > lost[1] >= 1
