@@ -15,6 +15,7 @@ import statistics
 from pathlib import Path
 
 from sim.engines import execute, pack
+from sim.sweep import clamped_error, interval_text, metric_range
 
 from . import registry
 
@@ -110,12 +111,18 @@ def _plot(summary: list[dict], keys: list[str], metrics, path: Path) -> None:
             series.setdefault(tuple(s[k] for k in keys[1:]), []).append(s)
         for label, points in series.items():
             points = sorted((p for p in points if p.get(metric) is not None), key=lambda p: p[x])
+            low, high = metric_range(metric, [p[metric] for p in points])
+            bars = [clamped_error(p[metric], p.get(metric + "_ci95") or 0.0, low, high)
+                    for p in points]
             ax.errorbar([p[x] for p in points], [p[metric] for p in points],
-                        yerr=[p.get(metric + "_ci95") or 0 for p in points], marker="o",
+                        yerr=[[b[0] for b in bars], [b[1] for b in bars]], marker="o",
                         capsize=3, label=", ".join(f"{k}={v}" for k, v in zip(keys[1:], label))
                         or None)
         ax.set_xlabel(x)
         ax.set_ylabel(metric)
+        runs = sorted({s["runs"] for s in summary})
+        ax.set_title(f"{metric} (mean, 95% CI; n = {'/'.join(map(str, runs))} per point)",
+                     fontsize=9)
         if len(series) > 1:
             ax.legend(fontsize=7)
     fig.tight_layout()
@@ -127,7 +134,8 @@ def summary_text(result: dict) -> str:
     lines = []
     for s in result["summary"]:
         point = " ".join(f"{k}={s[k]}" for k in result["swept"])
-        shown = [f"{m} {s[m]:.4g}" + (f" ± {s[m + '_ci95']:.2g}" if s.get(m + "_ci95") else "")
+        shown = [f"{m} " + interval_text(s[m], s.get(m + "_ci95") or math.nan,
+                                          *metric_range(m, [s[m]]))
                  for m in _metric_names([s], list(result["swept"]) + ["runs"])
                  if not m.endswith("_ci95") and s[m] is not None][:8]
         lines.append(f"{point} ({s['runs']} runs): " + ", ".join(shown))

@@ -12,6 +12,7 @@ import dataclasses
 import inspect
 import json
 import math
+import re
 import statistics
 from collections.abc import Callable, Iterable, Mapping
 from itertools import product
@@ -213,12 +214,19 @@ METRIC_RANGES = {"delivery": (0.0, 1.0), "completion_s": (0.0, math.inf), "hops"
                  "kbytes": (0.0, math.inf), "frames": (0.0, math.inf)}
 
 
+#: a metric named as a share of a whole (an app's delivery or hit ratio)
+_A_SHARE = re.compile(r"(ratio|rate|fraction|share|delivery)")
+
+
 def metric_range(metric: str, values: list) -> tuple[float, float]:
     """The possible range of ``metric``: known for the built-in ones; for a
-    script's own metric, non-negative when every run gave a value >= 0."""
+    script's own metric, [0, 1] for a share (by its name) every run kept
+    there, else non-negative when every run gave a value >= 0."""
     if metric in METRIC_RANGES:
         return METRIC_RANGES[metric]
     seen = [v for v in values if isinstance(v, (int, float)) and not math.isnan(v)]
+    if seen and min(seen) >= 0 and max(seen) <= 1 and _A_SHARE.search(metric):
+        return 0.0, 1.0
     return (0.0, math.inf) if seen and min(seen) >= 0 else (-math.inf, math.inf)
 
 
@@ -228,6 +236,18 @@ def clamped_error(mean: float, half: float, low: float, high: float) -> tuple[fl
     if math.isnan(mean) or math.isnan(half):
         return 0.0, 0.0
     return max(0.0, mean - max(low, mean - half)), max(0.0, min(high, mean + half) - mean)
+
+
+def interval_text(mean: float, half: float, low: float, high: float) -> str:
+    """``mean ± half`` as text; an interval that reaches past the metric's
+    possible range [low, high] shows its ends cut to the range instead."""
+    if math.isnan(mean):
+        return "-"
+    if math.isnan(half):
+        return f"{mean:.3g}"
+    if mean - half >= low and mean + half <= high:
+        return f"{mean:.3g} ± {half:.2g}"
+    return f"{mean:.3g} [{max(low, mean - half):.3g}, {min(high, mean + half):.3g}]"
 
 
 def write_sweep(table: list[dict], rows: list[dict], names: list[str], out: Path) -> list[Path]:

@@ -89,17 +89,17 @@ def _show(table: list[dict], rows: list[dict], names: list[str], title: str) -> 
     from rich.console import Console
     from rich.table import Table
 
-    from sim.sweep import metric_names
+    from sim.sweep import interval_text, metric_names, metric_range
     metrics = metric_names(rows, names)
-    shown = Table(title=f"{title}: {len(rows)} runs, mean ± 95% CI")
+    ranges = {m: metric_range(m, [r.get(m) for r in rows]) for m in metrics}
+    shown = Table(title=f"{title}: {len(rows)} runs, mean ± 95% CI "
+                        "([low, high] where it reaches past the possible range)")
     for column in [*names, "runs", *metrics]:
         shown.add_column(column)
     for row in table:
         cells = [str(row[n]) for n in names] + [str(row["runs"])]
         for metric in metrics:
-            mean, half = row[metric], row[metric + "_ci95"]
-            cells.append("-" if mean != mean else (f"{mean:.3g}" if half != half
-                                                    else f"{mean:.3g} ± {half:.2g}"))
+            cells.append(interval_text(row[metric], row[metric + "_ci95"], *ranges[metric]))
         shown.add_row(*cells)
     Console().print(shown)
 

@@ -32,3 +32,37 @@ def test_sweep_intervals_stay_inside_what_the_metric_can_be() -> None:
     assert clamped_error(2.0, float("nan"), 0.0, math.inf) == (0.0, 0.0)
     assert metric_range("score", [-1.0, 3.0]) == (-math.inf, math.inf)
     assert metric_range("score", [1.0, 3.0]) == (0.0, math.inf)
+
+
+def test_shares_named_so_stay_between_zero_and_one() -> None:
+    assert metric_range("detected_share", [0.5, 1.0]) == (0.0, 1.0)
+    assert metric_range("success_rate", [0.0, 0.25]) == (0.0, 1.0)
+    assert metric_range("free_ratio", [0.5, 2.5]) == (0.0, math.inf)  # no share, by its values
+
+
+def test_the_printed_interval_is_cut_like_the_drawn_one() -> None:
+    from sim.sweep import interval_text
+    assert interval_text(0.5, 6.4, 0.0, 1.0) == "0.5 [0, 1]"
+    assert interval_text(0.5, 0.25, 0.0, 1.0) == "0.5 ± 0.25"
+    assert interval_text(3.0, 5.0, 0.0, math.inf) == "3 [0, 8]"
+    assert interval_text(2.0, float("nan"), 0.0, 1.0) == "2"
+    assert interval_text(float("nan"), 1.0, 0.0, 1.0) == "-"
+
+
+def test_an_application_sweep_plot_cuts_its_intervals(tmp_path, monkeypatch) -> None:
+    from apps import sweep as app_sweep
+    drawn = []
+    import matplotlib.axes
+    real = matplotlib.axes.Axes.errorbar
+
+    def spy(self, x, y, yerr=None, **kw):
+        drawn.append((list(y), yerr))
+        return real(self, x, y, yerr=yerr, **kw)
+    monkeypatch.setattr(matplotlib.axes.Axes, "errorbar", spy)
+    summary = [{"period": 30, "runs": 3, "detected_share": 0.6, "detected_share_ci95": 1.6},
+               {"period": 40, "runs": 3, "detected_share": 1.0, "detected_share_ci95": 0.0}]
+    app_sweep._plot(summary, ["period"], ["detected_share"], tmp_path / "sweep.png")
+    [(means, (below, above))] = drawn
+    assert [m - b for m, b in zip(means, below)] == [0.0, 1.0]
+    assert [m + a for m, a in zip(means, above)] == [1.0, 1.0]
+    assert (tmp_path / "sweep.png").stat().st_size > 0
