@@ -134,3 +134,12 @@ def test_mutated_compressed_fields_raise_only_wire_errors(raw: bytes, edits, in_
             continue
         assert decode(encode(frame)) == frame   # what decodes is a valid frame
         assert len(frame.continuation) <= limits.max_continuation
+
+
+def test_the_code_dictionary_is_the_installed_library() -> None:
+    """A library brick changed without rebuilding the dictionary only
+    compresses less; the suite says so at once, with the command."""
+    from smvm.wire.preset import build_code_preset
+    assert build_code_preset(["routing.migrate", "spatial.sp"]) == CODE_PRESET, (
+        "smvm/wire/library.zdict is stale: run "
+        "`python -m smvm.wire.preset routing.migrate spatial.sp`")
