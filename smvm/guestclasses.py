@@ -9,11 +9,21 @@ allow attribute stores (``obj.x = v``) on guest instances and guest classes
 only. Host code never calls a guest method: what it needs from a guest object
 (a reference for its class, a printable name) it reads from the class, whose
 metaclass is always ``type``.
+
+Instances of a guest class that defines neither ``__eq__`` nor ``__hash__``
+compare by identity, and CPython would hash them by their address: the order
+in which a ``set`` of them iterates (or ``set.pop`` picks) would then follow
+host memory — a leak of addresses and a run that differs from one process to
+the next. Such classes hash by an *identity serial* instead: a number the
+SM's registry hands out in the order its instances are first hashed, kept
+outside the instance (so ``copy`` of one gets a serial of its own) and carried
+with it when the SM migrates (``instance_fields`` / ``fill_instance``).
 """
 from __future__ import annotations
 
 import builtins
 import types
+import weakref
 from typing import Any
 
 from .compiler.policy import ALLOWED_DUNDERS, DENIED_ATTRIBUTES
@@ -24,6 +34,9 @@ GUEST_MARK = "_smvm_guest"
 #: Most classes one SM may define (module bodies run again on every node).
 MAX_CLASSES = 1000
 _BASES_OK = frozenset({object, *GUEST_EXCEPTIONS.values()})
+#: Key under which an instance's identity serial travels with its attributes
+#: (a dunder: no SM code can name it).
+SERIAL_KEY = "__serial__"
 
 
 def is_guest_class(cls: object) -> bool:
@@ -63,11 +76,55 @@ def is_namedtuple(obj: object) -> bool:
 class ClassRegistry:
     """One SM's guest classes: class -> reference name (``class:Qualname``)."""
 
-    __slots__ = ("classes", "by_ref")
+    __slots__ = ("classes", "by_ref", "_serials", "_owners", "_next_serial")
 
     def __init__(self) -> None:
         self.classes: dict[type, str] = {}
         self.by_ref: dict[str, type] = {}
+        #: id of a live instance -> its identity serial, and back
+        self._serials: dict[int, int] = {}
+        self._owners: dict[int, int] = {}
+        self._next_serial = 1
+
+    def identity_hash(self, obj: object) -> int:
+        """The hash of an instance of a class hashed by identity: its serial
+        (handed out the first time it is hashed; never its address)."""
+        serial = self._serials.get(id(obj))
+        if serial is None:
+            serial = self._next_serial
+            self._adopt(obj, serial)
+        return serial
+
+    def _hash_function(self) -> types.FunctionType:
+        # a plain function: CPython's hash slot passes the instance to it
+        identity_hash = self.identity_hash
+
+        def __hash__(obj: object) -> int:
+            return identity_hash(obj)
+        __hash__.registry = self  # type: ignore[attr-defined]
+        return __hash__
+
+    def serial_of(self, obj: object) -> int | None:
+        return self._serials.get(id(obj))
+
+    def adopt_serial(self, obj: object, serial: object) -> None:
+        """Give an arriving instance the serial it had where it came from."""
+        if type(serial) is not int or not 0 < serial < 1 << 62 or serial in self._owners:
+            raise ValueError("malformed instance identity")
+        self._adopt(obj, serial)
+
+    def _adopt(self, obj: object, serial: int) -> None:
+        key = id(obj)
+        self._serials[key] = serial
+        self._owners[serial] = key
+        self._next_serial = max(self._next_serial, serial + 1)
+        weakref.finalize(obj, self._forget, key, serial)
+
+    def _forget(self, key: int, serial: int) -> None:
+        if self._serials.get(key) == serial:
+            del self._serials[key]
+        if self._owners.get(serial) == key:
+            del self._owners[serial]
 
     def build_class(self, body: Any, name: str, *bases: object, **keywords: object) -> type:
         if keywords:
@@ -83,6 +140,8 @@ class ClassRegistry:
             if key.startswith("__") and key not in ALLOWED_DUNDERS and key not in _CLASS_KEYS:
                 raise TypeError(f"class attribute {key!r} is not allowed")
         type.__setattr__(cls, GUEST_MARK, True)
+        if cls.__hash__ is object.__hash__:  # compared by identity: hashed by serial
+            type.__setattr__(cls, "__hash__", self._hash_function())
         self.register(cls)
         return cls
 
@@ -155,11 +214,12 @@ class ClassRegistry:
                         if type(part) is types.FunctionType:
                             out[id(part.__code__)] = part
                     continue
-                if type(value) is types.FunctionType:
+                if type(value) is types.FunctionType and value.__code__ is not _IDENTITY_CODE:
                     out[id(value.__code__)] = value
         return out
 
 
+_IDENTITY_CODE = ClassRegistry()._hash_function().__code__
 _CODE_KINDS = (types.FunctionType, staticmethod, classmethod, property)
 _CLASS_KEYS = frozenset({"__module__", "__qualname__", "__doc__", "__dict__", "__weakref__",
                          "__annotations__", "__classcell__"})
@@ -214,14 +274,31 @@ def key_runs_guest_code(key: object, depth: int = 0) -> bool:
             return True
         return any(key_runs_guest_code(item, depth + 1) for item in key)
     if is_guest_class(t):
-        return t.__hash__ is not object.__hash__ or t.__eq__ is not object.__eq__
+        return not hashed_by_identity(t) or t.__eq__ is not object.__eq__
     return False
+
+
+def registry_of(cls: type) -> ClassRegistry | None:
+    """The registry whose serials hash instances of ``cls`` (None: the
+    class is not hashed by identity serial)."""
+    function = cls.__hash__
+    if type(function) is not types.FunctionType or function.__code__ is not _IDENTITY_CODE:
+        return None
+    return function.registry  # type: ignore[attr-defined]
+
+
+def hashed_by_identity(cls: type) -> bool:
+    return cls.__hash__ is object.__hash__ or registry_of(cls) is not None
 
 
 def instance_fields(obj: object) -> tuple[dict, list | None]:
     """What an instance of a guest class carries: its attributes and, for an
     exception, its ``args``."""
     extra = list(obj.args) if isinstance(obj, BaseException) else None
+    registry = registry_of(type(obj))
+    serial = None if registry is None else registry.serial_of(obj)
+    if serial is not None:
+        return {**obj.__dict__, SERIAL_KEY: serial}, extra
     return obj.__dict__, extra
 
 
@@ -236,6 +313,13 @@ def new_instance(cls: object) -> object:
 
 def fill_instance(obj: object, attrs: object, extra: object) -> None:
     """Give a new instance its attributes (and an exception its args)."""
+    if type(attrs) is dict and SERIAL_KEY in attrs:
+        attrs = dict(attrs)
+        serial = attrs.pop(SERIAL_KEY)
+        registry = registry_of(type(obj))
+        if registry is None:
+            raise ValueError("malformed instance identity")
+        registry.adopt_serial(obj, serial)
     if type(attrs) is not dict or any(type(k) is not str or k.startswith("__")
                                       or k in DENIED_ATTRIBUTES for k in attrs):
         raise ValueError("malformed instance attributes")

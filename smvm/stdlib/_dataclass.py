@@ -5,7 +5,7 @@ The methods are host functions that only read and set the instance's own
 attributes; the values' own dunders they call run as guest code."""
 from __future__ import annotations
 
-from ..guestclasses import is_guest_class
+from ..guestclasses import is_guest_class, registry_of
 
 FIELDS = "_smvm_fields"
 _DATACLASS_FIELDS = "_smvm_dataclass"
@@ -53,8 +53,8 @@ def _make(cls, *, init=True, repr=True, eq=True, order=False):  # noqa: A002 - d
         type.__setattr__(cls, "__repr__", _repr(names))
     if eq:
         type.__setattr__(cls, "__eq__", _compare(names, lambda a, b: a == b))
-        if "__hash__" not in cls.__dict__:
-            type.__setattr__(cls, "__hash__", None)
+        if "__hash__" not in cls.__dict__ or registry_of(cls) is not None:
+            type.__setattr__(cls, "__hash__", None)  # equal by fields: not by identity
     if order:
         for dunder, op in (("__lt__", lambda a, b: a < b), ("__le__", lambda a, b: a <= b),
                            ("__gt__", lambda a, b: a > b), ("__ge__", lambda a, b: a >= b)):

@@ -180,3 +180,117 @@ def test_errors_and_results_the_host_writes_show_no_address() -> None:
     lines = [str(entry) for entry in logged.log]
     assert len(lines) == 2 and not any(ADDRESS.search(line) for line in lines), lines
     assert_exec_still_serves()
+
+
+# ---- iteration order of values hashed by identity ----------------------------------
+
+IDENTITY_SET = '''
+import copy
+
+class C:
+    def __init__(self, n):
+        self.n = n
+
+class E(ValueError):
+    pass
+
+def main(junk_size):
+    junk = [[i] * (i % 7) for i in range(junk_size)]  # moves where new objects land
+    items = [C(i) for i in range(64)]
+    errors = [E(i) for i in range(16)]
+    mixed = list(reversed(items[:32])) + items[32:]
+    s = set(mixed)
+    s.discard(items[5])
+    popped = s.pop().n
+    twin = copy.copy(items[0])
+    both = {items[0], twin}
+    return [[x.n for x in s], popped, [e.args[0] for e in set(errors)],
+            len(both), hash(items[40]) == hash(items[40]), frozenset(items[:3]) == frozenset(items[:3])]
+'''
+
+
+def test_sets_of_brick_instances_iterate_in_an_order_free_of_addresses() -> None:
+    """A set of instances of brick classes (compared by identity) iterates
+    in the order of their identity serials — the order they were first
+    hashed — the same however the host laid them out in memory."""
+    runs = [exec_sm(IDENTITY_SET, n) for n in (0, 3, 1000, 20000)]
+    assert all(r.error is None for r in runs), [r.error for r in runs]
+    assert all(r.result == runs[0].result for r in runs)
+    order, popped, errors, both, stable, equal = runs[0].result
+    first_hashed = list(range(31, -1, -1)) + list(range(32, 64))
+    assert [popped] + order == [n for n in first_hashed if n != 5]
+    assert errors == list(range(16))
+    assert both == 2 and stable and equal  # a copy is another object, with its own serial
+    assert_exec_still_serves()
+
+
+def test_identity_serials_travel_with_a_migrating_sm() -> None:
+    """The set keeps its members and its order across a hop; instances made
+    after the hop get serials after those that came (no two alike)."""
+    from ._attack import pair, shuttle
+    from smvm.node import events as ev
+    source = '''
+class C:
+    def __init__(self, n):
+        self.n = n
+
+def main():
+    items = [C(i) for i in range(20)]
+    s = set(reversed(items))
+    before = [x.n for x in s]
+    sys_migrate("b")
+    more = [C(100 + i) for i in range(5)]
+    for x in more:
+        s.add(x)
+    return [before, [x.n for x in s], items[3] in s, len(s), len({hash(x) for x in s})]
+'''
+    results = []
+    for _ in range(2):
+        a, b = pair()
+        a.inject(source, [], 0.0)
+        shuttle(a, b, run_b=True)
+        [done] = [e for e in b.events() if isinstance(e, ev.SMFinished)]
+        results.append(done.value)
+    assert results[0] == results[1]
+    before, after, member, size, distinct = results[0]
+    assert before == list(range(19, -1, -1))
+    assert after == before + list(range(100, 105))
+    assert member and size == 25 and distinct == 25
+    assert_exec_still_serves()
+
+
+def test_an_arriving_state_cannot_give_two_instances_one_identity() -> None:
+    """A crafted continuation claiming one serial for many instances (to make
+    a set of them collide in C, outside every budget) is refused."""
+    from smvm.guestclasses import ClassRegistry, fill_instance, new_instance, SERIAL_KEY
+    registry = ClassRegistry()
+    cls = registry.build_class(lambda: None, "C")
+    first, second = new_instance(cls), new_instance(cls)
+    fill_instance(first, {"x": 1, SERIAL_KEY: 7}, None)
+    assert hash(first) == 7
+    with pytest.raises(ValueError, match="identity"):
+        fill_instance(second, {SERIAL_KEY: 7}, None)
+    with pytest.raises(ValueError, match="identity"):
+        fill_instance(new_instance(cls), {SERIAL_KEY: "7"}, None)
+    assert hash(new_instance(cls)) == 8  # serials go on after the highest that arrived
+    assert_exec_still_serves()
+
+
+def test_dataclasses_compared_by_fields_stay_unhashable() -> None:
+    source = '''
+from dataclasses import dataclass
+
+@dataclass
+class P:
+    x: int
+
+def main():
+    try:
+        {P(1)}
+    except TypeError:
+        return "unhashable"
+    return "hashed"
+'''
+    result = exec_sm(source)
+    assert result.error is None and result.result == "unhashable"
+    assert_exec_still_serves()
