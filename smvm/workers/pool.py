@@ -80,7 +80,13 @@ class WorkerPool:
 
     An SM that spends its fuel slice stays paused in its worker (alive, in
     memory: it can only be captured at its own call sites), so its next slice
-    runs in the same worker, after the slices queued before it.
+    runs in the same worker.
+
+    Slices waiting for a worker take it least-fuel-first (then first come):
+    the SM that has spent the least fuel so far goes next. An SM that needs
+    little (a benign request) thus never queues behind SMs that spin through
+    slice after slice (a flood of hostile ones from many addresses, each
+    within its budgets); those share what is left.
     """
 
     def __init__(self, core, size: int = 2, *, wall_seconds: float = 30.0):
@@ -90,6 +96,9 @@ class WorkerPool:
         self._workers: list[_Worker] = []
         self._starting = 0
         self._freed = trio.lowlevel.ParkingLot()
+        #: slices waiting for a worker: ticket -> (fuel spent, ticket, pinned worker)
+        self._waiting: dict[int, tuple[int, int, _Worker | None]] = {}
+        self._tickets = 0
         self._runs = 0
         self.killed = 0
 
@@ -114,31 +123,45 @@ class WorkerPool:
         worker.limits = list(hello[1]) if isinstance(hello, list) and hello[:1] == ["ready"] else []
         return worker
 
-    async def _acquire(self, pinned: _Worker | None) -> _Worker:
-        """A worker for one slice: ``pinned`` (where a paused SM waits), else
-        an idle one (the fewest paused SMs first), else a new one."""
-        while True:
-            if pinned is not None:
-                if not pinned.alive:
-                    raise EOFError("the worker holding the paused SM is gone")
-                if not pinned.busy:
-                    pinned.busy = True
-                    return pinned
-            else:
-                idle = self.idle
-                if idle:
-                    worker = min(idle, key=lambda w: len(w.parked))
-                    worker.busy = True
-                    return worker
-                if len(self._workers) + self._starting < self.size:
-                    self._starting += 1
-                    try:
-                        worker = await self._spawn()
-                    finally:
-                        self._starting -= 1
-                    self._workers.append(worker)
-                    return worker
-            await self._freed.park()
+    def _next_for(self, worker: _Worker) -> int:
+        """The ticket of the waiting slice that ``worker`` serves next."""
+        return min((w for w in self._waiting.values() if w[2] is None or w[2] is worker),
+                   default=(0, 0, None))[1]
+
+    async def _acquire(self, pinned: _Worker | None, spent: int = 0) -> _Worker:
+        """A worker for one slice of an SM that has spent ``spent`` fuel:
+        ``pinned`` (where a paused SM waits), else an idle one (the fewest
+        paused SMs first), else a new one; a free worker goes to the waiting
+        slice that has spent least."""
+        self._tickets += 1
+        ticket = self._tickets
+        self._waiting[ticket] = (spent, ticket, pinned)
+        try:
+            while True:
+                if pinned is not None:
+                    if not pinned.alive:
+                        raise EOFError("the worker holding the paused SM is gone")
+                    if not pinned.busy and self._next_for(pinned) == ticket:
+                        pinned.busy = True
+                        return pinned
+                else:
+                    for worker in sorted(self.idle, key=lambda w: len(w.parked)):
+                        if self._next_for(worker) == ticket:
+                            worker.busy = True
+                            return worker
+                    if len(self._workers) + self._starting < self.size:
+                        self._starting += 1
+                        self._waiting.pop(ticket)  # not in line while its worker starts
+                        try:
+                            worker = await self._spawn()
+                        finally:
+                            self._starting -= 1
+                        self._workers.append(worker)
+                        return worker
+                await self._freed.park()
+        finally:
+            self._waiting.pop(ticket, None)
+            self._freed.unpark_all()  # the next in line may take what this one passed by
 
     def _release(self, worker: _Worker) -> None:
         worker.busy = False
@@ -151,7 +174,8 @@ class WorkerPool:
         down (the node starts it again from its last accepted state)."""
         pinned = step.handle if type(step) is Continue else None
         try:
-            worker = await self._acquire(pinned.worker if pinned is not None else None)
+            worker = await self._acquire(pinned.worker if pinned is not None else None,
+                                         record.fuel)
         except EOFError:
             return LOST
         if pinned is not None:

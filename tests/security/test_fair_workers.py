@@ -1,0 +1,44 @@
+"""Class 9 (continued): SMs that spin through slice after slice (a flood of
+them from many addresses, each within its budgets) do not starve a benign SM
+in a daemon's workers: a free worker goes to the waiting slice whose SM has
+spent the least fuel (``smvm.workers.pool``), so a short request runs next."""
+from __future__ import annotations
+
+import types
+
+import pytest
+import trio
+import trio.testing
+
+from smvm.workers.pool import WorkerPool
+
+
+async def test_a_free_worker_goes_to_the_slice_that_spent_least() -> None:
+    pool = WorkerPool(core=None, size=1)
+    worker = types.SimpleNamespace(busy=True, alive=True, parked={1, 2})
+    pool._workers.append(worker)
+    order = []
+
+    async def slice_of(name: str, spent: int, pinned: bool) -> None:
+        taken = await pool._acquire(worker if pinned else None, spent)
+        order.append(name)
+        await trio.sleep(0)
+        pool._release(taken)
+
+    async with trio.open_nursery() as nursery:
+        for name, spent, pinned in [("spinner 1", 9_000_000, True), ("spinner 2", 5_000_000, True),
+                                    ("benign", 1_000, False), ("spinner 3", 7_000_000, True),
+                                    ("fresh", 0, False)]:
+            nursery.start_soon(slice_of, name, spent, pinned)
+            await trio.testing.wait_all_tasks_blocked()
+        pool._release(worker)  # the slice running when they came ends
+    assert order == ["fresh", "benign", "spinner 2", "spinner 3", "spinner 1"]
+    assert not pool._waiting
+
+
+async def test_a_slice_pinned_to_a_dead_worker_gives_way() -> None:
+    pool = WorkerPool(core=None, size=1)
+    dead = types.SimpleNamespace(busy=True, alive=False, parked=set())
+    with pytest.raises(EOFError):
+        await pool._acquire(dead, 0)
+    assert not pool._waiting
