@@ -227,7 +227,7 @@ def test_sets_of_brick_instances_iterate_in_an_order_free_of_addresses() -> None
 def test_identity_serials_travel_with_a_migrating_sm() -> None:
     """The set keeps its members and its order across a hop; instances made
     after the hop get serials after those that came (no two alike)."""
-    from ._attack import pair, shuttle
+    from sim.testing import pair, shuttle
     from smvm.node import events as ev
     source = '''
 class C:
