@@ -90,3 +90,43 @@ def isinstance_of_class(node: ast.Call) -> ast.expr:
     return ast.copy_location(ast.IfExp(
         test=test, body=call(abi.ISINSTANCE, copy.deepcopy(item), load(kind.id)),
         orelse=node), node)
+
+
+def scan(node: ast.Call) -> ast.expr:
+    """``obj.count(x)``/``.index(x)``/``.remove(x)``, guarded by
+    ``_R.scan``, or called as written where ``obj`` is an instance of the
+    brick's classes (its own method, which ticks fuel) or a short list or
+    tuple (and ``x`` no text): the guard would charge nothing there."""
+    func = node.func
+    assert isinstance(func, ast.Attribute)
+    guarded = ast.Call(func=attr(abi.RUNTIME, "scan"),
+                       args=[func.value, ast.Constant(func.attr), *node.args],
+                       keywords=node.keywords)
+    if not isinstance(func.value, ast.Name):
+        return guarded
+    obj = func.value.id
+    tests: list[ast.expr] = [ast.Compare(left=call(abi.TYPE, load(obj)), ops=[ast.In()],
+                                         comparators=[load(abi.GUEST_CLASSES)])]
+    if len(node.args) == 1 and not node.keywords and _pure(node.args[0]):
+        short = _short(func.value, abi.SHORT_SCANNED)
+        item_test = _plain_item(copy.deepcopy(node.args[0]))
+        if item_test is not None:
+            short.values.append(item_test)
+        tests.insert(0, short)
+    plain = ast.Call(func=ast.Attribute(value=load(obj), attr=func.attr, ctx=ast.Load()),
+                     args=copy.deepcopy(node.args), keywords=copy.deepcopy(node.keywords))
+    test = tests[0] if len(tests) == 1 else ast.BoolOp(op=ast.Or(), values=tests)
+    return ast.IfExp(test=test, body=plain, orelse=guarded)
+
+
+def bounded(arg: ast.expr) -> ast.expr:
+    """An argument of a consuming method (``d.update(x)``), charged for the
+    C code about to walk it (``_R.bounded``); a plain name holding an
+    instance of the brick's classes is passed as it is (its own methods
+    tick fuel), as the guard would."""
+    guarded = call(attr(abi.RUNTIME, "bounded"), arg)
+    if not isinstance(arg, ast.Name):
+        return guarded
+    own = ast.Compare(left=call(abi.TYPE, load(arg.id)), ops=[ast.In()],
+                      comparators=[load(abi.GUEST_CLASSES)])
+    return ast.IfExp(test=own, body=load(arg.id), orelse=guarded)

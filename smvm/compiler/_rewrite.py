@@ -87,7 +87,7 @@ class GuardCalls(ast.NodeTransformer):
             if func.attr in policy.CONSUMING_METHODS:
                 first_only = func.attr in ("fromkeys", "join", "extend")
                 node.args = [a if isinstance(a, ast.Starred) or (first_only and i) else
-                             ast.copy_location(call(attr(abi.RUNTIME, "bounded"), a), a)
+                             ast.copy_location(_inline.bounded(a), a)
                              for i, a in enumerate(node.args)]
         return node
 
@@ -172,9 +172,7 @@ class GuardScans(ast.NodeTransformer):
         func = node.func
         if (isinstance(func, ast.Attribute) and func.attr in policy.SCANNING_METHODS
                 and not getattr(node, MIG_ATTR, False)):
-            return ast.copy_location(ast.Call(
-                func=attr(abi.RUNTIME, "scan"), args=[func.value, const(func.attr), *node.args],
-                keywords=node.keywords), node)
+            return ast.copy_location(_inline.scan(node), node)
         return node
 
 

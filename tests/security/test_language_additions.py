@@ -160,6 +160,13 @@ def _fuel(body: str, *args) -> tuple[object, int]:
     ("    c = list(range(n))\n", "    return len(c[1:-1])\n", "    return len(ident(c)[1:-1])\n"),
     ("    c = 'y' * n\n", "    return len(c[::2])\n", "    return len(ident(c)[::2])\n"),
     ("    c = list(range(8))\n", "    return c[::-1]\n", "    return ident(c)[::-1]\n"),
+    # scans by method, consuming methods
+    ("    c = list(range(n))\n", "    return c.count(-1)\n", "    return ident(c).count(-1)\n"),
+    ("    c = ['x' * 4096 + str(i) for i in range(200)]\n    p = 'x' * 4096\n",
+     "    return c.count(p)\n", "    return ident(c).count(p)\n"),
+    ("    c = list(range(8))\n", "    return c.index(7)\n", "    return ident(c).index(7)\n"),
+    ("    c = set()\n    d = list(range(n))\n", "    c.update(d)\n    return len(c)\n",
+     "    c.update(ident(d))\n    return len(c)\n"),
 ])
 def test_an_inline_guard_charges_what_the_guard_charges(setup, inline, guarded):
     n = 200_000
