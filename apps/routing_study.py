@@ -11,10 +11,17 @@ nodes' code caches cold (the code travels on each first hop) or warm.
 One run gives one row: ``radius``, ``algorithm``, ``seed``, ``completion_s``
 (virtual seconds from injection to the SM's end), ``bytes`` and ``frames``
 (everything the nodes sent for it: every frame kind but beacons), plus
-``hops``, ``nodes``, ``code_cached`` and ``ok``.
+``hops``, ``nodes``, ``code_cached``, ``ok`` and ``unit`` (the SHA-256 of the
+SM unit's source the run sent, so rows made from different code show it).
+
+The unit is read from the brick files when a run starts unless the caller
+passes its ``source``: a sweep reads it once and hands the same text to every
+run, so editing the bricks while a long sweep runs cannot change its later
+runs (a sweep's worker reads no file of the SM's code after it started).
 """
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import Counter
 from dataclasses import dataclass
@@ -64,15 +71,23 @@ def layout(run: StudyRun) -> tuple[list[tuple[float, float]], list[int]]:
     return positions, order
 
 
-def run_study(run: StudyRun) -> dict:
-    """Simulate one configuration; the row of results."""
+def study_unit() -> str:
+    """The source of the SM unit the study injects (the tour brick and the
+    routing bricks it imports), as the brick files read now."""
+    return load_brick(BRICK)
+
+
+def run_study(run: StudyRun, source: str | None = None) -> dict:
+    """Simulate one configuration; the row of results. ``source``: the SM
+    unit to inject (``study_unit()``, read now, when None)."""
     if run.algorithm not in ALGORITHMS:
         raise ValueError(f"unknown algorithm {run.algorithm!r} (known: {', '.join(ALGORITHMS)})")
+    if source is None:
+        source = study_unit()
     positions, (home, *stops) = layout(run)
     sim = Simulation(run.seed)
     net = SimNetwork(sim, UnitDiskRadio(run.radio_range, rng=sim.rng), StaticPlacement(positions),
                      NodeConfig(beacon_interval=1.0))
-    source = load_brick(BRICK)
     for node in range(len(positions)):
         core = net.add_node(node)
         if run.code_cached:  # the SM's unit, and the discovery brick it starts
@@ -93,5 +108,5 @@ def run_study(run: StudyRun) -> dict:
         "bytes": sum(v for k, v in sent.items() if k.startswith("bytes_out.")),
         "frames": sum(v for k, v in sent.items() if k.startswith("frames_out.")),
         "hops": record.hops, "nodes": len(positions), "code_cached": run.code_cached, "ok": ok,
-        "error": record.error,
+        "error": record.error, "unit": hashlib.sha256(source.encode()).hexdigest(),
     }

@@ -6,7 +6,8 @@ and warm (see apps/routing_study.py for the model).
         [--seeds 3] [--jobs 2]
 
 Writes DIR/routing_study.json: ``runs`` (one row per run: radius, algorithm,
-seed, completion_s, bytes, frames, and hops, nodes, code_cached, ok),
+seed, completion_s, bytes, frames, and hops, nodes, code_cached, ok, and
+unit: the SHA-256 of the SM unit every run sent, read once at the start),
 ``summary`` (per radius, algorithm and cache state: the mean over the seeds
 of the completed runs with a 95% confidence interval, Student's t) and
 ``paper`` (the published points, approximate); and DIR/routing_study.png
@@ -22,11 +23,12 @@ import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 
-from apps.routing_study import ALGORITHMS, StudyRun, run_study  # noqa: E402
+from apps.routing_study import ALGORITHMS, StudyRun, run_study, study_unit  # noqa: E402
 
 #: The published figure (seed 003, "On-Demand Routing versus Geographic and
 #: On-Demand Routing"), as far as its text lets it be read: the axes run to
@@ -56,8 +58,11 @@ def main() -> int:
             for radius in radii for algorithm in ALGORITHMS
             for seed in range(1, args.seeds + 1) for cached in (False, True)]
     started = time.perf_counter()
+    # the SM's code is read once, here: every run sends the same unit even if
+    # the brick files change during the sweep (its workers would read them anew)
+    unit = study_unit()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        rows = list(pool.map(run_study, runs))
+        rows = list(pool.map(partial(run_study, source=unit), runs))
     wall = time.perf_counter() - started
     args.out.mkdir(parents=True, exist_ok=True)
     table = summarise(rows, radii)

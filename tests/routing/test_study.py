@@ -57,3 +57,40 @@ def test_the_summary_gives_means_and_95_percent_intervals_of_the_completed_runs(
     assert entry["completion_s_ci95"] == pytest.approx(4.303 * 1.0 / 3 ** 0.5)
     assert entry["frames_ci95"] == 0.0
     assert all(p["radius"] == 700.0 and p["algorithm"] == "on-demand" for p in PAPER["points"])
+
+
+def test_a_run_after_another_in_one_process_matches_the_same_run_in_a_fresh_one() -> None:
+    # Same seed, same row, byte for byte, whatever ran before in the process
+    # (a sweep's worker runs many configurations one after another).
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    run_study(StudyRun(100.0, "on-demand", 2))
+    after = run_study(StudyRun(100.0, "geo+on-demand", 1))
+    root = Path(__file__).resolve().parents[2]
+    fresh = subprocess.run(
+        [sys.executable, "-c", "import json; from apps.routing_study import StudyRun, run_study; "
+         "print(json.dumps(run_study(StudyRun(100.0, 'geo+on-demand', 1))))"],
+        cwd=root, env={"PYTHONPATH": str(root), "PATH": ""}, capture_output=True, text=True,
+        timeout=120, check=True)
+    assert json.dumps(after) == fresh.stdout.strip()
+
+
+def test_a_run_sends_the_unit_it_is_given_not_the_brick_files_as_they_are_later(monkeypatch) -> None:
+    # A sweep reads the SM's code once and hands it to every run: brick files
+    # edited while it runs must not change its later runs.
+    import hashlib
+
+    import apps.routing_study as study
+
+    run = StudyRun(100.0, "geo+on-demand", 1)
+    unit = study.study_unit()
+    before = run_study(run, unit)
+    assert before["ok"] and before["unit"] == hashlib.sha256(unit.encode()).hexdigest()
+    # the tour's timeout per corner, edited in the file after the unit was read
+    monkeypatch.setattr(study, "load_brick", lambda path: unit.replace("60.0", "61.0"))
+    assert run_study(run, unit) == before
+    edited = run_study(run)  # no unit given: the files as they are now
+    assert edited["ok"] and edited["unit"] != before["unit"]
