@@ -1,1 +1,0 @@
-"""Empty: these tests are in tests/smvm/daemon."""
