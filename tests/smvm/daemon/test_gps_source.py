@@ -7,6 +7,7 @@ import trio
 
 from smvm.client import inject
 from smvm.daemon import DaemonConfig, NodeDaemon
+from smvm.drivers.nmea_tracker import NmeaTracker
 from smvm.node import NodeConfig
 from tests.patience import PATIENCE
 
@@ -20,13 +21,24 @@ def main():
 
 async def test_location_tag_follows_an_nmea_stream_over_tcp() -> None:
     lines = [line for line in LOG.read_bytes().splitlines(keepends=True)][:200]
+    # The drive ends where the last line that moved the position puts it; the
+    # receiver then stands there, repeating that fix, so the position the SM
+    # reads and the one the test compares with are the same, and fresh.
+    tracker = NmeaTracker()
+    last_move = max(i for i, line in enumerate(lines) if tracker.feed(line, float(i)))
+    tracker = NmeaTracker()
+    for i, line in enumerate(lines[:last_move + 1]):
+        tracker.feed(line, float(i))
+    end = (round(tracker.fix.lat, 3), round(tracker.fix.lon, 3))
     got_client = trio.Event()
 
     async def serve_nmea(stream):
         got_client.set()
         for line in lines:
             await stream.send_all(line)
-        await trio.sleep_forever()  # keep the connection open, like a receiver does
+        while True:  # a receiver standing still, keeping its connection open
+            await stream.send_all(lines[last_move])
+            await trio.sleep(0.2)
 
     async with trio.open_nursery() as nursery:
         listeners = await nursery.start(
@@ -38,10 +50,11 @@ async def test_location_tag_follows_an_nmea_stream_over_tcp() -> None:
                                          gps=f"tcp:127.0.0.1:{port}"))
         address = await nursery.start(daemon.serve)
         await got_client.wait()
-        await daemon.wait_until(lambda: daemon.core.position is not None)
+        await daemon.wait_until(lambda: daemon.core.position is not None and tuple(
+            round(x, 3) for x in daemon.core.position) == end, timeout=PATIENCE)
         outcome = await inject(address, WHERE, [], wait=True, timeout=PATIENCE)
         assert outcome.ok, outcome.error
         lat, lon, stale = outcome.value
-        assert (lat, lon) == tuple(round(x, 3) for x in daemon.core.position)
+        assert (lat, lon) == end
         assert stale is False
         nursery.cancel_scope.cancel()
