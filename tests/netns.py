@@ -9,8 +9,12 @@ import contextlib
 import os
 import shutil
 import subprocess
+import time
+from pathlib import Path
 
 import pytest
+
+from tests.patience import PATIENCE
 
 
 def unavailable() -> str:
@@ -52,3 +56,20 @@ def namespaces(names: list[str]):
     finally:
         for ns in names:
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def wait_until_listening(processes: dict[str, subprocess.Popen], logs: dict[str, Path]) -> None:
+    """Return once every daemon's log says it listens; fail at once, with its
+    log, if one exits first. The patience is only a guard against a hang."""
+    waiting = dict(logs)
+    give_up = time.monotonic() + PATIENCE
+    while waiting:
+        for name, log in list(waiting.items()):
+            text = Path(log).read_text()
+            if "listening on" in text:
+                del waiting[name]
+            elif processes[name].poll() is not None:
+                pytest.fail(f"daemon {name} exited with {processes[name].returncode}:\n{text}")
+        if waiting:
+            assert time.monotonic() < give_up, f"no daemon {sorted(waiting)} listened in {PATIENCE:.0f} s"
+            time.sleep(0.05)

@@ -11,7 +11,6 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ import pytest
 from apps.ezcab import app as ezcab
 from apps.hottest import app as hottest
 from tests import netns
-from tests.netns import sh
+from tests.netns import sh, wait_until_listening
 
 # one namespace test at a time under -n: each starts a daemon process per host,
 # and they wait for real interfaces
@@ -80,13 +79,10 @@ class Daemons:
                 ["ip", "netns", "exec", ns, sys.executable, "-m", "apps.cli", "node", "--id",
                  str(i), "--port", PORT, "--peers", peers, *extra],
                 stdout=log, stderr=subprocess.STDOUT))
+        wait_until_listening({str(i): p for i, p in enumerate(self.processes)},
+                             {str(i): self.folder / f"node{i}.log" for i in range(len(self.hosts))})
         for i in range(len(self.hosts)):
-            # a daemon takes a moment to start listening: ask again until it does
-            for attempt in range(60):
-                done = self._inject(i, READY, [len(self.hosts) - 1], 60.0)
-                if "nothing listens" not in done.stderr:
-                    break
-                time.sleep(0.5)
+            done = self._inject(i, READY, [len(self.hosts) - 1], 60.0)
             assert done.returncode == 0, (done.stdout, done.stderr)
         # one SM tours every host first, so each daemon has met the others
         # (learned their keys) before the application's SMs move

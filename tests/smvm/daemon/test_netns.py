@@ -9,12 +9,11 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
 from tests import netns
-from tests.netns import sh
+from tests.netns import sh, wait_until_listening
 
 # one namespace test at a time under -n: each starts a daemon process per host,
 # and they wait for real interfaces
@@ -67,11 +66,8 @@ def test_an_sm_tours_three_hosts_across_real_interfaces(line_of_hosts, tmp_path)
                  node_id, "--port", "4771", "--peers", peers[ns], "--log-level", "INFO"],
                 stdout=log, stderr=subprocess.STDOUT))
         # inject reports a port nobody listens on at once: wait until all three listen
-        deadline = time.monotonic() + 60
-        while not all("listening on" in (tmp_path / f"{n}.log").read_text()
-                      for n in ("n1", "n2", "n3")):
-            assert time.monotonic() < deadline, "the daemons did not start within 60 s"
-            time.sleep(0.05)
+        wait_until_listening(dict(zip(("n1", "n2", "n3"), daemons)),
+                             {n: tmp_path / f"{n}.log" for n in ("n1", "n2", "n3")})
         brick = tmp_path / "tour.py"
         brick.write_text(TOUR)
         done = subprocess.run(
