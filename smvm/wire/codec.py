@@ -40,7 +40,7 @@ from .frames import (
     Transfer,
 )
 from .limits import DEFAULT_LIMITS, WireLimits
-from .preset import CODE_PRESET, STATE_PRESET, deflate, inflate
+from .preset import CODE_PRESET, STATE_LEVEL, STATE_PRESET, deflate, inflate
 
 __all__ = ["check_limits", "decode", "encode"]
 
@@ -108,7 +108,7 @@ _TO_WIRE: dict[Kind, Callable[..., list]] = {
     Kind.ACCEPT: lambda f: [f.hop_id, _raw_ids(f.missing)],
     Kind.REJECT: lambda f: [f.hop_id, f.reason],
     Kind.TRANSFER: lambda f: [f.hop_id, f.sm_id, {k: f.identity[k] for k in IDENTITY_KEYS},
-                              deflate(f.continuation, STATE_PRESET),
+                              deflate(f.continuation, STATE_PRESET, STATE_LEVEL),
                               [[bytes.fromhex(bid), _squeeze(src)] for bid, src in f.code],
                               f.data, f.provenance],
     Kind.ACK: lambda f: [f.hop_id],
