@@ -19,6 +19,25 @@ def main(n):
 '''
 
 
+def spawn_loop(tries: int) -> str:
+    """A brick that spawns a trivial child ``tries`` times, counting the
+    spawns the node allows (a refused one raises ``RuntimeError``)."""
+    return f'''
+def child():
+    return 1
+
+def main():
+    made = 0
+    for i in range({tries}):
+        try:
+            spawn(child)
+            made += 1
+        except RuntimeError:
+            pass
+    return made
+'''
+
+
 def exec_sm(source: str, *args, **kwargs):
     """How ``smvm exec`` runs a brick (two nodes on a line, in-process)."""
     kwargs.setdefault("nodes", 2)

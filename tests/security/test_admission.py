@@ -10,7 +10,7 @@ from smvm import statecodec, wire
 from smvm.limits import NodeLimits
 from smvm.node import events as ev
 
-from ._attack import assert_core_still_serves
+from ._attack import assert_core_still_serves, spawn_loop
 
 BLOCKER = '''
 def main(seconds):
@@ -92,20 +92,7 @@ def test_a_family_of_blocked_children_holds_only_its_own_budget() -> None:
     assert_core_still_serves(node)
 
 
-SPAWN_LOOP = '''
-def child():
-    return 1
-
-def main():
-    made = 0
-    for i in range(200):
-        try:
-            spawn(child)
-            made += 1
-        except RuntimeError:
-            pass
-    return made
-'''
+SPAWN_LOOP = spawn_loop(200)
 
 
 def test_a_family_spawns_at_most_its_budget_over_time() -> None:

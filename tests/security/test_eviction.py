@@ -15,7 +15,7 @@ from smvm.limits import NodeLimits
 from smvm.node import events as ev
 from smvm.node._eviction import Candidate, pick_victim
 
-from ._attack import assert_core_still_serves
+from ._attack import assert_core_still_serves, spawn_loop
 
 FOREVER = '''
 def main():
@@ -176,20 +176,7 @@ def test_sms_that_waited_less_than_the_minimum_are_never_evicted() -> None:
 def test_spawning_never_evicts() -> None:
     """One SM spawning children into a full node ends nobody: only SMs from
     outside make room."""
-    bomb = '''
-def child():
-    return 1
-
-def main():
-    made = 0
-    for i in range(20):
-        try:
-            spawn(child)
-            made += 1
-        except RuntimeError:
-            pass
-    return made
-'''
+    bomb = spawn_loop(20)
     node = core(max_sms=6)
     _flood(node, 5, 1)
     frame, _ = _inject(node, bomb, link="spawner", now=LATER)
