@@ -140,7 +140,7 @@ def make_primitives(sm: "SMInstance") -> dict[str, Callable]:
 
     def has_tag(name):
         try:
-            return space().exists(name, host.now())
+            return space().exists(name, host.now(), caller())
         except tagspace.TagSpaceError as exc:
             raise guest_error(exc) from None
 

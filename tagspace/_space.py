@@ -22,6 +22,7 @@ from ._ioregistry import IOEntry, IOTags
 from ._iotags import Clock, NodeStatus, StaticValue, Unavailable
 from ._lifetimes import Lifetimes, checked_lifetime
 from ._principal import Principal, code_set
+from ._private import resolved
 from ._quotas import Quotas
 from ._tag import Tag, TagInfo
 from ._values import (IMMUTABLE, MAX_NAME_LENGTH, TAG_OVERHEAD, ValueTooLarge, check_name,
@@ -114,6 +115,7 @@ class TagSpace(Quotas, Lifetimes, IOTags):
         if type(name) is not str or not 0 < len(name) <= MAX_NAME_LENGTH or name[0] == "_" \
                 or not name.isprintable():
             check_name(name)  # raises, saying what is wrong
+        name = resolved(principal, name, "create")
         if name in self._io:
             raise TagNameTaken(f"cannot create {name!r}: it is an I/O tag of node {self.node_id!r}",
                             name=name)
@@ -163,6 +165,8 @@ class TagSpace(Quotas, Lifetimes, IOTags):
 
     def read(self, principal: Principal, name: str, now: float) -> object:
         """The value of ``name`` (a private copy) if ``principal`` may read it."""
+        if type(name) is str and name[:1] == "@":
+            name = resolved(principal, name, "read")
         try:
             tag = self._tags[name]
         except KeyError:
@@ -188,6 +192,8 @@ class TagSpace(Quotas, Lifetimes, IOTags):
 
         With ``renew`` (default) the tag's expiry restarts: ``now + lifetime``.
         """
+        if type(name) is str and name[:1] == "@":
+            name = resolved(principal, name, "write")
         try:
             tag = self._tags[name]
         except KeyError:
@@ -234,6 +240,7 @@ class TagSpace(Quotas, Lifetimes, IOTags):
     def delete(self, principal: Principal, name: str, now: float) -> None:
         """Remove ``name``; needs "w". Waiters on the name keep waiting."""
         lookup_name(name)
+        name = resolved(principal, name, "delete")
         tag = self._live(name, now)
         if tag is None:
             if name in self._io:
@@ -247,9 +254,13 @@ class TagSpace(Quotas, Lifetimes, IOTags):
         if self._observers:
             self._emit(TagDeleted(name, principal.sm_id, now))
 
-    def exists(self, name: str, now: float) -> bool:
-        """Whether ``name`` is a live stored tag or an available I/O tag."""
+    def exists(self, name: str, now: float, principal: Principal | None = None) -> bool:
+        """Whether ``name`` is a live stored tag or an available I/O tag (a
+        private ``@`` name: in ``principal``'s code domain; without one, the
+        stored name itself)."""
         lookup_name(name)
+        if principal is not None:
+            name = resolved(principal, name, "test")
         if self._live(name, now) is not None:
             return True
         entry = self._io.get(name)
@@ -300,6 +311,7 @@ class TagSpace(Quotas, Lifetimes, IOTags):
         absent.
         """
         lookup_name(name)
+        name = resolved(principal, name, "wait")
         if deadline is not None and (type(deadline) not in (int, float) or math.isnan(deadline)):
             raise BadTagArgument(f"deadline must be a number or None, got {deadline!r}")
         tag: Protected | None = self._tags.get(name)

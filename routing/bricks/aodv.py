@@ -1,5 +1,5 @@
 """On-demand routing, AODV-style (RFC 3561), written as SM code: the
-application SM's side. It follows ``RouteTo<key>`` tags hop by hop; where
+application SM's side. It follows ``@RouteTo<key>`` tags (private to ``routing.discovery``) hop by hop; where
 there is none it runs an expanding ring search, launching one small discovery
 SM per ring (``routing.discovery``: its own brick, carrying only the target
 and the request's state) and blocking on the route tag until the answer
@@ -19,7 +19,7 @@ fastest path).
 """
 from routing.discovery import discovery_here, discovery_hop_measured, discovery_key, discovery_read
 from routing.discovery import discovery_lost_hops, discovery_route_failed, discovery_search_over
-from routing.discovery import discovery_searching
+from routing.discovery import discovery_searching, discovery_wait_route
 
 
 def aodv_rfc(name):
@@ -66,7 +66,7 @@ def aodv_route(target, timeout=None, max_hops=10000):
 
 def aodv_next_hop(target):
     """The next hop of a live route to ``target`` here, or None."""
-    route = discovery_read("RouteTo" + discovery_key(target))
+    route = discovery_read("@RouteTo" + discovery_key(target))
     return None if not route else route[0]
 
 
@@ -83,8 +83,8 @@ def aodv_discover(target, deadline):
     (then wait for its answer): "found", "unreachable" (the search gave up)
     or "timeout" (``deadline`` passed first)."""
     key = discovery_key(target)
-    route = "RouteTo" + key
-    pending = "discovery_pending:" + key
+    route = "@RouteTo" + key
+    pending = "@discovery_pending:" + key
     while not discovery_read(route):
         left = None if deadline is None else deadline - now()
         if left is not None and left <= 0:
@@ -94,7 +94,7 @@ def aodv_discover(target, deadline):
         # the other SM's rings answer for both; look again when its search may have ended
         wait = aodv_net_wait(aodv_hop_time(True), 0)
         try:
-            block_tag(route, wait if left is None else min(wait, left))
+            discovery_wait_route(target, wait if left is None else min(wait, left))
         except TagTimeout:
             continue
         except TagAccessError:
@@ -106,7 +106,7 @@ def aodv_discover(target, deadline):
 
 def aodv_search(target, deadline):
     key = discovery_key(target)
-    route = "RouteTo" + key
+    route = "@RouteTo" + key
     until = deadline
     if until is None:
         until = now() + aodv_give_up_after(aodv_hop_time(True))
@@ -134,7 +134,7 @@ def aodv_search(target, deadline):
         started = now()
         create_sm("routing.discovery", "discovery_start", target, ttl)
         try:
-            block_tag(route, min(wait, left))
+            discovery_wait_route(target, min(wait, left))
         except TagTimeout:
             ttl += aodv_rfc("TTL_INCREMENT")
             continue
@@ -171,7 +171,7 @@ def aodv_hop_time(network_wide=False):
     if not network_wide:
         return quiet
     hop = default
-    loaded = discovery_read("RouteHopTime")
+    loaded = discovery_read("@RouteHopTime")
     if loaded is not None and loaded > hop:
         hop = loaded
     rtt = discovery_read("hop_rtt")

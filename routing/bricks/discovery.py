@@ -24,7 +24,9 @@ target (which numbers its answer at least ``fresh``) or a node that learnt a
 fresher route since.
 
 Route tags live in this brick's code domain: only this brick's code, in any
-SM that carries it, writes them. Other bricks (the application's routing brick
+SM that carries it, writes them. Their names are private to that domain
+(``@RouteTo<key>``, ``@discovery_seen:<req>``...: ``docs/tagspace.md``), so no
+other SM can create one first to hold it or fill it with a route of its own. Other bricks (the application's routing brick
 ``routing.aodv``) reach them only through the functions marked
 ``@own_domain``, each safe for any caller: they read routes, start a
 discovery, report a broken route or a search's end and fold in a measured hop
@@ -80,12 +82,12 @@ def discovery_route(key):
     """The route ``RouteTo<key>`` here, ``[next hop, hops, seq]``, or None
     (none, or a value this brick did not write: a tag of that name another
     brick made first)."""
-    return discovery_well_formed(discovery_read("RouteTo" + key), 3)
+    return discovery_well_formed(discovery_read("@RouteTo" + key), 3)
 
 
 def discovery_lost(key):
     """``[hops, seq]`` of the route to ``key`` lost here lately, or None."""
-    return discovery_well_formed(discovery_read("RouteLost" + key), 2)
+    return discovery_well_formed(discovery_read("@RouteLost" + key), 2)
 
 
 def discovery_well_formed(value, length):
@@ -104,9 +106,9 @@ def discovery_start(target, ttl):
     """The entry of a discovery SM started here (``create_sm``): the first
     copy of a new request, from this node. After a route error here the
     request asks for a route fresher than the lost one."""
-    seq = discovery_read("discovery_seq")
+    seq = discovery_read("@discovery_seq")
     seq = 1 if seq is None else seq + 1
-    discovery_put("discovery_seq", seq, None)
+    discovery_put("@discovery_seq", seq, None)
     ttl = max(0, min(int(ttl), 64))
     lost = discovery_lost(discovery_key(target))
     fresh = 0 if lost is None else lost[1] + 1
@@ -128,8 +130,16 @@ def discovery_route_failed(target):
     key = discovery_key(target)
     route = discovery_route(key)
     if route is not None:
-        discovery_put("RouteLost" + key, [route[1], route[2]], discovery_life("mark"))
-    discovery_drop("RouteTo" + key)
+        discovery_put("@RouteLost" + key, [route[1], route[2]], discovery_life("mark"))
+    discovery_drop("@RouteTo" + key)
+
+
+@own_domain
+def discovery_wait_route(target, seconds):
+    """Wait at most ``seconds`` (TagTimeout) for the route tag to ``target``
+    to be written here (its value: ``discovery_read``)."""
+    block_tag("@RouteTo" + discovery_key(target), max(0.0, min(float(seconds), 600.0)))
+    return None
 
 
 @own_domain
@@ -137,7 +147,7 @@ def discovery_searching(target, seconds):
     """A search for ``target`` runs from here for at most ``seconds``
     (other SMs wait for its answer)."""
     seconds = max(0.0, min(float(seconds), 600.0))
-    discovery_put("discovery_pending:" + discovery_key(target), True, seconds)
+    discovery_put("@discovery_pending:" + discovery_key(target), True, seconds)
 
 
 @own_domain
@@ -145,9 +155,9 @@ def discovery_search_over(target, unreachable):
     """The search for ``target`` ended; unreachable, and no route came:
     the failure is written where the SMs waiting here see it."""
     key = discovery_key(target)
-    discovery_drop("discovery_pending:" + key)
-    if unreachable and not discovery_read("RouteTo" + key):
-        discovery_put("RouteTo" + key, None, discovery_life("mark"))  # wakes the SMs waiting
+    discovery_drop("@discovery_pending:" + key)
+    if unreachable and not discovery_read("@RouteTo" + key):
+        discovery_put("@RouteTo" + key, None, discovery_life("mark"))  # wakes the SMs waiting
 
 
 @own_domain
@@ -155,10 +165,10 @@ def discovery_hop_measured(seconds):
     """Fold one per-hop time into this node's smoothed estimate."""
     if not isinstance(seconds, (int, float)) or not 0.0 < seconds < 10.0:
         return None  # keep sane samples only
-    measured = discovery_read("RouteHopTime")
+    measured = discovery_read("@RouteHopTime")
     if measured is not None:
         seconds = 0.75 * measured + 0.25 * seconds
-    discovery_put("RouteHopTime", seconds, discovery_life("mark"))
+    discovery_put("@RouteHopTime", seconds, discovery_life("mark"))
     return None
 
 
@@ -167,13 +177,13 @@ def discovery_request(target, req, ttl, prev, hops, covered, senders, origin, fr
     previous node and its neighbours, which need no copy from here (links are
     symmetric); ``senders``: ``[id, [x, y]]`` of the nodes it sent copies to;
     ``fresh``: the least sequence number of a route that may answer."""
-    seen = "discovery_seen:" + req
+    seen = "@discovery_seen:" + req
     if has_tag(seen):
         return None  # a copy of this request was here first
     discovery_put(seen, hops, discovery_life("mark"))
     if prev is not None:
-        discovery_put("discovery_back:" + req, prev, discovery_life("mark"))
-        discovery_put("RouteTo" + discovery_key(origin), [prev, hops, 0], discovery_life("route"))
+        discovery_put("@discovery_back:" + req, prev, discovery_life("mark"))
+        discovery_put("@RouteTo" + discovery_key(origin), [prev, hops, 0], discovery_life("route"))
     if discovery_here(target):
         discovery_reply(target, req, 0, discovery_number(target, fresh))
         return None
@@ -234,7 +244,7 @@ def discovery_forward(target, req, ttl, prev, hops, neighbor, covered, senders, 
 def discovery_number(target, fresh):
     """The sequence number the target gives its answer: its own (from 1), or
     ``fresh`` when that asks for more (the asker lost a route numbered below)."""
-    name = "discovery_own:" + discovery_key(target)
+    name = "@discovery_own:" + discovery_key(target)
     own = discovery_read(name)
     own = max(1 if own is None else own, fresh)
     discovery_put(name, own, None)
@@ -247,7 +257,7 @@ def discovery_reply(target, req, hops, seq):
     key = discovery_key(target)
     ahead = node_id()
     while True:
-        back = discovery_read("discovery_back:" + req)
+        back = discovery_read("@discovery_back:" + req)
         if back is None:
             return None  # the origin leaves no back pointer: done
         try:
@@ -258,5 +268,5 @@ def discovery_reply(target, req, hops, seq):
         known = discovery_route(key)
         # a fresher route wins; of two as fresh, a late, longer answer keeps the shorter
         if known is None or known[2] < seq or (known[2] == seq and known[1] >= hops):
-            discovery_put("RouteTo" + key, [ahead, hops, seq], discovery_life("route"))
+            discovery_put("@RouteTo" + key, [ahead, hops, seq], discovery_life("route"))
         ahead = node_id()

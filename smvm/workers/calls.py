@@ -54,12 +54,12 @@ def _call(core, host, record, method: str, args: list) -> object:
         return host.spawn(_Parent(record), args[0], args[1])
     if method == "create_sm":
         return host.create_sm(_Parent(record), args[0], args[1], args[2])
-    if method == "tag.exists":
-        return space.exists(args[0], now)
     if method.startswith("tag."):
         # the code domain of the brick whose code made the call, as in
         # the daemon's own process: never more than the SM carries
         p = _acting(p, args.pop())
+    if method == "tag.exists":
+        return space.exists(args[0], now, p)
     if method == "tag.create":
         name, value, lifetime, access, code = args
         host.wake(space.create(p, name, value, lifetime, access, code, now=now))

@@ -53,8 +53,8 @@ class ProxyTags:
     def delete(self, principal, name, now):
         self.channel.call("tag.delete", name, sorted(principal.code))
 
-    def exists(self, name, now):
-        return self.channel.call("tag.exists", name)
+    def exists(self, name, now, principal):
+        return self.channel.call("tag.exists", name, sorted(principal.code))
 
     def wait(self, principal, name, token, deadline, *, now=None):
         self.channel.call("tag.check_wait", name, sorted(principal.code))

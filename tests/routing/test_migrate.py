@@ -15,7 +15,12 @@ from smvm.compiler._link import slim
 from smvm.node import NodeConfig
 
 ROUTING = Path(__file__).resolve().parents[2] / "routing" / "bricks"
-SPACING, RANGE = 60.0, 100.0  # a lattice: 8 neighbours inside, diagonals in range
+SPACING, RANGE = 60.0, 100.0
+
+
+def private(name: str) -> str:
+    """The stored name of the discovery brick's private tag ``@name``."""
+    return "@" + brick_hash(slim((ROUTING / "discovery.py").read_text(encoding="utf-8"))) + ":" + name  # a lattice: 8 neighbours inside, diagonals in range
 
 
 class Moved(StaticPlacement):
@@ -124,7 +129,7 @@ def test_a_moved_node_breaks_the_route_and_the_sm_rediscovers(tmp_path: Path) ->
     # the route error cost a new discovery from where the route broke; reuse did not
     assert second.ended_at - second.injected_at > reuse_time
     assert [node for node, core in net.cores.items()
-            if node != "0" and core.tagspace.exists("discovery_seq", 60.0)]
+            if node != "0" and core.tagspace.exists(private("discovery_seq"), 60.0)]
 
 
 def test_route_tags_belong_to_the_routing_brick_alone(tmp_path: Path) -> None:
@@ -133,9 +138,10 @@ def test_route_tags_belong_to_the_routing_brick_alone(tmp_path: Path) -> None:
     net.inject(0, source, [{"node": "2"}], at=2.0)
     sim.run(until=20.0)
     discovery = brick_hash(slim((ROUTING / "discovery.py").read_text(encoding="utf-8")))
-    info = net.cores["1"].tagspace.info("RouteTonode:2", sim.now)
+    info = net.cores["1"].tagspace.info(private("RouteTonode:2"), sim.now)
     assert info.code == frozenset({discovery}) and info.access.code == "rw"
     assert info.access.others == ""
+    assert not net.cores["1"].tagspace.exists("RouteTonode:2", sim.now)  # a public name: free
 
 
 def test_discovery_is_a_small_sm_of_its_own_in_expanding_rings(tmp_path: Path) -> None:
@@ -154,10 +160,11 @@ def test_discovery_is_a_small_sm_of_its_own_in_expanding_rings(tmp_path: Path) -
     flooded = [core for node, core in net.cores.items()
                if node not in visited and discovery in core.cache]
     assert flooded and all(brick_hash(source) not in core.cache for core in flooded)
-    assert net.cores["0"].tagspace.exists("discovery_seq", sim.now)
+    assert net.cores["0"].tagspace.exists(private("discovery_seq"), sim.now)
     rings = [name for name in net.cores["0"].tagspace.names(sim.now)
-             if name.startswith("discovery_seen:")]
-    assert sorted(rings)[:3] == ["discovery_seen:0.1", "discovery_seen:0.2", "discovery_seen:0.3"]
+             if name.startswith(private("discovery_seen:"))]
+    assert sorted(rings)[:3] == [private("discovery_seen:0.1"), private("discovery_seen:0.2"),
+                                 private("discovery_seen:0.3")]
     assert len(rings) <= 4
 
 
@@ -192,7 +199,7 @@ def test_geographic_then_on_demand(tmp_path: Path, near, expect_geo: bool) -> No
     sim.run(until=30.0)
     [sm] = net.metrics.sms
     assert result(net, sm)[0] == "24"
-    discoveries = sum(core.tagspace.exists("discovery_seq", sim.now) for core in net.cores.values())
+    discoveries = sum(core.tagspace.exists(private("discovery_seq"), sim.now) for core in net.cores.values())
     assert discoveries == (0 if expect_geo else 1)
 
 
@@ -207,7 +214,7 @@ def test_geographic_leg_falls_back_to_on_demand_when_the_target_moved(tmp_path: 
     assert result(net, sm)[0] == "20"
     track = [node for _, node, *_ in net.metrics.sms[sm].track]
     assert "24" in track  # went to the stale location first
-    assert net.cores["24"].tagspace.exists("discovery_seq", sim.now)  # and discovered from there
+    assert net.cores["24"].tagspace.exists(private("discovery_seq"), sim.now)  # and discovered from there
 
 
 def test_migrate_to_a_place_ends_at_the_nearest_node_or_within_a_radius(tmp_path: Path) -> None:

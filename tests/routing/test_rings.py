@@ -38,7 +38,7 @@ def test_small_rings_plan_on_the_quiet_channel_and_the_network_wide_ring_on_load
     ns = bricks({"hop_rtt_least": 0.2, "hop_rtt": 0.2})
     assert ns["aodv_hop_time"]() == 0.04
     # never less than MIN_TRAVERSAL; the searches' answers count for the network-wide ring
-    ns = bricks({"hop_rtt_least": 0.001, "hop_rtt": 0.002, "RouteHopTime": 0.09})
+    ns = bricks({"hop_rtt_least": 0.001, "hop_rtt": 0.002, "@RouteHopTime": 0.09})
     assert ns["aodv_hop_time"]() == 0.01
     assert ns["aodv_hop_time"](True) == 0.09
 

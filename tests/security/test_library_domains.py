@@ -141,20 +141,24 @@ async def test_library_domains_hold_the_same_in_a_daemons_workers(tmp_path, name
 
 def test_a_program_cannot_forge_a_route_through_the_routing_bricks(tmp_path) -> None:
     """The on-demand routing brick's helpers write route tags for their own
-    code only. A program calling one makes at most a tag of its own, in no
-    code domain: the routing code of any other SM does not see it as a
-    route. Starting the brick alone at a helper is refused."""
+    code only. A program calling one acts in no code domain, where the route
+    tags' private names are refused: the routing code of any other SM sees
+    no route. Starting the brick alone at a helper is refused."""
     (tmp_path / "main.py").write_text('''
 from routing.discovery import discovery_put, discovery_read, discovery_route_failed
 
 def look():
-    create_tag("seen", discovery_read("RouteTonode:victim"), 30, {"family": "rw"})
+    create_tag("seen", discovery_read("@RouteTonode:victim"), 30, {"family": "rw"})
 
 def main():
     out = []
-    discovery_put("RouteTonode:victim", ["attacker", 1], 30)
     try:
-        create_sm("routing.discovery", "discovery_put", "RouteTonode:victim", ["attacker", 1], 30)
+        discovery_put("@RouteTonode:victim", ["attacker", 1], 30)
+        out.append("written")
+    except TagAccessError:
+        out.append("no domain")
+    try:
+        create_sm("routing.discovery", "discovery_put", "@RouteTonode:victim", ["attacker", 1], 30)
         out.append("started")
     except ValueError:
         out.append("refused")
@@ -165,7 +169,7 @@ def main():
 ''')
     result = exec_sm(load_brick(tmp_path / "main.py"))
     assert result.error is None, result.error
-    assert result.result == ["refused", None]
+    assert result.result == ["no domain", "refused", None]
     assert_exec_still_serves()
 
 
