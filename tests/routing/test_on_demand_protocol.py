@@ -18,7 +18,7 @@ from smvm.compiler._link import slim
 from tagspace import Principal, TagCreated, TagDeleted, TagWritten, Woken
 
 from ._graphs import bfs_hops, unit_disk
-from .test_migrate import MOVE, RANGE, ROUTING, Moved, lattice, network, unit
+from .test_migrate import MOVE, RANGE, ROUTING, Moved, lattice, network, private, unit
 
 SEARCH = '''
 def main(target, timeout=None):
@@ -63,7 +63,7 @@ class Watched:
     def reached(self, request: str) -> set[int]:
         """The nodes a request's copies marked as seen (a copy handled there)."""
         return {int(node) for node, event in self.tags if isinstance(event, TagCreated)
-                and event.name == "discovery_seen:" + request}
+                and event.name == private("discovery_seen:" + request)}
 
 
 def test_rings_grow_by_rfc_3561_and_wait_by_the_measured_hop_time(tmp_path: Path) -> None:
@@ -121,27 +121,27 @@ def test_each_node_handles_one_copy_of_each_request(tmp_path: Path) -> None:
         assert forwarders and all(len(copies) == 1 for copies in forwarders.values()), forwarders
     assert duplicates > 0, "the test needs copies meeting on a node"
     marks = Counter((node, e.name) for node, e in run.tags
-                    if isinstance(e, (TagCreated, TagWritten)) and e.name.startswith("discovery_seen:"))
+                    if isinstance(e, (TagCreated, TagWritten)) and e.name.startswith(private("discovery_seen:")))
     assert marks and set(marks.values()) == {1}
 
 
 def test_the_application_sm_blocks_on_the_route_tag_until_the_answer_writes_it(
         tmp_path: Path) -> None:
     """While discovery SMs search, the application SM stays on its node,
-    blocked on ``RouteTo<key>``; the answer's arrival writes the tag, which
+    blocked on ``@RouteTo<key>``; the answer's arrival writes the tag, which
     wakes it, and its first hop follows."""
     run = Watched(StaticPlacement(lattice(5, 5)))
     run.net.inject(0, unit(tmp_path, MOVE), [{"node": "24"}], at=2.0)
     run.sim.run(until=2.02)
     [app] = run.net.metrics.sms
     view = run.net.cores["0"].sm(app)
-    assert view is not None and (view.state, view.tag) == ("blocked", "RouteTonode:24")
+    assert view is not None and (view.state, view.tag) == ("blocked", "@RouteTonode:24")
     run.sim.run(until=30.0)
     assert run.net.metrics.sms[app].result == ["24", 4]
     [wake] = [e for node, e in run.tags if isinstance(e, Woken) and e.sm_id == app]
-    assert wake.name == "RouteTonode:24" and wake.cause in ("created", "written")
+    assert wake.name == private("RouteTonode:24") and wake.cause in ("created", "written")
     # the answer (a discovery SM, not the application) wrote the route at the origin
-    writes = [e for node, e in run.tags if node == "0" and e.name == "RouteTonode:24"
+    writes = [e for node, e in run.tags if node == "0" and e.name == private("RouteTonode:24")
               and isinstance(e, (TagCreated, TagWritten))]
     assert writes and writes[0].time == wake.time
     writer = writes[0].owner if isinstance(writes[0], TagCreated) else writes[0].by
@@ -180,7 +180,7 @@ def test_a_route_error_invalidates_the_route_and_asks_for_a_fresher_one(tmp_path
     assert middle not in track and broken_at in track
 
     deleted = [e for node, e in after.tags if node == broken_at and isinstance(e, TagDeleted)
-               and e.name == "RouteTonode:6"]
+               and e.name == private("RouteTonode:6")]
     assert [e.by for e in deleted] == [second]
     [ring] = after.started_by(second)  # one search, from where the route broke
     assert ring["node"] == broken_at
@@ -195,6 +195,6 @@ def test_a_route_error_invalidates_the_route_and_asks_for_a_fresher_one(tmp_path
     domain = Principal("observer", "observer", "observer",
                        frozenset({brick_hash(slim((ROUTING / "discovery.py").read_text()))}))
     space = after.net.cores[broken_at].tagspace
-    lost = space.read(domain, "RouteLostnode:6", after.sim.now)
-    route = space.read(domain, "RouteTonode:6", after.sim.now)
+    lost = space.read(domain, "@RouteLostnode:6", after.sim.now)
+    route = space.read(domain, "@RouteTonode:6", after.sim.now)
     assert lost[0] == lost_hops and route[2] > lost[1] >= 1

@@ -42,6 +42,14 @@ def _discovery_hash() -> str:
     return private("x")[1:-2]
 
 
+def _assert_net_still_serves(sim, net, node: int) -> None:
+    """A normal SM injected at ``node`` after the attack runs and answers."""
+    at = sim.now + 0.5
+    net.inject(node, "def main(n):\n    return [node_id(), n * 3]\n", [14], at=at)
+    sim.run(until=at + 5.0)
+    assert any(rec.result == [str(node), 42] for rec in net.metrics.sms.values())
+
+
 def _squat(net, node: int, target: str, at: float) -> None:
     net.inject(node, SQUATTER, [target, _discovery_hash(), ROUTE_NAMES], at=at)
 
@@ -70,6 +78,7 @@ def test_private_names_resolve_in_the_acting_code_domain() -> None:
     space.wait(routing, "@RouteTob", "routing-wait", None, now=0.0)
     woken = space.write(routing, "@RouteTob", ["b", 2], 1.0)
     assert [w.token for w in woken] == ["routing-wait"]
+    assert_exec_still_serves()
 
 
 def test_squatted_route_names_neither_stall_nor_misroute_discovery(tmp_path: Path) -> None:
@@ -95,9 +104,7 @@ def test_squatted_route_names_neither_stall_nor_misroute_discovery(tmp_path: Pat
     assert tags.read(tags.node_principal, "RouteTonode:4", sim.now) == ["attacker", 1]
     route = tags.info(private("RouteTonode:4"), sim.now)
     assert route.code == frozenset({_discovery_hash()}) and route.access.others == ""
-    net.inject(2, "def main():\n    return node_id()\n", [], at=31.0)  # still serving
-    sim.run(until=35.0)
-    assert any(rec.result == "2" for rec in net.metrics.sms.values())
+    _assert_net_still_serves(sim, net, 2)
 
 
 def test_squatting_after_discovery_does_not_bend_a_known_route(tmp_path: Path) -> None:
@@ -114,6 +121,7 @@ def test_squatting_after_discovery_does_not_bend_a_known_route(tmp_path: Path) -
     movers = [rec.result for rec in net.metrics.sms.values()
               if rec.result and rec.result[0] == "3"]
     assert movers == [["3", 3], ["3", 3]]
+    _assert_net_still_serves(sim, net, 1)
 
 
 def test_a_squatter_cannot_read_or_wait_on_the_routing_bricks_tags(tmp_path: Path) -> None:
@@ -146,6 +154,7 @@ def main(stored):
     assert ["2", 2] in results
     [seen] = [r for r in results if r and r[0] != "2"]
     assert seen == ["missing", "missing", "missing", "timeout"]
+    _assert_net_still_serves(sim, net, 1)
 
 
 def test_a_brick_alone_has_its_private_names() -> None:
