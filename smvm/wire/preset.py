@@ -33,8 +33,11 @@ from .errors import WireError
 
 __all__ = ["CODE_PRESET", "STATE_LEVEL", "STATE_PRESET", "deflate", "inflate"]
 
-#: zlib looks back at most 32 KiB, so a longer dictionary is cut to its end.
+#: zlib keeps 32 KiB of history, so a longer dictionary is cut to its end.
 WINDOW = 32 * 1024
+#: The farthest back a match reaches: the window less zlib's lookahead
+#: (MIN_LOOKAHEAD, 258 + 3 + 1 bytes). Text further back is dead weight.
+REACH = WINDOW - 262
 #: Compression level of code: 6 is zlib's default and within a few percent of 9 here.
 LEVEL = 6
 #: Compression level of a continuation, made afresh on every hop: 1 (no lazy
@@ -85,7 +88,18 @@ def inflate(name: str, blob: object, preset: bytes, room: int) -> bytes:
 def build_code_preset(bricks: list[str]) -> bytes:
     """The code dictionary for the library bricks named (``PACKAGE.NAME``):
     their parts as a linked unit carries them, in link order (dependencies
-    first, as in a unit), cut to the window's last 32 KiB."""
+    first, as in a unit), cut to fit zlib's reach.
+
+    Why this layout: a part found at offset ``I`` of a unit is matched in the
+    dictionary at distance ``I`` plus what follows the part's copy in the
+    dictionary. Units carry the same parts in the same order (routing first),
+    so every part sits at about the dictionary's whole length from its copy,
+    and that length must stay within ``REACH`` counted from where a unit's
+    first part begins: one byte too many and no routing part matches at all.
+    Cutting the dictionary's start would not help (the distances stay the
+    same), so the surplus is cut from the head of the last part, the library
+    the fewest units carry: only those few bytes of it then travel in full.
+    """
     import tempfile
 
     from smvm.compiler import is_linked, load_brick
@@ -99,8 +113,15 @@ def build_code_preset(bricks: list[str]) -> bytes:
     if not is_linked(unit):
         raise ValueError("no library brick was linked")
     # the parts' list without the started brick: '[["a","..."],["b","..."]'
-    body = unit[unit.index("["):unit.rindex(',["library_dictionary.py"')]
-    return body.encode("utf-8")[-WINDOW:]
+    body = unit[unit.index("["):unit.rindex(',["library_dictionary.py"')].encode("utf-8")
+    room = REACH - len(unit[:unit.index("[")].encode("utf-8")) - 1
+    surplus = len(body) - room
+    if surplus > 0:
+        head = body.index(b'","', body.rindex(b',["')) + 3   # the last part's source
+        if surplus > (len(body) - head) // 2:
+            raise ValueError("the library bricks are too long for one code dictionary")
+        body = body[:head] + body[head + surplus:]
+    return body
 
 
 def main(argv: list[str]) -> None:
