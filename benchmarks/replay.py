@@ -28,20 +28,7 @@ from sim.run import write_outputs  # noqa: E402
 from sim.scenario import load  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-WANDER = '''
-def main(steps):
-    seen = [node_id()]
-    for i in range(steps):
-        nbs = read_tag("neighbors")
-        if not nbs:
-            return seen
-        try:
-            sys_migrate(nbs[(i * 7 + len(seen)) % len(nbs)])
-            seen.append(node_id())
-        except MigrationError:
-            pass
-    return seen
-'''
+WANDER = (Path(__file__).parent / "bricks" / "wander.py").read_text()
 
 
 def timed(fn):

@@ -13,6 +13,7 @@ import os
 import resource
 import sys
 import time
+from pathlib import Path
 
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 
@@ -20,20 +21,7 @@ from sim import RandomWaypoint, Simulation, StaticPlacement, UnitDiskRadio  # no
 from sim.network import SimNetwork  # noqa: E402
 from smvm.node import NodeConfig  # noqa: E402
 
-WANDER = '''
-def main(steps):
-    seen = [node_id()]
-    for i in range(steps):
-        nbs = read_tag("neighbors")
-        if not nbs:
-            return seen
-        try:
-            sys_migrate(nbs[(i * 7 + len(seen)) % len(nbs)])
-            seen.append(node_id())
-        except MigrationError:
-            pass
-    return seen
-'''
+WANDER = (Path(__file__).parent / "bricks" / "wander.py").read_text()
 
 
 def rss_mb() -> float:
