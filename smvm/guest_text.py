@@ -22,8 +22,9 @@ import types
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _BYTES_ADDRESS = re.compile(rb" at 0x[0-9a-fA-F]+")
 
-#: Types whose text and hash come from their value alone.
-_PLAIN = frozenset({str, int, float, bool, complex, bytes, type(None), range})
+#: Types whose text and hash come from their value alone (compiled code
+#: formats these natively: ``smvm.compiler._inline``).
+PLAIN = _PLAIN = frozenset({str, int, float, bool, complex, bytes, type(None), range})
 
 #: Types CPython hashes by the address of the object (or of a part of it).
 _ADDRESS_HASHED = (types.FunctionType, types.MethodType, types.BuiltinMethodType,

@@ -12,7 +12,7 @@ import ast
 import copy
 
 from . import abi
-from ._astutil import attr, call, load
+from ._astutil import attr, call, const, load
 
 
 def _pure(node: ast.expr | None) -> bool:
@@ -130,3 +130,78 @@ def bounded(arg: ast.expr) -> ast.expr:
     own = ast.Compare(left=call(abi.TYPE, load(arg.id)), ops=[ast.In()],
                       comparators=[load(abi.GUEST_CLASSES)])
     return ast.IfExp(test=own, body=load(arg.id), orelse=guarded)
+
+
+#: Syntax that must not be compiled twice (a function or a scope of its own)
+#: or that suspends the frame.
+_NOT_DUPLICABLE = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+                   ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)
+
+
+def _duplicable(node: ast.expr | None) -> bool:
+    """May ``node`` appear in both branches of a conditional (only one of
+    which runs)?"""
+    return node is None or not any(isinstance(n, _NOT_DUPLICABLE) for n in ast.walk(node))
+
+
+def _type_in(name: str, kinds: str) -> ast.expr:
+    """``_type(name) in KINDS``"""
+    return ast.Compare(left=call(abi.TYPE, load(name)), ops=[ast.In()], comparators=[load(kinds)])
+
+
+def modulo(left: ast.expr, right: ast.expr) -> ast.expr:
+    """``left % right``: the operator itself where ``left`` is a number (only
+    %-formatting of text can show a host address, ``smvm.guest_text.mod``),
+    the guarded call otherwise. A guest ``__rmod__`` of ``right`` runs as
+    guest code either way."""
+    guarded = call(attr(abi.GUEST_TEXT, "mod"), left, right)
+    if isinstance(left, ast.Constant) and type(left.value) in (int, float):
+        return ast.BinOp(left=left, op=ast.Mod(), right=right)
+    if not (isinstance(left, ast.Name) and _duplicable(right)):
+        return guarded
+    native = ast.BinOp(left=load(left.id), op=ast.Mod(), right=copy.deepcopy(right))
+    return ast.IfExp(test=_type_in(left.id, abi.NUMBERS), body=native, orelse=guarded)
+
+
+def text_field(node: ast.FormattedValue) -> ast.expr:
+    """The value of one f-string field ``{value!conversion:spec}``, as text
+    with no host address: formatted natively where ``value`` (a plain name)
+    holds a number, a string, bytes, None or a range, through
+    ``smvm.guest_text.field`` otherwise."""
+    spec = node.format_spec
+    guarded = call(attr(abi.GUEST_TEXT, "field"), node.value, const(node.conversion),
+                   spec or const(""))
+    if not (isinstance(node.value, ast.Name) and _duplicable(spec)):
+        return guarded
+    native = ast.JoinedStr(values=[ast.FormattedValue(
+        value=load(node.value.id), conversion=node.conversion,
+        format_spec=copy.deepcopy(spec))])
+    return ast.IfExp(test=_type_in(node.value.id, abi.PLAIN_TEXT), body=native, orelse=guarded)
+
+
+def text_call(node: ast.Call) -> ast.expr:
+    """``str(x)``/``repr(x)`` of a plain name: the real builtin where ``x``
+    holds a value whose text is its value alone, the guest's otherwise."""
+    if len(node.args) != 1 or node.keywords or not isinstance(node.args[0], ast.Name):
+        return node
+    name = node.args[0].id
+    real = abi.STR if node.func.id == "str" else abi.REPR  # type: ignore[attr-defined]
+    return ast.IfExp(test=_type_in(name, abi.PLAIN_TEXT), body=call(real, load(name)),
+                     orelse=node)
+
+
+def short_walk(node: ast.Call, real: str) -> ast.expr:
+    """``min(x)``, ``sum(x)``, ``list(x)``... of a plain name: the real
+    builtin ``real`` where ``x`` is a container of at most ``SHORT_LENGTH``
+    items (the guarded builtin would charge at most as much as a scan of
+    that length, which the guards leave free), the guarded one otherwise."""
+    if len(node.args) != 1 or not isinstance(node.args[0], ast.Name) \
+            or not all(kw.arg and _duplicable(kw.value) for kw in node.keywords):
+        return node
+    name = node.args[0].id
+    test = ast.BoolOp(op=ast.And(), values=[
+        _type_in(name, abi.SHORT_WALKED),
+        ast.Compare(left=call(abi.LEN, load(name)), ops=[ast.LtE()],
+                    comparators=[ast.Constant(abi.SHORT_LENGTH)])])
+    native = ast.Call(func=load(real), args=[load(name)], keywords=copy.deepcopy(node.keywords))
+    return ast.IfExp(test=test, body=native, orelse=node)

@@ -137,15 +137,13 @@ class GuardCalls(ast.NodeTransformer):
         if isinstance(node.op, ast.Pow):
             return ast.copy_location(call(attr(abi.RUNTIME, "power"), node.left, node.right), node)
         if isinstance(node.op, ast.Mod):  # '%s' % f shows no host address
-            return ast.copy_location(call(attr(abi.GUEST_TEXT, "mod"), node.left, node.right), node)
+            return ast.copy_location(_inline.modulo(node.left, node.right), node)
         return node
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.expr:
         # each f-string field shows no host address (smvm.guest_text.field)
         self.generic_visit(node)
-        value = call(attr(abi.GUEST_TEXT, "field"), node.value, const(node.conversion),
-                     node.format_spec or const(""))
-        return ast.copy_location(ast.FormattedValue(value=value, conversion=-1,
+        return ast.copy_location(ast.FormattedValue(value=_inline.text_field(node), conversion=-1,
                                                     format_spec=None), node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> ast.stmt:
@@ -209,7 +207,7 @@ def _rewrite_mod_assign(node: ast.AugAssign) -> ast.stmt:
     else:
         raise Rejections([SourceError("", node.lineno, (
             "'%=' is only supported on names, and on items and attributes of names"))])
-    value = call(attr(abi.GUEST_TEXT, "mod"), read, node.value)
+    value = _inline.modulo(read, node.value)
     return ast.copy_location(ast.Assign(targets=[target], value=value), node)
 
 
@@ -220,6 +218,9 @@ def _rewrite_mod_assign(node: ast.AugAssign) -> ast.stmt:
 _FAST_CONSUMERS = frozenset(abi.FAST_CONSUMERS)
 _FAST_KEYWORDS = {"sorted": {"key", "reverse"}, "min": {"key", "default"},
                   "max": {"key", "default"}}
+#: Consumers given a short container of a plain name call the real builtin
+#: (``_inline.short_walk``; a tuple is still checked for depth: not here).
+_SHORT_WALKERS = _FAST_CONSUMERS - {"tuple"}
 
 
 class FastConsumers(ast.NodeTransformer):
@@ -236,6 +237,14 @@ class FastConsumers(ast.NodeTransformer):
         func = node.func
         if isinstance(func, ast.Name) and func.id == "isinstance" and func.id not in self.bound:
             return _inline.isinstance_of_class(node)
+        if isinstance(func, ast.Name) and func.id in ("str", "repr") and func.id not in self.bound:
+            return ast.copy_location(_inline.text_call(node), node)
+        if (isinstance(func, ast.Name) and func.id in _SHORT_WALKERS and func.id not in self.bound
+                and len(node.args) == 1 and isinstance(node.args[0], ast.Name)
+                and (func.id == "dict" or all(kw.arg in _FAST_KEYWORDS.get(func.id, ())
+                                              for kw in node.keywords))):
+            return ast.copy_location(
+                _inline.short_walk(node, abi.FAST_CONSUMER_PREFIX + func.id), node)
         if (isinstance(func, ast.Name) and func.id in _FAST_CONSUMERS and func.id not in self.bound
                 and len(node.args) == 1 and isinstance(node.args[0], ast.GeneratorExp)
                 and all(kw.arg in _FAST_KEYWORDS.get(func.id, ()) for kw in node.keywords)):

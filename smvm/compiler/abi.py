@@ -57,6 +57,15 @@ TEXTS = "_TX"
 SHORT_SLICED = "_SL"
 #: The largest container those run unguarded: the guards charge past it.
 SHORT_LENGTH = 256
+#: Inline fast paths of ``%``, ``str()``/``repr()``/f-string fields and the
+#: consuming builtins (``_inline``): numbers (whose ``%`` formats no text),
+#: values whose text is their value alone, containers a short C walk costs
+#: nothing for, and the real ``str``/``repr``.
+NUMBERS = "_NM"
+PLAIN_TEXT = "_PT"
+SHORT_WALKED = "_SW"
+STR = "_str"
+REPR = "_repr"
 #: ``_C_sum`` etc.: the real builtin handed a generator expression whose items
 #: are already metered (see the compiler's ``FastConsumers``).
 FAST_CONSUMER_PREFIX = "_C_"
@@ -96,5 +105,7 @@ def hidden_namespace(runtime: Any, classes: Any, modules: Any, *, capture: type,
         PRIVATE_ATTRIBUTE: classes.private, CLASS_OF: classes.class_of,
         LEN: len, SHORT_SCANNED: frozenset({list, tuple}), HASHED: frozenset({set, frozenset, dict}),
         TEXTS: frozenset({str, bytes, bytearray}), SHORT_SLICED: frozenset({list, tuple, str, bytes}),
+        NUMBERS: frozenset({int, float, bool}), PLAIN_TEXT: text.PLAIN, STR: str, REPR: repr,
+        SHORT_WALKED: frozenset({list, tuple, str, bytes, dict, set, frozenset}),
         **{FAST_CONSUMER_PREFIX + name: getattr(builtins, name) for name in FAST_CONSUMERS},
     }

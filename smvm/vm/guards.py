@@ -126,11 +126,16 @@ class Guards:
         (``sum(... for x in xs)``): a short list is charged now and walked up
         to the length it has now (so items the expression appends to it are
         not seen: never an endless C loop); anything else as ``lazy_counted``."""
-        if type(iterable) is list:
+        kind = type(iterable)
+        if kind is list or kind is tuple or kind is str or kind is bytes:
             size = len(iterable)
             if size <= _CHUNK:
                 self.charge(size)
-                return _islice(iterable, size)
+                return _islice(iterable, size) if kind is list else iterable
+        elif kind is range and 0 <= iterable.start <= iterable.stop <= _CHUNK \
+                and iterable.step == 1:
+            self.charge(iterable.stop - iterable.start)
+            return iterable
         return self.lazy_counted(iterable)
 
     def _slices(self, seq):
@@ -156,7 +161,8 @@ class Guards:
             yield from chunk
 
     def contains(self, item: object, container: object) -> bool:
-        self._charge_scan(container, item)
+        if type(container) not in _HASHED:  # a set or dict: found by hash, no scan
+            self._charge_scan(container, item)
         return item in container  # type: ignore[operator]
 
     def scan(self, obj: object, method: str, *args: object, **kwargs: object) -> object:
@@ -330,6 +336,7 @@ def _range_length(r: range) -> int:
 
 
 _IMMUTABLE_SEQUENCES = frozenset({tuple, str, bytes, range})
+_HASHED = frozenset({set, frozenset, dict})
 _islice = itertools.islice
 _SCANNED = frozenset({list, tuple, str, bytes, bytearray, collections.deque})
 #: Iterators that take items from other iterators (C recurses through them).

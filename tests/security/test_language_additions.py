@@ -227,3 +227,78 @@ def test_a_swap_of_deep_tuples_still_refuses_deep_tuples_elsewhere():
     assert res.error is not None and res.error.type == "ValueError"
     ok = exec_sm("def main():\n    a, b = 1, [2]\n    a, b = b, a\n    return [a, b]\n")
     assert ok.error is None and ok.result == [[2], 1]
+
+
+# ---- inline fast paths of %, str()/repr(), f-string fields and consuming builtins ----
+
+TEXT_OF_HOST_OBJECTS = (
+    "class P:\n    def __rmod__(self, other):\n        return 'rmod'\n\n"
+    "def g():\n    yield 1\n\ndef main():\n    out = []\n"
+    "    for v in [3, 'k=%s', 2.5, g, g(), len, None, P()]:\n"
+    "        out.append([str(v), repr(v), f'{v}', f'{v!r}', f'{v!s:>3}'])\n"
+    "        if isinstance(v, str):\n            out.append(v % g)\n"
+    "        if isinstance(v, int):\n            out.append(v % 2)\n"
+    "            w = 7\n            w %= v\n            out.append(w)\n"
+    "    n = 3\n    out.append(n % P())\n    return out\n")
+
+
+def test_text_of_any_value_through_the_fast_paths_shows_no_host_address():
+    """A name whose value changes kind from one iteration to the next goes
+    the native way for numbers and strings and the scrubbing way for the
+    rest (functions, generators, builtins, instances): no address leaks."""
+    res = exec_sm(TEXT_OF_HOST_OBJECTS)
+    assert res.error is None, res.error
+    text = repr(res.result)
+    assert " at 0x" not in text and "0x" not in text
+    assert res.result[0] == ["3", "3", "3", "3", "  3"]
+    assert res.result[1:3] == [1, 1]  # 3 % 2, then 7 %= 3
+    assert res.result[-1] == "rmod"  # a guest __rmod__ still runs for a number on the left
+    assert ["2.5", "2.5", "2.5", "2.5", "2.5"] in res.result
+
+
+@pytest.mark.parametrize("body", [
+    "    return str(t)\n", "    return repr(t)\n", "    return f'{t}'\n", "    return f'{t!r}'\n",
+    "    return min(t)\n", "    return sorted(t)\n",
+])
+def test_a_hostile_dunder_behind_a_fast_path_runs_on_fuel(body):
+    """The fast path takes plain values only: an instance whose __str__,
+    __repr__ or __lt__ never returns runs as guest code and runs out of fuel."""
+    source = ("class T:\n    def __repr__(self):\n        while True:\n            pass\n"
+              "    def __lt__(self, other):\n        while True:\n            pass\n\n"
+              "def main():\n    t = T()\n")
+    if "min" in body or "sorted" in body:
+        source += "    t = [T(), T()]\n"
+    res = exec_sm(source + body, fuel=100_000)
+    assert res.error is not None and res.error.type == "FuelExhausted", res.error
+    assert_exec_still_serves()
+
+
+@pytest.mark.parametrize("call", ["sum(c)", "min(c)", "max(c)", "sorted(c)", "any(c)",
+                                  "all(c)", "list(c)", "set(c)", "frozenset(c)"])
+def test_a_consuming_builtin_given_a_long_container_is_still_charged(call):
+    """The real builtin is called directly for short containers only; a long
+    one is charged by its length as before (the guarded call through a
+    function value shows what the guard charges)."""
+    setup = "    c = list(range(1, n))\n"
+    fast, fast_fuel = _fuel(setup + f"    return len(str({call}))\n", 300_000)
+    slow, slow_fuel = _fuel(setup + f"    return len(str(ident({call.split('(')[0]})(c)))\n",
+                            300_000)
+    assert fast == slow
+    assert fast_fuel + 1 == slow_fuel  # the one call of ident
+    assert fast_fuel >= 2 * ((300_000 - 1) // 16)  # making the list, then walking it
+
+
+def test_consuming_builtins_on_long_lists_in_a_loop_run_out_of_fuel():
+    res = exec_sm("def main():\n    big = list(range(1_000_000))\n    total = 0\n"
+                  "    while True:\n        total += max(big) + sum(big)\n", fuel=2_000_000)
+    assert res.error is not None and res.error.type == "FuelExhausted"
+    assert_exec_still_serves()
+
+
+def test_a_generator_expression_over_a_range_is_charged_its_length():
+    short, short_fuel = _fuel("    return sum(x for x in range(1000))\n", 0)
+    held, held_fuel = _fuel("    g = (x for x in range(1000))\n    return sum(g)\n", 0)
+    assert short == held == sum(range(1000))
+    assert short_fuel == held_fuel >= 1000
+    far, far_fuel = _fuel("    return sum(x for x in range(10**6, 10**6 + 1000))\n", 0)
+    assert far_fuel >= 1000
