@@ -16,8 +16,6 @@ from ..trust import open_sealed
 
 #: SMs whose way back a node remembers (oldest forgotten first)
 MAX_CAME_FROM = 4096
-#: times an SM starts again after losing its worker to another SM's fault
-MAX_RESTARTS = 3
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,7 @@ class SMRecord:
     #: the last state it was handed out from (kind, payload, fuel): where it
     #: starts again if the process holding it dies through another SM's fault
     accepted: tuple | None = None
-    restarts: int = 0
+    restarts: int = 0  # times it started again after another SM killed its worker
 
 
 def trip(record: SMRecord, node: str) -> dict:

@@ -20,7 +20,7 @@ from ..slices import Continue, Decoded, Resume, Start, Step, job_for, new_instan
 from ..vm import ErrorRecord, Failed, Finished, Paused, SMInstance, Suspended
 from . import events as ev
 from ._host import SMHost
-from ._records import MAX_RESTARTS, SMRecord, Waiting, acting, trip
+from ._records import SMRecord, Waiting, acting, trip
 
 
 @dataclass(frozen=True)
@@ -135,12 +135,17 @@ class Scheduler:
     def restart(self, record: SMRecord, now: float) -> None:
         """The SM's state in memory was lost with a worker process that
         another SM brought down: it starts again from the last state it was
-        handed out from (what it did since then may be done again), at most
-        ``MAX_RESTARTS`` times."""
+        handed out from (what it did since then may be done again).
+
+        As often as that happens: the SM that brought the worker down is the
+        one that ends, so every restart costs the attacker an SM, and a count
+        of restarts would let hostile neighbours end an innocent SM by killing
+        its worker a few times. The work done again is charged to the SM's
+        family like any other, so its family budget still bounds it."""
         self._now = now
         if not self._lives_here(record):
             return
-        if record.accepted is None or record.restarts >= MAX_RESTARTS:
+        if record.accepted is None:
             self._settle(record, Failed(ErrorRecord(
                 "WorkerKilled", "the SM was stopped: its worker process died"), record.fuel))
             return

@@ -70,6 +70,7 @@ def run_job(message: list, channel: Channel | None, bricks, parked: dict,
         host = job.step.handle.host
     else:
         _, _, node_id, encoded, view = message
+        limit_cpu(encoded["cpu_seconds"])  # compiling its brick is part of its slice
         try:
             job = decode_job(encoded, bricks)
         except CompileError as exc:

@@ -47,7 +47,16 @@ def lower_privileges(memory_mb: float | None) -> list[str]:
 
 
 def limit_cpu(seconds: float | None) -> None:
-    """The kernel ends this worker if the slice overruns its CPU time."""
+    """The kernel ends this worker if the slice about to run overruns its CPU
+    time: the soft limit (SIGXCPU ends the process) is set to the CPU the
+    worker has used so far plus the slice's allowance and a margin.
+
+    Only the soft limit moves. A process without CAP_SYS_RESOURCE (any
+    worker, as it should be) can lower its hard limit but never raise it
+    again, so a hard limit set for one slice would stay for the worker's
+    whole life: once the worker's total CPU reached it, the kernel would kill
+    whichever SM happened to run then, an innocent one as likely as not.
+    """
     if not seconds:
         return
     try:
@@ -55,6 +64,9 @@ def limit_cpu(seconds: float | None) -> None:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         used = int(usage.ru_utime + usage.ru_stime) + 1
         soft = used + int(seconds) + 2
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 2))
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
     except (ImportError, ValueError, OSError):
         pass

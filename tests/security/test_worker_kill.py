@@ -4,6 +4,9 @@ same worker start again from their last accepted state, the worker is
 replaced and the daemon keeps serving."""
 from __future__ import annotations
 
+import os
+
+import pytest
 import trio
 
 from smvm.client import inject
@@ -24,10 +27,10 @@ LONG_CALL = "def main():\n    return sum(range(10 ** 10))\n"
 QUICK = "def main():\n    return node_id()\n"
 
 
-def _config(**node) -> DaemonConfig:
+def _config(slice_seconds: float = 1.0, **node) -> DaemonConfig:
     node.setdefault("beacon_interval", None)
     return DaemonConfig("solo", "127.0.0.1", 0, seed=1, advertise=False, signed=False,
-                        workers=1, slice_seconds=1.0, node=NodeConfig(**node))
+                        workers=1, slice_seconds=slice_seconds, node=NodeConfig(**node))
 
 
 async def _patient_and_killer(killer) -> None:
@@ -59,3 +62,69 @@ async def test_a_slice_past_its_wall_clock_loses_only_its_own_sm() -> None:
     async def killer(daemon, address):
         return await inject(address, LONG_CALL, [], wait=True, timeout=PATIENCE)
     await _patient_and_killer(killer)
+
+
+async def test_an_sm_paused_through_any_number_of_kills_still_completes() -> None:
+    """Each kill ends the SM that caused it; the innocent SM paused beside it
+    starts again every time, however often hostile neighbours kill its
+    worker (a bound of three restarts let a fourth killer end it)."""
+    daemon = NodeDaemon(_config(fuel_per_sm=10 ** 12, fuel_slice=300_000))
+    async with trio.open_nursery() as nursery:
+        address = await nursery.start(daemon.serve)
+        results = {}
+
+        async def patient():
+            results["patient"] = await inject(address, PATIENT, [2_000_000], wait=True,
+                                              timeout=4 * PATIENCE)
+        nursery.start_soon(patient)
+        for kill in range(4):
+            # the patient SM has run a slice since it last started: it waits,
+            # paused in the only worker, when the killer takes the worker
+            requeues = daemon.core.counters["requeues"]
+            await daemon.wait_until(lambda: daemon.core.counters["requeues"] > requeues,
+                                    timeout=PATIENCE)
+            outcome = await inject(address, LONG_CALL, [], wait=True, timeout=PATIENCE)
+            assert not outcome.ok and outcome.error["type"] == "WorkerKilled"
+            assert daemon.pool.killed == kill + 1
+        with trio.fail_after(4 * PATIENCE):
+            while "patient" not in results:
+                await trio.sleep(0.05)
+        assert results["patient"].ok, results["patient"].error
+        assert results["patient"].value == sum(i % 7 for i in range(2_000_000))
+        assert daemon.core.counters["sms_restarted"] >= 4
+        quick = await inject(address, QUICK, [], wait=True, timeout=PATIENCE)
+        assert quick.ok and quick.value == "solo"
+        nursery.cancel_scope.cancel()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) process ``pid`` has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads /proc")
+async def test_a_worker_serves_slices_past_the_cpu_allowance_of_its_first() -> None:
+    """The kernel's CPU backstop follows each slice: a worker whose slices
+    add up to more CPU than one slice may take keeps serving, and no SM
+    within its own budget is killed (the limit set for the first slice used
+    to stay for the worker's life, killing whichever SM ran when the worker's
+    total reached it: at most 3 s past the CPU it had used then, here)."""
+    daemon = NodeDaemon(_config(slice_seconds=PATIENCE, cpu_seconds=0.9, fuel_per_sm=10 ** 12,
+                                fuel_slice=300_000))
+    async with trio.open_nursery() as nursery:
+        address = await nursery.start(daemon.serve)
+        outcome = await inject(address, PATIENT, [100], wait=True, timeout=PATIENCE)
+        assert outcome.ok, outcome.error
+        worker = daemon.pool.workers[0].process.pid
+        used, until = 0.0, _cpu_seconds(worker) + 3.2
+        while used <= until:
+            outcome = await inject(address, PATIENT, [400_000], wait=True, timeout=PATIENCE)
+            assert outcome.ok, (used, outcome.error)
+            assert outcome.value == sum(i % 7 for i in range(400_000))
+            used = _cpu_seconds(worker)
+        assert daemon.pool.killed == 0 and daemon.pool.workers[0].process.pid == worker
+        quick = await inject(address, QUICK, [], wait=True, timeout=PATIENCE)
+        assert quick.ok and quick.value == "solo"
+        nursery.cancel_scope.cancel()
