@@ -20,8 +20,10 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Errors go to stdout, one ``file:line: message`` a line; exit 0 when every
-    file is a valid brick, 1 when some are not, 2 when some cannot be read."""
+    """Errors go to stdout, one ``file:line: message`` a line, and ``file: ok``
+    for each valid brick (silence would not tell a check from no check).
+    Exit 0 when every file is a valid brick, 1 when some are not, 2 when some
+    cannot be read."""
     from smvm.compiler import check_source
     problems: dict[str, list[str]] = {}
     unreadable = False
@@ -37,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
         problems[path] = found
         for line in found:
             print(line)
+        if not found:
+            print(f"{path}: ok")
     if args.json:
         print(json.dumps({"files": problems, "ok": not any(problems.values())}))
     if unreadable:

@@ -91,8 +91,10 @@ def test_check_reports_every_file(tmp_path, capsys) -> None:
     good = write(tmp_path, "good.py", "def main():\n    return 1\n")
     bad = write(tmp_path, "bad.py", "def main():\n    return x.__dict__\n")
     assert main(["check", good]) == 0
+    assert capsys.readouterr().out == f"{good}: ok\n"
     assert main(["check", good, bad]) == 1
     out = capsys.readouterr().out
+    assert f"{good}: ok" in out and f"{bad}: ok" not in out
     assert f"{bad}:2: attribute '__dict__' is not allowed" in out
     assert f"{bad}:2: unknown name 'x'" in out
 
