@@ -9,11 +9,12 @@ from typing import Any
 
 from . import guest_text
 from .compiler.policy import ALLOWED_ATTRIBUTES, BUILTIN_NAMES, CALL_ONLY_ATTRIBUTES, MODULES
+from .errors import VMBug
 from .stdlib import SHARED as _STDLIB, GuestModule, Output, class_for_isinstance, print_to
 from .values import GUEST_EXCEPTIONS
 from .vm.frames import END
 from .vm.guards import C_ITEMS_PER_FUEL
-from .vm.runtime import Runtime
+from .vm.runtime import RUNNING, Runtime
 
 _PLAIN = ("abs", "bin", "bool", "callable", "chr", "divmod",
           "float", "hex", "int", "isinstance", "len", "next", "oct",
@@ -83,13 +84,24 @@ MODULE_NAMESPACES = frozenset(id(ns) for ns in GUEST_MODULES.values())
 _SMALL_OK = frozenset({list, tuple, str, bytes, dict, set, frozenset})
 
 
+def _running() -> Runtime:
+    """The runtime of the SM whose code calls a guarded builtin: they are
+    shared by every SM, and only SM code, which runs under the VM, holds them."""
+    rt = RUNNING.rt
+    if rt is None:
+        raise VMBug("a guarded builtin was called while no SM runs")
+    return rt
+
+
 class _Guarded:
-    """Builtins that must charge fuel or check sizes through the SM's runtime."""
+    """Builtins that must charge fuel or check sizes through the runtime of
+    the SM that calls them (one set, shared by every SM)."""
 
-    __slots__ = ("rt",)
+    __slots__ = ()
 
-    def __init__(self, rt: Runtime):
-        self.rt = rt
+    @property
+    def rt(self) -> Runtime:
+        return _running()
 
     def sum(self, iterable, /, start=0):
         if type(start) in (int, float, bool):
@@ -144,11 +156,10 @@ class GuardedType:
 
     # '_'-prefixed: SM code can name no attribute of it but the real type's
     # methods (``list.real`` would otherwise hand out the raw type)
-    __slots__ = ("_real", "_rt")
+    __slots__ = ("_real",)
 
-    def __init__(self, real: type, rt: Runtime):
+    def __init__(self, real: type):
         self._real = real
-        self._rt = rt
 
     def __getattr__(self, name: str):
         # Only reached for names the compiler allowed (never '_'-prefixed).
@@ -162,9 +173,9 @@ class GuardedType:
     def __call__(self, *args, **kwargs):
         if args and not (self._real in (builtins.bytes, builtins.bytearray)
                          and type(args[0]) in (int, str)):
-            args = (self._rt.bounded(args[0]), *args[1:])
+            args = (_running().bounded(args[0]), *args[1:])
         value = self._real(*args, **kwargs)
-        return self._rt.nest(value) if type(value) is tuple else value
+        return _running().nest(value) if type(value) is tuple else value
 
     def __repr__(self) -> str:
         return repr(self._real)
@@ -220,21 +231,20 @@ def _isinstance(obj, classinfo, /):
     return builtins.isinstance(obj, _real_classinfo(classinfo))
 
 _STATIC: dict[str, Any] = {name: getattr(builtins, name) for name in _PLAIN}
-_STATIC.update(iter=_iter, isinstance=_isinstance, str=_TextType(str, None),
+_STATIC.update(iter=_iter, isinstance=_isinstance, str=_TextType(str),
                repr=guest_text.guest_repr, format=guest_text.guest_format,
                hash=guest_text.guest_hash, **GUEST_EXCEPTIONS)
 _STATIC.update({"True": True, "False": False, "None": None})
 
 
-def make_builtins(rt: Runtime) -> dict[str, Any]:
-    """The ``__builtins__`` mapping for one SM's module namespace."""
-    b = dict(_STATIC)
-    guarded = _Guarded(rt)
-    for name in _GUARDED_NAMES:
-        b[name] = getattr(guarded, name)
-    for name in _GUARDED_TYPES:
-        b[name] = GuardedType(getattr(builtins, name), rt)
-    return b
+_GUARDED = _Guarded()
+#: The builtins every SM shares (the guarded ones find the calling SM's
+#: runtime as they run): each SM's ``__builtins__`` starts as a copy of them.
+SHARED_BUILTINS: dict[str, Any] = {
+    **_STATIC,
+    **{name: getattr(_GUARDED, name) for name in _GUARDED_NAMES},
+    **{name: GuardedType(getattr(builtins, name)) for name in _GUARDED_TYPES},
+}
 
 
 _missing = (BUILTIN_NAMES - {"True", "False", "None"}) - set(_STATIC) - set(_GUARDED_NAMES) \
@@ -242,8 +252,10 @@ _missing = (BUILTIN_NAMES - {"True", "False", "None"}) - set(_STATIC) - set(_GUA
 assert not _missing, _missing
 
 #: Reference strings of the builtins shared by every SM (they travel by name).
-STATIC_REFS: dict[int, str] = {id(v): "builtin:" + k for k, v in _STATIC.items() if callable(v)}
-STATIC_TABLE: dict[str, object] = {"builtin:" + k: v for k, v in _STATIC.items() if callable(v)}
+STATIC_REFS: dict[int, str] = {id(v): "builtin:" + k for k, v in SHARED_BUILTINS.items()
+                                if callable(v)}
+STATIC_TABLE: dict[str, object] = {"builtin:" + k: v for k, v in SHARED_BUILTINS.items()
+                                   if callable(v)}
 STATIC_REFS[id(END)] = "const:end"
 STATIC_TABLE["const:end"] = END
 # Unbound methods (``str.upper``) travel by name too.

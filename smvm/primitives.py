@@ -1,7 +1,8 @@
 """The SM primitives: what SM code calls to move, use tags and make SMs.
 
-Each SM instance gets its own set, closed over its node and identity (a
-``tagspace.Principal`` held by the VM, never by SM code). Tag-space errors
+One set serves every SM: a primitive finds the SM that calls it, with its
+node and identity (a ``tagspace.Principal`` held by the VM, never by SM
+code), through the runtime the VM marks as running. Tag-space errors
 become the guest exceptions SM code can catch.
 
 In an SM made of several bricks, a tag operation acts in the code domain of
@@ -24,11 +25,12 @@ from .code_domains import acting_part
 from .guest_text import guest_str
 from .errors import (
     MigrationError, StateEncodeError, TagAccessError, TagError, TagExists, TagNotFound,
-    TagQuotaError,
+    TagQuotaError, VMBug,
 )
 from .limits import MAX_LOG_LINE_CHARS, truncate
 from .vm.frames import Capture
 from .vm.guards import C_ITEMS_PER_FUEL
+from .vm.runtime import RUNNING
 
 if TYPE_CHECKING:  # pragma: no cover
     from .vm import SMInstance
@@ -52,124 +54,164 @@ def guest_error(exc: tagspace.TagSpaceError) -> Exception:
     return TagError(message)
 
 
-def make_primitives(sm: "SMInstance") -> dict[str, Callable]:
-    host, rt = sm.host, sm.runtime
-    code_part = sm.brick.code_part
+def _running() -> "SMInstance":
+    """The SM whose code calls a primitive. The primitives are shared by
+    every SM; the VM names the running one (``RUNNING``), never SM code."""
+    rt = RUNNING.rt
+    sm = None if rt is None else rt.owner
+    if sm is None:
+        raise VMBug("an SM primitive was called while no SM runs")
+    return sm
+
+
+def _caller(sm: "SMInstance") -> tagspace.Principal:
+    """The SM's identity, in the code domain the call acts in
+    (``smvm.code_domains``). Called straight from a primitive, which SM code
+    called: the frame two up is the SM's."""
+    brick = sm.brick
+    code_part = brick.code_part
+    if not code_part:
+        return sm.principal
+    parts = brick.parts
+    head = next(reversed(parts.values())) if parts else ""
+    part = acting_part(sys._getframe(2), code_part, brick.own_domain_code, head)
+    narrowed = sm.narrowed_principals
+    principal = narrowed.get(part)
+    if principal is None:
+        principal = dataclasses.replace(sm.principal, code=frozenset({part} if part else ()))
+        narrowed[part] = principal
+    return principal
+
+
+def _code_domain(sm: "SMInstance", code):
+    # bricks the SM carries may be named by name; anything else must be a hash
+    if code is None:
+        return None
+    names = [code] if type(code) is str else code
+    if type(names) not in (list, tuple, set, frozenset):
+        return code  # the tag space reports the type error
     parts = sm.brick.parts
-    narrowed: dict[str, tagspace.Principal] = {}
-    own_domain_code = sm.brick.own_domain_code
-    head = list(parts.values())[-1] if parts else ""
+    return [parts.get(n, n) if type(n) is str else n for n in names]
 
-    def space() -> tagspace.TagSpace:
-        return host.tagspace
 
-    def caller() -> tagspace.Principal:
-        """The SM's identity, in the code domain the call acts in
-        (``smvm.code_domains``)."""
-        if not code_part:
-            return sm.principal
-        part = acting_part(sys._getframe(2), code_part, own_domain_code, head)
-        principal = narrowed.get(part)
-        if principal is None:
-            principal = dataclasses.replace(sm.principal, code=frozenset({part} if part else ()))
-            narrowed[part] = principal
-        return principal
+def sys_migrate(neighbor):
+    sm = _running()
+    host, rt = sm.host, sm.runtime
+    if neighbor not in host.neighbors():
+        raise MigrationError(f"{neighbor!r} is not a neighbour of node {host.node_id!r}")
+    rt.check_capturable(sys._getframe(1))
+    rt.unwinding = True
+    raise Capture(rt, sys_migrate, {"kind": "migrate", "target": neighbor})
 
-    def code_domain(code):
-        # bricks the SM carries may be named by name; anything else must be a hash
-        if code is None:
-            return None
-        names = [code] if type(code) is str else code
-        if type(names) not in (list, tuple, set, frozenset):
-            return code  # the tag space reports the type error
-        return [parts.get(n, n) if type(n) is str else n for n in names]
 
-    def sys_migrate(neighbor):
-        if neighbor not in host.neighbors():
-            raise MigrationError(f"{neighbor!r} is not a neighbour of node {host.node_id!r}")
-        rt.check_capturable(sys._getframe(1))
-        rt.unwinding = True
-        raise Capture(rt, sys_migrate, {"kind": "migrate", "target": neighbor})
+def block_tag(name, timeout=None):
+    sm = _running()
+    host, rt = sm.host, sm.runtime
+    if type(name) is not str:
+        raise TypeError("tag names are strings")
+    if timeout is not None:
+        if type(timeout) not in (int, float) or not 0 <= timeout <= _MAX_TIMEOUT:
+            raise ValueError(f"timeout must be None or a number of seconds in [0, 1e9], "
+                             f"got {timeout!r}")
+        timeout = float(timeout)
+    rt.check_capturable(sys._getframe(1))
+    try:  # refuse now what the wait would refuse (no read right)
+        host.tagspace.wait(_caller(sm), name, ("probe", sm.sm_id), None, now=host.now())
+        host.tagspace.cancel_wait(("probe", sm.sm_id))
+    except tagspace.TagSpaceError as exc:
+        raise guest_error(exc) from None
+    request = {"kind": "block", "tag": name, "timeout": timeout}
+    if sm.brick.code_part:  # the value it wakes with is read in the caller's code domain
+        request["code"] = sorted(_caller(sm).code)
+    rt.unwinding = True
+    raise Capture(rt, block_tag, request)
 
-    def block_tag(name, timeout=None):
-        if type(name) is not str:
-            raise TypeError("tag names are strings")
-        if timeout is not None:
-            if type(timeout) not in (int, float) or not 0 <= timeout <= _MAX_TIMEOUT:
-                raise ValueError(f"timeout must be None or a number of seconds in [0, 1e9], "
-                                 f"got {timeout!r}")
-            timeout = float(timeout)
-        rt.check_capturable(sys._getframe(1))
-        try:  # refuse now what the wait would refuse (no read right)
-            space().wait(caller(), name, ("probe", sm.sm_id), None, now=host.now())
-            space().cancel_wait(("probe", sm.sm_id))
-        except tagspace.TagSpaceError as exc:
-            raise guest_error(exc) from None
-        request = {"kind": "block", "tag": name, "timeout": timeout}
-        if code_part:  # the value it wakes with is read in the caller's code domain
-            request["code"] = sorted(caller().code)
-        rt.unwinding = True
-        raise Capture(rt, block_tag, request)
 
-    def create_tag(name, value=None, lifetime=None, access=None, code=None):
-        try:
-            woken = space().create(caller(), name, value, lifetime, access, code_domain(code),
-                                   now=host.now())
-        except tagspace.TagSpaceError as exc:
-            raise guest_error(exc) from None
-        host.wake(woken)
+def create_tag(name, value=None, lifetime=None, access=None, code=None):
+    sm = _running()
+    host = sm.host
+    try:
+        woken = host.tagspace.create(_caller(sm), name, value, lifetime, access,
+                                     _code_domain(sm, code), now=host.now())
+    except tagspace.TagSpaceError as exc:
+        raise guest_error(exc) from None
+    host.wake(woken)
 
-    def read_tag(name):
-        try:
-            return space().read(caller(), name, host.now())
-        except tagspace.TagSpaceError as exc:
-            raise guest_error(exc) from None
 
-    def write_tag(name, value):
-        try:
-            woken = space().write(caller(), name, value, host.now())
-        except tagspace.TagSpaceError as exc:
-            raise guest_error(exc) from None
-        host.wake(woken)
+def read_tag(name):
+    sm = _running()
+    host = sm.host
+    try:
+        return host.tagspace.read(_caller(sm), name, host.now())
+    except tagspace.TagSpaceError as exc:
+        raise guest_error(exc) from None
 
-    def delete_tag(name):
-        try:
-            space().delete(caller(), name, host.now())
-        except tagspace.TagSpaceError as exc:
-            raise guest_error(exc) from None
 
-    def has_tag(name):
-        try:
-            return space().exists(name, host.now(), caller())
-        except tagspace.TagSpaceError as exc:
-            raise guest_error(exc) from None
+def write_tag(name, value):
+    sm = _running()
+    host = sm.host
+    try:
+        woken = host.tagspace.write(_caller(sm), name, value, host.now())
+    except tagspace.TagSpaceError as exc:
+        raise guest_error(exc) from None
+    host.wake(woken)
 
-    def spawn(function, *args):
-        if type(function) is not types.FunctionType or sm.ns.get(function.__name__) is not function:
-            raise TypeError("spawn() needs a function defined at module level of the brick")
-        return host.spawn(sm, function.__name__, _copy_args(sm, args))
 
-    def create_sm(brick, entry, *args):
-        if type(brick) is not str or type(entry) is not str:
-            raise TypeError("create_sm(brick, entry, *args) takes the brick's name and the "
-                            "entry function's name")
-        return host.create_sm(sm, brick, entry, _copy_args(sm, args))
+def delete_tag(name):
+    sm = _running()
+    host = sm.host
+    try:
+        host.tagspace.delete(_caller(sm), name, host.now())
+    except tagspace.TagSpaceError as exc:
+        raise guest_error(exc) from None
 
-    def node_id():
-        return host.node_id
 
-    def now():
-        return host.now()
+def has_tag(name):
+    sm = _running()
+    host = sm.host
+    try:
+        return host.tagspace.exists(name, host.now(), _caller(sm))
+    except tagspace.TagSpaceError as exc:
+        raise guest_error(exc) from None
 
-    def log(*values):
-        text = " ".join(map(guest_str, values))
-        rt.charge(len(text) // C_ITEMS_PER_FUEL)
-        host.log(sm.sm_id, truncate(text, MAX_LOG_LINE_CHARS))
 
-    return {"sys_migrate": sys_migrate, "block_tag": block_tag, "create_tag": create_tag,
-            "read_tag": read_tag, "write_tag": write_tag, "delete_tag": delete_tag,
-            "has_tag": has_tag, "spawn": spawn, "create_sm": create_sm,
-            "node_id": node_id, "now": now, "log": log}
+def spawn(function, *args):
+    sm = _running()
+    if type(function) is not types.FunctionType or sm.ns.get(function.__name__) is not function:
+        raise TypeError("spawn() needs a function defined at module level of the brick")
+    return sm.host.spawn(sm, function.__name__, _copy_args(sm, args))
+
+
+def create_sm(brick, entry, *args):
+    sm = _running()
+    if type(brick) is not str or type(entry) is not str:
+        raise TypeError("create_sm(brick, entry, *args) takes the brick's name and the "
+                        "entry function's name")
+    return sm.host.create_sm(sm, brick, entry, _copy_args(sm, args))
+
+
+def node_id():
+    return _running().host.node_id
+
+
+def now():
+    return _running().host.now()
+
+
+def log(*values):
+    sm = _running()
+    text = " ".join(map(guest_str, values))
+    sm.runtime.charge(len(text) // C_ITEMS_PER_FUEL)
+    sm.host.log(sm.sm_id, truncate(text, MAX_LOG_LINE_CHARS))
+
+
+#: The primitives, by the names SM code calls them: one set shared by every SM
+#: (each finds the SM that calls it through the VM, see ``_running``).
+PRIMITIVES: dict[str, Callable] = {
+    "sys_migrate": sys_migrate, "block_tag": block_tag, "create_tag": create_tag,
+    "read_tag": read_tag, "write_tag": write_tag, "delete_tag": delete_tag,
+    "has_tag": has_tag, "spawn": spawn, "create_sm": create_sm,
+    "node_id": node_id, "now": now, "log": log}
 
 
 def _copy_args(sm: "SMInstance", args: tuple) -> bytes:

@@ -109,3 +109,23 @@ def hidden_namespace(runtime: Any, classes: Any, modules: Any, *, capture: type,
         SHORT_WALKED: frozenset({list, tuple, str, bytes, dict, set, frozenset}),
         **{FAST_CONSUMER_PREFIX + name: getattr(builtins, name) for name in FAST_CONSUMERS},
     }
+
+
+#: The hidden names that ``bind_hidden`` binds to one SM (the others are the
+#: same for every SM).
+PER_SM_HIDDEN = (RUNTIME, MODULES, FUEL_POP, REFUEL, GUEST_CLASSES, STORE_TARGET,
+                 PRIVATE_ATTRIBUTE, CLASS_OF)
+
+
+def bind_hidden(ns: dict[str, Any], runtime: Any, classes: Any, modules: Any) -> None:
+    """Bind the per-SM hidden names (``PER_SM_HIDDEN``) of a namespace copied
+    from a template that ``hidden_namespace`` made: the same values as a
+    namespace made for this SM, in the same order."""
+    ns[RUNTIME] = runtime
+    ns[MODULES] = modules
+    ns[FUEL_POP] = runtime.fuel_list.pop
+    ns[REFUEL] = runtime.refuel
+    ns[GUEST_CLASSES] = classes.classes
+    ns[STORE_TARGET] = classes.store_target
+    ns[PRIVATE_ATTRIBUTE] = classes.private
+    ns[CLASS_OF] = classes.class_of

@@ -24,10 +24,10 @@ from ..budgets import SliceLimits, memory_budget
 from ..compiler import Brick, abi
 from ..continuation import qualname_of
 from ..errors import ContinuationError, CPUTimeExhausted, SMVMError, StateEncodeError, UsageError
-from ..guest_builtins import make_builtins, make_print
+from ..guest_builtins import SHARED_BUILTINS, make_print
 from ..guestclasses import ClassRegistry, make_attribute_builtins
 from ..limits import MAX_ERROR_CHARS, MAX_LOG_LINE_CHARS, MAX_RESULT_BYTES, truncate
-from ..primitives import make_primitives
+from ..primitives import PRIMITIVES
 from ..stdlib import Output
 from ..values import Cell
 from . import migration
@@ -62,13 +62,17 @@ class SMInstance:
 
     def __post_init__(self) -> None:
         rt = Runtime(self.fuel_limit, self.brick.fid_of_code, self.brick.functions)
+        rt.owner = self  # how the shared primitives and builtins find this SM
         self.runtime = rt
         if self.principal is None:
             self.principal = Principal(self.sm_id, self.sm_id, str(self.host.node_id),
                                        self.brick.code_ids)
-        self.primitives = make_primitives(self)
-        builtins_ns = make_builtins(rt)
-        builtins_ns.update(self.primitives)
+        #: code-domain part -> this SM's identity narrowed to it (``primitives``)
+        self.narrowed_principals: dict = {}
+        self.primitives = PRIMITIVES
+        # Copied from the templates, not rebuilt: only what is bound to this
+        # SM (its runtime, class registry, modules and log) is set here.
+        builtins_ns = dict(_BUILTINS_TEMPLATE)
         self.classes = classes = ClassRegistry()
         builtins_ns["__build_class__"] = classes.build_class
         builtins_ns.update(make_attribute_builtins(classes))
@@ -76,13 +80,10 @@ class SMInstance:
         rt.output = self.output = Output(lambda text: self.host.log(
             self.sm_id, truncate(text, MAX_LOG_LINE_CHARS)))
         builtins_ns["print"] = make_print(self.output)
-        ns: dict[str, Any] = {
-            "__builtins__": builtins_ns, "__name__": self.brick.name,
-            **abi.hidden_namespace(rt, classes, SMModules(self.sm_id), capture=Capture, cell=Cell,
-                                   end=END, nocatch=_NOCATCH,
-                                   text=guest_text),
-        }
-        self.ns = ns
+        self.ns = ns = dict(_NAMESPACE_TEMPLATE)
+        ns["__builtins__"] = builtins_ns
+        ns["__name__"] = self.brick.name
+        abi.bind_hidden(ns, rt, classes, SMModules(self.sm_id))
         self._builtins = builtins_ns
 
     # ---- running -------------------------------------------------------------
@@ -313,6 +314,19 @@ def _register_entry_codes() -> None:
 
 class _EntryMissing(Exception):
     pass
+
+
+#: What every SM's ``__builtins__`` starts as: the shared builtins and primitives.
+_BUILTINS_TEMPLATE: dict[str, Any] = {**SHARED_BUILTINS, **PRIMITIVES}
+#: What every SM's module namespace starts as (one fixed order: saving an SM
+#: iterates its namespace); ``abi.bind_hidden`` fills in the per-SM names.
+_NAMESPACE_TEMPLATE: dict[str, Any] = {
+    "__builtins__": None, "__name__": None,
+    **abi.hidden_namespace(Runtime(0, {}, {}), ClassRegistry(), SMModules(""), capture=Capture,
+                           cell=Cell, end=END, nocatch=_NOCATCH, text=guest_text),
+}
+for _name in abi.PER_SM_HIDDEN:
+    _NAMESPACE_TEMPLATE[_name] = None
 
 
 _register_entry_codes()

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..compiler import abi
-from ..guest_builtins import GUARDED_NAMES, STATIC_REFS, STATIC_TABLE
+from ..guest_builtins import STATIC_REFS, STATIC_TABLE
+from ..primitives import PRIMITIVES
 
 if TYPE_CHECKING:
     from .instance import SMInstance
@@ -55,9 +56,7 @@ def function_refs(sm: SMInstance) -> Mapping[int, str]:
     (code objects too: nested functions travel as code plus cells)."""
     refs = sm.__dict__.get("_refs_cache")
     if refs is None:
-        own = {id(sm._builtins[name]): "builtin:" + name for name in GUARDED_NAMES}
-        own.update((id(fn), "prim:" + name) for name, fn in sm.primitives.items())
-        own.update((id(fn), "fn:" + fid) for fid, fn in function_map(sm).items())
+        own = {id(fn): "fn:" + fid for fid, fn in function_map(sm).items()}
         own.update((id(cls), ref) for cls, ref in sm.classes.classes.items())
         own.update(sm.ns[abi.MODULES].refs())
         own.update((id(cls), "nt:" + name) for name, cls in sm.runtime.namedtuples.items())
@@ -81,14 +80,19 @@ class _Refs(dict):
         value = dict.get(self, key)
         if value is not None:
             return value
-        value = STATIC_REFS.get(key)
+        value = _SHARED_REFS.get(key)
         if value is not None:
             return value
         fid = self.codes.get(key)
         return "code:" + fid if fid is not None else default
 
 
-_GUARDED = frozenset(GUARDED_NAMES)
+#: What every SM shares, both ways: the builtins, the standard modules'
+#: objects and the primitives.
+_SHARED_REFS: dict[int, str] = {**STATIC_REFS, **{id(fn): "prim:" + name
+                                                  for name, fn in PRIMITIVES.items()}}
+_SHARED_TABLE: dict[str, object] = {**STATIC_TABLE, **{"prim:" + name: fn
+                                                       for name, fn in PRIMITIVES.items()}}
 
 
 def _stand_in() -> None:
@@ -117,10 +121,6 @@ class Table:
     def get(self, ref: str, default=None):
         kind, _, name = ref.partition(":")
         sm = self.sm
-        if kind == "builtin" and name in _GUARDED:
-            return sm._builtins[name]
-        if kind == "prim":
-            return sm.primitives.get(name, default)
         if kind == "fn":
             if "_loaded" not in sm.ns:
                 info = sm.brick.functions.get(name)
@@ -148,7 +148,7 @@ class Table:
                 self.deferred = self.stopped = True
                 return default
             return sm.runtime.namedtuples.get(name, default)
-        return STATIC_TABLE.get(ref, default)
+        return _SHARED_TABLE.get(ref, default)
 
     def __getitem__(self, ref: str):
         value = self.get(ref)

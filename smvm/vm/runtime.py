@@ -55,6 +55,9 @@ class Runtime(Guards):
         self._iterator_depths: dict[int, tuple[object, int]] = {}
         #: name -> class, of the namedtuple classes the SM made (they travel by name)
         self.namedtuples: dict[str, type] = {}
+        #: the SM this runtime runs (``SMInstance``): the shared primitives and
+        #: guarded builtins find it through ``RUNNING``
+        self.owner: Any = None
 
     # ---- fuel --------------------------------------------------------------
     # Fuel left in the current grant is the length of ``fuel_list``; compiled

@@ -146,3 +146,42 @@ def test_sliced_sms_run_in_the_greenlets_of_whoever_runs_their_slices() -> None:
                                   fuel_limit=100_000, fuel_used=0, memory_mb=64,
                                   cpu_seconds=None, fuel_slice=50), host, other)
     assert done.value == 10_000 and len(other) == 1 and len(mine) == 1
+
+
+def test_shared_primitives_act_as_the_sm_whose_slice_runs() -> None:
+    """The primitives and guarded builtins are one set for every SM and find
+    the caller through the VM: two SMs whose slices interleave on one node
+    each create, read and are refused tags as themselves, and a primitive
+    or builtin held by host code refuses to act for nobody."""
+    from smvm.errors import VMBug
+    from smvm.vm import Finished, Paused
+    source = ("def main(mine, other):\n"
+              "    create_tag(mine, sum([1, 2]))\n"
+              "    n = 0\n"
+              "    while n < 2_000:\n"
+              "        n += 1\n"
+              "    try:\n"
+              "        theirs = read_tag(other)\n"
+              "    except TagAccessError:\n"
+              "        theirs = 'refused'\n"
+              "    return [read_tag(mine), theirs, node_id()]\n")
+    brick = compile_brick(source, "owners.py")
+    host = LineWorld(2, 100_000, 64).nodes[0]
+    a = SMInstance(brick, host, sm_id="0/a", slice_fuel=40)
+    b = SMInstance(brick, host, sm_id="0/b", slice_fuel=40)
+    outcomes = {"a": a.start("main", ["tag_a", "tag_b"]), "b": b.start("main", ["tag_b", "tag_a"])}
+    slices = 0
+    while not all(isinstance(o, Finished) for o in outcomes.values()):
+        for name, sm in (("a", a), ("b", b)):
+            if isinstance(outcomes[name], Paused):
+                outcomes[name] = sm.proceed()
+                slices += 1
+    assert slices > 10  # they did interleave
+    assert outcomes["a"].value == [3, "refused", "0"]
+    assert outcomes["b"].value == [3, "refused", "0"]
+    for name in ("read_tag", "sum", "list"):
+        shared = a.ns["__builtins__"][name]
+        assert shared is b.ns["__builtins__"][name]
+        with pytest.raises(VMBug):
+            shared([1])
+    assert a.ns["__builtins__"] is not b.ns["__builtins__"]  # each SM's own copy
