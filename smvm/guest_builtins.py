@@ -99,54 +99,61 @@ class _Guarded:
 
     __slots__ = ()
 
-    @property
-    def rt(self) -> Runtime:
-        return _running()
-
     def sum(self, iterable, /, start=0):
+        rt = RUNNING.rt or _running()
         if type(start) in (int, float, bool):
-            return builtins.sum(self.rt.bounded(iterable), start)
+            return builtins.sum(rt.bounded(iterable), start)
         # Adding sequences copies the running total each step: charge for it.
         total = start
-        for item in self.rt.bounded(iterable):
-            self.rt.charge(len(total) // C_ITEMS_PER_FUEL + 1 if hasattr(total, "__len__") else 1)
+        for item in rt.bounded(iterable):
+            rt.charge(len(total) // C_ITEMS_PER_FUEL + 1 if hasattr(total, "__len__") else 1)
             total = total + item
         return total
 
     def min(self, *args, **kwargs):
+        rt = RUNNING.rt or _running()
         if len(args) == 1 and not (type(args[0]) in _SMALL_OK and len(args[0]) < C_ITEMS_PER_FUEL):
-            return builtins.min(self.rt.bounded(args[0]), **kwargs)
+            return builtins.min(rt.bounded(args[0]), **kwargs)
         return builtins.min(*args, **kwargs)
 
     def max(self, *args, **kwargs):
+        rt = RUNNING.rt or _running()
         if len(args) == 1 and not (type(args[0]) in _SMALL_OK and len(args[0]) < C_ITEMS_PER_FUEL):
-            return builtins.max(self.rt.bounded(args[0]), **kwargs)
+            return builtins.max(rt.bounded(args[0]), **kwargs)
         return builtins.max(*args, **kwargs)
 
     def sorted(self, iterable, /, *, key=None, reverse=False):
-        return builtins.sorted(self.rt.bounded(iterable), key=key, reverse=reverse)
+        rt = RUNNING.rt or _running()
+        return builtins.sorted(rt.bounded(iterable), key=key, reverse=reverse)
 
     def any(self, iterable, /):
-        return builtins.any(self.rt.bounded(iterable))
+        rt = RUNNING.rt or _running()
+        return builtins.any(rt.bounded(iterable))
 
     def all(self, iterable, /):
-        return builtins.all(self.rt.bounded(iterable))
+        rt = RUNNING.rt or _running()
+        return builtins.all(rt.bounded(iterable))
 
     def pow(self, base, exp, mod=None):
-        return self.rt.power(base, exp, mod)
+        rt = RUNNING.rt or _running()
+        return rt.power(base, exp, mod)
 
     def filter(self, function, iterable, /):
-        return self.rt.nested_iterator(builtins.filter, function, iterable)
+        rt = RUNNING.rt or _running()
+        return rt.nested_iterator(builtins.filter, function, iterable)
 
     def map(self, function, iterable, /, *iterables):
-        return self.rt.nested_iterator(builtins.map, function, iterable, *iterables)
+        rt = RUNNING.rt or _running()
+        return rt.nested_iterator(builtins.map, function, iterable, *iterables)
 
     def zip(self, *iterables, strict=False):
+        rt = RUNNING.rt or _running()
         maker = _strict_zip if strict else builtins.zip
-        return self.rt.nested_iterator(maker, *iterables)
+        return rt.nested_iterator(maker, *iterables)
 
     def enumerate(self, iterable, start=0):
-        return self.rt.nested_iterator(builtins.enumerate, iterable, start)
+        rt = RUNNING.rt or _running()
+        return rt.nested_iterator(builtins.enumerate, iterable, start)
 
 
 
@@ -171,11 +178,14 @@ class GuardedType:
         return value
 
     def __call__(self, *args, **kwargs):
+        rt = RUNNING.rt
+        if rt is None:
+            _running()  # raises: no SM runs
         if args and not (self._real in (builtins.bytes, builtins.bytearray)
                          and type(args[0]) in (int, str)):
-            args = (_running().bounded(args[0]), *args[1:])
+            args = (rt.bounded(args[0]), *args[1:])
         value = self._real(*args, **kwargs)
-        return _running().nest(value) if type(value) is tuple else value
+        return rt.nest(value) if type(value) is tuple else value
 
     def __repr__(self) -> str:
         return repr(self._real)
