@@ -93,6 +93,8 @@ def run_daemon(name: str, port: int, peers: list[int], stats_file: str) -> None:
                           advertise=False, signed=False, workers=1, slice_seconds=5.0,
                           node=NodeConfig(beacon_interval=0.5, cpu_seconds=3.0))
 
+    killed = [0]
+
     async def main() -> None:
         daemon = NodeDaemon(config)
         with trio.open_signal_receiver(signal.SIGTERM) as signals:
@@ -101,11 +103,14 @@ def run_daemon(name: str, port: int, peers: list[int], stats_file: str) -> None:
 
                 async def stop():
                     async for _ in signals:
+                        # workers killed under attack (stopping kills the rest)
+                        killed[0] = daemon.pool.killed if daemon.pool else 0
                         nursery.cancel_scope.cancel()
                         return
                 nursery.start_soon(stop)
         with open(stats_file, "w") as f:
-            json.dump({"steps": meter.steps, "counters": dict(daemon.core.counters)}, f)
+            json.dump({"steps": meter.steps, "counters": dict(daemon.core.counters),
+                       "workers_killed": killed[0]}, f)
 
     trio.run(main, instruments=[meter])
 
@@ -297,12 +302,13 @@ def _measure(procs, ports, tmp, seconds, attack_rate, benign_rate, seed, address
         except subprocess.TimeoutExpired:
             p.kill()
             crashes += 1
-    stalls, counters = [], {}
+    stalls, counters, killed = [], {}, 0
     for name in NAMES:
         try:
             with open(os.path.join(tmp, name + ".json")) as f:
                 data = json.load(f)
             stalls.extend(data["steps"])
+            killed += data.get("workers_killed", 0)
             for key, value in data["counters"].items():
                 counters[key] = counters.get(key, 0) + value
         except (OSError, ValueError):
@@ -310,6 +316,7 @@ def _measure(procs, ports, tmp, seconds, attack_rate, benign_rate, seed, address
     print(f"soak: {seconds:g} s of attack at {attack_rate:g} attacks/s from {addresses} "
           f"address(es) on 3 daemons, benign SMs at {benign_rate:g}/s (seed {seed})")
     print(f"daemon crashes                     {crashes}")
+    print(f"worker processes killed            {killed}")
     print(f"benign completed / refused / lost  {len(under)} / {len(refused)} / {len(lost)} "
           f"under attack ({len(baseline)} / {len(refused_before)} / {len(lost_before)} before)")
     for reason in lost[:5]:

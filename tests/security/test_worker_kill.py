@@ -67,14 +67,16 @@ async def test_a_slice_past_its_wall_clock_loses_only_its_own_sm() -> None:
 async def test_an_sm_paused_through_any_number_of_kills_still_completes() -> None:
     """Each kill ends the SM that caused it; the innocent SM paused beside it
     starts again every time, however often hostile neighbours kill its
-    worker (a bound of three restarts let a fourth killer end it)."""
-    daemon = NodeDaemon(_config(fuel_per_sm=10 ** 12, fuel_slice=300_000))
+    worker (a bound of three restarts let a fourth killer end it). Its
+    slices are short: it starts from scratch after each kill, and sixty of
+    them keep it from finishing before the next killer takes the worker."""
+    daemon = NodeDaemon(_config(fuel_per_sm=10 ** 12, fuel_slice=50_000))
     async with trio.open_nursery() as nursery:
         address = await nursery.start(daemon.serve)
         results = {}
 
         async def patient():
-            results["patient"] = await inject(address, PATIENT, [2_000_000], wait=True,
+            results["patient"] = await inject(address, PATIENT, [3_000_000], wait=True,
                                               timeout=4 * PATIENCE)
         nursery.start_soon(patient)
         for kill in range(4):
@@ -90,7 +92,7 @@ async def test_an_sm_paused_through_any_number_of_kills_still_completes() -> Non
             while "patient" not in results:
                 await trio.sleep(0.05)
         assert results["patient"].ok, results["patient"].error
-        assert results["patient"].value == sum(i % 7 for i in range(2_000_000))
+        assert results["patient"].value == sum(i % 7 for i in range(3_000_000))
         assert daemon.core.counters["sms_restarted"] >= 4
         quick = await inject(address, QUICK, [], wait=True, timeout=PATIENCE)
         assert quick.ok and quick.value == "solo"
