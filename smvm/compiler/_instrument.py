@@ -22,11 +22,60 @@ def _tick_stmt() -> ast.stmt:
 _COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
+#: Builtins that neither change a list nor call what they are given (a guest
+#: dunder they reach ticks fuel itself): calling them cannot grow a list.
+_INERT_BUILTINS = frozenset({"len", "abs", "round", "int", "float", "str", "repr", "bool",
+                             "isinstance", "ord", "chr", "hash", "divmod", "pow"})
+#: The guards this pass puts around a nested comprehension's iterables.
+_COUNTING = frozenset({"counted", "counted_growing"})
+
+
+def _callable_names(tree: ast.Module) -> tuple[set[str], set[str]]:
+    """The names the brick binds only as its own undecorated functions and
+    classes (calling one runs guest code, which ticks fuel itself), and every
+    other name it binds anywhere (a builtin rebound is not inert)."""
+    own, other = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            other.add(node.id)
+        elif isinstance(node, ast.arg):
+            other.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            (other if node.decorator_list else own).add(node.name)
+        elif isinstance(node, ast.alias):
+            other.add(node.asname or node.name)
+    return own - other, other
+
+
+def _calls_while_walking(comp: ast.AST, own: set[str], bound: set[str]) -> bool:
+    """Whether a comprehension may call C code that grows a list while it
+    walks: a call in anything it evaluates per item (all but its first
+    iterable, made before the walk), but for inert builtins and the brick's
+    own functions and classes (guest code ticks fuel itself; C code does
+    not)."""
+    first = {id(node) for node in ast.walk(comp.generators[0].iter)}  # type: ignore[attr-defined]
+    for node in ast.walk(comp):
+        if not isinstance(node, ast.Call) or id(node) in first:
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and (func.id in own or (
+                func.id in _INERT_BUILTINS and func.id not in bound)):
+            continue
+        if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                and func.value.id == abi.RUNTIME and func.attr in _COUNTING):
+            continue
+        return True
+    return False
+
+
 class Instrument:
     def __init__(self) -> None:
         self.names = itertools.count()
+        self.own: set[str] = set()
+        self.bound: set[str] = set()
 
     def run(self, tree: ast.Module) -> None:
+        self.own, self.bound = _callable_names(tree)
         self._visit(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef):
@@ -47,9 +96,11 @@ class Instrument:
             for gen in node.generators[1:]:
                 gen.iter = call(attr(abi.RUNTIME, "counted"), gen.iter)
         elif isinstance(node, _COMPS):
-            # consumed whole: charge each generator's items as it starts
+            # consumed whole: charge each generator's items as it starts; a
+            # body that calls something may grow the list it walks
+            guard = "counted_growing" if _calls_while_walking(node, self.own, self.bound) else "counted"
             for gen in node.generators:
-                gen.iter = call(attr(abi.RUNTIME, "counted"), gen.iter)
+                gen.iter = call(attr(abi.RUNTIME, guard), gen.iter)
         elif isinstance(node, ast.Try):
             for handler in node.handlers:
                 self._guest_handler(handler)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import gc
 import itertools
+import operator
 import string
 from typing import Callable
 
@@ -60,7 +61,9 @@ class Guards:
     _iterator_depths: dict[int, tuple[object, int]]
 
     def counted(self, iterable: object) -> object:
-        """A comprehension's iterable, charged one unit per item."""
+        """A comprehension's iterable, charged one unit per item. Its body
+        calls no C code but inert builtins (the compiler checked), so the
+        iterable cannot grow uncharged while it is walked."""
         kind = type(iterable)
         if kind in _LAZY_PYTHON:
             return iterable
@@ -68,6 +71,31 @@ class Guards:
             self.charge(len(iterable))  # type: ignore[arg-type]
             return iterable
         return self._metered(iter(iterable), per_item=True)  # type: ignore[call-overload]
+
+    def counted_growing(self, iterable: object) -> object:
+        """``counted`` for a comprehension whose body calls something, which
+        may append to the list it walks (``[xs.append(1) for x in xs]``): as
+        in CPython the walk sees the new items, and they are charged a chunk
+        at a time as they come: such a walk pauses between fuel slices and
+        ends at the SM's fuel or memory budget like any loop, instead of
+        running in C, uncharged, until memory runs out."""
+        kind = type(iterable)
+        if kind is list or kind is bytearray:
+            size = len(iterable)  # type: ignore[arg-type]
+            self.charge(size)
+            walk = iter(iterable)  # type: ignore[call-overload]
+            return _chain(_islice(walk, size), self._grown(iterable, walk))
+        return self.counted(iterable)
+
+    def _grown(self, items, walk):
+        """The rest of ``walk``, an iterator of the list ``items``, past the
+        length it had: taken one by one as the comprehension asks, and
+        charged after each chunk for the items taken (the list grows as it
+        is walked, so no count of them is known ahead)."""
+        while _length_hint(walk) > 0:
+            start = len(items) - _length_hint(walk)
+            yield from _islice(walk, _CHUNK)
+            self.charge(len(items) - _length_hint(walk) - start)
 
     def loop_iter(self, iterable: object) -> object:
         """The iterator a resumable ``for`` loop walks. Builtin iterators can
@@ -338,6 +366,8 @@ def _range_length(r: range) -> int:
 _IMMUTABLE_SEQUENCES = frozenset({tuple, str, bytes, range})
 _HASHED = frozenset({set, frozenset, dict})
 _islice = itertools.islice
+_chain = itertools.chain
+_length_hint = operator.length_hint
 _SCANNED = frozenset({list, tuple, str, bytes, bytearray, collections.deque})
 #: Iterators that take items from other iterators (C recurses through them).
 _NESTING_ITERATORS = frozenset({filter, map, zip, enumerate, *(

@@ -156,6 +156,38 @@ def test_deep_values_and_c_level_work_end_only_their_sm(name: str) -> None:
     assert_exec_still_serves()
 
 
+#: Walks that grow what they walk, every item seen (as in CPython): endless
+#: but for the budgets. A comprehension walked its list in C, uncharged. (A
+#: generator expression walks its list in copied chunks, charged:
+#: ``Runtime.lazy_counted``.)
+GROWING = {
+    "list_comprehension": "xs = [1]\n    return [xs.append(1) for x in xs]",
+    "set_comprehension": "xs = [1]\n    return {xs.append(x) for x in xs}",
+    "dict_comprehension": "xs = [1]\n    return {0: xs.append(x) for x in xs}",
+    "nested_comprehension": "xs = [1]\n    return [y for x in [0] for y in xs if xs.append(y) is None]",
+    "bytearray_comprehension": "b = bytearray(1)\n    return [b.append(0) for x in b]",
+    "for_loop": "xs = [1]\n    for x in xs:\n        xs.append(x)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(GROWING))
+def test_a_walk_that_grows_what_it_walks_runs_out_of_fuel(name: str) -> None:
+    result = exec_sm("def main():\n    " + GROWING[name] + "\n", fuel=1_000_000)
+    assert result.error is not None and _error(result.error)["type"] == "FuelExhausted", \
+        result.error
+    assert_exec_still_serves()
+
+
+def test_a_comprehension_sees_what_its_body_appends_as_cpython_does() -> None:
+    source = ("def main():\n    xs = [3]\n"
+              "    ys = [xs.append(x - 1) or x for x in xs if x > 0]\n"
+              "    return [xs, ys, {x: xs.pop() for x in [0, 1]}]\n")
+    namespace: dict = {}
+    exec(source, namespace)
+    result = exec_sm(source)
+    assert result.error is None and result.result == namespace["main"]()
+
+
 # ---- class 11: what exec reports --------------------------------------------------
 
 def test_exec_reports_a_huge_guest_error_as_a_guest_error(tmp_path, capsys) -> None:
