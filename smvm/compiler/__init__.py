@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import itertools
 import warnings
 from dataclasses import dataclass, field
 from types import CodeType
@@ -18,6 +19,7 @@ from ._classes import GuardAttributes, drop_inert_dunders, flag_first_argument
 from ._scopes import bound_anywhere, iter_own_scope, statement_bindings
 from ._with import DesugarWith
 from ._instrument import Instrument
+from ._held import hold_computed_values
 from ._marks import marked_code, strip_marks
 from ._link import brick_imports, is_linked, load_brick, unpack
 from ._closures import Cellify, LiftMigratingLambdas
@@ -263,6 +265,7 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
     qualnames = _qualnames(tree)
     normaliser = Normaliser(filename, res)
     resumable: dict[str, tuple[list[str], int]] = {}
+    held = itertools.count()
     for fn in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
         fid = f"{prefix}{qualnames[id(fn)]}:{fn.lineno}"
         if id(fn) in migrating:
@@ -271,6 +274,7 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
             prologue = getattr(fn, "_smvm_prologue", [])
             flag = flag_first_argument(fn, iter_own_scope)
             fn.body = prologue + ([flag] if flag is not None else []) + fn.body
+            hold_computed_values(fn, held)
     Instrument().run(tree)
     ast.fix_missing_locations(tree)
     try:

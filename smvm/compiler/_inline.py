@@ -205,3 +205,22 @@ def short_walk(node: ast.Call, real: str) -> ast.expr:
                     comparators=[ast.Constant(abi.SHORT_LENGTH)])])
     native = ast.Call(func=load(real), args=[load(name)], keywords=copy.deepcopy(node.keywords))
     return ast.IfExp(test=test, body=native, orelse=node)
+
+
+def tuple_display(node: ast.Tuple) -> ast.expr:
+    """A tuple display checked for depth (``_R.nest``); one of up to four
+    names and constants, none of them a tuple, is one level deep: the test
+    ``_type(a) is not _tuple and ...`` replaces the call (the names are read
+    again with nothing run in between)."""
+    guarded = call(attr(abi.RUNTIME, "nest"), node)
+    items = node.elts
+    if len(items) > 4 or not all(
+            isinstance(e, ast.Name) or (isinstance(e, ast.Constant) and type(e.value) is not tuple)
+            for e in items):
+        return guarded
+    tests: list[ast.expr] = [
+        ast.Compare(left=call(abi.TYPE, load(e.id)), ops=[ast.IsNot()],
+                    comparators=[load(abi.TUPLE)])
+        for e in items if isinstance(e, ast.Name)]
+    test = tests[0] if len(tests) == 1 else ast.BoolOp(op=ast.And(), values=tests)
+    return ast.IfExp(test=test, body=copy.deepcopy(node), orelse=guarded)

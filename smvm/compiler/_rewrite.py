@@ -109,7 +109,7 @@ class GuardCalls(ast.NodeTransformer):
         self.generic_visit(node)
         if isinstance(node.ctx, ast.Load) and not all(
                 isinstance(e, ast.Constant) for e in node.elts):
-            return ast.copy_location(call(attr(abi.RUNTIME, "nest"), node), node)
+            return ast.copy_location(_inline.tuple_display(node), node)
         return node
 
     def visit_Compare(self, node: ast.Compare) -> ast.expr:

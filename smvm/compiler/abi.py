@@ -66,6 +66,8 @@ PLAIN_TEXT = "_PT"
 SHORT_WALKED = "_SW"
 STR = "_str"
 REPR = "_repr"
+#: A tuple display of names and constants skips ``_R.nest`` when no item is a tuple.
+TUPLE = "_tuple"
 #: ``_C_sum`` etc.: the real builtin handed a generator expression whose items
 #: are already metered (see the compiler's ``FastConsumers``).
 FAST_CONSUMER_PREFIX = "_C_"
@@ -106,6 +108,7 @@ def hidden_namespace(runtime: Any, classes: Any, modules: Any, *, capture: type,
         LEN: len, SHORT_SCANNED: frozenset({list, tuple}), HASHED: frozenset({set, frozenset, dict}),
         TEXTS: frozenset({str, bytes, bytearray}), SHORT_SLICED: frozenset({list, tuple, str, bytes}),
         NUMBERS: frozenset({int, float, bool}), PLAIN_TEXT: text.PLAIN, STR: str, REPR: repr,
+        TUPLE: tuple,
         SHORT_WALKED: frozenset({list, tuple, str, bytes, dict, set, frozenset}),
         **{FAST_CONSUMER_PREFIX + name: getattr(builtins, name) for name in FAST_CONSUMERS},
     }

@@ -57,6 +57,7 @@ class Guards:
     and remember depths in its ``_depths`` and ``_iterator_depths``."""
 
     charge: Callable[[int], None]
+    fuel_list: list
     _depths: dict[int, tuple[tuple, int]]
     _iterator_depths: dict[int, tuple[object, int]]
 
@@ -68,7 +69,11 @@ class Guards:
         if kind in _LAZY_PYTHON:
             return iterable
         if kind in _SIZED:
-            self.charge(len(iterable))  # type: ignore[arg-type]
+            units, spare = len(iterable), self.fuel_list  # type: ignore[arg-type]
+            if units <= len(spare):  # ``charge``, inline: one call less per comprehension
+                del spare[len(spare) - units:]
+            else:
+                self.charge(units)
             return iterable
         return self._metered(iter(iterable), per_item=True)  # type: ignore[call-overload]
 
@@ -157,14 +162,19 @@ class Guards:
         kind = type(iterable)
         if kind is list or kind is tuple or kind is str or kind is bytes:
             size = len(iterable)
-            if size <= _CHUNK:
-                self.charge(size)
-                return _islice(iterable, size) if kind is list else iterable
         elif kind is range and 0 <= iterable.start <= iterable.stop <= _CHUNK \
                 and iterable.step == 1:
-            self.charge(iterable.stop - iterable.start)
-            return iterable
-        return self.lazy_counted(iterable)
+            size = iterable.stop - iterable.start
+        else:
+            return self.lazy_counted(iterable)
+        if size > _CHUNK:
+            return self.lazy_counted(iterable)
+        spare = self.fuel_list
+        if size <= len(spare):  # ``charge``, inline: one call less per expression
+            del spare[len(spare) - size:]
+        else:
+            self.charge(size)
+        return _islice(iterable, size) if kind is list else iterable
 
     def _slices(self, seq):
         start = 0

@@ -302,3 +302,63 @@ def test_a_generator_expression_over_a_range_is_charged_its_length():
     assert short_fuel == held_fuel >= 1000
     far, far_fuel = _fuel("    return sum(x for x in range(10**6, 10**6 + 1000))\n", 0)
     assert far_fuel >= 1000
+
+
+# ---- guards on computed values, the value held in a temporary --------------------------
+
+HOLDER = ("class Box:\n    def __init__(self, items):\n        self.items = items\n"
+          "        self.reads = 0\n    @property\n    def counted(self):\n"
+          "        self.reads += 1\n        return self.items\n\n"
+          "def ident(x):\n    return x\n\n")
+
+
+@pytest.mark.parametrize(("inline", "guarded"), [
+    ("    return -1 in b.items\n", "    return -1 in ident(b.items)\n"),
+    ("    return len(b.items[1:n - 1])\n", "    return len(ident(b.items)[1:n - 1])\n"),
+    ("    return b.items.count(-1)\n", "    return ident(b.items).count(-1)\n"),
+    ("    s = set()\n    s.update(b.items)\n    return len(s)\n",
+     "    s = set()\n    s.update(ident(b.items))\n    return len(s)\n"),
+    ("    return b.items.index(n - 1)\n", "    return ident(b.items).index(n - 1)\n"),
+])
+def test_a_guard_on_a_computed_value_charges_what_the_guard_charges(inline, guarded):
+    """An attribute or a slice with computed bounds is held in a temporary
+    and tested there: a long list is charged by its length as before."""
+    def run(body):
+        res = exec_sm(HOLDER + "def main(n):\n    b = Box(list(range(n)))\n" + body, 200_000,
+                      fuel=10**8)
+        assert res.error is None, res.error
+        return res.result, res.fuel
+    (fast, fast_fuel), (slow, slow_fuel) = run(inline), run(guarded)
+    assert fast == slow
+    assert fast_fuel + 1 == slow_fuel  # the one call of ident
+    assert fast_fuel >= 2 * (200_000 // 16)
+
+
+def test_a_held_value_is_computed_once_and_in_order():
+    """A property read for a scan runs once, after the item, as in CPython."""
+    source = HOLDER + ("order = []\n\ndef item(v):\n    order.append('item')\n    return v\n\n"
+                       "def main():\n    b = Box([1, 2, 3])\n"
+                       "    found = [item(2) in b.counted, b.counted.count(item(3)),\n"
+                       "             len(b.counted[item(0):item(2)]), b.reads]\n"
+                       "    return found, order\n")
+    res = exec_sm(source)
+    assert res.error is None, res.error
+    namespace: dict = {}
+    exec(compile(source, "cpython", "exec"), namespace)  # noqa: S102 - the test's own source
+    assert res.result == namespace["main"]() == ([True, 1, 2, 3], ["item"] * 4)
+
+
+def test_guards_on_computed_values_in_a_loop_run_out_of_fuel():
+    res = exec_sm(HOLDER + "def main():\n    b = Box(list(range(1_000_000)))\n    k = 0\n"
+                  "    while True:\n        k += (-1 in b.items) + b.items.count(-1)\n",
+                  fuel=2_000_000)
+    assert res.error is not None and res.error.type == "FuelExhausted"
+    assert_exec_still_serves()
+
+
+def test_a_tuple_display_of_names_is_still_checked_for_depth():
+    res = exec_sm("def main():\n    t = ()\n    one = 1\n    for i in range(300):\n"
+                  "        t = (one, t)\n    return len(t)\n", fuel=10**6)
+    assert res.error is not None and res.error.type == "ValueError"
+    ok = exec_sm("def main():\n    a, b = 1, 'x'\n    return [(a, b), (a, 2, b, None)]\n")
+    assert ok.error is None and ok.result == [(1, "x"), (1, 2, "x", None)]

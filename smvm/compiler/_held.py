@@ -1,0 +1,174 @@
+"""Inline forms of the guards on computed values, the value held in a
+temporary: ``_R.cut(a[i + 1:])``, ``_R.contains(x, self.items)``,
+``_R.scan(self.items, "remove", x)`` and ``_R.bounded(self.color)`` test
+the value's kind (and size) once it is computed, and call the guard only
+where it would charge something.
+
+``_inline`` does the same for plain names, which can be read twice; a
+computed value is bound with ``:=`` to a local ``_hN`` as it is computed, in
+the order the guarded call computed it. Only in functions that cannot
+migrate (their locals never travel) and only in the function's own
+statements: never in a comprehension, a lambda or a class body, where ``:=``
+binds elsewhere or is refused.
+"""
+from __future__ import annotations
+
+import ast
+import itertools
+
+from . import _inline, abi
+from ._astutil import attr, call, load
+
+_SKIPPED = (ast.FunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp,
+            ast.DictComp, ast.GeneratorExp)
+_GUARDS = frozenset({"cut", "contains", "scan", "bounded"})
+
+
+def _held(name: str, value: ast.expr) -> ast.NamedExpr:
+    return ast.NamedExpr(target=ast.Name(id=name, ctx=ast.Store()), value=value)
+
+
+def _kind_of(value: ast.expr) -> ast.Call:
+    return call(abi.TYPE, value)
+
+
+def _is_in(left: ast.expr, kinds: str) -> ast.Compare:
+    return ast.Compare(left=left, ops=[ast.In()], comparators=[load(kinds)])
+
+
+def _at_most(name: str, length: int) -> ast.Compare:
+    return ast.Compare(left=call(abi.LEN, load(name)), ops=[ast.LtE()],
+                       comparators=[ast.Constant(length)])
+
+
+def _guard_call(node: ast.AST) -> str | None:
+    """The guard a generated ``_R.<guard>(...)`` call names (None: not one)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == abi.RUNTIME \
+            and node.func.attr in _GUARDS:
+        return node.func.attr
+    return None
+
+
+class HoldComputedValues(ast.NodeTransformer):
+    """Rewrite the guard calls of one non-migrating function's own statements."""
+
+    def __init__(self, names: "itertools.count[int]"):
+        self.names = names
+
+    def run(self, fn: ast.FunctionDef) -> None:
+        fn.body = [self.visit(stmt) for stmt in fn.body]
+
+    def _temp(self) -> str:
+        return f"_h{next(self.names)}"
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        if isinstance(node, _SKIPPED):
+            return node  # its own scope (or defaults/decorators: left as they are)
+        return super().generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        guard = _guard_call(node)
+        if guard is None or any(isinstance(a, ast.Starred) for a in node.args) \
+                or not all(_inline._duplicable(a) for a in node.args[1:]) \
+                or not all(_inline._duplicable(k.value) for k in node.keywords):
+            return node
+        if guard in ("contains", "scan") and all(_inline._pure(a) for a in node.args[:1 + (
+                guard == "contains")]):
+            return node  # plain names: the fallback of ``_inline``'s own test
+        if guard == "cut" and isinstance(node.args[0], ast.Subscript) \
+                and isinstance(node.args[0].value, ast.Name) \
+                and isinstance(node.args[0].slice, ast.Slice) \
+                and all(_inline._pure(p) for p in (node.args[0].slice.lower,
+                                                   node.args[0].slice.upper,
+                                                   node.args[0].slice.step)):
+            return node
+        made = getattr(self, "_" + guard)(node)
+        return ast.copy_location(made, node) if made is not None else node
+
+    def _cut(self, node: ast.Call) -> ast.expr | None:
+        """``_R.cut(a[i:j])``: a short list, tuple, str or bytes as it is."""
+        if len(node.args) != 1 or node.keywords:
+            return None
+        h = self._temp()
+        test = ast.BoolOp(op=ast.And(), values=[
+            _is_in(_kind_of(_held(h, node.args[0])), abi.SHORT_SLICED),
+            _at_most(h, abi.SHORT_LENGTH)])
+        return ast.IfExp(test=test, body=load(h), orelse=call(attr(abi.RUNTIME, "cut"), load(h)))
+
+    def _bounded(self, node: ast.Call) -> ast.expr | None:
+        """``_R.bounded(x)``: a number, a brick instance or a container of
+        fewer than ``C_ITEMS_PER_FUEL`` items as it is (the guard charges
+        nothing for them)."""
+        if len(node.args) != 1 or node.keywords:
+            return None
+        h = self._temp()
+        test = ast.BoolOp(op=ast.Or(), values=[
+            _is_in(_kind_of(_held(h, node.args[0])), abi.NUMBERS),
+            _is_in(_kind_of(load(h)), abi.GUEST_CLASSES),
+            ast.BoolOp(op=ast.And(), values=[_is_in(_kind_of(load(h)), abi.SHORT_WALKED),
+                                             _at_most(h, _FREE_WALK - 1)])])
+        return ast.IfExp(test=test, body=load(h),
+                         orelse=call(attr(abi.RUNTIME, "bounded"), load(h)))
+
+    def _contains(self, node: ast.Call) -> ast.expr | None:
+        """``_R.contains(x, c)``: ``x`` then ``c`` computed into temporaries
+        (``_type(...)`` of anything is truthy: the first test only binds
+        ``x``), then ``x in c`` for a set or dict or a short list or tuple
+        (``x`` no text), the guard otherwise."""
+        if len(node.args) != 2 or node.keywords:
+            return None
+        item, box = self._temp(), self._temp()
+        test = ast.BoolOp(op=ast.And(), values=[
+            _kind_of(_held(item, node.args[0])),
+            ast.BoolOp(op=ast.Or(), values=[
+                _is_in(_kind_of(_held(box, node.args[1])), abi.HASHED),
+                ast.BoolOp(op=ast.And(), values=[
+                    _is_in(_kind_of(load(box)), abi.SHORT_SCANNED),
+                    _at_most(box, abi.SHORT_LENGTH),
+                    ast.Compare(left=_kind_of(load(item)), ops=[ast.NotIn()],
+                                comparators=[load(abi.TEXTS)])])])])
+        plain = ast.Compare(left=load(item), ops=[ast.In()], comparators=[load(box)])
+        return ast.IfExp(test=test, body=plain,
+                         orelse=call(attr(abi.RUNTIME, "contains"), load(item), load(box)))
+
+    def _scan(self, node: ast.Call) -> ast.expr | None:
+        """``_R.scan(obj, "count", x)``: ``obj`` computed into a temporary,
+        then ``_inline.scan`` as for a plain name (its first test binds it)."""
+        if len(node.args) < 2 or not isinstance(node.args[1], ast.Constant) \
+                or type(node.args[1].value) is not str:
+            return None
+        h = self._temp()
+        method = ast.Call(func=ast.Attribute(value=load(h), attr=node.args[1].value,
+                                             ctx=ast.Load()),
+                          args=node.args[2:], keywords=node.keywords)
+        made = _inline.scan(method)
+        assert isinstance(made, ast.IfExp)
+        first = _first_kind_test(made.test)
+        if first is None or not (isinstance(first.args[0], ast.Name) and first.args[0].id == h):
+            return None
+        first.args[0] = _held(h, node.args[0])
+        return made
+
+
+def _first_kind_test(test: ast.expr) -> ast.Call | None:
+    """The ``_type(name)`` call evaluated first in ``test``."""
+    while isinstance(test, ast.BoolOp):
+        test = test.values[0]
+    if isinstance(test, ast.Compare) and isinstance(test.left, ast.Call) \
+            and isinstance(test.left.func, ast.Name) and test.left.func.id == abi.TYPE:
+        return test.left
+    return None
+
+
+#: ``Guards.bounded`` charges ``len // C_ITEMS_PER_FUEL``: nothing below this.
+_FREE_WALK = 16
+
+
+def hold_computed_values(fn: ast.FunctionDef, names: "itertools.count[int]") -> None:
+    """Inline the guards of ``fn``'s own statements (``fn`` does not migrate)."""
+    HoldComputedValues(names).run(fn)
+
+
+__all__ = ["hold_computed_values"]
