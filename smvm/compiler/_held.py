@@ -1,8 +1,9 @@
 """Inline forms of the guards on computed values, the value held in a
 temporary: ``_R.cut(a[i + 1:])``, ``_R.contains(x, self.items)``,
-``_R.scan(self.items, "remove", x)`` and ``_R.bounded(self.color)`` test
-the value's kind (and size) once it is computed, and call the guard only
-where it would charge something.
+``_R.scan(self.items, "remove", x)``, ``_R.bounded(self.color)`` and the
+store guard ``_GS(self.board).x = v`` test the value's kind (and size) once
+it is computed, and call the guard only where it would charge something (or
+where the store target is no instance of the brick's classes).
 
 ``_inline`` does the same for plain names, which can be read twice; a
 computed value is bound with ``:=`` to a local ``_hN`` as it is computed, in
@@ -69,11 +70,21 @@ class HoldComputedValues(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.expr:
         self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == abi.STORE_TARGET \
+                and len(node.args) == 1 and not node.keywords \
+                and not isinstance(node.args[0], (ast.Name, ast.Starred)):
+            # ``_GS(self.board).x = v``: a brick instance as it is
+            h = self._temp()
+            test = _is_in(_kind_of(_held(h, node.args[0])), abi.GUEST_CLASSES)
+            return ast.copy_location(ast.IfExp(test=test, body=load(h),
+                                               orelse=call(abi.STORE_TARGET, load(h))), node)
         guard = _guard_call(node)
         if guard is None or any(isinstance(a, ast.Starred) for a in node.args) \
                 or not all(_inline._duplicable(a) for a in node.args[1:]) \
                 or not all(_inline._duplicable(k.value) for k in node.keywords):
             return node
+        if guard == "bounded" and isinstance(node.args[0], ast.Name):
+            return node  # the fallback of ``_inline.bounded``'s own test
         if guard in ("contains", "scan") and all(_inline._pure(a) for a in node.args[:1 + (
                 guard == "contains")]):
             return node  # plain names: the fallback of ``_inline``'s own test

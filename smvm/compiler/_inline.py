@@ -123,12 +123,18 @@ def bounded(arg: ast.expr) -> ast.expr:
     """An argument of a consuming method (``d.update(x)``), charged for the
     C code about to walk it (``_R.bounded``); a plain name holding an
     instance of the brick's classes is passed as it is (its own methods
-    tick fuel), as the guard would."""
+    tick fuel), a number (not iterable: the real call says so) or a
+    container of fewer than 16 items (``len // 16`` units: none), as the
+    guard would."""
     guarded = call(attr(abi.RUNTIME, "bounded"), arg)
     if not isinstance(arg, ast.Name):
         return guarded
-    own = ast.Compare(left=call(abi.TYPE, load(arg.id)), ops=[ast.In()],
-                      comparators=[load(abi.GUEST_CLASSES)])
+    own = ast.BoolOp(op=ast.Or(), values=[
+        _type_in(arg.id, abi.GUEST_CLASSES), _type_in(arg.id, abi.NUMBERS),
+        ast.BoolOp(op=ast.And(), values=[  # fewer items than the guard charges for
+            _type_in(arg.id, abi.SHORT_WALKED),
+            ast.Compare(left=call(abi.LEN, load(arg.id)), ops=[ast.LtE()],
+                        comparators=[ast.Constant(15)])])])
     return ast.IfExp(test=own, body=load(arg.id), orelse=guarded)
 
 

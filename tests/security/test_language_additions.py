@@ -362,3 +362,32 @@ def test_a_tuple_display_of_names_is_still_checked_for_depth():
     assert res.error is not None and res.error.type == "ValueError"
     ok = exec_sm("def main():\n    a, b = 1, 'x'\n    return [(a, b), (a, 2, b, None)]\n")
     assert ok.error is None and ok.result == [(1, "x"), (1, 2, "x", None)]
+
+
+def test_a_store_on_a_computed_target_is_refused_on_host_objects():
+    """``self.box.x = v`` holds the target in a temporary: an instance of
+    the brick's classes takes the store, a module or a function does not."""
+    source = ("import math\n\nclass Box:\n    pass\n\nclass Holder:\n    def __init__(self, box):\n"
+              "        self.box = box\n    def put(self):\n        self.box.x = 1\n"
+              "        return self.box.x\n\ndef f():\n    pass\n\ndef main(which):\n"
+              "    return Holder([Box(), math, f][which]).put()\n")
+    ok = exec_sm(source, 0)
+    assert ok.error is None and ok.result == 1
+    for which in (1, 2):
+        res = exec_sm(source, which)
+        assert res.error is not None and res.error.type == "TypeError", res.error
+        assert "cannot set attributes" in res.error.message
+    assert_exec_still_serves()
+
+
+@pytest.mark.parametrize("value", ["7", "[1, 2, 3]", "Box([9])", "'text' * 2"])
+def test_a_consuming_method_given_a_small_or_plain_value_acts_as_cpython(value):
+    source = (HOLDER.replace("class Box:", "class Box:\n    items = ()\n    def __iter__(self):\n"
+                             "        return iter([4, 5])\n", 1)
+              + f"def main():\n    v = {value}\n    s = set()\n    try:\n        s.update(v)\n"
+              "    except TypeError as e:\n        return 'TypeError'\n    return sorted(s)\n")
+    res = exec_sm(source)
+    namespace: dict = {}
+    exec(compile(source, "cpython", "exec"), namespace)  # noqa: S102 - the test's own source
+    assert res.error is None, res.error
+    assert res.result == namespace["main"]()
