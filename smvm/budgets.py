@@ -104,6 +104,10 @@ class SliceLimits:
         self.on_cpu_expiry = on_cpu_expiry
         self.max_guest_depth = max_guest_depth
         self.grown = 0  # bytes the address space grew by in earlier slices
+        #: the running slice's allowance was cut short by the process's hard
+        #: limit (what others hold in a shared worker): a MemoryError then
+        #: does not show the SM went past its own budget
+        self.crowded = False
         self._depth_limit: int | None = None
         self._active = False
         self._recursion_before: int | None = None
@@ -125,6 +129,7 @@ class SliceLimits:
                 limit = current + allowance
                 if hard != resource.RLIM_INFINITY:
                     limit = min(limit, hard)
+                self.crowded = limit < current + allowance
                 resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
                 self._memory = (current, soft, hard)
         if self.cpu_left is not None and threading.current_thread() is threading.main_thread():

@@ -263,6 +263,11 @@ class SMInstance:
         self.fuel_used = rt.fuel_used()
         if isinstance(ended, _EntryMissing):
             return self._failed(ErrorRecord("EntryError", f"the brick has no function '{ended.args[0]}'"))
+        if isinstance(ended, MemoryError) and self._limits.crowded:
+            # its process had less room than its budget still owed it (others
+            # hold the rest): not its own fault, so its driver may run it again
+            return self._failed(ErrorRecord(
+                "MemoryCrowded", "the process had no room left for the SM's memory budget"))
         if ended is not None:
             return self._failed(error_record(ended, self.brick.name, self.memory_mb))
         if captured is None:

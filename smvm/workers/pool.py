@@ -6,6 +6,16 @@ the daemon's own thread, against the node core (``smvm.workers.calls``). A
 worker that dies, overruns its wall-clock allowance or breaks the protocol
 is killed and replaced; only its SM ends (with ``WorkerKilled``), and the
 daemon keeps serving.
+
+A worker's address space is capped at one SM's memory budget plus a margin,
+and SMs paused in it keep what they hold, so the SM running there may find
+less room than its budget still owes it. Such a slice fails with
+``MemoryCrowded`` (the VM sees its allowance was cut by the worker's hard
+limit), not ``MemoryExhausted``: the SM starts again from its last accepted
+state, like the SMs of a killed worker, and the crowded worker takes no new
+SM; it finishes the SMs paused in it and is then replaced. This needs no
+accounting of who holds what, the worker's memory stays bounded, and an SM
+ends for memory only where its own budget was the limit (a fresh worker).
 """
 from __future__ import annotations
 
@@ -35,6 +45,9 @@ class _Worker:
         self.alive = True
         self.parked: set[int] = set()  # runs paused here between fuel slices
         self.dropped: list[int] = []  # paused runs the node gave up: discard them
+        #: an SM found no room for its budget here: no new SMs, replaced once empty
+        self.crowded = False
+        self.freed: trio.lowlevel.ParkingLot | None = None  # the pool's, woken when it empties
 
     async def send(self, message: object) -> None:
         data = pipe.pack(message)
@@ -73,6 +86,8 @@ class _Parked:
         if self.run in self.worker.parked:
             self.worker.parked.discard(self.run)
             self.worker.dropped.append(self.run)
+            if self.worker.crowded and not self.worker.parked and self.worker.freed is not None:
+                self.worker.freed.unpark_all()  # it may be replaced now
 
 
 class WorkerPool:
@@ -101,6 +116,8 @@ class WorkerPool:
         self._tickets = 0
         self._runs = 0
         self.killed = 0
+        #: crowded workers replaced once the SMs paused in them were done
+        self.recycled = 0
 
     @property
     def workers(self) -> tuple[_Worker, ...]:
@@ -119,13 +136,16 @@ class WorkerPool:
             [sys.executable, "-m", "smvm.workers.child"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             env=env)
         worker = _Worker(process, self.core.config.limits.max_worker_message)
+        worker.freed = self._freed
         hello = await worker.receive()
         worker.limits = list(hello[1]) if isinstance(hello, list) and hello[:1] == ["ready"] else []
         return worker
 
     def _next_for(self, worker: _Worker) -> int:
-        """The ticket of the waiting slice that ``worker`` serves next."""
-        return min((w for w in self._waiting.values() if w[2] is None or w[2] is worker),
+        """The ticket of the waiting slice that ``worker`` serves next (a
+        crowded worker serves only the SMs paused in it)."""
+        return min((w for w in self._waiting.values()
+                    if w[2] is worker or (w[2] is None and not worker.crowded)),
                    default=(0, 0, None))[1]
 
     async def _acquire(self, pinned: _Worker | None, spent: int = 0) -> _Worker:
@@ -138,6 +158,9 @@ class WorkerPool:
         self._waiting[ticket] = (spent, ticket, pinned)
         try:
             while True:
+                for worker in [w for w in self._workers
+                               if w.crowded and not w.busy and not w.parked]:
+                    await self._recycle(worker)
                 if pinned is not None:
                     if not pinned.alive:
                         raise EOFError("the worker holding the paused SM is gone")
@@ -145,7 +168,8 @@ class WorkerPool:
                         pinned.busy = True
                         return pinned
                 else:
-                    for worker in sorted(self.idle, key=lambda w: len(w.parked)):
+                    for worker in sorted((w for w in self.idle if not w.crowded),
+                                         key=lambda w: len(w.parked)):
                         if self._next_for(worker) == ticket:
                             worker.busy = True
                             return worker
@@ -197,12 +221,24 @@ class WorkerPool:
         if isinstance(outcome, Paused):
             worker.parked.add(run)
             outcome = Paused(outcome.fuel, _Parked(worker, run))
+        elif isinstance(outcome, Failed) and outcome.error.type == "MemoryCrowded":
+            worker.crowded = True
+            outcome = LOST  # not its fault: it runs again, elsewhere or later
         self._release(worker)
         return outcome
+
+    async def _recycle(self, worker: _Worker) -> None:
+        """Replace a crowded worker once no SM is paused in it."""
+        worker.busy = True  # taken by no one while it ends
+        self.recycled += 1
+        await self._stop(worker)
 
     async def _kill(self, worker: _Worker) -> None:
         """End a worker; the SMs paused in it end when their turn comes."""
         self.killed += 1
+        await self._stop(worker)
+
+    async def _stop(self, worker: _Worker) -> None:
         worker.alive = False
         if worker in self._workers:
             self._workers.remove(worker)
@@ -215,7 +251,7 @@ class WorkerPool:
 
     async def aclose(self) -> None:
         for worker in list(self._workers):
-            await self._kill(worker)
+            await self._stop(worker)
 
     async def _drive(self, worker: _Worker, record, step: Step, run: int):
         core = self.core
