@@ -15,7 +15,7 @@ from smvm.workers.pool import WorkerPool
 
 async def test_a_free_worker_goes_to_the_slice_that_spent_least() -> None:
     pool = WorkerPool(core=None, size=1)
-    worker = types.SimpleNamespace(busy=True, alive=True, parked={1, 2})
+    worker = types.SimpleNamespace(busy=True, alive=True, parked={1, 2}, crowded=False)
     pool._workers.append(worker)
     order = []
 
@@ -36,9 +36,34 @@ async def test_a_free_worker_goes_to_the_slice_that_spent_least() -> None:
     assert not pool._waiting
 
 
+async def test_a_crowded_worker_serves_only_the_sms_paused_in_it() -> None:
+    """A worker where an SM found no room for its budget takes no new SM,
+    however little it spent: the SMs paused there go on (first the one that
+    spent least) and the new ones wait for room."""
+    pool = WorkerPool(core=None, size=1)
+    worker = types.SimpleNamespace(busy=True, alive=True, parked={1, 2}, crowded=True)
+    pool._workers.append(worker)
+    order = []
+
+    async def slice_of(name: str, spent: int, pinned: bool) -> None:
+        taken = await pool._acquire(worker if pinned else None, spent)
+        order.append(name)
+        pool._release(taken)
+
+    async with trio.open_nursery() as nursery:
+        for name, spent, pinned in [("paused 1", 9_000_000, True), ("fresh", 0, False),
+                                    ("paused 2", 5_000_000, True)]:
+            nursery.start_soon(slice_of, name, spent, pinned)
+            await trio.testing.wait_all_tasks_blocked()
+        pool._release(worker)
+        await trio.testing.wait_all_tasks_blocked()
+        assert order == ["paused 2", "paused 1"]  # "fresh" still waits
+        nursery.cancel_scope.cancel()
+
+
 async def test_a_slice_pinned_to_a_dead_worker_gives_way() -> None:
     pool = WorkerPool(core=None, size=1)
-    dead = types.SimpleNamespace(busy=True, alive=False, parked=set())
+    dead = types.SimpleNamespace(busy=True, alive=False, parked=set(), crowded=False)
     with pytest.raises(EOFError):
         await pool._acquire(dead, 0)
     assert not pool._waiting
