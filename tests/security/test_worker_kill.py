@@ -10,51 +10,28 @@ import pytest
 import trio
 
 from smvm.client import inject
-from smvm.daemon import DaemonConfig, NodeDaemon
-from smvm.node import NodeConfig
+from smvm.daemon import NodeDaemon
 from tests.patience import PATIENCE
 
-#: Pauses between fuel slices several times (so it is parked in the worker).
-PATIENT = '''
-def main(n):
-    total = 0
-    for i in range(n):
-        total += i % 7
-    return total
-'''
+from ._workers import PATIENT, assert_still_serves, in_background, one_worker, paused_once_more
+
 #: One C-level call far longer than the wall-clock allowance of a slice.
 LONG_CALL = "def main():\n    return sum(range(10 ** 10))\n"
-QUICK = "def main():\n    return node_id()\n"
-
-
-def _config(slice_seconds: float = 1.0, **node) -> DaemonConfig:
-    node.setdefault("beacon_interval", None)
-    return DaemonConfig("solo", "127.0.0.1", 0, seed=1, advertise=False, signed=False,
-                        workers=1, slice_seconds=slice_seconds, node=NodeConfig(**node))
 
 
 async def _patient_and_killer(killer) -> None:
-    daemon = NodeDaemon(_config(fuel_per_sm=10 ** 12, fuel_slice=300_000))
+    daemon = NodeDaemon(one_worker(fuel_per_sm=10 ** 12, fuel_slice=300_000))
     async with trio.open_nursery() as nursery:
         address = await nursery.start(daemon.serve)
-        results = {}
-
-        async def patient():
-            results["patient"] = await inject(address, PATIENT, [4_000_000], wait=True,
-                                              timeout=PATIENCE)
-        nursery.start_soon(patient)
-        # the patient SM has run a slice and waits, paused in the only worker
-        await daemon.wait_until(lambda: daemon.core.counters["requeues"] >= 1, timeout=PATIENCE)
+        patient = in_background(nursery, address, PATIENT, [4_000_000])
+        await paused_once_more(daemon)
         outcome = await killer(daemon, address)
         assert not outcome.ok and outcome.error["type"] == "WorkerKilled"
-        with trio.fail_after(PATIENCE):
-            while "patient" not in results:
-                await trio.sleep(0.05)
-        assert results["patient"].ok, results["patient"].error
-        assert results["patient"].value == sum(i % 7 for i in range(4_000_000))
+        reply = await patient()
+        assert reply.ok, reply.error
+        assert reply.value == sum(i % 7 for i in range(4_000_000))
         assert daemon.pool.killed >= 1 and daemon.core.counters["sms_restarted"] >= 1
-        quick = await inject(address, QUICK, [], wait=True, timeout=PATIENCE)
-        assert quick.ok and quick.value == "solo"
+        await assert_still_serves(address)
         nursery.cancel_scope.cancel()
 
 
@@ -70,32 +47,22 @@ async def test_an_sm_paused_through_any_number_of_kills_still_completes() -> Non
     worker (a bound of three restarts let a fourth killer end it). Its
     slices are short: it starts from scratch after each kill, and sixty of
     them keep it from finishing before the next killer takes the worker."""
-    daemon = NodeDaemon(_config(fuel_per_sm=10 ** 12, fuel_slice=50_000))
+    daemon = NodeDaemon(one_worker(fuel_per_sm=10 ** 12, fuel_slice=50_000))
     async with trio.open_nursery() as nursery:
         address = await nursery.start(daemon.serve)
-        results = {}
-
-        async def patient():
-            results["patient"] = await inject(address, PATIENT, [3_000_000], wait=True,
-                                              timeout=4 * PATIENCE)
-        nursery.start_soon(patient)
+        patient = in_background(nursery, address, PATIENT, [3_000_000], timeout=4 * PATIENCE)
         for kill in range(4):
             # the patient SM has run a slice since it last started: it waits,
             # paused in the only worker, when the killer takes the worker
-            requeues = daemon.core.counters["requeues"]
-            await daemon.wait_until(lambda: daemon.core.counters["requeues"] > requeues,
-                                    timeout=PATIENCE)
+            await paused_once_more(daemon)
             outcome = await inject(address, LONG_CALL, [], wait=True, timeout=PATIENCE)
             assert not outcome.ok and outcome.error["type"] == "WorkerKilled"
             assert daemon.pool.killed == kill + 1
-        with trio.fail_after(4 * PATIENCE):
-            while "patient" not in results:
-                await trio.sleep(0.05)
-        assert results["patient"].ok, results["patient"].error
-        assert results["patient"].value == sum(i % 7 for i in range(3_000_000))
+        reply = await patient()
+        assert reply.ok, reply.error
+        assert reply.value == sum(i % 7 for i in range(3_000_000))
         assert daemon.core.counters["sms_restarted"] >= 4
-        quick = await inject(address, QUICK, [], wait=True, timeout=PATIENCE)
-        assert quick.ok and quick.value == "solo"
+        await assert_still_serves(address)
         nursery.cancel_scope.cancel()
 
 
@@ -113,7 +80,7 @@ async def test_a_worker_serves_slices_past_the_cpu_allowance_of_its_first() -> N
     within its own budget is killed (the limit set for the first slice used
     to stay for the worker's life, killing whichever SM ran when the worker's
     total reached it: at most 3 s past the CPU it had used then, here)."""
-    daemon = NodeDaemon(_config(slice_seconds=PATIENCE, cpu_seconds=0.9, fuel_per_sm=10 ** 12,
+    daemon = NodeDaemon(one_worker(slice_seconds=PATIENCE, cpu_seconds=0.9, fuel_per_sm=10 ** 12,
                                 fuel_slice=300_000))
     async with trio.open_nursery() as nursery:
         address = await nursery.start(daemon.serve)
@@ -127,6 +94,5 @@ async def test_a_worker_serves_slices_past_the_cpu_allowance_of_its_first() -> N
             assert outcome.value == sum(i % 7 for i in range(400_000))
             used = _cpu_seconds(worker)
         assert daemon.pool.killed == 0 and daemon.pool.workers[0].process.pid == worker
-        quick = await inject(address, QUICK, [], wait=True, timeout=PATIENCE)
-        assert quick.ok and quick.value == "solo"
+        await assert_still_serves(address)
         nursery.cancel_scope.cancel()

@@ -7,9 +7,10 @@ from __future__ import annotations
 import trio
 
 from smvm.client import inject
-from smvm.daemon import DaemonConfig, NodeDaemon
-from smvm.node import NodeConfig
+from smvm.daemon import NodeDaemon
 from tests.patience import PATIENCE
+
+from ._workers import assert_still_serves, in_background, one_worker, paused_once_more
 
 #: Holds 200 MB (of its 256 MB budget) across many fuel slices.
 HOG = '''
@@ -24,39 +25,27 @@ def main(n):
 MEEK = "def main():\n    return len(bytearray(150_000_000))\n"
 #: Past its own budget, whatever its worker holds: it ends for memory.
 GREEDY = "def main():\n    return len(bytearray(400_000_000))\n"
-QUICK = "def main():\n    return node_id()\n"
 
 
 async def test_memory_held_by_a_paused_sm_does_not_end_its_neighbour() -> None:
-    daemon = NodeDaemon(DaemonConfig(
-        "solo", "127.0.0.1", 0, seed=1, advertise=False, signed=False, workers=1,
-        slice_seconds=PATIENCE,
-        node=NodeConfig(beacon_interval=None, memory_mb=256, fuel_per_sm=10 ** 12,
-                        fuel_slice=100_000)))
+    daemon = NodeDaemon(one_worker(slice_seconds=PATIENCE, memory_mb=256,
+                                   fuel_per_sm=10 ** 12, fuel_slice=100_000))
     async with trio.open_nursery() as nursery:
         address = await nursery.start(daemon.serve)
-        results = {}
-
-        async def hog():
-            results["hog"] = await inject(address, HOG, [3_000_000], wait=True,
-                                          timeout=PATIENCE)
-        nursery.start_soon(hog)
+        hog = in_background(nursery, address, HOG, [3_000_000])
         # the hog holds its 200 MB, paused in the only worker
-        await daemon.wait_until(lambda: daemon.core.counters["requeues"] >= 1, timeout=PATIENCE)
+        await paused_once_more(daemon)
         meek = await inject(address, MEEK, [], wait=True, timeout=PATIENCE)
         assert meek.ok, meek.error
         assert meek.value == 150_000_000
-        with trio.fail_after(PATIENCE):
-            while "hog" not in results:
-                await trio.sleep(0.05)
-        assert results["hog"].ok, results["hog"].error
-        assert results["hog"].value == 200_000_000 + sum(i % 7 for i in range(3_000_000))
+        held = await hog()
+        assert held.ok, held.error
+        assert held.value == 200_000_000 + sum(i % 7 for i in range(3_000_000))
         # the meek SM ran again, and its crowded worker was replaced, killing no SM
         assert daemon.core.counters["sms_restarted"] >= 1
         assert daemon.pool.recycled >= 1 and daemon.pool.killed == 0
         # an SM past its own budget still ends for memory, once
         greedy = await inject(address, GREEDY, [], wait=True, timeout=PATIENCE)
         assert not greedy.ok and greedy.error["type"] == "MemoryExhausted"
-        quick = await inject(address, QUICK, [], wait=True, timeout=PATIENCE)
-        assert quick.ok and quick.value == "solo"
+        await assert_still_serves(address)
         nursery.cancel_scope.cancel()
