@@ -119,6 +119,12 @@ class Daemons:
             out.append(json.loads(stdout.strip().splitlines()[-1]))
         return out
 
+    def logs(self, lines: int = 30) -> str:
+        """The end of every daemon's log, for a failure's message."""
+        return "\n".join(f"--- node{i}.log\n" + "\n".join(
+            (self.folder / f"node{i}.log").read_text().splitlines()[-lines:])
+            for i in range(len(self.hosts)))
+
     def stop(self) -> None:
         for process in self.processes:
             process.terminate()
@@ -149,7 +155,7 @@ def test_hottest_spot_on_four_daemons(daemons) -> None:
         ["--location", "60,20", *sprinkler, "--tag", "temp=41.0"],
     ])
     record = daemons.inject(0, hottest.BRICK, ["0", [40.0, 21.0], left, 2.0, 45.0, 20.0], timeout=120.0)
-    assert record["error"] is None, record
+    assert record["error"] is None, (record, daemons.logs())
     result = record["result"]
     assert result["rounds"] >= 2, result                 # re-run by the level trigger
     last = result["last"]
@@ -167,9 +173,9 @@ def test_ezcab_on_four_daemons_books_one_cab_for_two_clients_at_once(daemons) ->
     ])
     jobs = [(c, ezcab.BRICK, [f"r{c}", str(c), [0.0, 4.0 * c], 3, 40.0]) for c in (0, 1)]
     records = daemons.inject_many(jobs)
-    assert all(r["error"] is None for r in records), records
+    assert all(r["error"] is None for r in records), (records, daemons.logs())
     booked = [r["result"] for r in records if r["result"]["booked"]]
-    assert len(booked) == 1 and booked[0]["cab"] == "3", records
+    assert len(booked) == 1 and booked[0]["cab"] == "3", (records, daemons.logs())
     loser = next(r["result"] for r in records if not r["result"]["booked"])
     assert loser["tries"] >= 1
     # the cab carries the booking of the client that got it, and no Taxi sign

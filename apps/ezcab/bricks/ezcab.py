@@ -20,6 +20,10 @@ tries again and again:
 * naive (``naive`` true): the ``find_taxi`` depth-first search, unbounded,
   to any free cab, then the same booking and confirmation.
 
+A confirmation lost on its way back leaves the cab booked for the request:
+the client's next try finds that cab again (discovery counts a cab booked by
+the same request as one it can have), so a retry never loses the booking.
+
 It returns ``{"rid", "booked", "cab", "latency", "tries"}``.
 """
 import math
@@ -104,7 +108,12 @@ def ez_near(reach):
 
 
 def ez_take_cab(rid):
-    """Book this node's cab if it is free: atomic, no suspension point inside."""
+    """Book this node's cab if it is free, or find it already booked by
+    ``rid``: a try whose confirmation was lost on the way back leaves the
+    cab booked, and the client's next try must find that booking again.
+    Atomic: no suspension point inside."""
+    if ez_booked_by(rid):
+        return True
     if not has_tag("Taxi"):
         return False
     delete_tag("Taxi")
@@ -112,11 +121,21 @@ def ez_take_cab(rid):
     return True
 
 
+def ez_booked_by(rid):
+    return has_tag("BookedBy") and read_tag("BookedBy") == rid
+
+
+def ez_cab_for(rid):
+    """This node's cab is one ``rid`` can have: free, or booked by it."""
+    return has_tag("Taxi") or ez_booked_by(rid)
+
+
 # ---- EZCab ---------------------------------------------------------------------------
 def ez_try(rid, client, where, hop_limit, deadline, reach):
     route = "EzRoute_" + rid
     try:
-        found = ez_explore(route, hop_limit, {node_id()}, now() + EZ_EXPLORE_BUDGET, reach)
+        found = ez_explore(rid, route, hop_limit, {node_id()}, now() + EZ_EXPLORE_BUDGET,
+                           reach)
     except MigrationError as exc:
         log("discovery for", rid, "lost its way back:", str(exc))
         return None
@@ -129,12 +148,12 @@ def ez_try(rid, client, where, hop_limit, deadline, reach):
     return cab
 
 
-def ez_explore(route, left, visited, until, reach):
-    """FreeCabDiscovery at this node: the free cabs found here and below
-    (exploring until ``until`` at the latest), leaving the probability of each
-    way in the tag ``route``."""
+def ez_explore(rid, route, left, visited, until, reach):
+    """FreeCabDiscovery at this node: the cabs ``rid`` can have found here
+    and below (exploring until ``until`` at the latest), leaving the
+    probability of each way in the tag ``route``."""
     here = node_id()
-    found = 1 if has_tag("Taxi") else 0
+    found = 1 if ez_cab_for(rid) else 0
     via = {}
     if left > 0:
         for n in ez_near(reach):
@@ -145,12 +164,12 @@ def ez_explore(route, left, visited, until, reach):
                 sys_migrate(n)
             except MigrationError:
                 continue
-            below = ez_explore(route, left - 1, visited, until, reach)
+            below = ez_explore(rid, route, left - 1, visited, until, reach)
             ez_back(here)
             via[n] = below
             found += below
     probabilities = {n: via[n] / found for n in via if via[n] > 0} if found else {}
-    value = {"free": has_tag("Taxi"), "via": probabilities}
+    value = {"free": ez_cab_for(rid), "via": probabilities}
     if has_tag(route):
         write_tag(route, value)
     else:
