@@ -12,16 +12,15 @@ from apps import registry
 from apps.cli import main
 from apps.hottest import app as hottest
 
+from ._runs import app_argv
+
 SMALL = ["duration=300", "period=30", "sprinklers=4"]
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("hottest")
-    argv = ["app", "hottest", "--seed", "1", "--out", str(out), "--json"]
-    for item in SMALL:
-        argv += ["--param", item]
-    return out, argv
+    return out, app_argv("hottest", out, SMALL)
 
 
 def test_the_hottest_left_hill_sprinkler_is_watered_in_nine_rounds_of_ten(run, capsys):

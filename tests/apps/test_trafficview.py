@@ -10,16 +10,15 @@ pytest.importorskip("sumo")
 
 from apps.cli import main  # noqa: E402
 
+from ._runs import app_argv  # noqa: E402
+
 SMALL = ["length=1500", "duration=30", "warmup=12", "capacity=6"]
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("trafficview")
-    argv = ["app", "trafficview", "--seed", "1", "--out", str(out), "--json"]
-    for item in SMALL:
-        argv += ["--param", item]
-    return out, argv
+    return out, app_argv("trafficview", out, SMALL)
 
 
 def test_aggregation_extends_visible_distance_at_bounded_bytes(run, capsys):

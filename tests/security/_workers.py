@@ -30,6 +30,12 @@ def one_worker(slice_seconds: float = 1.0, **node) -> DaemonConfig:
                         workers=1, slice_seconds=slice_seconds, node=NodeConfig(**node))
 
 
+async def start_solo(nursery: trio.Nursery, slice_seconds: float = 30.0, **node):
+    """Start the one-worker daemon "solo" (a daemon's default slice length)
+    in ``nursery``; give its address."""
+    return await nursery.start(NodeDaemon(one_worker(slice_seconds, **node)).serve)
+
+
 def in_background(nursery: trio.Nursery, address, brick: str, args: list,
                   timeout: float = PATIENCE) -> Callable[[], Awaitable]:
     """Inject ``brick`` and wait for its reply in the background; the

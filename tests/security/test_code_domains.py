@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 import trio
 
+from smvm.client import inject
 from smvm.compiler import check_source, compile_brick, load_brick
 from smvm.errors import CompileError
 from tests.patience import PATIENCE
 
 from ._attack import assert_exec_still_serves, exec_sm
+from ._workers import assert_still_serves, start_solo
 
 LIB = '''
 def lib_make(name):
@@ -67,21 +69,13 @@ def test_a_wait_wakes_in_the_domain_of_the_code_that_waited(tmp_path) -> None:
 
 @pytest.mark.parametrize("main", ["reads", "wakes"])
 async def test_code_domains_hold_the_same_in_a_daemons_workers(tmp_path, main) -> None:
-    from smvm.client import inject
-    from smvm.daemon import DaemonConfig, NodeDaemon
-    from smvm.node import NodeConfig
     source = _unit(tmp_path, READS_LIB_TAG if main == "reads" else WAKES_ON_LIB_TAG)
-    daemon = NodeDaemon(DaemonConfig("solo", "127.0.0.1", 0, seed=1, advertise=False,
-                                     signed=False, workers=1,
-                                     node=NodeConfig(beacon_interval=None)))
     async with trio.open_nursery() as nursery:
-        address = await nursery.start(daemon.serve)
+        address = await start_solo(nursery)
         outcome = await inject(address, source, [], wait=True, timeout=PATIENCE)
         assert outcome.ok, outcome.error
         assert outcome.value == ("denied" if main == "reads" else None)
-        quick = await inject(address, "def main():\n    return node_id()\n", [], wait=True,
-                             timeout=PATIENCE)
-        assert quick.ok and quick.value == "solo"
+        await assert_still_serves(address)
         nursery.cancel_scope.cancel()
 
 

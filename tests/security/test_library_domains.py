@@ -10,9 +10,12 @@ from __future__ import annotations
 import pytest
 import trio
 
+from smvm.client import inject
 from smvm.compiler import CompileError, compile_brick, load_brick
+from tests.patience import PATIENCE
 
 from ._attack import assert_exec_still_serves, exec_sm
+from ._workers import assert_still_serves, start_solo
 
 LIB = '''
 def lib_set(name, value):
@@ -120,22 +123,14 @@ def main():
 
 @pytest.mark.parametrize("name", ["helper write", "callback", "marked"])
 async def test_library_domains_hold_the_same_in_a_daemons_workers(tmp_path, name) -> None:
-    from smvm.client import inject
-    from smvm.daemon import DaemonConfig, NodeDaemon
-    from smvm.node import NodeConfig
     expression, expected = ATTACKS[name]
     source = _unit(tmp_path, _main(expression))
-    daemon = NodeDaemon(DaemonConfig("solo", "127.0.0.1", 0, seed=1, advertise=False,
-                                     signed=False, workers=1,
-                                     node=NodeConfig(beacon_interval=None)))
     async with trio.open_nursery() as nursery:
-        address = await nursery.start(daemon.serve)
-        outcome = await inject(address, source, [], wait=True, timeout=30)
+        address = await start_solo(nursery)
+        outcome = await inject(address, source, [], wait=True, timeout=PATIENCE)
         assert outcome.ok, outcome.error
         assert outcome.value == expected
-        quick = await inject(address, "def main():\n    return node_id()\n", [], wait=True,
-                             timeout=30)
-        assert quick.ok and quick.value == "solo"
+        await assert_still_serves(address)
         nursery.cancel_scope.cancel()
 
 

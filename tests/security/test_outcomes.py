@@ -13,12 +13,14 @@ import trio
 
 from sim.testing import core, run_until_quiet
 from smvm import statecodec
+from smvm.client import inject
 from smvm.errors import RemoteInputError
 from smvm.limits import MAX_ERROR_CHARS, MAX_LOG_LINE_CHARS
 from smvm.node import events as ev
 from tests.patience import PATIENCE
 
 from ._attack import assert_core_still_serves, assert_exec_still_serves, exec_sm
+from ._workers import assert_still_serves, start_solo
 
 #: name -> (source, check of (result, error, logs))
 ONE_LINERS = {
@@ -73,24 +75,16 @@ def test_a_one_line_sm_ends_bounded_on_a_node(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(ONE_LINERS))
 async def test_a_one_line_sm_ends_bounded_in_a_daemons_worker(name: str, caplog) -> None:
-    from smvm.client import inject
-    from smvm.daemon import DaemonConfig, NodeDaemon
-    from smvm.node import NodeConfig
     caplog.set_level(logging.INFO, logger="smvm.node")
     source, check = ONE_LINERS[name]
-    daemon = NodeDaemon(DaemonConfig("solo", "127.0.0.1", 0, seed=1, advertise=False,
-                                     signed=False, workers=1,
-                                     node=NodeConfig(beacon_interval=None)))
     async with trio.open_nursery() as nursery:
-        address = await nursery.start(daemon.serve)
+        address = await start_solo(nursery)
         outcome = await inject(address, source, [], wait=True, timeout=PATIENCE)
         # the daemon's log of the SM's lines ("[sm id] text")
         logs = [r.getMessage().split("] ", 1)[1] for r in caplog.records
                 if r.getMessage().startswith(f"[{outcome.sm_id}]")]
         assert check(outcome.value, outcome.error, logs), (outcome.value, outcome.error)
-        quick = await inject(address, "def main():\n    return node_id()\n", [], wait=True,
-                             timeout=PATIENCE)
-        assert quick.ok and quick.value == "solo"
+        await assert_still_serves(address)
         nursery.cancel_scope.cancel()
 
 

@@ -77,31 +77,6 @@ async def test_the_code_cache_survives_a_restart_in_the_state_dir(tmp_path) -> N
     assert (await run_once())[0] == 1, "a stored brick that does not match its name is ignored"
 
 
-async def test_in_process_slices_let_a_short_sm_pass_two_spinners() -> None:
-    spin = "def main():\n    x = 0\n    while True:\n        x += 1\n"
-    node = NodeConfig(beacon_interval=None, fuel_per_sm=2_000_000, fuel_slice=100_000)
-    daemon = NodeDaemon(DaemonConfig("solo", "127.0.0.1", 0, node=node, seed=1, workers=0,
-                                     advertise=False))
-    async with trio.open_nursery() as nursery:
-        address = await nursery.start(daemon.serve)
-        send, receive = trio.open_memory_channel(3)
-
-        async def run(name, source, args):
-            outcome = await inject(address, source, args, wait=True, timeout=PATIENCE)
-            await send.send((name, outcome))
-
-        nursery.start_soon(run, "spin1", spin, [])
-        nursery.start_soon(run, "spin2", spin, [])
-        await daemon.wait_until(lambda: daemon.core.counters["requeues"] >= 2)
-        nursery.start_soon(run, "quick", "def main():\n    return node_id()\n", [])
-        with trio.fail_after(PATIENCE):
-            order = [await receive.receive() for _ in range(3)]
-        assert order[0][0] == "quick" and order[0][1].value == "solo"
-        assert all(o.error["type"] == "FuelExhausted" for _, o in order[1:])
-        assert daemon.core.counters["requeues"] == 2 * 19
-        nursery.cancel_scope.cancel()
-
-
 async def test_on_demand_routing_across_daemons_and_the_result_walks_back(tmp_path) -> None:
     """a - b - c, with no link between a and c: an SM with the routing bricks
     finds c by on-demand discovery over real UDP, and its result comes back to

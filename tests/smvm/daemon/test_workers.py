@@ -2,6 +2,7 @@
 in its worker while another SM on the same daemon completes."""
 from __future__ import annotations
 
+import pytest
 import trio
 
 from smvm.client import inject
@@ -54,21 +55,22 @@ async def test_a_spinning_sm_is_killed_in_its_worker_while_another_completes() -
         nursery.cancel_scope.cancel()
 
 
-async def test_spinners_take_turns_in_one_worker_and_a_short_sm_passes_them() -> None:
-    # two spinners and a quick SM through a single worker: each spinner stays
-    # paused in the worker between its fuel slices, the quick one runs between
+@pytest.mark.parametrize("workers", [0, 1], ids=["in-process", "one worker"])
+async def test_spinners_take_turns_and_a_short_sm_passes_them(workers) -> None:
+    # two spinners and a quick SM, in the daemon's process or through a single
+    # worker: each spinner stays paused (in the worker) between its fuel
+    # slices, the quick one runs between
     node = NodeConfig(beacon_interval=None, fuel_per_sm=4_000_000, fuel_slice=200_000)
-    loop = "def main():\n    x = 0\n    while True:\n        x += 1\n"
     async with trio.open_nursery() as nursery:
-        daemon, address = await serve(nursery, node=node, workers=1)
+        daemon, address = await serve(nursery, node=node, workers=workers)
         send, receive = trio.open_memory_channel(3)
 
         async def run(name, source, args):
             outcome = await inject(address, source, args, wait=True, timeout=PATIENCE)
             await send.send((name, outcome))
 
-        nursery.start_soon(run, "spin1", loop, [])
-        nursery.start_soon(run, "spin2", loop, [])
+        nursery.start_soon(run, "spin1", SPIN, [])
+        nursery.start_soon(run, "spin2", SPIN, [])
         await daemon.wait_until(lambda: daemon.core.counters["requeues"] >= 2)
         nursery.start_soon(run, "quick", QUICK, [10])
         with trio.fail_after(PATIENCE):
@@ -79,7 +81,8 @@ async def test_spinners_take_turns_in_one_worker_and_a_short_sm_passes_them() ->
             assert outcome.trip["fuel"] == 4_000_000, "fuel counted across its slices"
         counters = daemon.core.counters
         assert counters["requeues"] == 2 * 19 and counters["slices"] == 2 * 20 + 1
-        assert daemon.pool.killed == 0 and len(daemon.pool.workers) == 1
+        if workers:
+            assert daemon.pool.killed == 0 and len(daemon.pool.workers) == 1
         nursery.cancel_scope.cancel()
 
 
