@@ -35,6 +35,7 @@ from ._decoder import Decoder
 from ._encoder import encode_tree, exception_line
 from ._errors import Unencodable, fail
 from ._fast import NotPlain, Packing, scan
+from ._iterators import RANGE_ITERATOR_BYTES
 from ._unpack import Unpacking, options, survey
 from .format import (BIGINT, BOUND, BYTEARRAY, CELL, CLOSURE, DEFAULT_LIMITS, DICT, EMPTY,
                      EXCEPTION, FROZENSET, FUNCTION, HOST, INSTANCE, ITERATOR, METHOD, PARTIAL,
@@ -121,7 +122,11 @@ def loads(data: bytes, *, functions: Mapping[str, object] | None = None,
                                    **unpack_options)
         else:
             hooks = Unpacking(limits, False, functions)
-            tree = msgpack.unpackb(data, ext_hook=hooks.ext_hook, **unpack_options)
+            if RANGE_ITERATOR_BYTES in data:  # built while unpacking: no walk for them
+                tree = msgpack.unpackb(data, ext_hook=hooks.ext_hook,
+                                       list_hook=hooks.range_iterators, **unpack_options)
+            else:
+                tree = msgpack.unpackb(data, ext_hook=hooks.ext_hook, **unpack_options)
         leaves = hooks.leaves
         found = survey(tree, limits.max_depth, leaves)
         if not found:

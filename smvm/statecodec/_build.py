@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 from .. import guestclasses
 from ..values import GUEST_EXCEPTIONS, Cell
 from ._errors import fail
+from ._iterators import range_iterator
 from ._unpack import resolve
-from .format import (BIGINT, BYTEARRAY, CELL, DICT, EXCEPTION, FROZENSET, PARTIAL, RANGE, REF,
-                     SAME, SET, TUPLE)
+from .format import (BIGINT, BYTEARRAY, CELL, DICT, EXCEPTION, FROZENSET, ITERATOR, PARTIAL,
+                     RANGE, REF, SAME, SET, TUPLE)
 
 if TYPE_CHECKING:
     from ._decoder import Decoder
@@ -105,6 +106,14 @@ def _build_range(dec: Decoder, f: list) -> range:
     return range(*f)
 
 
+def _build_range_iterator(dec: Decoder, f: list) -> object:
+    # Only a range's: any other iterator makes the first unpacking take the walk.
+    it = range_iterator(f[1], f[2], None) if len(f) == 3 and f[0] == "iter" else None
+    if it is None:
+        raise fail("malformed iterator")
+    return it
+
+
 # Mutable kinds, used when no ref can point at them.
 
 def _build_set(dec: Decoder, f: list) -> set:
@@ -133,7 +142,7 @@ BUILDERS: dict[int, Callable[[Decoder, list], object]] = {
     REF: _build_ref, BIGINT: _build_bigint, TUPLE: _build_tuple, SET: _build_set,
     FROZENSET: _build_frozenset, BYTEARRAY: build_bytearray, CELL: _build_cell,
     PARTIAL: _build_partial, EXCEPTION: _build_exception,
-    RANGE: _build_range, DICT: _build_dict, SAME: _build_ref,
+    RANGE: _build_range, DICT: _build_dict, SAME: _build_ref, ITERATOR: _build_range_iterator,
 }
 #: Immutable kinds numbered once built (the others are values).
 NUMBERED = frozenset({TUPLE, FROZENSET, PARTIAL, EXCEPTION})

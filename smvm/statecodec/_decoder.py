@@ -14,7 +14,7 @@ from ..values import Cell
 from ._build import BUILDERS, NUMBERED, build_bytearray, check_collisions, check_keys
 from ._callables import decode_bound, decode_closure, decode_method, decode_unbound
 from ._errors import fail
-from ._iterators import decode_iterator, decode_view
+from ._iterators import RANGE_ITERATORS, decode_iterator, decode_view
 from ._objects import decode_host, decode_instance
 from ._unpack import FINAL, Kind
 from .format import (BOUND, BYTEARRAY, CELL, CLOSURE, DICT, HOST, INSTANCE, ITERATOR, METHOD, REF,
@@ -43,7 +43,12 @@ class Decoder:
 
     def dec(self, x: object, depth: int) -> object:
         t = type(x)
-        if t in FINAL or t in self.leaves:
+        if t in FINAL:
+            return x
+        if t in self.leaves:
+            if t in RANGE_ITERATORS:  # built while unpacking: numbered as decoded here
+                self.objs.append(list(x.__reduce__()[1]))  # its args list, then itself
+                self.objs.append(x)
             return x
         if depth >= self.max_depth:
             raise fail(f"state nested more than {self.max_depth} levels deep")

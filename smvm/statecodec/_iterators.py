@@ -33,6 +33,11 @@ _SEQUENCES = frozenset({list, tuple, str, bytes, bytearray, range})
 _POSITIONED = {type(iter({})): "keys", type(iter({}.values())): "values",
                type(iter({}.items())): "items", type(iter(set())): "set"}
 _POSITIONED_KINDS = frozenset(_POSITIONED.values())
+#: The iterators of ``iter(range(...))`` (a range beyond a C long has its own).
+RANGE_ITERATORS = frozenset({type(iter(range(0))), type(iter(range(1 << 64)))})
+#: Where a range iterator's encoding starts, as the encoders write it: the
+#: marker, "iter", an args array of one item, the range's own array and marker.
+RANGE_ITERATOR_BYTES = b"\xc7\x00\x10\xa4iter\x91\x94\xc7\x00\x0a"
 #: The dict view types, by the name of the dict method that makes them.
 VIEW_KINDS = {type({}.keys()): "keys", type({}.values()): "values", type({}.items()): "items"}
 
@@ -130,6 +135,26 @@ def encode_view(self: Encoder, x: object, t: type, depth: int) -> list:
     if len(owner) != 1 or type(owner[0]) is not dict:
         raise Unencodable(f"cannot carry a value of type {t.__name__!r}")
     return self.finish(x, [M_VIEW, VIEW_KINDS[t], self.enc(owner[0], depth)])
+
+
+def range_iterator(args: object, position: object, range_kind: object) -> object:
+    """The iterator of ``[iterator, "iter", [source], position]`` when its
+    source is a range, unpacked (``[range_kind, start, stop, step]``) or
+    already built; None for any other iterator or a malformed one (which the
+    walk then decodes, or refuses, as ever)."""
+    if type(args) is not list or len(args) != 1 or type(position) is not int:
+        return None
+    source = args[0]
+    if type(source) is list:
+        if len(source) != 4 or source[0] is not range_kind or type(source[1]) is not int \
+                or type(source[2]) is not int or type(source[3]) is not int or source[3] == 0:
+            return None
+        source = range(source[1], source[2], source[3])
+    elif type(source) is not range:
+        return None
+    it = iter(source)
+    it.__setstate__(position)
+    return it
 
 
 def decode_view(self: Decoder, x: list, depth: int) -> object:

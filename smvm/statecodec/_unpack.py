@@ -13,8 +13,9 @@ from collections.abc import Mapping
 import msgpack
 
 from ._errors import fail
-from .format import (CLOSURE, FUNCTION, HOST, INSTANCE, ITERATOR, MARKER_CODES, METHOD, REF,
-                     SAME, SCALAR_TUPLE, SCALARS, UNBOUND, VIEW, BOUND, CodecLimits)
+from ._iterators import range_iterator
+from .format import (CLOSURE, FUNCTION, HOST, INSTANCE, ITERATOR, MARKER_CODES, METHOD, RANGE,
+                     REF, SAME, SCALAR_TUPLE, SCALARS, UNBOUND, VIEW, BOUND, CodecLimits)
 
 
 class Kind:
@@ -31,6 +32,7 @@ KINDS = {code: Kind(code) for code in MARKER_CODES}
 #: objects in between their fields).
 _WALK_ONLY = {KINDS[REF], KINDS[SAME], KINDS[CLOSURE], KINDS[BOUND], KINDS[ITERATOR],
               KINDS[VIEW], KINDS[UNBOUND], KINDS[INSTANCE], KINDS[METHOD], KINDS[HOST]}
+_ITERATOR_KIND, _RANGE_KIND = KINDS[ITERATOR], KINDS[RANGE]
 #: What a first unpacking yields besides scalars and markers.
 RAW = frozenset({list, dict, tuple})
 #: Values the walk leaves as they are (tuples came out of ext 12 finished).
@@ -95,6 +97,19 @@ class Unpacking:
         if data:
             raise fail(f"marker {code} with a payload")
         return KINDS[code]     # KeyError for unknown codes: caught by loads
+
+    def range_iterators(self, x: list) -> object:
+        """A ``list_hook`` for the first unpacking: the array of a range
+        iterator (as in every SM migrating inside ``for ... in range(...)``)
+        becomes the iterator, a leaf, so such a state needs no walk. It holds
+        no object of the state, only numbers; the walk, when refs need it,
+        numbers it where it would have decoded it."""
+        if len(x) == 4 and x[0] is _ITERATOR_KIND and x[1] == "iter":
+            it = range_iterator(x[2], x[3], _RANGE_KIND)
+            if it is not None:
+                self.leaves.add(type(it))
+                return it
+        return x
 
     def tallied_ext_hook(self, code: int, data: bytes) -> object:
         value = self.ext_hook(code, data)

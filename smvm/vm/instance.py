@@ -224,7 +224,8 @@ class SMInstance:
         rt.slice_end = rt.fuel_used() + self.slice_fuel
 
     def _execute(self, body: Callable[[], object]) -> tuple:
-        """Run the guest code under the budgets: (value, capture, exception)."""
+        """Run the guest code under the budgets: (value, the outcome of a
+        capture, exception)."""
         rt = self.runtime
         limits = self._limits
         value = captured = ended = None
@@ -237,7 +238,10 @@ class SMInstance:
                 limits.enter()
                 value = body()
             except Capture as cap:
-                captured = cap
+                # encoded here, inside the budgets armed for the slice, not
+                # under a second memory budget of its own
+                self.fuel_used = rt.fuel_used()
+                captured = migration.suspend(self, cap, self._entry)
             finally:
                 limits.leave()
                 self.output.flush()  # an open line is logged where it was printed
@@ -259,7 +263,6 @@ class SMInstance:
         if green is not None:
             self.runners.give(green)  # its loop waits for the next SM
         value, captured, ended = result  # type: ignore[misc]
-        entry = self._entry
         self.fuel_used = rt.fuel_used()
         if isinstance(ended, _EntryMissing):
             return self._failed(ErrorRecord("EntryError", f"the brick has no function '{ended.args[0]}'"))
@@ -288,7 +291,7 @@ class SMInstance:
                     "ResultError", f"result of {len(blob):,} bytes exceeds the limit of "
                     f"{MAX_RESULT_BYTES:,} bytes"))
             return Finished(value, self.fuel_used)
-        return migration.suspend(self, captured, entry)
+        return captured  # the outcome ``migration.suspend`` gave in the slice
 
     def _cpu_expired(self) -> None:
         self.runtime.unwinding = True

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import msgpack
 
 from .. import statecodec
-from ..budgets import memory_budget
 from ..compiler import abi
 from ..continuation import FORMAT_VERSION, screen, validate_continuation
 from ..errors import ContinuationError, StateDecodeError, StateEncodeError
@@ -30,7 +29,8 @@ if TYPE_CHECKING:
 
 def suspend(sm: SMInstance, cap: Capture, entry: str) -> Outcome:
     """What an SM a capture unwound becomes: ``Suspended`` with its
-    continuation, or ``Failed`` when its state cannot travel."""
+    continuation, or ``Failed`` when its state cannot travel. Called while
+    the slice's budgets are armed: encoding is part of the slice."""
     if cap.broken or not cap.frames:
         return sm._failed(ErrorRecord(
             "MigrationError",
@@ -47,13 +47,14 @@ def suspend(sm: SMInstance, cap: Capture, entry: str) -> Outcome:
     generator = sm.ns[abi.MODULES].default_random
     if generator is not None:  # the SM used random: its generator's state travels
         state["random"] = generator
-    try:
-        with memory_budget(sm.memory_mb):
-            payload = statecodec.dumps(state, functions=function_refs(sm))
+    try:  # in the slice, whose budgets are still armed (``SMInstance._execute``)
+        payload = statecodec.dumps(state, functions=function_refs(sm))
     except StateEncodeError as exc:
         return sm._failed(ErrorRecord("MigrationError", truncate(
             f"cannot carry the SM's state: {exc}", MAX_ERROR_CHARS)))
     except MemoryError:
+        if sm._limits.crowded:  # its worker's room, not its budget: ``MemoryCrowded``
+            raise
         return sm._failed(ErrorRecord("MemoryExhausted", "the SM's state is too large to carry"))
     return Suspended(cap.request, payload, sm.fuel_used)
 

@@ -696,6 +696,44 @@ def test_a_range_iterator_held_twice_stays_one_iterator():
     assert a is b and next(a) == 1 and next(b) == 2
 
 
+def test_a_range_loop_decodes_without_the_walk(monkeypatch):
+    """A range iterator is built while msgpack unpacks, so a state that
+    holds one and shares nothing comes back without the Python walk; one
+    with refs still numbers it where the walk would have."""
+    from smvm.statecodec._decoder import Decoder
+
+    walked = []
+    real_dec = Decoder.dec
+    monkeypatch.setattr(Decoder, "dec", lambda self, x, d: walked.append(1) or real_dec(self, x, d))
+    loop = iter(range(5, 500, 7))
+    next(loop), next(loop)
+    back = loads(dumps({"frames": [["main:1", 1, {"_it1": loop, "gaps": [0.5]}]]}))
+    assert walked == []
+    assert list(back["frames"][0][2]["_it1"]) == list(range(19, 500, 7))
+    # refs after it: the ids the encoder gave stay right
+    shared, other = [1], iter(range(3))
+    a, b, c, d, e = loads(dumps([loop, shared, shared, other, loop]))
+    assert walked and a is e and b is c and list(d) == [0, 1, 2] and next(a) == 19
+    # a big state takes the bottom-up build: the iterator is built there too
+    big = {"rows": [[i, float(i)] for i in range(3000)], "it": iter(range(10, 20)), "set": {1, 2}}
+    before = len(walked)
+    back = loads(dumps(big))
+    assert len(walked) == before
+    assert list(back["it"]) == list(range(10, 20)) and back["rows"] == big["rows"]
+    assert back["set"] == {1, 2}
+
+
+def test_a_malformed_range_iterator_is_refused_as_before():
+    loop = dumps([iter(range(4))])
+    zero_step = loop.replace(b"\x94\xc7\x00\x0a\x00\x04\x01", b"\x94\xc7\x00\x0a\x00\x04\x00")
+    assert zero_step != loop
+    with pytest.raises(StateDecodeError):
+        loads(zero_step)
+    not_int = loop.replace(b"\x94\xc7\x00\x0a\x00\x04\x01", b"\x94\xc7\x00\x0a\x00\x04\xc0")
+    with pytest.raises(StateDecodeError):
+        loads(not_int)
+
+
 def test_bound_methods_of_plain_values_travel_bound_to_the_same_object():
     data = {"k": 1}
     items = [1]
