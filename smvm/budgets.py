@@ -2,7 +2,8 @@
 
 One mechanism arms them: ``SliceLimits``, entered when a slice starts and
 left when it pauses or ends (the VM's ``SMInstance``). ``memory_budget``
-bounds one step outside a slice (encoding an SM's state or result).
+bounds one step outside a slice (encoding an SM's state or result;
+``SliceLimits.outside`` for an SM's own).
 """
 from __future__ import annotations
 
@@ -45,23 +46,28 @@ def address_space_bytes() -> int | None:
 
 
 @contextmanager
-def memory_budget(megabytes: float | None) -> Iterator[None]:
+def memory_budget(megabytes: float | None, owed: int | None = None) -> Iterator[bool]:
     """Let the process grow by at most ``megabytes`` while the block runs.
 
     An allocation past the budget fails up front with ``MemoryError`` (which
     the VM turns into ``MemoryExhausted``) instead of exhausting the host.
+    Yields whether the process's hard limit leaves the block fewer than
+    ``owed`` bytes (what an SM's budget still owes it): then others in the
+    process hold the rest, and a ``MemoryError`` is not the SM's own.
     """
     current = address_space_bytes() if megabytes is not None and resource else None
     if current is None:
-        yield
+        yield False
         return
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = current + int(megabytes * 1024 * 1024)
+    crowded = False
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
+        crowded = owed is not None and hard < current + owed
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     try:
-        yield
+        yield crowded
     finally:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
@@ -115,6 +121,20 @@ class SliceLimits:
         self._grown_from: int | None = None  # a paused slice's start, counted after the switch
         self._timer = False
         self._cpu_start = 0.0
+
+    @contextmanager
+    def outside(self) -> Iterator[None]:
+        """Bound a step taken for the SM between or after its slices
+        (encoding its result or its state) by its whole memory budget again,
+        and set ``crowded`` when the process's hard limit leaves the step
+        less than the budget still owes the SM: a ``MemoryError`` in the step
+        is then not the SM's own either."""
+        owed = None
+        if self.memory_mb is not None:
+            owed = max(0, int(self.memory_mb * 1024 * 1024) - self.grown)
+        with memory_budget(self.memory_mb, owed) as crowded:
+            self.crowded = crowded
+            yield
 
     def enter(self) -> None:
         global _handler_installed

@@ -11,11 +11,12 @@ from ..continuation import FORMAT_VERSION
 from .defaults import DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB, MAX_GUEST_DEPTH
 from .instance import SMInstance
 from .migration import continuation_brick
-from .outcomes import ErrorRecord, Failed, Finished, Migrate, NodeHost, Outcome, Paused, Suspended
+from .outcomes import (CROWDED, ErrorRecord, Failed, Finished, Migrate, NodeHost, Outcome, Paused,
+                       Suspended)
 from .runners import RunnerPool
 
 __all__ = [
-    "DEFAULT_CPU_SECONDS", "DEFAULT_FUEL", "DEFAULT_MEMORY_MB", "ErrorRecord", "FORMAT_VERSION",
-    "Failed", "Finished", "MAX_GUEST_DEPTH", "Migrate", "NodeHost", "Outcome", "Paused",
-    "RunnerPool", "SMInstance", "Suspended", "continuation_brick",
+    "CROWDED", "DEFAULT_CPU_SECONDS", "DEFAULT_FUEL", "DEFAULT_MEMORY_MB", "ErrorRecord",
+    "FORMAT_VERSION", "Failed", "Finished", "MAX_GUEST_DEPTH", "Migrate", "NodeHost", "Outcome",
+    "Paused", "RunnerPool", "SMInstance", "Suspended", "continuation_brick",
 ]

@@ -20,7 +20,7 @@ import greenlet
 from tagspace import Principal
 
 from .. import guest_text, statecodec
-from ..budgets import SliceLimits, memory_budget
+from ..budgets import SliceLimits
 from ..compiler import Brick, abi
 from ..continuation import qualname_of
 from ..errors import ContinuationError, CPUTimeExhausted, SMVMError, StateEncodeError, UsageError
@@ -34,7 +34,8 @@ from . import migration
 from .defaults import DEFAULT_CPU_SECONDS, DEFAULT_FUEL, DEFAULT_MEMORY_MB, MAX_GUEST_DEPTH
 from .frames import END, Capture
 from .modules import SMModules
-from .outcomes import ErrorRecord, Failed, Finished, NodeHost, Outcome, Paused, error_record
+from .outcomes import (CROWDED, ErrorRecord, Failed, Finished, NodeHost, Outcome, Paused,
+                       error_record)
 from .references import Table, function_refs
 from .runners import RunnerPool
 from .runtime import ENTRY_CODES, RUNNING, Runtime
@@ -269,19 +270,22 @@ class SMInstance:
         if isinstance(ended, MemoryError) and self._limits.crowded:
             # its process had less room than its budget still owed it (others
             # hold the rest): not its own fault, so its driver may run it again
-            return self._failed(ErrorRecord(
-                "MemoryCrowded", "the process had no room left for the SM's memory budget"))
+            return self._failed(CROWDED)
         if ended is not None:
             return self._failed(error_record(ended, self.brick.name, self.memory_mb))
         if captured is None:
             try:
                 try:
-                    with memory_budget(self.memory_mb):
+                    with self._limits.outside():
                         try:
                             blob = statecodec.dumps(value)
                         except StateEncodeError:  # functions in it, maybe: build the table
+                            blob = None  # retried past the handler, whose traceback holds the first try
+                        if blob is None:
                             blob = statecodec.dumps(value, functions=function_refs(self))
                 except MemoryError:
+                    if self._limits.crowded:  # as in a slice: others hold the room
+                        return self._failed(CROWDED)
                     raise StateEncodeError("it does not fit in the memory budget") from None
             except StateEncodeError as exc:
                 return self._failed(ErrorRecord(

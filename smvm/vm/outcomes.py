@@ -52,6 +52,12 @@ class ErrorRecord:
         return {"type": self.type, "message": self.message, "line": self.line}
 
 
+#: An SM's process had less room than its memory budget still owed it (other
+#: SMs paused there hold the rest), in a slice or while its result or state
+#: was encoded: not its own fault, so its driver may run it again.
+CROWDED = ErrorRecord("MemoryCrowded", "the process had no room left for the SM's memory budget")
+
+
 @dataclass(frozen=True)
 class Finished:
     value: object

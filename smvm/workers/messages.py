@@ -27,7 +27,7 @@ from ..errors import StateDecodeError, StateEncodeError
 from ..limits import MAX_ERROR_CHARS, MAX_RESULT_BYTES, truncate
 from ..slices import Resume, SliceJob, Start
 from ..values import GUEST_EXCEPTIONS
-from ..vm import ErrorRecord, Failed, Finished, Outcome, Paused, Suspended
+from ..vm import CROWDED, ErrorRecord, Failed, Finished, Outcome, Paused, Suspended
 
 
 def encode_job(job: SliceJob) -> dict:
@@ -82,6 +82,8 @@ def encode_outcome(outcome: Outcome) -> list:
             value = statecodec.dumps(outcome.value)
         except StateEncodeError as exc:
             return failure("ResultError", str(exc), outcome.fuel)
+        except MemoryError:  # the VM encoded it within the SM's budget: others hold the room
+            return failure(CROWDED.type, CROWDED.message, outcome.fuel)
         return ["finished", value, outcome.fuel]
     if isinstance(outcome, Failed):
         return ["failed", outcome.error.to_json(), outcome.fuel]

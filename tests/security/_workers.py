@@ -3,6 +3,7 @@ the other SMs paused in its worker (kill it, crowd its memory): the daemon's
 settings, an SM run in the background, and the check that it still serves."""
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
 
 import trio
@@ -65,3 +66,15 @@ async def paused_once_more(daemon: NodeDaemon) -> None:
 async def assert_still_serves(address) -> None:
     quick = await inject(address, QUICK, [], wait=True, timeout=PATIENCE)
     assert quick.ok and quick.value == "solo", quick.error
+
+
+def worker_room(daemon: NodeDaemon) -> int:
+    """Bytes the address space of the daemon's only worker may still grow by
+    before its hard limit (read from the kernel's view of that process)."""
+    (worker,) = daemon.pool.workers
+    pid = worker.process.pid
+    with open(f"/proc/{pid}/statm") as statm:
+        size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    with open(f"/proc/{pid}/limits") as limits:
+        line = next(row for row in limits if row.startswith("Max address space"))
+    return int(line.split()[4]) - size

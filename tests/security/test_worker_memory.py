@@ -10,7 +10,8 @@ from smvm.client import inject
 from smvm.daemon import NodeDaemon
 from tests.patience import PATIENCE
 
-from ._workers import assert_still_serves, in_background, one_worker, paused_once_more
+from ._workers import (assert_still_serves, in_background, one_worker, paused_once_more,
+                       worker_room)
 
 #: Holds 200 MB (of its 256 MB budget) across many fuel slices.
 HOG = '''
@@ -25,11 +26,42 @@ def main(n):
 MEEK = "def main():\n    return len(bytearray(150_000_000))\n"
 #: Past its own budget, whatever its worker holds: it ends for memory.
 GREEDY = "def main():\n    return len(bytearray(400_000_000))\n"
+#: Holds ``size`` bytes across many fuel slices (the rest of a worker's room).
+FILLER = '''
+def main(size, n):
+    held = bytearray(size)
+    total = 0
+    for i in range(n):
+        total += i % 7
+    return len(held)
+'''
+#: Carries 15 MB of state (one 1 MB string, fifteen times) while it waits on
+#: a tag: little to hold, about 25 MB to encode.
+TRAVELLER = '''
+def main():
+    parts = ["x" * 1_000_000] * 15
+    try:
+        block_tag("never", 0.01)
+    except TagTimeout:
+        pass
+    return sum(len(part) for part in parts)
+'''
+#: A result, and a state, of 90 MB (one 1 MB string ninety times): encoding
+#: either takes more room than a crowded worker has, and either is too large
+#: to leave the SM anyway, as it learns once it runs where its budget has room.
+BIG_RESULT = 'def main():\n    return ["x" * 1_000_000] * 90\n'
+BIG_STATE = '''
+def main():
+    parts = ["x" * 1_000_000] * 90
+    block_tag("never", 0.01)
+    return len(parts)
+'''
+
+HOG_SLICES = dict(slice_seconds=PATIENCE, memory_mb=256, fuel_per_sm=10 ** 12, fuel_slice=100_000)
 
 
 async def test_memory_held_by_a_paused_sm_does_not_end_its_neighbour() -> None:
-    daemon = NodeDaemon(one_worker(slice_seconds=PATIENCE, memory_mb=256,
-                                   fuel_per_sm=10 ** 12, fuel_slice=100_000))
+    daemon = NodeDaemon(one_worker(**HOG_SLICES))
     async with trio.open_nursery() as nursery:
         address = await nursery.start(daemon.serve)
         hog = in_background(nursery, address, HOG, [3_000_000])
@@ -49,3 +81,63 @@ async def test_memory_held_by_a_paused_sm_does_not_end_its_neighbour() -> None:
         assert not greedy.ok and greedy.error["type"] == "MemoryExhausted"
         await assert_still_serves(address)
         nursery.cancel_scope.cancel()
+
+
+async def test_a_state_crowded_out_while_encoded_is_carried_after_a_restart() -> None:
+    """Encoding an SM's state as it waits on a tag needs room its worker
+    lacks only because two SMs paused there hold it: the SM starts again and
+    waits, carrying its state, once it runs where its budget has room."""
+    daemon = NodeDaemon(one_worker(**HOG_SLICES))
+    async with trio.open_nursery() as nursery:
+        address = await nursery.start(daemon.serve)
+        hog = in_background(nursery, address, HOG, [3_000_000])
+        await paused_once_more(daemon)
+        # a second SM takes all but 16 MB of the room left: enough for the
+        # traveller to run, not to encode its 15 MB state
+        size = worker_room(daemon) - 16 * 1024 * 1024
+        filler = in_background(nursery, address, FILLER, [size, 3_000_000])
+        await paused_once_more(daemon)
+        traveller = await inject(address, TRAVELLER, [], wait=True, timeout=PATIENCE)
+        assert traveller.ok, traveller.error
+        assert traveller.value == 15_000_000
+        filled = await filler()
+        assert filled.ok and filled.value == size, filled.error
+        assert (await hog()).ok
+        assert daemon.core.counters["sms_restarted"] >= 1
+        assert daemon.pool.recycled >= 1 and daemon.pool.killed == 0
+        await assert_still_serves(address)
+        nursery.cancel_scope.cancel()
+
+
+async def _beside_a_hog(brick: str):
+    """The reply to ``brick``, run while an SM paused in its worker holds
+    200 MB there; the daemon must still serve afterwards."""
+    daemon = NodeDaemon(one_worker(**HOG_SLICES))
+    async with trio.open_nursery() as nursery:
+        address = await nursery.start(daemon.serve)
+        hog = in_background(nursery, address, HOG, [3_000_000])
+        await paused_once_more(daemon)
+        reply = await inject(address, brick, [], wait=True, timeout=PATIENCE)
+        assert (await hog()).ok
+        # it ran again, where its own budget was the only limit
+        assert daemon.core.counters["sms_restarted"] >= 1
+        assert daemon.pool.recycled >= 1 and daemon.pool.killed == 0
+        await assert_still_serves(address)
+        nursery.cancel_scope.cancel()
+    return reply
+
+
+async def test_a_result_crowded_out_while_encoded_is_judged_where_it_has_room() -> None:
+    """Not "does not fit in the memory budget", which blamed the SM for the
+    hog's memory: run again with room, its result is simply too large."""
+    reply = await _beside_a_hog(BIG_RESULT)
+    assert not reply.ok and reply.error["type"] == "ResultError", reply.error
+    assert "bytes exceeds the limit" in reply.error["message"]
+
+
+async def test_a_state_crowded_out_while_encoded_is_judged_where_it_has_room() -> None:
+    """Not "too large to carry" for want of the hog's memory: run again with
+    room, its state is past the codec's size limit."""
+    reply = await _beside_a_hog(BIG_STATE)
+    assert not reply.ok and reply.error["type"] == "MigrationError", reply.error
+    assert "exceeds the limit" in reply.error["message"]
