@@ -15,9 +15,10 @@ non-msgpack kinds; the walk that numbers objects runs only when something is
 shared (or for what the hook leaves to it: exceptions, big ints, lone
 surrogates, dicts keyed by other values). ``loads`` returns msgpack's result
 as it is when it holds no marker (scalar tuples and function references are
-made by msgpack's ext hook), builds the marked kinds bottom-up in a second
-unpacking when there is no ref, and walks the tree, numbering objects, only
-when there are refs.
+made by msgpack's ext hook, and the range iterator of a ``for`` loop by its
+list hook when the bytes hold one), builds the marked kinds bottom-up in a
+second unpacking when there is no ref, and walks the tree, numbering
+objects, only when there are refs.
 
 Decoding takes bytes from the network: every problem raises
 ``StateDecodeError`` and nothing else, sizes are bounded by ``CodecLimits``,
