@@ -78,7 +78,7 @@ PIECES = [
     ("capture: suspend + encode the state", 1),
     ("slice in a worker, wall: job out, run there, outcome back", 0),
     ("send the TRANSFER (frame, wire encode, deflate)", 0),
-    ("wire encode, every frame sent", 1),
+    ("wire encode, every frame sent (the ACKs queued above too)", 1),
 ]
 
 
