@@ -6,7 +6,7 @@ import ast
 import itertools
 
 from . import abi
-from ._astutil import attr, call, if_, load
+from ._astutil import attr, call, if_, load, not_, store
 
 
 def _tick_stmt() -> ast.stmt:
@@ -17,6 +17,35 @@ def _tick_stmt() -> ast.stmt:
                    handlers=[ast.ExceptHandler(type=load(abi.INDEX_ERROR), name=None,
                                                body=[ast.Expr(value=call(abi.REFUEL))])],
                    orelse=[], finalbody=[])
+
+
+def _fuelled_while(loop: ast.While) -> ast.For:
+    """``while test: body`` as ``for _fu in _R.loop_fuel: if not test: break``
+    then ``body``: one fuel unit per test, taken by the C walk of the
+    runtime's loop store (a tick statement costs twice the bytecode). The
+    loop has no capture point and no ``else`` (see ``_plain_while``), so
+    nothing of it travels and ``break``/``continue`` mean what they meant."""
+    test = loop.test
+    body = list(loop.body)
+    if not (isinstance(test, ast.Constant) and test.value):
+        body.insert(0, ast.copy_location(if_(not_(test), [ast.Break()]), loop))
+    return ast.copy_location(ast.For(target=store(abi.LOOP_UNIT),
+                                     iter=attr(abi.RUNTIME, abi.LOOP_FUEL),
+                                     body=body, orelse=[], type_comment=None), loop)
+
+
+def _plain_while(loop: ast.While) -> bool:
+    """A ``while`` loop without ``else`` and without a capture point in it (a
+    loop of a resumable function that holds one is steered through its
+    head: it keeps its tick statement)."""
+    if loop.orelse:
+        return False
+    for node in ast.walk(loop):
+        if getattr(node, "end_col_offset", None) == abi.POINT_COLUMN:
+            return False
+        if isinstance(node, ast.Name) and node.id == abi.RESUME_POINT:
+            return False
+    return True
 
 
 _COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -76,15 +105,28 @@ class Instrument:
 
     def run(self, tree: ast.Module) -> None:
         self.own, self.bound = _callable_names(tree)
-        self._visit(tree)
+        self._visit(tree, in_function=False)
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef):
                 node.body.insert(0, _tick_stmt())
 
-    def _visit(self, node: ast.AST) -> None:
-        for child in ast.iter_child_nodes(node):
-            self._visit(child)
-        if isinstance(node, (ast.For, ast.While)):
+    def _visit(self, node: ast.AST, in_function: bool) -> None:
+        """Instrument ``node`` and what it holds (``in_function``: it runs in
+        a function's frame, where a ``while`` loop's unit is a plain local)."""
+        inner = (in_function or isinstance(node, (ast.FunctionDef, ast.Lambda))) \
+            and not isinstance(node, ast.ClassDef)
+        for _, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                for i, child in enumerate(value):
+                    if isinstance(child, ast.AST):
+                        self._visit(child, inner)
+                        if getattr(child, "_smvm_fuelled", False):
+                            value[i] = _fuelled_while(child)
+            elif isinstance(value, ast.AST):
+                self._visit(value, inner)
+        if isinstance(node, ast.While) and in_function and _plain_while(node):
+            node._smvm_fuelled = True  # type: ignore[attr-defined]  # replaced by the caller
+        elif isinstance(node, (ast.For, ast.While)):
             node.body.insert(0, _tick_stmt())
         elif isinstance(node, ast.GeneratorExp):
             # consumed lazily (any(), next()...): charged chunk by chunk

@@ -24,6 +24,10 @@ GUEST_TEXT = "_T"
 #: Fuel: one item popped per tick; an empty list calls ``REFUEL``.
 FUEL_POP = "_fuel_pop"
 REFUEL = "_refuel"
+#: ``while`` loops walk the runtime's ``loop_fuel`` (one unit per test, taken
+#: in C), holding each unit in this hidden local (see ``_instrument``).
+LOOP_FUEL = "loop_fuel"
+LOOP_UNIT = "_fu"
 #: The mutable box a closed-over variable lives in (it travels with the SM).
 CELL = "_Cell"
 #: Marks the end of a resumable loop's iterator.

@@ -9,6 +9,7 @@ away in C code.
 from __future__ import annotations
 
 import itertools
+import operator
 import sys
 from typing import Any, Callable
 
@@ -41,6 +42,12 @@ class Runtime(Guards):
         self.fuel_limit = fuel_limit
         self.fuel_granted = 0
         self.fuel_list: list[None] = []
+        #: the second store of granted fuel: ``while`` loops take one unit per
+        #: test from ``loop_fuel`` (C code: ``itertools.chain`` walking the
+        #: list ``loop_list`` chunk by chunk, ``_loop_grant`` refilling it)
+        self.loop_list: list[None] = []
+        self._loop_units: Any = iter(self.loop_list)
+        self.loop_fuel = itertools.chain.from_iterable(iter(self._loop_grant, None))
         self.unwinding = False
         self.fid_of_code = fid_of_code
         self.functions = functions
@@ -60,39 +67,71 @@ class Runtime(Guards):
         self.owner: Any = None
 
     # ---- fuel --------------------------------------------------------------
-    # Fuel left in the current grant is the length of ``fuel_list``; compiled
-    # code pops one item per unit and calls ``refuel`` when it is empty.
+    # Fuel left in the current grant is the length of ``fuel_list`` plus what
+    # the loop store has not yet handed out: compiled code pops one item of
+    # ``fuel_list`` per call and per ``for`` item and calls ``refuel`` when it
+    # is empty; a ``while`` loop takes one item of ``loop_fuel`` per test.
+    # Both stores are topped up from one grant count, and whatever one of them
+    # holds is given back whenever a budget or slice end is reached, so the
+    # fuel used is exact at every pause and at the end.
     def start_fuel(self, already_used: int) -> None:
         self.fuel_granted = already_used
         self.fuel_list.clear()
-        self._top_up()
+        self.loop_list.clear()
+        self._top_up(self.fuel_list)
 
     def fuel_used(self) -> int:
-        return self.fuel_granted - len(self.fuel_list)
+        return self.fuel_granted - len(self.fuel_list) - _length_hint(self._loop_units)
 
     def refuel(self) -> bool:
         """The compiled code's tick found no fuel left: grant more and spend
         the unit that tick wanted (so the count does not depend on how the
         fuel was granted, in how many grants or scheduling slices)."""
-        self._top_up()
+        self._top_up(self.fuel_list)
         self.fuel_list.pop()
         return True
 
-    def _top_up(self) -> bool:
+    def _loop_grant(self) -> Any:
+        """The next chunk of ``loop_fuel`` (its C walk asks when the last one
+        is spent). Never raises: an error (the budget is spent, the SM is
+        dropped while paused) is raised by the chunk instead, so the C walk
+        stays usable (``chain`` would end for good on an error of its source)."""
+        try:
+            self.loop_list.clear()
+            self._top_up(self.loop_list)
+        except BaseException as exc:  # noqa: BLE001 - re-raised by the chunk, at the loop
+            return _Raising(exc)
+        self._loop_units = units = iter(self.loop_list)
+        return units
+
+    def _reclaim(self) -> None:
+        """Take back what both stores still hold (it was granted, not used)."""
+        self.fuel_granted -= len(self.fuel_list) + _length_hint(self._loop_units)
+        self.fuel_list.clear()
+        self.loop_list.clear()  # the loop store's walk ends at its next item
+
+    def _top_up(self, store: list) -> bool:
+        end = self.slice_end
+        if self.fuel_granted >= self.fuel_limit or (end is not None and self.fuel_granted >= end):
+            # what the other store holds is still the SM's to use: the budget
+            # or the slice ends when both stores are spent, exactly there
+            self._reclaim()
         remaining = self.fuel_limit - self.fuel_granted
         if remaining <= 0:
             self.unwinding = True
             raise FuelExhausted(f"fuel budget of {self.fuel_limit:,} units exhausted")
-        # Grants grow from small (cheap to start many short SMs) to FUEL_SLICE.
-        grant = min(max(self.fuel_granted // 4, 256), FUEL_SLICE, remaining)
-        end = self.slice_end
         if end is not None:
             if self.fuel_granted >= end:
                 self.pause()  # type: ignore[misc]  # other SMs run; back here on our next turn
                 end = self.slice_end
             if end is not None:
-                grant = max(1, min(grant, end - self.fuel_granted))
-        self.fuel_list.extend(itertools.repeat(None, grant))
+                remaining = min(remaining, end - self.fuel_granted)
+        # Grants grow from small (cheap to start many short SMs) to FUEL_SLICE.
+        # Near the budget's or the slice's end a store gets half of what is
+        # left, so the other store still has some: one store taking it all
+        # would leave the other a unit at a time, each a reclaim and a top-up.
+        grant = min(max(self.fuel_granted // 4, 256), FUEL_SLICE, max(1, (remaining + 1) // 2))
+        store.extend(itertools.repeat(None, grant))
         self.fuel_granted += grant
         return True
 
@@ -102,11 +141,11 @@ class Runtime(Guards):
         if units <= have:
             del self.fuel_list[have - units:]
             return
-        self.fuel_list.clear()
-        self.fuel_granted += units - have
+        self._reclaim()
+        self.fuel_granted += units
         if self.fuel_granted > self.fuel_limit:
             self.fuel_granted = self.fuel_limit
-        self._top_up()
+        self._top_up(self.fuel_list)
 
     # ---- capture / resume --------------------------------------------------
     def enter(self, frame: object, fid: str) -> dict:
@@ -172,6 +211,25 @@ class Runtime(Guards):
 
 
 _MethodType = type(Frame.__init__.__get__(0))
+_length_hint = operator.length_hint
+
+
+class _Raising:
+    """A chunk of loop fuel that raises, once, the error its grant met."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException):
+        self.error: BaseException | None = error
+
+    def __iter__(self) -> "_Raising":
+        return self
+
+    def __next__(self) -> None:
+        error, self.error = self.error, None
+        if error is None:
+            raise StopIteration
+        raise error
 
 _POINT_CACHE: dict[int, tuple[object, frozenset[int]]] = {}
 
