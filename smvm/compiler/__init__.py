@@ -16,7 +16,7 @@ from ._normalise import Normaliser
 from ._steer import make_resumable
 from ._decorators import cached_errors
 from ._classes import GuardAttributes, drop_inert_dunders, flag_first_argument
-from ._scopes import bound_anywhere, iter_own_scope, statement_bindings
+from ._scopes import bound_anywhere, iter_own_scope, plain_class_names, statement_bindings
 from ._with import DesugarWith
 from ._instrument import Instrument
 from ._held import hold_computed_values
@@ -242,7 +242,7 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
     tree = DesugarWith().visit(tree)
     tree = SimplifyImports(bricks).visit(tree)
     tree = GuardCalls().visit(tree)
-    tree = FastConsumers(bound_anywhere(tree)).visit(tree)
+    tree = FastConsumers(bound_anywhere(tree), plain_class_names(tree)).visit(tree)
     tree = GuardAttributes().visit(tree)
     res = resolve(tree)
     analyse(tree, res, foreign)

@@ -75,16 +75,20 @@ def cut(node: ast.Subscript) -> ast.expr:
                      orelse=guarded)
 
 
-def isinstance_of_class(node: ast.Call) -> ast.expr:
+def isinstance_of_class(node: ast.Call, classes: set[str] = frozenset()) -> ast.expr:  # type: ignore[assignment]
     """``isinstance(x, C)`` -> ``_isinstance(x, C) if _type(C) is _type else
     isinstance(x, C)``: the real builtin where ``C`` is a class (of the brick,
     an exception, ``int``...: ``type`` checks those in C code and runs no
     guest code), the guest builtin (which maps ``list``, ``deque``, tuples
-    of classes... to the host's types) otherwise."""
+    of classes... to the host's types) otherwise; the real builtin alone
+    where ``C`` is a name in ``classes``, which only ever holds a class of
+    the brick."""
     if len(node.args) != 2 or node.keywords or not isinstance(node.args[1], ast.Name) \
             or not _pure(node.args[0]):
         return node
     item, kind = node.args
+    if kind.id in classes:
+        return ast.copy_location(call(abi.ISINSTANCE, item, load(kind.id)), node)
     test = ast.Compare(left=call(abi.TYPE, load(kind.id)), ops=[ast.Is()],
                        comparators=[load(abi.TYPE)])
     return ast.copy_location(ast.IfExp(

@@ -227,16 +227,18 @@ class FastConsumers(ast.NodeTransformer):
     """``set(x for x in xs)`` -> ``_C_set(...)`` (the real builtin) where the
     brick does not rebind the name; a tuple made so is still checked for
     depth (``_R.nest``). ``isinstance(x, C)`` calls the real builtin when
-    ``C`` is a class (``_inline.isinstance_of_class``)."""
+    ``C`` is a class (``_inline.isinstance_of_class``; ``classes``: the
+    names that can only hold a class of the brick)."""
 
-    def __init__(self, bound: set[str]):
+    def __init__(self, bound: set[str], classes: set[str] = frozenset()):  # type: ignore[assignment]
         self.bound = bound
+        self.classes = classes
 
     def visit_Call(self, node: ast.Call) -> ast.expr:
         self.generic_visit(node)
         func = node.func
         if isinstance(func, ast.Name) and func.id == "isinstance" and func.id not in self.bound:
-            return _inline.isinstance_of_class(node)
+            return _inline.isinstance_of_class(node, self.classes)
         if isinstance(func, ast.Name) and func.id in ("str", "repr") and func.id not in self.bound:
             return ast.copy_location(_inline.text_call(node), node)
         if (isinstance(func, ast.Name) and func.id in _SHORT_WALKERS and func.id not in self.bound

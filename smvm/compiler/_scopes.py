@@ -73,6 +73,19 @@ def _names_bound_by(node: ast.AST) -> Iterator[str]:
         yield node.arg
 
 
+def plain_class_names(tree: ast.AST) -> set[str]:
+    """The names bound only by ``class`` statements with no decorator and no
+    keyword (``metaclass=``...): wherever such a name is loaded, it holds a
+    class of the brick (or is not bound yet)."""
+    classes: set[str] = set()
+    other: set[str] = set()
+    for node in ast.walk(tree):
+        plain = isinstance(node, ast.ClassDef) and not node.decorator_list and not node.keywords
+        for name in _names_bound_by(node):
+            (classes if plain else other).add(name)
+    return classes - other
+
+
 def _loop_variables(comprehension: ast.AST) -> list[ast.Name]:
     return [sub for gen in getattr(comprehension, "generators", [])
             for sub in ast.walk(gen.target) if isinstance(sub, ast.Name)]

@@ -2,6 +2,8 @@
 breadth of what is accepted."""
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from sim.line import run_line
@@ -145,3 +147,52 @@ def main():
     result = run_line(source, [])
     assert result.error is None, result.error
     assert result.result == ({"0": "a"}, [2, 3], "1")
+
+
+
+ISINSTANCE_OF_CLASSES = '''
+class Shape:
+    pass
+
+
+class Square(Shape):
+    pass
+
+
+class Other:
+    pass
+
+
+def classify(values, kinds):
+    out = []
+    for v in values:
+        out.append((isinstance(v, Shape), isinstance(v, Square), isinstance(v, Other),
+                    isinstance(v, kinds)))
+    return out
+
+
+def main():
+    values = [Shape(), Square(), Other(), 3, "x", [Square()]]
+    return classify(values, (int, list)), classify(values, Other), classify(values, Square)
+'''
+SHADOWED = "\n\ndef shadowed(Square):\n    return isinstance(3, Square), isinstance(3, Other)\n"
+
+
+@pytest.mark.parametrize("extra", ["", SHADOWED])
+def test_isinstance_of_a_class_name_bound_only_by_class_statements(extra: str) -> None:
+    """Such a name always holds a class of the brick: the real isinstance
+    is called straight; a name bound otherwise too (a parameter that shadows
+    the class) keeps the check of what it holds, everywhere."""
+    source = ISINSTANCE_OF_CLASSES + extra
+    brick = compile_brick(source, "kinds.py")
+    tested = {node.left.args[0].id for node in ast.walk(brick.transformed)
+              if isinstance(node, ast.Compare) and isinstance(node.left, ast.Call)
+              and getattr(node.left.func, "id", None) == "_type"
+              and isinstance(node.comparators[0], ast.Name) and node.comparators[0].id == "_type"}
+    assert tested == ({"kinds", "Square"} if extra else {"kinds"})
+    plain: dict = {}
+    exec(compile(source, "kinds.py", "exec"), plain)
+    want = plain["main"]()
+    assert want[0][1] == (True, True, False, False)
+    result = run_line(source, [], nodes=1, filename="kinds.py")
+    assert result.error is None and result.result == want
