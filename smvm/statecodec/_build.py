@@ -108,7 +108,10 @@ def _build_range(dec: Decoder, f: list) -> range:
 
 def _build_range_iterator(dec: Decoder, f: list) -> object:
     # Only a range's: any other iterator makes the first unpacking take the walk.
-    it = range_iterator(f[1], f[2], None) if len(f) == 3 and f[0] == "iter" else None
+    # (The type first: a field built from untrusted bytes is compared only as a str.)
+    it = None
+    if len(f) == 3 and type(f[0]) is str and f[0] == "iter":
+        it = range_iterator(f[1], f[2], None)
     if it is None:
         raise fail("malformed iterator")
     return it

@@ -104,7 +104,7 @@ class Unpacking:
         becomes the iterator, a leaf, so such a state needs no walk. It holds
         no object of the state, only numbers; the walk, when refs need it,
         numbers it where it would have decoded it."""
-        if len(x) == 4 and x[0] is _ITERATOR_KIND and x[1] == "iter":
+        if len(x) == 4 and x[0] is _ITERATOR_KIND and type(x[1]) is str and x[1] == "iter":
             it = range_iterator(x[2], x[3], _RANGE_KIND)
             if it is not None:
                 self.leaves.add(type(it))
