@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .. import statecodec, wire
+from .. import wire
 from ..errors import MigrationError
 from ..trust import TrustError, pack_chain
 from ..vm import Suspended
 from . import events as ev
 from ._hops import MISSING_BRICK, HopEvent, HopState, OutgoingHop
-from ._records import MAX_CAME_FROM, SMRecord
+from ._records import MAX_CAME_FROM, SMRecord, trip_record
 
 
 class OutgoingHops:
@@ -53,7 +53,7 @@ class OutgoingHops:
                                int((self.config.memory_mb or 0) * 1024 * 1024), hop.bricks)
         else:
             code = tuple((b, self.cache.get(b).source) for b in hop.missing if b in self.cache)
-            trip = statecodec.dumps({"hops": hop.record.hops, "bytes": hop.record.bytes})
+            trip = trip_record(hop.record.hops, hop.record.bytes)
             frame = wire.Transfer(hop.hop_id, hop.sm_id, hop.identity, hop.state, code, trip,
                                   hop.provenance)
         size = self._send_to_node(hop.target, frame)

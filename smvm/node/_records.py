@@ -6,11 +6,11 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Hashable
 
+import msgpack
 import tagspace
 
 from .. import statecodec
 from ..compiler import Brick
-from ..errors import RemoteInputError
 from ..limits import MAX_ERROR_CHARS, truncate
 from ..trust import open_sealed
 
@@ -65,18 +65,36 @@ def chain_path(chain: list) -> list[str]:
     return [records[0].signer, *(r.receiver for r in records[1:])]
 
 
+#: A trip record is two numbers; anything longer is not one.
+_TRIP_BYTES = 256
+#: Counts a trip record may carry (so the next one still packs as msgpack ints).
+_TRIP_MAX = 1 << 62
+
+
+def trip_record(hops: int, sent: int) -> bytes:
+    """What a TRANSFER says of the SM's trip so far (its ``data``): a map of
+    two numbers, packed by msgpack as the state codec would pack it."""
+    return msgpack.packb({"hops": hops, "bytes": sent})
+
+
 def arrival_trip(frame) -> tuple[int, int]:
-    """Hops and bytes so far, this hop included (what the sender said, checked)."""
-    try:
-        if len(frame.data) > 256:
-            raise ValueError("a trip record is a few numbers")
-        told = statecodec.loads(frame.data, limits=statecodec.UNTRUSTED_LIMITS) if frame.data else {}
-        hops, sent = told.get("hops", 0), told.get("bytes", 0)
-        if type(hops) is not int or type(sent) is not int:
-            raise ValueError("not numbers")
-    except (RemoteInputError, AttributeError, TypeError, ValueError):
-        hops, sent = 0, 0
-    return max(hops, 0) + 1, max(sent, 0) + len(frame.continuation)
+    """Hops and bytes so far, this hop included (what the sender said, checked;
+    anything else counts the trip from here)."""
+    hops = sent = 0
+    if frame.data and len(frame.data) <= _TRIP_BYTES:
+        try:  # a few bytes: no ext, no key but str, nothing that could collide
+            told = msgpack.unpackb(frame.data, raw=False, ext_hook=_no_ext)
+            hops, sent = told.get("hops", 0), told.get("bytes", 0)
+        except (ValueError, TypeError, AttributeError, msgpack.UnpackException):
+            hops = sent = 0
+        if type(hops) is not int or type(sent) is not int or not (
+                0 <= hops < _TRIP_MAX and 0 <= sent < _TRIP_MAX):
+            hops = sent = 0
+    return hops + 1, sent + len(frame.continuation)
+
+
+def _no_ext(code: int, data: bytes) -> None:
+    raise ValueError("an ext in a trip record")
 
 
 def acting(principal: tagspace.Principal, code: object) -> tagspace.Principal:

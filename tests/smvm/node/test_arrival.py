@@ -94,3 +94,31 @@ def test_a_continuation_that_does_not_fit_its_brick_is_refused_before_anything_r
     assert not b.has_ready and b.sms() == []
     b.run_ready()
     assert not b.events()
+
+
+def test_the_trip_record_counts_on_and_anything_else_counts_from_this_hop() -> None:
+    """A TRANSFER's trip record (its ``data``) is the sender's word: two small
+    numbers carry on; garbage, other types or counts out of bounds count the
+    trip from this hop, and the SM is admitted either way."""
+    _, transfer = _transfer_from_a()
+    size = len(transfer.continuation)
+    cases = [
+        (msgpack.packb({"hops": 4, "bytes": 100}), (5, 100 + size)),
+        (b"", (1, size)),
+        (b"\xc1", (1, size)),                                   # not msgpack
+        (msgpack.packb([4, 100]), (1, size)),                   # not a map
+        (msgpack.packb({"hops": "4", "bytes": 1}), (1, size)),
+        (msgpack.packb({"hops": 2**64 - 1, "bytes": 1}), (1, size)),  # the next one would not pack
+        (msgpack.packb({"hops": -3, "bytes": 1}), (1, size)),
+        (msgpack.packb({"hops": msgpack.ExtType(7, b"x"), "bytes": 1}), (1, size)),
+        (msgpack.packb({1: 2}), (1, size)),                     # a key that is no str
+        (msgpack.packb({"hops": 1, "pad": "x" * 300}), (1, size)),  # longer than a trip record
+    ]
+    for i, (data, (hops, sent)) in enumerate(cases):
+        frame = wire.Transfer(bytes([i + 1]) * 16, transfer.sm_id, transfer.identity,
+                              transfer.continuation, transfer.code, data)
+        b = NodeCore("b", NodeConfig(beacon_interval=None))
+        [reply] = _deliver(b, frame)
+        assert isinstance(reply, wire.Ack), data
+        record = b._sms[transfer.sm_id]
+        assert (record.hops, record.bytes) == (hops, sent), data
