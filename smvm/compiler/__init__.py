@@ -15,7 +15,8 @@ from ._analysis import analyse, generator_errors, resolve
 from ._normalise import Normaliser
 from ._steer import make_resumable
 from ._decorators import cached_errors
-from ._classes import GuardAttributes, drop_inert_dunders, flag_first_argument
+from ._classes import GuardAttributes, drop_inert_dunders
+from ._store_flags import flag_store_targets
 from ._scopes import bound_anywhere, iter_own_scope, plain_class_names, statement_bindings
 from ._with import DesugarWith
 from ._instrument import Instrument
@@ -272,8 +273,7 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
             resumable[fid] = (make_resumable(fn, fid, normaliser), fn._smvm_points)
         else:
             prologue = getattr(fn, "_smvm_prologue", [])
-            flag = flag_first_argument(fn, iter_own_scope)
-            fn.body = prologue + ([flag] if flag is not None else []) + fn.body
+            fn.body = prologue + flag_store_targets(fn) + fn.body
             hold_computed_values(fn, held)
     Instrument().run(tree)
     ast.fix_missing_locations(tree)

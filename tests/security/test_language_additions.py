@@ -391,3 +391,81 @@ def test_a_consuming_method_given_a_small_or_plain_value_acts_as_cpython(value):
     exec(compile(source, "cpython", "exec"), namespace)  # noqa: S102 - the test's own source
     assert res.error is None, res.error
     assert res.result == namespace["main"]()
+
+
+FLAGGED_STORES = '''import math
+
+class Box:
+    pass
+
+def f():
+    pass
+
+def by_parameter(o, n):
+    for i in range(n):
+        o.x = i
+    return o.x
+
+def by_loop_variable(items):
+    done = 0
+    for o in items:
+        o.x = 1
+        o.y = 2
+        done += 1
+    return done
+
+def by_assignment(items):
+    done = 0
+    for i in range(len(items)):
+        o = items[i]
+        o.x = 1
+        o.y = 2
+        done += 1
+    return done
+
+def store_before_binding(flag):
+    if flag:
+        o.z = 1
+    o = Box()
+    o.x = 1
+    o.y = 2
+
+def main(case):
+    targets = [Box(), math, f, Box()]
+    if case == 0:
+        return by_parameter(Box(), 3), by_loop_variable([Box(), Box()]), by_assignment([Box()])
+    if case == 1:
+        return by_parameter(math, 3)
+    if case == 2:
+        return by_loop_variable(targets)
+    if case == 3:
+        return by_assignment(targets)
+    return store_before_binding(True)
+'''
+
+
+@pytest.mark.parametrize("case", [1, 2, 3])
+def test_a_name_tested_once_per_binding_still_refuses_stores_on_host_objects(case):
+    """A parameter, a loop variable or an assigned name whose guest-class
+    test is kept in a flag (computed at each binding, read by each store):
+    rebound to a module or a function, the next store is refused."""
+    brick = compile_brick(FLAGGED_STORES, "flags.py")
+    flagged = {fid.split(":")[0] for fid, info in brick.functions.items()
+               if "_sg_o" in info.code.co_varnames}
+    assert flagged == {"by_parameter", "by_loop_variable", "by_assignment", "store_before_binding"}
+    ok = exec_sm(FLAGGED_STORES, 0)
+    assert ok.error is None and ok.result == (2, 2, 1)
+    res = exec_sm(FLAGGED_STORES, case)
+    assert res.error is not None and res.error.type == "TypeError", res.error
+    assert "cannot set attributes" in res.error.message
+    assert_exec_still_serves()
+
+
+def test_a_store_before_the_flagged_name_is_bound_fails_as_in_cpython():
+    res = exec_sm(FLAGGED_STORES, 4)
+    namespace: dict = {}
+    exec(compile(FLAGGED_STORES, "cpython", "exec"), namespace)  # noqa: S102 - the test's own source
+    with pytest.raises(UnboundLocalError) as raised:
+        namespace["main"](4)
+    assert res.error is not None and (res.error.type, res.error.message) == (
+        "UnboundLocalError", str(raised.value))
