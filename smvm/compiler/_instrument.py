@@ -48,6 +48,75 @@ def _plain_while(loop: ast.While) -> bool:
     return True
 
 
+def _ticking_functions(tree: ast.Module, own: set[str]) -> frozenset[str]:
+    """The names that, wherever a function of the brick calls them, call a
+    function of the brick that ticks fuel first thing: module-level functions
+    (no decorator, no generator: a generator's body runs later, if ever)
+    whose name nothing else binds, no class or generator shares."""
+    others = {node.name for node in ast.walk(tree)
+              if isinstance(node, (ast.ClassDef, ast.ExceptHandler, ast.MatchAs, ast.MatchStar))
+              or (isinstance(node, ast.FunctionDef) and _is_generator(node))}
+    return frozenset({stmt.name for stmt in tree.body
+                      if isinstance(stmt, ast.FunctionDef) and not stmt.decorator_list}
+                     & own - others)
+
+
+def _is_generator(fn: ast.FunctionDef) -> bool:
+    stack: list[ast.AST] = list(fn.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await)):
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _calls_first(body: list[ast.stmt], ticking: frozenset[str]) -> bool:
+    """Does every turn of a loop with this body call one of ``ticking``
+    before it can end or skip ahead? (Its first statements are simple ones,
+    which run in order or raise out of the loop, and one of them evaluates
+    such a call unconditionally.)"""
+    for stmt in body:
+        if isinstance(stmt, ast.Pass):
+            continue
+        if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return)):
+            return False
+        if stmt.value is not None and _evaluates_call(stmt.value, ticking):
+            return True
+        if isinstance(stmt, ast.Return):
+            return False
+    return False
+
+
+def _evaluates_call(expr: ast.expr, ticking: frozenset[str]) -> bool:
+    """Does evaluating ``expr`` always call one of ``ticking`` (unless
+    something raises first)?"""
+    if isinstance(expr, ast.Call):
+        if isinstance(expr.func, ast.Name) and expr.func.id in ticking:
+            return True
+        parts = [expr.func, *expr.args, *(k.value for k in expr.keywords)]
+    elif isinstance(expr, ast.BinOp):
+        parts = [expr.left, expr.right]
+    elif isinstance(expr, (ast.UnaryOp, ast.Starred)):
+        parts = [expr.operand if isinstance(expr, ast.UnaryOp) else expr.value]
+    elif isinstance(expr, ast.Compare):
+        parts = [expr.left, expr.comparators[0]]  # a chain may stop after the first
+    elif isinstance(expr, (ast.Tuple, ast.List)):
+        parts = list(expr.elts)
+    elif isinstance(expr, ast.Subscript):
+        parts = [expr.value, expr.slice]
+    elif isinstance(expr, ast.Attribute):
+        parts = [expr.value]
+    elif isinstance(expr, ast.BoolOp):
+        parts = [expr.values[0]]
+    elif isinstance(expr, ast.IfExp):
+        parts = [expr.test]
+    else:
+        return False
+    return any(_evaluates_call(part, ticking) for part in parts)
+
+
 _COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -102,9 +171,11 @@ class Instrument:
         self.names = itertools.count()
         self.own: set[str] = set()
         self.bound: set[str] = set()
+        self.ticking: frozenset[str] = frozenset()
 
     def run(self, tree: ast.Module) -> None:
         self.own, self.bound = _callable_names(tree)
+        self.ticking = _ticking_functions(tree, self.own)
         self._visit(tree, in_function=False)
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef):
@@ -124,7 +195,9 @@ class Instrument:
                             value[i] = _fuelled_while(child)
             elif isinstance(value, ast.AST):
                 self._visit(value, inner)
-        if isinstance(node, ast.While) and in_function and _plain_while(node):
+        if isinstance(node, (ast.For, ast.While)) and _calls_first(node.body, self.ticking):
+            pass  # each turn calls a function of the brick first, which ticks
+        elif isinstance(node, ast.While) and in_function and _plain_while(node):
             node._smvm_fuelled = True  # type: ignore[attr-defined]  # replaced by the caller
         elif isinstance(node, (ast.For, ast.While)):
             node.body.insert(0, _tick_stmt())

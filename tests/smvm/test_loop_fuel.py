@@ -5,6 +5,8 @@ store gives its units back first), at every slice end and across slices, with
 calls (the first store) interleaved. Everything is counted, nothing timed."""
 from __future__ import annotations
 
+import dis
+
 import pytest
 
 from sim.line import LineWorld
@@ -26,7 +28,17 @@ def leaf(x):
 def with_calls(n):
     j = 0
     while j < n:
+        if j >= 0:
+            j = leaf(j)
+    return j
+
+
+def calls_first(n):
+    j = 0
+    while j < n:
         j = leaf(j)
+    for i in range(n):
+        total = leaf(i) * 2
     return j
 
 
@@ -51,7 +63,33 @@ def spin():
 def spin_calling():
     j = 0
     while True:
+        if j >= 0:
+            j = leaf(j)
+
+
+def spin_calling_first():
+    j = 0
+    while True:
         j = leaf(j)
+
+
+class Shadow:
+    def len(self):
+        return 0
+
+
+def gen():
+    yield 1
+
+
+def spin_builtin_first():
+    while True:
+        len("x")
+
+
+def spin_generator_first():
+    while True:
+        gen()
 
 
 def by_key(n):
@@ -121,15 +159,32 @@ def test_loop_and_call_fuel_add_up_exactly(brick) -> None:
     assert big.fuel - small.fuel == 2 * 49_000
 
 
+def test_a_loop_that_calls_a_function_of_the_brick_first_is_charged_by_its_calls(brick) -> None:
+    """Each turn of such a loop calls a function whose first act is a tick:
+    the loop itself takes no unit, and the count stays one per turn."""
+    from smvm.compiler import abi
+    code = brick.functions["calls_first:21"].code
+    assert abi.LOOP_UNIT not in code.co_varnames
+    ticks = [i for i in dis.get_instructions(code) if i.argval == abi.FUEL_POP]
+    assert len(ticks) == 1  # the function's own tick only
+    small, _ = run(brick, "calls_first", [1_000])
+    big, _ = run(brick, "calls_first", [5_000])
+    assert big.value == 5_000 and big.fuel - small.fuel == 2 * 4_000
+
+
 @pytest.mark.parametrize("budget", [300, 10_000, 123_457, 1_000_003])
-@pytest.mark.parametrize("entry", ["spin", "spin_calling"])
+@pytest.mark.parametrize("entry", ["spin", "spin_calling", "spin_calling_first",
+                                   "spin_builtin_first", "spin_generator_first"])
 def test_an_endless_while_loop_ends_at_its_budget_exactly(brick, entry, budget) -> None:
+    """Whatever ticks: the loop store, the first store (a call), or only the
+    function each turn calls first (a method named ``len`` does not make
+    ``len()`` such a call; a generator function's call runs no body)."""
     outcome, _ = run(brick, entry, fuel=budget)
     assert isinstance(outcome, Failed) and outcome.error.type == "FuelExhausted"
     assert outcome.fuel == budget
 
 
-@pytest.mark.parametrize("entry", ["count", "with_calls"])
+@pytest.mark.parametrize("entry", ["count", "with_calls", "calls_first"])
 def test_slices_of_a_while_loop_end_exactly_and_add_up_to_the_unsliced_fuel(brick, entry) -> None:
     whole, _ = run(brick, entry, [200_000])
     sliced, pauses = run(brick, entry, [200_000], slice_fuel=7_000)
