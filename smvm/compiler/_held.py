@@ -3,7 +3,9 @@ temporary: ``_R.cut(a[i + 1:])``, ``_R.contains(x, self.items)``,
 ``_R.scan(self.items, "remove", x)``, ``_R.bounded(self.color)`` and the
 store guard ``_GS(self.board).x = v`` test the value's kind (and size) once
 it is computed, and call the guard only where it would charge something (or
-where the store target is no instance of the brick's classes).
+where the store target is no instance of the brick's classes). ``str(i % 10)``,
+``repr(a[0])`` and an f-string field ``{i % 97}`` make text natively where the
+value's text is its value alone, as ``_inline`` does for plain names.
 
 ``_inline`` does the same for plain names, which can be read twice; a
 computed value is bound with ``:=`` to a local ``_hN`` as it is computed, in
@@ -15,6 +17,7 @@ binds elsewhere or is refused.
 from __future__ import annotations
 
 import ast
+import copy
 import itertools
 
 from . import _inline, abi
@@ -78,6 +81,10 @@ class HoldComputedValues(ast.NodeTransformer):
             test = _is_in(_kind_of(_held(h, node.args[0])), abi.GUEST_CLASSES)
             return ast.copy_location(ast.IfExp(test=test, body=load(h),
                                                orelse=call(abi.STORE_TARGET, load(h))), node)
+        if getattr(node, "_smvm_text_call", False):
+            return ast.copy_location(self._text_call(node), node)
+        if _is_text_field(node) and _inline._duplicable(node.args[2]):
+            return ast.copy_location(self._text_field(node), node)
         guard = _guard_call(node)
         if guard is None or any(isinstance(a, ast.Starred) for a in node.args) \
                 or not all(_inline._duplicable(a) for a in node.args[1:]) \
@@ -97,6 +104,30 @@ class HoldComputedValues(ast.NodeTransformer):
             return node
         made = getattr(self, "_" + guard)(node)
         return ast.copy_location(made, node) if made is not None else node
+
+    def _text_call(self, node: ast.Call) -> ast.expr:
+        """``str(x)``/``repr(x)`` (the guest's builtin): the real one where
+        ``x`` holds a value whose text is its value alone."""
+        h = self._temp()
+        real = abi.STR if node.func.id == "str" else abi.REPR  # type: ignore[attr-defined]
+        test = _is_in(_kind_of(_held(h, node.args[0])), abi.PLAIN_TEXT)
+        return ast.IfExp(test=test, body=call(real, load(h)),
+                         orelse=ast.Call(func=node.func, args=[load(h)], keywords=[]))
+
+    def _text_field(self, node: ast.Call) -> ast.expr:
+        """``_T.field(x, conversion, spec)``: the field formatted natively
+        where ``x`` holds a value whose text is its value alone."""
+        value, conversion, spec = node.args
+        h = self._temp()
+        spec_native = None if isinstance(spec, ast.Constant) and spec.value == "" else spec
+        native: ast.expr = ast.JoinedStr(values=[ast.FormattedValue(
+            value=load(h), conversion=conversion.value,  # type: ignore[attr-defined]
+            format_spec=copy.deepcopy(spec_native))])
+        if conversion.value == -1 and spec_native is None:  # type: ignore[attr-defined]
+            native = load(h)  # the field around the guard formats it as it is
+        test = _is_in(_kind_of(_held(h, value)), abi.PLAIN_TEXT)
+        return ast.IfExp(test=test, body=native,
+                         orelse=call(attr(abi.GUEST_TEXT, "field"), load(h), conversion, spec))
 
     def _cut(self, node: ast.Call) -> ast.expr | None:
         """``_R.cut(a[i:j])``: a short list, tuple, str or bytes as it is."""
@@ -161,6 +192,17 @@ class HoldComputedValues(ast.NodeTransformer):
             return None
         first.args[0] = _held(h, node.args[0])
         return made
+
+
+def _is_text_field(node: ast.Call) -> bool:
+    """Is ``node`` a generated ``_T.field(value, conversion, spec)`` whose
+    value is computed (a plain name's field is inlined already)?"""
+    func = node.func
+    return (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+            and func.value.id == abi.GUEST_TEXT and func.attr == "field"
+            and len(node.args) == 3 and not node.keywords
+            and not isinstance(node.args[0], (ast.Name, ast.Starred))
+            and isinstance(node.args[1], ast.Constant))
 
 
 def _first_kind_test(test: ast.expr) -> ast.Call | None:

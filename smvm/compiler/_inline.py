@@ -192,7 +192,10 @@ def text_field(node: ast.FormattedValue) -> ast.expr:
 def text_call(node: ast.Call) -> ast.expr:
     """``str(x)``/``repr(x)`` of a plain name: the real builtin where ``x``
     holds a value whose text is its value alone, the guest's otherwise."""
-    if len(node.args) != 1 or node.keywords or not isinstance(node.args[0], ast.Name):
+    if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
+        return node
+    if not isinstance(node.args[0], ast.Name):
+        node._smvm_text_call = True  # type: ignore[attr-defined]  # ``_held`` may hold it
         return node
     name = node.args[0].id
     real = abi.STR if node.func.id == "str" else abi.REPR  # type: ignore[attr-defined]

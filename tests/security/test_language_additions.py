@@ -256,9 +256,48 @@ def test_text_of_any_value_through_the_fast_paths_shows_no_host_address():
     assert ["2.5", "2.5", "2.5", "2.5", "2.5"] in res.result
 
 
+#: The same values, each computed where it is used (``str(vs[i])``,
+#: ``f'{vs[i]}'``): the value is held in a temporary and the same test picks
+#: the native or the scrubbing way.
+TEXT_OF_COMPUTED_VALUES = (
+    "class P:\n    pass\n\n"
+    "def g():\n    yield 1\n\ndef main():\n    out = []\n"
+    "    vs = [3, 'k', 2.5, g, g(), len, None, P(), b'x', range(2), [g], (len,)]\n"
+    "    for i in range(len(vs)):\n"
+    "        out.append([str(vs[i]), repr(vs[i]), f'{vs[i]}', f'{vs[i]!r}', f'{vs[i]!s:>3}',\n"
+    "                    f'<{vs[i] if i else 0}>', str(vs[i:i + 1]), repr(vs[i:i + 1])])\n"
+    "    return out\n")
+
+
+def test_text_of_computed_values_shows_no_host_address_and_equals_cpython_for_plain_ones():
+    res = exec_sm(TEXT_OF_COMPUTED_VALUES)
+    assert res.error is None, res.error
+    assert "0x" not in repr(res.result)
+    namespace: dict = {}
+    exec(compile(TEXT_OF_COMPUTED_VALUES, "cpython", "exec"), namespace)  # noqa: S102
+    expected = namespace["main"]()
+    plain = [0, 1, 2, 6, 8, 9]  # 3, 'k', 2.5, None, b'x', range(2): their text is their value
+    assert [res.result[i] for i in plain] == [expected[i] for i in plain]
+    assert res.result[10][0] == "[<function g>]" and res.result[11][1] == "(<built-in function len>,)"
+
+
+def test_text_of_a_computed_value_computes_it_once_and_in_order():
+    source = ("order = []\n\ndef v(x):\n    order.append(x)\n    return x\n\n"
+              "def main():\n    w = 4\n"
+              "    out = [str(v(1) + 1), repr(v('a') * 2), f'{v(3) % 2}:{v(w):>{v(2)}}', str(v(5))]\n"
+              "    return out, order\n")
+    res = exec_sm(source)
+    assert res.error is None, res.error
+    namespace: dict = {}
+    exec(compile(source, "cpython", "exec"), namespace)  # noqa: S102 - the test's own source
+    assert res.result == namespace["main"]() == (["2", "'aa'", "1: 4", "5"], [1, "a", 3, 4, 2, 5])
+
+
 @pytest.mark.parametrize("body", [
     "    return str(t)\n", "    return repr(t)\n", "    return f'{t}'\n", "    return f'{t!r}'\n",
     "    return min(t)\n", "    return sorted(t)\n",
+    "    return str(ts[0])\n", "    return repr(ts[0])\n", "    return f'{ts[0]}'\n",
+    "    return f'{ts[0]!r:>4}'\n",
 ])
 def test_a_hostile_dunder_behind_a_fast_path_runs_on_fuel(body):
     """The fast path takes plain values only: an instance whose __str__,
@@ -268,6 +307,7 @@ def test_a_hostile_dunder_behind_a_fast_path_runs_on_fuel(body):
               "def main():\n    t = T()\n")
     if "min" in body or "sorted" in body:
         source += "    t = [T(), T()]\n"
+    source += "    ts = [t]\n"
     res = exec_sm(source + body, fuel=100_000)
     assert res.error is not None and res.error.type == "FuelExhausted", res.error
     assert_exec_still_serves()

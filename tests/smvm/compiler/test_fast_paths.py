@@ -142,3 +142,42 @@ def main():
     return Table().update(1, 2)
 '''
     assert run_line(source, []).result == [3]
+
+
+def _text_calls(source: str) -> tuple[int, int]:
+    """How many native text calls (``_str``/``_repr``) and native f-string
+    fields (a field of a held ``_hN``) the brick's ``main`` has."""
+    import ast
+    brick = compile_brick(source, "b.py")
+    main = next(n for n in ast.walk(brick.transformed)
+                if isinstance(n, ast.FunctionDef) and n.name == "main")
+    calls = sum(isinstance(n, ast.Call) and getattr(n.func, "id", "") in ("_str", "_repr")
+                for n in ast.walk(main))
+    fields = sum(isinstance(n, ast.IfExp) and isinstance(n.body, (ast.Name, ast.JoinedStr))
+                 and "_T.field(_h" in ast.unparse(n.orelse) for n in ast.walk(main))
+    return calls, fields
+
+
+def test_text_of_a_computed_value_is_made_natively_where_it_is_plain():
+    source = '''
+def main(n):
+    out = []
+    for i in range(n):
+        out.append(str(i % 10) + repr(out[-1:]) + f"<{i * 2}|{i + 1!r:>3}>")
+    return out[-1]
+'''
+    assert _text_calls(source) == (2, 2)
+    plain: dict = {}
+    exec(compile(source, "b.py", "exec"), plain)  # noqa: S102 - the test's own source
+    assert run_line(source, [3]).result == plain["main"](3)
+
+
+def test_text_of_a_computed_value_in_a_migrating_function_keeps_the_guard():
+    # a migrating function's locals travel: no hidden temporaries there
+    source = '''
+def main(n):
+    sys_migrate("1")
+    return str(n % 10) + f"{n + 1}"
+'''
+    assert _text_calls(source) == (0, 0)
+    assert run_line(source, [13]).result == "314"
