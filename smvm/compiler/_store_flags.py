@@ -33,28 +33,30 @@ def flag_store_targets(fn: ast.FunctionDef) -> list[ast.stmt]:
     for name in params:
         if name in bound or name in rebound_inside:
             continue
-        tests = list(_tests(fn.body, name, in_loop=False))
-        if len(tests) >= 2 or any(looped for _, looped in tests):
-            prologue.append(_flag(name, [t for t, _ in tests], fn))
+        if _on_one_path(fn.body, name) >= 2:
+            prologue.append(_flag(name, [t for t, _ in _tests(fn.body, name, False)], fn))
     for loop in _own_nodes(fn.body):
         if not (isinstance(loop, ast.For) and isinstance(loop.target, ast.Name)):
             continue
         name = loop.target.id
         if bound.get(name) != 1 or name in params or name in rebound_inside:
             continue
-        tests = list(_tests(loop.body, name, in_loop=False))
-        if len(tests) >= 2 or any(looped for _, looped in tests):
-            loop.body.insert(0, _flag(name, [t for t, _ in tests], loop))
+        if _on_one_path(loop.body, name) >= 2:
+            loop.body.insert(0, _flag(name, [t for t, _ in _tests(loop.body, name, False)], loop))
     for name, sites in _plain_assignments(fn).items():
         if bound.get(name) != len(sites) or name in params or name in rebound_inside:
             continue
         tests = [t for t, _ in _tests(fn.body, name, in_loop=False)]
-        if len(tests) < 2 * len(sites):
+        if _on_one_path(fn.body, name) < 2 * len(sites):
             continue
-        # False until the first binding: a store before it reads the name
-        # itself (in the guard's else branch), which fails as it would have
+        first = next((i for i, stmt in enumerate(fn.body) if (fn.body, stmt) in sites), None)
+        unbound_use = first is None or any(True for _ in _tests(fn.body[:first], name, False))
         flag = _flag(name, tests, fn)
-        prologue.append(ast.copy_location(ast.Assign(targets=flag.targets, value=ast.Constant(False)), fn))
+        if unbound_use:
+            # False until the first binding: a store before it reads the name
+            # itself (in the guard's else branch), which fails as it would have
+            prologue.append(ast.copy_location(
+                ast.Assign(targets=flag.targets, value=ast.Constant(False)), fn))
         for block, stmt in sites:
             block.insert(block.index(stmt) + 1, _flag_statement(name, stmt))
     return prologue
@@ -163,6 +165,23 @@ def _tests_in(node: ast.AST, name: str, in_loop: bool) -> Iterator[tuple[ast.Com
     for child in ast.iter_child_nodes(node):
         looped = inner and not (isinstance(node, ast.For) and child is node.iter)
         yield from _tests_in(child, name, looped)
+
+
+def _on_one_path(body: list[ast.stmt], name: str) -> int:
+    """How many tests of ``name`` one run through ``body`` may make at most,
+    as far as it matters here: of an ``if``, the branch with more; a test
+    inside a loop counts as two (it may run many times)."""
+    count = 0
+    for stmt in body:
+        if isinstance(stmt, ast.If):
+            count += sum(1 for _ in _tests_in(stmt.test, name, False))
+            count += max(_on_one_path(stmt.body, name), _on_one_path(stmt.orelse, name))
+        elif isinstance(stmt, _LOOPS) or isinstance(stmt, ast.Try):
+            found = list(_tests_in(stmt, name, False))
+            count += 2 * any(looped for _, looped in found) + sum(not looped for _, looped in found)
+        else:
+            count += sum(1 for _ in _tests_in(stmt, name, False))
+    return count
 
 
 def _is_test(node: ast.AST, name: str) -> bool:
