@@ -48,6 +48,15 @@ def truncate(text: str, limit: int) -> str:
     return text[:limit] + TRUNCATION_MARKER.format(len(text))
 
 
+_LOG10_2 = 0.30103
+
+
+def long_int_placeholder(value: int) -> str:
+    """What is shown for an int too long to write in decimal."""
+    digits = int(value.bit_length() * _LOG10_2) + 1
+    return f"<int of about {digits:,} digits, too long to show>"
+
+
 def safe_repr(value: object, limit: int = MAX_SHOWN_CHARS) -> str:
     """``repr`` that neither fails (a huge int, a deep value) nor grows, and
     never runs SM code (an instance of an SM's class shows as its name)."""
@@ -56,7 +65,10 @@ def safe_repr(value: object, limit: int = MAX_SHOWN_CHARS) -> str:
     try:
         text = repr(value)
     except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
-        text = f"<{type(value).__name__} that cannot be shown: {type(exc).__name__}>"
+        if type(value) is int and type(exc) is ValueError:
+            text = long_int_placeholder(value)  # past CPython's limit on digits
+        else:
+            text = f"<{type(value).__name__} that cannot be shown: {type(exc).__name__}>"
     return truncate(scrub(text), limit)
 
 

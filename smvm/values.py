@@ -6,7 +6,7 @@ import json
 import math
 
 from . import errors
-from .limits import safe_repr
+from .limits import long_int_placeholder, safe_repr
 
 
 class Cell:
@@ -58,7 +58,7 @@ def jsonable(value: object) -> object:
         return value
     if type(value) is int:
         # JSON text of an int past Python's digit limit cannot be made
-        return value if value.bit_length() <= _MAX_JSON_INT_BITS else f"<int of {value.bit_length():,} bits>"
+        return value if value.bit_length() <= _MAX_JSON_INT_BITS else long_int_placeholder(value)
     if type(value) is float:
         return value if math.isfinite(value) else repr(value)
     if type(value) in (list, tuple):
