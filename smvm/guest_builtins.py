@@ -7,7 +7,7 @@ import math
 from types import SimpleNamespace
 from typing import Any
 
-from . import guest_text
+from . import guest_text, setmembers
 from .compiler.policy import ALLOWED_ATTRIBUTES, BUILTIN_NAMES, CALL_ONLY_ATTRIBUTES, MODULES
 from .errors import VMBug
 from .stdlib import SHARED as _STDLIB, GuestModule, Output, class_for_isinstance, print_to
@@ -191,6 +191,21 @@ class GuardedType:
         return repr(self._real)
 
 
+class _SetType(GuardedType):
+    """``set`` and ``frozenset`` as SM code sees them: what they are given is
+    checked (``smvm.setmembers``), and so is what ``set.add``,
+    ``set.union``... take in."""
+
+    __slots__ = ()
+
+    def __call__(self, *args, **kwargs):
+        return setmembers.checked(GuardedType.__call__(self, *args, **kwargs))
+
+    def __getattr__(self, name: str):
+        checked = setmembers.UNBOUND.get((self._real, name))
+        return checked if checked is not None else GuardedType.__getattr__(self, name)
+
+
 class _TextType(GuardedType):
     """``str`` as SM code sees it: the type (``isinstance``, ``str.join``),
     and a conversion that shows no host address (``smvm.guest_text``)."""
@@ -254,6 +269,7 @@ SHARED_BUILTINS: dict[str, Any] = {
     **_STATIC,
     **{name: getattr(_GUARDED, name) for name in _GUARDED_NAMES},
     **{name: GuardedType(getattr(builtins, name)) for name in _GUARDED_TYPES},
+    "set": _SetType(builtins.set), "frozenset": _SetType(builtins.frozenset),
 }
 
 
@@ -276,6 +292,8 @@ for _type in (str, bytes, bytearray, list, tuple, dict, set, frozenset, int, flo
         # reaches them only through the compiler's guarded call
         if _value is not None and callable(_value) and not _name.startswith("_") \
                 and _name not in CALL_ONLY_ATTRIBUTES and type(_value) is not type:
+            # set.add, set.union...: the checked forms SM code sees
+            _value = setmembers.UNBOUND.get((_type, _name), _value)
             STATIC_REFS.setdefault(id(_value), f"method:{_type.__name__}.{_name}")
             STATIC_TABLE[f"method:{_type.__name__}.{_name}"] = _value
 for _module, _ns in GUEST_MODULES.items():

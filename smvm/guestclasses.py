@@ -236,6 +236,9 @@ def make_attribute_builtins(registry: ClassRegistry) -> dict[str, Any]:
         try:
             if name.startswith("_"):
                 return registry.private(obj, name)
+            if isinstance(obj, (set, frozenset)):  # set.add...: checked (smvm.setmembers)
+                from .setmembers import method_value
+                return method_value(obj, name)
             return getattr(obj, name)
         except AttributeError:
             if default:

@@ -25,6 +25,7 @@ from ._marks import marked_code, strip_marks
 from ._link import brick_imports, is_linked, load_brick, unpack
 from ._closures import Cellify, LiftMigratingLambdas
 from ._rewrite import FastConsumers, GuardCalls, GuardScans, Rejections, SimplifyImports
+from ._sets import GuardSetBuilding, GuardSetGrowing, hold_set_values, mentions_views
 
 __all__ = ["Brick", "FunctionInfo", "brick_hash", "check_source", "compile_brick", "desugar",
            "load_brick", "unit_part"]
@@ -65,6 +66,10 @@ class Brick:
     #: of a unit: its main brick's), and the code objects of every part's
     own_domain: frozenset[str] = frozenset()
     own_domain_code: frozenset[int] = frozenset()
+    #: the brick may make dict views (whose set operators take in anything
+    #: iterable): its set operators are checked, and only then may a state
+    #: it decodes hold a view (``smvm.setmembers``)
+    makes_views: bool = True
 
     @property
     def code_ids(self) -> frozenset[str]:
@@ -122,14 +127,19 @@ def _parse(source: str, filename: str) -> ast.Module:
 
 def _compile_one(source: str, filename: str, name: str, *, tree: ast.Module | None = None,
                  prefix: str = "", exports: dict[str, frozenset[str]] | None = None,
-                 foreign: dict[str, bool] | None = None) -> Brick:
+                 foreign: dict[str, bool] | None = None, views: bool | None = None) -> Brick:
     tree = tree or _parse(source, filename)
+    if views is None and not prefix and exports is None:  # a brick on its own
+        views = mentions_views(tree)
     errors = _validate.validate(tree, filename, exports)
     if errors:
         raise CompileError(errors)
     marked = strip_marks(tree)
     try:
-        brick = _transform(tree, source, filename, name, prefix, frozenset(exports or ()), foreign)
+        views = True if views is None else views
+        brick = _transform(tree, source, filename, name, prefix, frozenset(exports or ()), foreign,
+                           views)
+        brick.makes_views = views
         brick.own_domain = marked
         brick.own_domain_code = marked_code(brick.fid_of_code, prefix, marked)
         return brick
@@ -239,11 +249,13 @@ def _qualnames(tree: ast.Module) -> dict[int, str]:
 
 
 def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: str = "",
-               bricks: frozenset[str] = frozenset(), foreign: dict[str, bool] | None = None) -> Brick:
+               bricks: frozenset[str] = frozenset(), foreign: dict[str, bool] | None = None,
+               views: bool = True) -> Brick:
     tree = DesugarWith().visit(tree)
     tree = SimplifyImports(bricks).visit(tree)
     tree = GuardCalls().visit(tree)
     tree = FastConsumers(bound_anywhere(tree), plain_class_names(tree)).visit(tree)
+    tree = GuardSetBuilding(views).visit(tree)
     tree = GuardAttributes().visit(tree)
     res = resolve(tree)
     analyse(tree, res, foreign)
@@ -256,6 +268,7 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
         res = resolve(tree)
     migrating = analyse(tree, res, foreign)
     tree = GuardScans().visit(tree)
+    tree = GuardSetGrowing().visit(tree)
     refused = generator_errors(tree, migrating, filename) + cached_errors(tree, migrating, filename)
     if refused:
         raise Rejections(refused)
@@ -275,6 +288,7 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
             prologue = getattr(fn, "_smvm_prologue", [])
             fn.body = prologue + flag_store_targets(fn) + fn.body
             hold_computed_values(fn, held)
+            hold_set_values(fn, held)
     Instrument().run(tree)
     ast.fix_missing_locations(tree)
     try:

@@ -78,6 +78,21 @@ FAST_CONSUMER_PREFIX = "_C_"
 FAST_CONSUMERS = ("set", "frozenset", "list", "tuple", "sorted", "sum", "min", "max", "any",
                   "all", "dict")
 
+#: Sets hold no value hashed by its address (``smvm.setmembers``; the
+#: compiler's ``_sets``): a built set checked, a set operator, a growing
+#: method called, one argument or several of one a migrating method may
+#: take, one taken as a value; set kinds, numbers or sets, and the kinds
+#: hashed by value.
+SET_CHECKED = "_SM"
+SET_OPERATE = "_SO"
+SET_GROW = "_SG"
+SET_ARGUMENT = "_SA"
+SET_ARGUMENTS = "_SAS"
+SET_METHOD = "_SV"
+SET_KINDS = "_SK"
+NUMBERS_OR_SETS = "_NS"
+PLAIN_HASHED = "_PH"
+
 # ---- the frame of a resumable function ----------------------------------------
 #: Keyword-only parameter carrying the saved frame when a function is resumed
 #: (its default, None, stays on the node: it is not state).
@@ -97,10 +112,10 @@ POINT_COLUMN = 999_999
 
 def hidden_namespace(runtime: Any, classes: Any, modules: Any, *, capture: type,
                      cell: type, end: object, nocatch: tuple[type, ...],
-                     text: Any) -> dict[str, Any]:
+                     text: Any, sets: Any) -> dict[str, Any]:
     """The hidden names of one SM's module namespace, bound to its
     ``runtime``, its guest-class registry ``classes`` and its ``modules``
-    (``text``: the guest text module)."""
+    (``text``: the guest text module; ``sets``: ``smvm.setmembers``)."""
     return {  # one fixed order: saving an SM iterates its namespace
         RUNTIME: runtime, CAPTURE: capture, LOCALS: locals, NEW_SET: set, CELL: cell,
         BASE_EXCEPTION: BaseException, EXCEPTION: Exception, ASSERTION_ERROR: AssertionError,
@@ -115,6 +130,13 @@ def hidden_namespace(runtime: Any, classes: Any, modules: Any, *, capture: type,
         TUPLE: tuple,
         SHORT_WALKED: frozenset({list, tuple, str, bytes, dict, set, frozenset}),
         **{FAST_CONSUMER_PREFIX + name: getattr(builtins, name) for name in FAST_CONSUMERS},
+        FAST_CONSUMER_PREFIX + "set": sets.new_set,
+        FAST_CONSUMER_PREFIX + "frozenset": sets.new_frozenset,
+        SET_CHECKED: sets.checked, SET_OPERATE: sets.operate, SET_GROW: sets.grow,
+        SET_ARGUMENT: sets.grow_argument, SET_ARGUMENTS: sets.grow_arguments,
+        SET_METHOD: sets.method_value, SET_KINDS: frozenset({set, frozenset}),
+        NUMBERS_OR_SETS: frozenset({int, float, bool, set, frozenset}),
+        PLAIN_HASHED: sets.PLAIN,
     }
 
 

@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .. import guestclasses
+from .. import guestclasses, setmembers
 from ..values import GUEST_EXCEPTIONS, Cell
 from ._errors import fail
 from ._iterators import range_iterator
@@ -30,6 +30,13 @@ def check_keys(keys) -> None:
         if guestclasses.key_runs_guest_code(k):
             raise fail("a dict key or set item whose hash would run SM code "
                        f"(an instance of {type(k).__name__!r} with its own __hash__ or __eq__)")
+
+
+def check_members(items) -> None:
+    """Refuse a set item no set of an SM may hold (``smvm.setmembers``)."""
+    what = setmembers.refused(items)
+    if what is not None:
+        raise fail(f"a set holding {what}")
 
 
 def check_collisions(keys, most: int | None) -> None:
@@ -72,6 +79,7 @@ def _build_tuple(dec: Decoder, f: list) -> tuple:
 
 def _build_frozenset(dec: Decoder, f: list) -> frozenset:
     check_keys(f)
+    check_members(f)
     check_collisions(f, dec.limits.max_key_collisions)
     return frozenset(f)
 
@@ -120,6 +128,7 @@ def _build_range_iterator(dec: Decoder, f: list) -> object:
 # Mutable kinds, used when no ref can point at them.
 
 def _build_set(dec: Decoder, f: list) -> set:
+    check_members(f)
     check_collisions(f, dec.limits.max_key_collisions)
     return set(f)
 

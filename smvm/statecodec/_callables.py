@@ -14,7 +14,7 @@ from __future__ import annotations
 import types
 from typing import TYPE_CHECKING
 
-from .. import guestclasses
+from .. import guestclasses, setmembers
 from ..compiler.policy import ALLOWED_ATTRIBUTES, CALL_ONLY_ATTRIBUTES
 from ._errors import Unencodable, fail
 from ._unpack import Kind
@@ -146,6 +146,10 @@ def decode_bound(self: Decoder, x: list, depth: int) -> object:
     method = getattr(owner, x[3], None)
     if type(method) is not types.BuiltinMethodType:
         raise fail(f"no method {x[3]!r} there")
+    if x[3] in ("keys", "items") and not getattr(self.functions, "makes_views", True):
+        raise fail("a dict view's maker in the state of a brick that makes none")
+    if type(owner) in (set, frozenset) and x[3] in setmembers.GROWING:
+        raise fail(f"an unchecked set method {x[3]!r}")  # SM code holds the checked ones
     return method
 
 

@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping
 
 from .. import guestclasses
 from ..values import Cell
-from ._build import BUILDERS, NUMBERED, build_bytearray, check_collisions, check_keys
+from ._build import (BUILDERS, NUMBERED, build_bytearray, check_collisions, check_keys,
+                     check_members)
 from ._callables import decode_bound, decode_closure, decode_method, decode_unbound
 from ._errors import fail
 from ._iterators import RANGE_ITERATORS, decode_iterator, decode_view
@@ -111,6 +112,7 @@ class Decoder:
         for item in items:
             if guestclasses.key_runs_guest_code(item):
                 raise fail("a set item whose hash would run SM code")
+        check_members(items)
         check_collisions(items, self.limits.max_key_collisions)
         s.update(items)
         return s

@@ -160,6 +160,8 @@ def range_iterator(args: object, position: object, range_kind: object) -> object
 def decode_view(self: Decoder, x: list, depth: int) -> object:
     if len(x) != 3 or x[1] not in ("keys", "values", "items"):
         raise fail("malformed dict view")
+    if x[1] != "values" and not getattr(self.functions, "makes_views", True):
+        raise fail("a dict view in the state of a brick that makes none")
     owner = self.dec(x[2], depth)
     if type(owner) is not dict:
         raise fail("malformed dict view")

@@ -10,6 +10,7 @@ import itertools as _it
 import operator as _op
 
 from . import _cache
+from .. import setmembers
 from ._guard import bounded, charge, checked_name, nested
 from ..compiler.stdlib_members import FUNCTOOLS, ITERTOOLS, OPERATOR
 
@@ -99,12 +100,29 @@ def build_functools() -> dict:
 
 def _attrgetter(attr, *attrs):
     for name in (attr, *attrs):
-        checked_name(name)
+        _not_growing(checked_name(name))
     return _op.attrgetter(attr, *attrs)
 
 
 def _methodcaller(name, /, *args, **kwargs):
-    return _op.methodcaller(checked_name(name), *args, **kwargs)
+    return _op.methodcaller(_not_growing(checked_name(name)), *args, **kwargs)
+
+
+def _not_growing(name: str) -> str:
+    # they would hand out or call a set's method unchecked (smvm.setmembers)
+    if name.rpartition(".")[2] in setmembers.GROWING:
+        raise TypeError(f"{name!r} is not available through operator in SM code: "
+                        "call the method itself")
+    return name
+
+
+def _set_operator(name: str):
+    real = getattr(_op, name)
+
+    def operate(a, b, /):
+        return setmembers.operate(a, b, name)
+    operate.__name__ = operate.__qualname__ = real.__name__
+    return operate
 
 
 def _pow(a, b):
@@ -129,6 +147,9 @@ def build_operator() -> dict:
     members.update(attrgetter=_attrgetter, methodcaller=_methodcaller, pow=_pow, ipow=_pow,
                    contains=_scan(_op.contains), countOf=_scan(_op.countOf),
                    indexOf=_scan(_op.indexOf))
+    # the set operators build sets from dict views: checked
+    members.update({name: _set_operator(name) for name in
+                    ("or_", "and_", "xor", "sub", "ior", "iand", "ixor", "isub")})
     return members
 
 

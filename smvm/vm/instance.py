@@ -19,7 +19,7 @@ from typing import Any, Callable
 import greenlet
 from tagspace import Principal
 
-from .. import guest_text, statecodec
+from .. import guest_text, setmembers, statecodec
 from ..budgets import SliceLimits
 from ..compiler import Brick, abi
 from ..continuation import qualname_of
@@ -335,7 +335,8 @@ _BUILTINS_TEMPLATE: dict[str, Any] = {**SHARED_BUILTINS, **PRIMITIVES}
 _NAMESPACE_TEMPLATE: dict[str, Any] = {
     "__builtins__": None, "__name__": None,
     **abi.hidden_namespace(Runtime(0, {}, {}), ClassRegistry(), SMModules(""), capture=Capture,
-                           cell=Cell, end=END, nocatch=_NOCATCH, text=guest_text),
+                           cell=Cell, end=END, nocatch=_NOCATCH, text=guest_text,
+                           sets=setmembers),
 }
 for _name in abi.PER_SM_HIDDEN:
     _NAMESPACE_TEMPLATE[_name] = None

@@ -102,6 +102,11 @@ def _stand_in() -> None:
     right once the module has run (``migration.settle``)."""
 
 
+#: References to what makes dict views (``Brick.makes_views``).
+_VIEW_MAKERS = frozenset({"builtin:getattr", "method:dict.keys", "method:dict.items",
+                          "operator:methodcaller", "operator:attrgetter"})
+
+
 class Table:
     """reference -> object for one SM, resolved on demand: building the whole
     table for every SM that arrives costs more than the few lookups its state
@@ -118,9 +123,16 @@ class Table:
         #: id(stand-in) -> (the function id it stands for, the stand-in)
         self.stand_ins: dict[int, tuple[str, types.FunctionType]] = {}
 
+    @property
+    def makes_views(self) -> bool:
+        """May the state hold dict views (``Brick.makes_views``)?"""
+        return self.sm.brick.makes_views
+
     def get(self, ref: str, default=None):
         kind, _, name = ref.partition(":")
         sm = self.sm
+        if ref in _VIEW_MAKERS and not sm.brick.makes_views:
+            return default  # the brick makes no dict view: its state names nothing that does
         if kind == "fn":
             if "_loaded" not in sm.ns:
                 info = sm.brick.functions.get(name)
