@@ -116,8 +116,8 @@ def mentions_views(tree: ast.Module) -> bool:
             return True
         if isinstance(node, ast.Name) and node.id in _VIEW_NAMES:
             return True
-        if isinstance(node, ast.alias) and (node.asname or node.name) in _VIEW_NAMES | {
-                "keys", "items"}:
+        if isinstance(node, ast.alias) and not _VIEW_NAMES.isdisjoint(
+                {node.name, node.asname}):  # ``from operator import methodcaller as m``
             return True
     return False
 

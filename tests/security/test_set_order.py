@@ -123,6 +123,20 @@ def main():
     assert_exec_still_serves()
 
 
+@pytest.mark.parametrize("maker", [
+    "from operator import methodcaller as call\n\ndef make(d):\n    return call('keys')(d)\n",
+    "def make(d):\n    return getattr(d, 'ke' + 'ys')()\n",
+    "import operator as op\n\ndef make(d):\n    return op.attrgetter('items')(d)()\n"])
+def test_a_view_made_by_a_name_computed_at_run_time_is_checked_too(maker: str) -> None:
+    """A brick reaching ``keys`` through a name built at run time still
+    counts as one that may make dict views: its set operators are checked."""
+    run = exec_sm(maker + "\ndef f():\n    return 1\n\ndef main():\n    try:\n"
+                  "        return [f] - make({1: 2})\n    except TypeError as e:\n"
+                  "        return str(e)\n")
+    assert run.error is None and "memory addresses" in run.result, (run.error, run.result)
+    assert_exec_still_serves()
+
+
 def test_the_refusal_names_what_and_why() -> None:
     run = exec_sm("def f():\n    return 1\n\ndef main():\n    return {f}\n")
     assert run.error.type == "TypeError"
