@@ -126,17 +126,8 @@ def _set_add(s, value, /):
     return s.add(member(value))
 
 
-def _grower(name: str):
-    real = getattr(set, name)
-
-    def method(s, /, *others):
-        return real(s, *map(_clean, others))
-    method.__name__ = method.__qualname__ = name
-    return method
-
-
-def _frozen_grower(name: str):
-    real = getattr(frozenset, name)
+def _grower(kind: type, name: str):
+    real = getattr(kind, name)
 
     def method(s, /, *others):
         return real(s, *map(_clean, others))
@@ -148,8 +139,8 @@ _set_add.__name__ = _set_add.__qualname__ = "add"
 #: ``set.<name>`` and ``frozenset.<name>`` as SM code sees them: the real
 #: method, with what it takes in checked.
 UNBOUND: dict[tuple[type, str], object] = {(set, "add"): _set_add}
-UNBOUND.update({(set, name): _grower(name) for name in GROWING - {"add"}})
-UNBOUND.update({(frozenset, name): _frozen_grower(name)
+UNBOUND.update({(set, name): _grower(set, name) for name in GROWING - {"add"}})
+UNBOUND.update({(frozenset, name): _grower(frozenset, name)
                 for name in ("union", "symmetric_difference")})
 
 

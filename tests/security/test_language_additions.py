@@ -14,6 +14,14 @@ from smvm.vm import FORMAT_VERSION
 
 from ._attack import assert_core_still_serves, assert_exec_still_serves, exec_sm
 
+
+def in_cpython(source: str, *args):
+    """What the test's own ``source`` gives run by plain CPython."""
+    namespace: dict = {}
+    exec(compile(source, "cpython", "exec"), namespace)  # noqa: S102 - the test's own source
+    return namespace["main"](*args)
+
+
 REFUSED_SOURCES = {
     "future_parser_switch": "from __future__ import barry_as_FLUFL\n\ndef main():\n    return 1\n",
     "future_renamed": "from __future__ import annotations as a\n\ndef main():\n    return a\n",
@@ -273,9 +281,7 @@ def test_text_of_computed_values_shows_no_host_address_and_equals_cpython_for_pl
     res = exec_sm(TEXT_OF_COMPUTED_VALUES)
     assert res.error is None, res.error
     assert "0x" not in repr(res.result)
-    namespace: dict = {}
-    exec(compile(TEXT_OF_COMPUTED_VALUES, "cpython", "exec"), namespace)  # noqa: S102
-    expected = namespace["main"]()
+    expected = in_cpython(TEXT_OF_COMPUTED_VALUES)
     plain = [0, 1, 2, 6, 8, 9]  # 3, 'k', 2.5, None, b'x', range(2): their text is their value
     assert [res.result[i] for i in plain] == [expected[i] for i in plain]
     assert res.result[10][0] == "[<function g>]" and res.result[11][1] == "(<built-in function len>,)"
@@ -288,9 +294,7 @@ def test_text_of_a_computed_value_computes_it_once_and_in_order():
               "    return out, order\n")
     res = exec_sm(source)
     assert res.error is None, res.error
-    namespace: dict = {}
-    exec(compile(source, "cpython", "exec"), namespace)  # noqa: S102 - the test's own source
-    assert res.result == namespace["main"]() == (["2", "'aa'", "1: 4", "5"], [1, "a", 3, 4, 2, 5])
+    assert res.result == in_cpython(source) == (["2", "'aa'", "1: 4", "5"], [1, "a", 3, 4, 2, 5])
 
 
 @pytest.mark.parametrize("body", [
@@ -383,9 +387,7 @@ def test_a_held_value_is_computed_once_and_in_order():
                        "    return found, order\n")
     res = exec_sm(source)
     assert res.error is None, res.error
-    namespace: dict = {}
-    exec(compile(source, "cpython", "exec"), namespace)  # noqa: S102 - the test's own source
-    assert res.result == namespace["main"]() == ([True, 1, 2, 3], ["item"] * 4)
+    assert res.result == in_cpython(source) == ([True, 1, 2, 3], ["item"] * 4)
 
 
 def test_guards_on_computed_values_in_a_loop_run_out_of_fuel():
@@ -427,10 +429,8 @@ def test_a_consuming_method_given_a_small_or_plain_value_acts_as_cpython(value):
               + f"def main():\n    v = {value}\n    s = set()\n    try:\n        s.update(v)\n"
               "    except TypeError as e:\n        return 'TypeError'\n    return sorted(s)\n")
     res = exec_sm(source)
-    namespace: dict = {}
-    exec(compile(source, "cpython", "exec"), namespace)  # noqa: S102 - the test's own source
     assert res.error is None, res.error
-    assert res.result == namespace["main"]()
+    assert res.result == in_cpython(source)
 
 
 FLAGGED_STORES = '''import math
@@ -503,9 +503,7 @@ def test_a_name_tested_once_per_binding_still_refuses_stores_on_host_objects(cas
 
 def test_a_store_before_the_flagged_name_is_bound_fails_as_in_cpython():
     res = exec_sm(FLAGGED_STORES, 4)
-    namespace: dict = {}
-    exec(compile(FLAGGED_STORES, "cpython", "exec"), namespace)  # noqa: S102 - the test's own source
     with pytest.raises(UnboundLocalError) as raised:
-        namespace["main"](4)
+        in_cpython(FLAGGED_STORES, 4)
     assert res.error is not None and (res.error.type, res.error.message) == (
         "UnboundLocalError", str(raised.value))
