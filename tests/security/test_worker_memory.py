@@ -60,13 +60,26 @@ def main():
 HOG_SLICES = dict(slice_seconds=PATIENCE, memory_mb=256, fuel_per_sm=10 ** 12, fuel_slice=100_000)
 
 
-async def test_memory_held_by_a_paused_sm_does_not_end_its_neighbour() -> None:
+async def start_beside_a_hog(nursery: trio.Nursery):
+    """A one-worker daemon whose only worker holds the hog's 200 MB, the hog
+    paused there: the daemon, its address and a wait for the hog's reply."""
     daemon = NodeDaemon(one_worker(**HOG_SLICES))
+    address = await nursery.start(daemon.serve)
+    hog = in_background(nursery, address, HOG, [3_000_000])
+    await paused_once_more(daemon)
+    return daemon, address, hog
+
+
+def assert_restarted_in_a_fresh_worker(daemon: NodeDaemon) -> None:
+    """An SM ran again after its worker ran short, and that worker was
+    replaced once its paused SMs were done, killing none of them."""
+    assert daemon.core.counters["sms_restarted"] >= 1
+    assert daemon.pool.recycled >= 1 and daemon.pool.killed == 0
+
+
+async def test_memory_held_by_a_paused_sm_does_not_end_its_neighbour() -> None:
     async with trio.open_nursery() as nursery:
-        address = await nursery.start(daemon.serve)
-        hog = in_background(nursery, address, HOG, [3_000_000])
-        # the hog holds its 200 MB, paused in the only worker
-        await paused_once_more(daemon)
+        daemon, address, hog = await start_beside_a_hog(nursery)
         meek = await inject(address, MEEK, [], wait=True, timeout=PATIENCE)
         assert meek.ok, meek.error
         assert meek.value == 150_000_000
@@ -74,8 +87,7 @@ async def test_memory_held_by_a_paused_sm_does_not_end_its_neighbour() -> None:
         assert held.ok, held.error
         assert held.value == 200_000_000 + sum(i % 7 for i in range(3_000_000))
         # the meek SM ran again, and its crowded worker was replaced, killing no SM
-        assert daemon.core.counters["sms_restarted"] >= 1
-        assert daemon.pool.recycled >= 1 and daemon.pool.killed == 0
+        assert_restarted_in_a_fresh_worker(daemon)
         # an SM past its own budget still ends for memory, once
         greedy = await inject(address, GREEDY, [], wait=True, timeout=PATIENCE)
         assert not greedy.ok and greedy.error["type"] == "MemoryExhausted"
@@ -87,11 +99,8 @@ async def test_a_state_crowded_out_while_encoded_is_carried_after_a_restart() ->
     """Encoding an SM's state as it waits on a tag needs room its worker
     lacks only because two SMs paused there hold it: the SM starts again and
     waits, carrying its state, once it runs where its budget has room."""
-    daemon = NodeDaemon(one_worker(**HOG_SLICES))
     async with trio.open_nursery() as nursery:
-        address = await nursery.start(daemon.serve)
-        hog = in_background(nursery, address, HOG, [3_000_000])
-        await paused_once_more(daemon)
+        daemon, address, hog = await start_beside_a_hog(nursery)
         # a second SM takes all but 16 MB of the room left: enough for the
         # traveller to run, not to encode its 15 MB state
         size = worker_room(daemon) - 16 * 1024 * 1024
@@ -103,8 +112,7 @@ async def test_a_state_crowded_out_while_encoded_is_carried_after_a_restart() ->
         filled = await filler()
         assert filled.ok and filled.value == size, filled.error
         assert (await hog()).ok
-        assert daemon.core.counters["sms_restarted"] >= 1
-        assert daemon.pool.recycled >= 1 and daemon.pool.killed == 0
+        assert_restarted_in_a_fresh_worker(daemon)
         await assert_still_serves(address)
         nursery.cancel_scope.cancel()
 
@@ -112,16 +120,12 @@ async def test_a_state_crowded_out_while_encoded_is_carried_after_a_restart() ->
 async def _beside_a_hog(brick: str):
     """The reply to ``brick``, run while an SM paused in its worker holds
     200 MB there; the daemon must still serve afterwards."""
-    daemon = NodeDaemon(one_worker(**HOG_SLICES))
     async with trio.open_nursery() as nursery:
-        address = await nursery.start(daemon.serve)
-        hog = in_background(nursery, address, HOG, [3_000_000])
-        await paused_once_more(daemon)
+        daemon, address, hog = await start_beside_a_hog(nursery)
         reply = await inject(address, brick, [], wait=True, timeout=PATIENCE)
         assert (await hog()).ok
         # it ran again, where its own budget was the only limit
-        assert daemon.core.counters["sms_restarted"] >= 1
-        assert daemon.pool.recycled >= 1 and daemon.pool.killed == 0
+        assert_restarted_in_a_fresh_worker(daemon)
         await assert_still_serves(address)
         nursery.cancel_scope.cancel()
     return reply
