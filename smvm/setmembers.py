@@ -174,13 +174,15 @@ def grow_arguments(obj, name: str, /, *args) -> tuple:
 def new_set(*args):
     """``set(...)`` handed straight to the real type by the compiler."""
     s = set(*args)
-    check(s)
+    if not _PLAIN.issuperset(map(type, s)):  # ``check``'s common case, in C
+        check(s)
     return s
 
 
 def new_frozenset(*args):
     s = frozenset(*args)
-    check(s)
+    if not _PLAIN.issuperset(map(type, s)):
+        check(s)
     return s
 
 

@@ -124,8 +124,13 @@ _COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 #: dunder they reach ticks fuel itself): calling them cannot grow a list.
 _INERT_BUILTINS = frozenset({"len", "abs", "round", "int", "float", "str", "repr", "bool",
                              "isinstance", "ord", "chr", "hash", "divmod", "pow"})
-#: The guards this pass puts around a nested comprehension's iterables.
-_COUNTING = frozenset({"counted", "counted_growing"})
+#: The runtime's calls an item may make that grow no list: the guards this
+#: pass puts around a nested comprehension's iterables, and the guards of
+#: ``x in c``, slices and tuple depth (``GuardCalls``; a guest dunder they
+#: reach ticks fuel itself).
+_COUNTING = frozenset({"counted", "counted_growing", "contains", "cut", "nest"})
+#: The host's builtins the inline guards call (``_inline``): inert too.
+_INERT_GUARDS = frozenset({abi.TYPE, abi.LEN, abi.ISINSTANCE, abi.STR, abi.REPR})
 
 
 def _callable_names(tree: ast.Module) -> tuple[set[str], set[str]]:
@@ -156,7 +161,7 @@ def _calls_while_walking(comp: ast.AST, own: set[str], bound: set[str]) -> bool:
         if not isinstance(node, ast.Call) or id(node) in first:
             continue
         func = node.func
-        if isinstance(func, ast.Name) and (func.id in own or (
+        if isinstance(func, ast.Name) and (func.id in own or func.id in _INERT_GUARDS or (
                 func.id in _INERT_BUILTINS and func.id not in bound)):
             continue
         if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
@@ -204,9 +209,13 @@ class Instrument:
         elif isinstance(node, ast.GeneratorExp):
             # consumed lazily (any(), next()...): charged chunk by chunk
             # (given straight to a builtin, which consumes it at once: a short
-            # list is walked as it is, ``Runtime.consumed_counted``)
+            # sequence is charged at once, ``Runtime.consumed_counted``, and
+            # walked as it is where no item can grow it, ``consumed_sized``)
             first = node.generators[0]
-            guard = "consumed_counted" if getattr(node, "_smvm_consumed", False) else "lazy_counted"
+            guard = "lazy_counted"
+            if getattr(node, "_smvm_consumed", False):
+                guard = "consumed_counted" if _calls_while_walking(
+                    node, self.own, self.bound) else "consumed_sized"
             first.iter = call(attr(abi.RUNTIME, guard), first.iter)
             for gen in node.generators[1:]:
                 gen.iter = call(attr(abi.RUNTIME, "counted"), gen.iter)

@@ -156,29 +156,43 @@ class Guards:
 
     def consumed_counted(self, iterable: object) -> object:
         """The iterable of a generator expression a builtin consumes at once
-        (``sum(... for x in xs)``): a short list is charged now and walked up
-        to the length it has now (so items the expression appends to it are
-        not seen: never an endless C loop); anything else as ``lazy_counted``."""
-        kind = type(iterable)
-        if kind is list or kind is tuple or kind is str or kind is bytes:
-            size = len(iterable)
-        elif kind is range and 0 <= iterable.start <= iterable.stop <= _CHUNK \
-                and iterable.step == 1:
-            size = iterable.stop - iterable.start
-        else:
+        (``sum(... for x in xs)``) whose items may call code that grows a
+        list: a short list is charged now and walked up to the length it has
+        now (so items the expression appends to it are not seen: never an
+        endless C loop); anything else as ``consumed_sized``."""
+        if type(iterable) is list:
+            size, spare = len(iterable), self.fuel_list
+            if size <= _CHUNK:
+                if size <= len(spare):  # ``charge``, inline: one call less per expression
+                    del spare[len(spare) - size:]
+                else:
+                    self.charge(size)
+                return _islice(iterable, size)
             return self.lazy_counted(iterable)
-        if size > _CHUNK:
-            return self.lazy_counted(iterable)
-        spare = self.fuel_list
-        if size <= len(spare):  # ``charge``, inline: one call less per expression
-            del spare[len(spare) - size:]
-        else:
-            self.charge(size)
-        return _islice(iterable, size) if kind is list else iterable
+        return self.consumed_sized(iterable)
+
+    def consumed_sized(self, iterable: object) -> object:
+        """``consumed_counted`` where the expression's items call nothing that
+        could grow a list (the compiler checked): a short sequence or range
+        is charged now and walked as it is; anything else as
+        ``lazy_counted``."""
+        if type(iterable) in _WALKED_AS_IS:
+            try:
+                size = len(iterable)  # type: ignore[arg-type]
+            except OverflowError:  # a range longer than sys.maxsize
+                return self.lazy_counted(iterable)
+            if size <= _CHUNK:
+                spare = self.fuel_list
+                if size <= len(spare):  # ``charge``, inline: one call less per expression
+                    del spare[len(spare) - size:]
+                else:
+                    self.charge(size)
+                return iterable
+        return self.lazy_counted(iterable)
 
     def _slices(self, seq):
-        start = 0
-        while start < len(seq):
+        start, length = 0, _range_length if type(seq) is range else len  # (no len past sys.maxsize)
+        while start < length(seq):
             chunk = seq[start:start + _CHUNK]
             self.charge(len(chunk))
             yield chunk
@@ -374,6 +388,8 @@ def _range_length(r: range) -> int:
 
 
 _IMMUTABLE_SEQUENCES = frozenset({tuple, str, bytes, range})
+#: What a consumed generator expression may walk as it is once charged.
+_WALKED_AS_IS = frozenset({list, tuple, str, bytes, range})
 _HASHED = frozenset({set, frozenset, dict})
 _islice = itertools.islice
 _chain = itertools.chain
