@@ -62,9 +62,30 @@ STATE_PRESET: bytes = b"".join([
 ])
 
 
+#: zlib's smallest window that a stream's header can name (2**9 bytes).
+_MIN_WINDOW_BITS = 9
+
+
+def window_bits(raw: bytes, preset: bytes) -> int:
+    """The smallest zlib window (log2, 9 to 15) that holds ``preset`` and
+    ``raw`` with zlib's lookahead: every match a full window would find.
+
+    Why not always 15: a full window and hash table are about 256 KB that
+    zlib allocates and clears for each stream, and on a hop's few-KB state
+    setting them up cost more than compressing (the allocator hands the
+    memory back to the system and faults it in again on every hop). Any
+    inflater reads a stream with a smaller window (its header says which):
+    the wire format is unchanged."""
+    needed = len(raw) + len(preset) + (WINDOW - REACH)
+    return max(_MIN_WINDOW_BITS, min(15, (needed - 1).bit_length()))
+
+
 def deflate(raw: bytes, preset: bytes, level: int = LEVEL) -> bytes:
-    """``raw`` compressed with ``preset`` as the dictionary (one zlib stream)."""
-    squeezer = zlib.compressobj(level, zdict=preset)
+    """``raw`` compressed with ``preset`` as the dictionary (one zlib stream),
+    in a window sized to them (``window_bits``) and a hash table to match
+    (zlib's memLevel: hash of 2**(memLevel + 7) entries, about the window's size)."""
+    bits = window_bits(raw, preset)
+    squeezer = zlib.compressobj(level, zlib.DEFLATED, bits, max(1, min(8, bits - 7)), zdict=preset)
     return squeezer.compress(raw) + squeezer.flush()
 
 

@@ -159,3 +159,36 @@ def test_the_code_dictionary_is_the_installed_library() -> None:
     assert build_code_preset(["routing.migrate", "spatial.sp"]) == CODE_PRESET, (
         "smvm/wire/library.zdict is stale: run "
         "`python -m smvm.wire.preset routing.migrate spatial.sp`")
+
+
+def _window_of(blob: bytes) -> int:
+    """The window a zlib stream's header names (CINFO + 8, RFC 1950)."""
+    return (blob[0] >> 4) + 8
+
+
+@pytest.mark.parametrize("size", [0, 300, 3_000, 20_000, 200_000])
+def test_a_stream_gets_the_smallest_window_holding_it_and_the_dictionary(size: int) -> None:
+    raw = msgpack.packb([n * 0.001 for n in range(size // 9)])
+    blob = deflate(raw, STATE_PRESET, 1)
+    bits = _window_of(blob)
+    assert 9 <= bits <= 15
+    # every byte of the dictionary and the state is within reach of a match...
+    assert 2 ** bits >= min(len(raw) + len(STATE_PRESET) + (WINDOW - REACH), WINDOW)
+    # ...and the window is no larger than that needs
+    assert bits == 9 or 2 ** (bits - 1) < len(raw) + len(STATE_PRESET) + (WINDOW - REACH)
+    assert inflate("continuation", blob, STATE_PRESET, len(raw)) == raw
+
+
+def test_a_small_window_compresses_as_well_as_the_full_one() -> None:
+    full = zlib.compressobj(1, zdict=STATE_PRESET)
+    assert len(deflate(STATE, STATE_PRESET, 1)) <= len(full.compress(STATE) + full.flush())
+
+
+def test_streams_with_the_full_window_still_inflate() -> None:
+    """What nodes made before the window was sized (same wire version)."""
+    full = zlib.compressobj(1, zdict=STATE_PRESET)
+    blob = full.compress(STATE) + full.flush()
+    assert _window_of(blob) == 15
+    assert decode(transfer_bytes(blob)).continuation == STATE
+    # code keeps the whole window: its dictionary fills it
+    assert _window_of(deflate(b"def main():\n    return 1\n", CODE_PRESET)) == 15
