@@ -45,5 +45,7 @@ def log_event(event: ev.Event) -> None:
         log.info("[%s] %s", event.sm_id, truncate(event.text, MAX_LOG_LINE_CHARS))
     elif isinstance(event, ev.SMDurable):
         log.debug("SM %s journaled (%d bytes)", event.sm_id, len(event.snapshot))
-    else:
+    elif log.isEnabledFor(logging.DEBUG):
+        # every hop makes such events (admitted, completed, released): their
+        # text is made only for a log that shows it
         log.debug("%s", truncate(str(event), MAX_SHOWN_CHARS))
