@@ -18,7 +18,7 @@ import tagspace
 
 from .compiler import Brick
 from .errors import RemoteInputError
-from .vm import ErrorRecord, Failed, NodeHost, Outcome, RunnerPool, SMInstance
+from .vm import ErrorRecord, Failed, NodeHost, Outcome, RunnerPool, SMInstance, Suspended
 
 
 @dataclass(frozen=True)
@@ -96,13 +96,22 @@ def run_slice(job: SliceJob, host: NodeHost, runners: RunnerPool | None = None) 
     the caller's pool of idle greenlets, which a sliced SM runs in)."""
     step = job.step
     if isinstance(step, Continue):
-        return step.handle.proceed()
-    if isinstance(step, Decoded):
-        return step.instance.resume_decoded(step.continuation)
-    instance = new_instance(job, host, runners)
-    if isinstance(step, Start):
-        return instance.start(step.entry, step.args)
-    try:
-        return instance.resume(step.state, step.value, step.error)
-    except RemoteInputError as exc:  # its state does not fit its brick
-        return Failed(ErrorRecord("ContinuationError", str(exc)), job.fuel_used)
+        instance = step.handle
+        outcome = instance.proceed()
+    elif isinstance(step, Decoded):
+        instance = step.instance
+        outcome = instance.resume_decoded(step.continuation)
+    else:
+        instance = new_instance(job, host, runners)
+        if isinstance(step, Start):
+            outcome = instance.start(step.entry, step.args)
+        else:
+            try:
+                outcome = instance.resume(step.state, step.value, step.error)
+            except RemoteInputError as exc:  # its state does not fit its brick
+                return Failed(ErrorRecord("ContinuationError", str(exc)), job.fuel_used)
+    if type(outcome) is Suspended and type(instance) is SMInstance:
+        # it moved on or waits, all of it in its continuation: free the
+        # activation now rather than leave its cycles to the collector
+        instance.release()
+    return outcome

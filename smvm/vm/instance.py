@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import sys
 import types
-from collections.abc import Mapping
+from itertools import islice
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -154,10 +155,23 @@ class SMInstance:
         exec(self.brick.code, self.ns)  # noqa: S102 - code produced by the SM compiler
         # What the module body defines is rebuilt on every node: only names
         # the SM rebinds later travel as data.
-        self._defined = {name: value for name, value in self.ns.items()
+        self._defined = {name: value for name, value in self.module_items()
                          if (type(value) is types.FunctionType
                              or (type(value) is type and value in self.classes.classes))
                          and not name.startswith("_")}
+
+    def module_items(self) -> Iterator[tuple[str, Any]]:
+        """The (name, value) pairs of the SM's namespace past the hidden
+        names every namespace starts with: what its bricks and its code put
+        there, in order. Those hidden names come first (the namespace is a
+        copy of ``_NAMESPACE_TEMPLATE``) and guest code cannot remove them
+        (names starting with '_' are reserved), so they are skipped in C
+        instead of tested one by one on every capture; should the last of
+        them not sit where it should, every item is given."""
+        ns = self.ns
+        if len(ns) >= _TEMPLATE_SIZE and next(islice(ns, _TEMPLATE_SIZE - 1, None)) == _LAST_HIDDEN:
+            return islice(ns.items(), _TEMPLATE_SIZE, None)
+        return iter(ns.items())
 
     def _run(self, body: Callable[[], object], entry: str) -> Outcome:
         rt = self.runtime
@@ -198,6 +212,24 @@ class SMInstance:
             RUNNING.rt = outer
             if sys.getrecursionlimit() != limit:
                 sys.setrecursionlimit(limit)
+
+    def release(self) -> None:
+        """Let go of an activation whose run here is over (``Suspended``: it
+        moved on or waits, and all of it is in its continuation's bytes).
+
+        Its namespace, builtins, runtime and class registry hold one another
+        in reference cycles (functions' globals, bound methods, the runtime's
+        owner), so an activation dropped as it is waits for the garbage
+        collector, whose passes then walk every arriving SM's namespace
+        again. Emptied here, it is freed at once. Nothing of it runs after:
+        the next slice of the SM is a new activation."""
+        self.ns.clear()
+        self._builtins.clear()
+        self.classes.classes.clear()
+        rt = self.runtime
+        rt.owner = rt.output = rt.pause = None
+        rt.loop_fuel = rt._loop_units = None
+        self.output = self._limits = None
 
     def abandon(self) -> None:
         """Drop a paused SM without running any more of its code (its
@@ -243,6 +275,9 @@ class SMInstance:
                 # under a second memory budget of its own
                 self.fuel_used = rt.fuel_used()
                 captured = migration.suspend(self, cap, self._entry)
+                # its frames are in the continuation now; the traceback's
+                # frames and the SM's objects would hold each other in a cycle
+                cap.__traceback__ = None
             finally:
                 limits.leave()
                 self.output.flush()  # an open line is logged where it was printed
@@ -340,6 +375,8 @@ _NAMESPACE_TEMPLATE: dict[str, Any] = {
 }
 for _name in abi.PER_SM_HIDDEN:
     _NAMESPACE_TEMPLATE[_name] = None
+_TEMPLATE_SIZE = len(_NAMESPACE_TEMPLATE)
+_LAST_HIDDEN = next(reversed(_NAMESPACE_TEMPLATE))
 
 
 _register_entry_codes()

@@ -76,7 +76,7 @@ def _defaults(sm: SMInstance) -> dict:
 def _global_data(sm: SMInstance) -> dict:
     defined = sm.__dict__.get("_defined", {})
     out = {}
-    for name, value in sm.ns.items():
+    for name, value in sm.module_items():
         if name.startswith("_") or type(value) is GuestModule or defined.get(name) is value:
             continue
         out[name] = value

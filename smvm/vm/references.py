@@ -24,7 +24,7 @@ def module_functions(sm: SMInstance) -> dict[str, types.FunctionType]:
     """fid -> function, of the functions the brick's module defines (not
     methods; what their defaults travel with)."""
     fid_of_code = sm.brick.fid_of_code
-    return {fid_of_code[id(v.__code__)]: v for v in sm.ns.values()
+    return {fid_of_code[id(v.__code__)]: v for _, v in sm.module_items()
             if type(v) is types.FunctionType and id(v.__code__) in fid_of_code
             and not v.__closure__ and "<locals>" not in v.__qualname__}
 
@@ -36,7 +36,7 @@ def function_map(sm: SMInstance) -> dict[str, types.FunctionType]:
         return cached
     fid_of_code = sm.brick.fid_of_code
     fns = {}
-    for value in sm.ns.values():
+    for _, value in sm.module_items():
         # Module-level defs travel by name; closures kept in globals travel
         # as code plus cells, like any other nested function.
         if type(value) is types.FunctionType and id(value.__code__) in fid_of_code \

@@ -209,3 +209,42 @@ def test_a_module_function_deeper_in_the_state_is_found_by_a_second_decode(monke
     done = sm.resume_decoded(sm.decode(out.state))
     assert isinstance(done, Finished) and done.value == [2, 2, 2, True, True, True]
     assert len(decodes) == 2  # the list's function needs the module: decoded again
+
+
+GLOBALS = '''
+limit = 3
+seen = []
+
+def helper(x):
+    return x + limit
+
+def main():
+    global limit
+    limit = 5
+    seen.append(helper(1))
+    sys_migrate(read_tag("neighbors")[0])
+    return [limit, seen]
+'''
+
+
+def test_module_items_are_the_names_past_the_hidden_ones_in_order() -> None:
+    sm = SMInstance(compile_brick(GLOBALS, "globals.py"), Host(0))
+    sm._ensure_loaded()
+    names = [name for name, _ in sm.module_items()]
+    assert names[:3] == ["limit", "seen", "helper"] and "main" in names
+    assert not [n for n in names if n.startswith("_") and n != "_loaded"]
+    # every name the SM's code put there, none skipped
+    assert set(names) == {n for n in sm.ns if not n.startswith("_")} | {"_loaded"}
+
+
+def test_global_data_travels_whether_or_not_the_hidden_names_sit_first() -> None:
+    states = []
+    for drop_a_hidden_name in (False, True):
+        sm = SMInstance(compile_brick(GLOBALS, "globals.py"), Host(0))
+        if drop_a_hidden_name:  # module_items then walks the whole namespace
+            del sm.ns["__name__"]
+        out = sm.start("main", [])
+        assert isinstance(out, Migrate)
+        states.append(msgpack.unpackb(out.state, strict_map_key=False,
+                                      ext_hook=lambda code, data: (code, data))["globals"])
+    assert states[0] == states[1] == {"limit": 5, "seen": [6]}

@@ -4,7 +4,9 @@ worker process; the job crosses to a worker as named fields, framed by the
 one pipe module."""
 from __future__ import annotations
 
+import gc
 import io
+import weakref
 
 import msgpack
 import pytest
@@ -12,8 +14,8 @@ import tagspace
 
 from sim.line import LineWorld
 from smvm import compile_brick
-from smvm.slices import Continue, Resume, SliceJob, Start, run_slice
-from smvm.vm import Failed, Migrate, SMInstance
+from smvm.slices import Continue, Decoded, Resume, SliceJob, Start, run_slice
+from smvm.vm import Failed, Finished, Migrate, SMInstance
 from smvm.workers import pipe
 from smvm.workers.child import run_job
 from smvm.workers.messages import decode_job, encode_job
@@ -185,3 +187,63 @@ def test_shared_primitives_act_as_the_sm_whose_slice_runs() -> None:
         with pytest.raises(VMBug):
             shared([1])
     assert a.ns["__builtins__"] is not b.ns["__builtins__"]  # each SM's own copy
+
+
+WALKER = """
+visits = []
+
+def scaled(x, factor=3):
+    return x * factor
+
+def main():
+    step = 2
+    add = lambda y: scaled(y) + y + step
+    total = 0
+    for i in range(2):
+        total += add(i)
+        visits.append(node_id())
+        sys_migrate(read_tag('neighbors')[0])
+    return [total, visits]
+"""
+
+
+def test_an_sm_that_moved_on_leaves_nothing_for_the_garbage_collector() -> None:
+    """Its activation (namespace, builtins, runtime, the capture's frames)
+    is freed as the slice ends, not left in reference cycles; what travels in
+    its continuation still runs on. (A class the SM defines is a cycle of
+    Python's own, its type and its MRO: that much is left to the collector.)"""
+    walker = compile_brick(WALKER, "walker.py")
+    world = LineWorld(2, 100_000, 64)
+    hosts = world.nodes
+    gc.collect()
+    gc.disable()
+    try:
+        out = run_slice(job(walker, Start("main", [])), hosts[0])
+        assert isinstance(out, Migrate)
+        out = run_slice(job(walker, Resume(out.state)), hosts[1])
+        assert isinstance(out, Migrate)
+        left_behind = gc.collect()
+    finally:
+        gc.enable()
+    assert left_behind == 0
+    done = run_slice(job(walker, Resume(out.state)), hosts[0])
+    assert done.value == [(0 * 3 + 0 + 2) + (1 * 3 + 1 + 2), ["0", "1"]]
+
+
+def test_an_arriving_sm_decoded_once_is_freed_after_its_slice_too() -> None:
+    walker = compile_brick(WALKER, "walker.py")
+    hosts = LineWorld(2, 100_000, 64).nodes
+    state = run_slice(job(walker, Start("main", [])), hosts[0]).state
+    instance = SMInstance(walker, hosts[1])
+    decoded = instance.decode(state)
+    gone = weakref.ref(instance)
+    gc.disable()
+    try:
+        outcome = run_slice(job(walker, Decoded(instance, decoded)), hosts[1])
+        del instance, decoded
+        assert gone() is None      # freed by its last reference, no collection needed
+    finally:
+        gc.enable()
+    assert isinstance(outcome, Migrate)
+    done = run_slice(job(walker, Resume(outcome.state)), hosts[0])
+    assert isinstance(done, Finished) and done.value[1] == ["0", "1"]
