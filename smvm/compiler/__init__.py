@@ -15,6 +15,7 @@ from ._analysis import analyse, generator_errors, resolve
 from ._normalise import Normaliser
 from ._steer import make_resumable
 from ._decorators import cached_errors
+from ._facts import drop_text_tests, known_ints
 from ._classes import GuardAttributes, drop_inert_dunders
 from ._store_flags import flag_store_targets
 from ._scopes import bound_anywhere, iter_own_scope, plain_class_names, statement_bindings
@@ -280,6 +281,7 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
     normaliser = Normaliser(filename, res)
     resumable: dict[str, tuple[list[str], int]] = {}
     held = itertools.count()
+    rebound = bound_anywhere(tree)
     for fn in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
         fid = f"{prefix}{qualnames[id(fn)]}:{fn.lineno}"
         if id(fn) in migrating:
@@ -287,7 +289,9 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
         else:
             prologue = getattr(fn, "_smvm_prologue", [])
             fn.body = prologue + flag_store_targets(fn) + fn.body
-            hold_computed_values(fn, held)
+            ints = known_ints(fn, rebound)
+            hold_computed_values(fn, held, ints)
+            drop_text_tests(fn, ints)
             hold_set_values(fn, held)
     Instrument().run(tree)
     ast.fix_missing_locations(tree)

@@ -57,8 +57,9 @@ def _guard_call(node: ast.AST) -> str | None:
 class HoldComputedValues(ast.NodeTransformer):
     """Rewrite the guard calls of one non-migrating function's own statements."""
 
-    def __init__(self, names: "itertools.count[int]"):
+    def __init__(self, names: "itertools.count[int]", ints: frozenset[str] = frozenset()):
         self.names = names
+        self.ints = ints
 
     def run(self, fn: ast.FunctionDef) -> None:
         fn.body = [self.visit(stmt) for stmt in fn.body]
@@ -157,20 +158,22 @@ class HoldComputedValues(ast.NodeTransformer):
     def _contains(self, node: ast.Call) -> ast.expr | None:
         """``_R.contains(x, c)``: ``x`` then ``c`` computed into temporaries
         (``_type(...)`` of anything is truthy: the first test only binds
-        ``x``), then ``x in c`` for a set or dict or a short list or tuple
-        (``x`` no text), the guard otherwise."""
+        ``x``), then ``x in c`` for a short list or tuple (``x`` no text,
+        unless it is a name known to hold an int) or a set or dict, the
+        guard otherwise."""
         if len(node.args) != 2 or node.keywords:
             return None
         item, box = self._temp(), self._temp()
+        short = [_inline.kind_test(box, abi.SHORT_SCANNED, _held(box, node.args[1])),
+                 _at_most(box, abi.SHORT_LENGTH)]
+        if not (isinstance(node.args[0], ast.Name) and node.args[0].id in self.ints):
+            short.append(ast.Compare(left=_kind_of(load(item)), ops=[ast.NotIn()],
+                                     comparators=[load(abi.TEXTS)]))
         test = ast.BoolOp(op=ast.And(), values=[
             _kind_of(_held(item, node.args[0])),
             ast.BoolOp(op=ast.Or(), values=[
-                _is_in(_kind_of(_held(box, node.args[1])), abi.HASHED),
-                ast.BoolOp(op=ast.And(), values=[
-                    _is_in(_kind_of(load(box)), abi.SHORT_SCANNED),
-                    _at_most(box, abi.SHORT_LENGTH),
-                    ast.Compare(left=_kind_of(load(item)), ops=[ast.NotIn()],
-                                comparators=[load(abi.TEXTS)])])])])
+                ast.BoolOp(op=ast.And(), values=short),
+                _is_in(_kind_of(load(box)), abi.HASHED)])])
         plain = ast.Compare(left=load(item), ops=[ast.In()], comparators=[load(box)])
         return ast.IfExp(test=test, body=plain,
                          orelse=call(attr(abi.RUNTIME, "contains"), load(item), load(box)))
@@ -219,9 +222,11 @@ def _first_kind_test(test: ast.expr) -> ast.Call | None:
 _FREE_WALK = 16
 
 
-def hold_computed_values(fn: ast.FunctionDef, names: "itertools.count[int]") -> None:
-    """Inline the guards of ``fn``'s own statements (``fn`` does not migrate)."""
-    HoldComputedValues(names).run(fn)
+def hold_computed_values(fn: ast.FunctionDef, names: "itertools.count[int]",
+                         ints: frozenset[str] = frozenset()) -> None:
+    """Inline the guards of ``fn``'s own statements (``fn`` does not migrate;
+    ``ints``: names of its own known to hold an int, ``_facts``)."""
+    HoldComputedValues(names, ints).run(fn)
 
 
 __all__ = ["hold_computed_values"]

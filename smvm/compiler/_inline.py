@@ -26,10 +26,23 @@ def _pure(node: ast.expr | None) -> bool:
 def _short(container: ast.Name, kinds: str) -> ast.expr:
     """``_type(c) in KINDS and _len(c) <= SHORT_LENGTH``"""
     return ast.BoolOp(op=ast.And(), values=[
-        ast.Compare(left=call(abi.TYPE, load(container.id)), ops=[ast.In()],
-                    comparators=[load(kinds)]),
+        kind_test(container.id, kinds),
         ast.Compare(left=call(abi.LEN, load(container.id)), ops=[ast.LtE()],
                     comparators=[ast.Constant(abi.SHORT_LENGTH)])])
+
+
+def kind_test(name: str, kinds: str, held: ast.expr | None = None) -> ast.expr:
+    """``_type(name) in KINDS``; for a list or tuple, ``_type(name) is _list
+    or _type(name) is _tuple`` (two identity tests cost less than a set's
+    lookup, and a list passes the first). ``held``: what the first read of
+    ``name`` is instead (a ``:=`` computing it)."""
+    first = held if held is not None else load(name)
+    if kinds != abi.SHORT_SCANNED:
+        return ast.Compare(left=call(abi.TYPE, first), ops=[ast.In()], comparators=[load(kinds)])
+    return ast.BoolOp(op=ast.Or(), values=[
+        ast.Compare(left=call(abi.TYPE, first), ops=[ast.Is()], comparators=[load(abi.LIST)]),
+        ast.Compare(left=call(abi.TYPE, load(name)), ops=[ast.Is()],
+                    comparators=[load(abi.TUPLE)])])
 
 
 def _plain_item(item: ast.expr) -> ast.expr | None:

@@ -72,6 +72,9 @@ STR = "_str"
 REPR = "_repr"
 #: A tuple display of names and constants skips ``_R.nest`` when no item is a tuple.
 TUPLE = "_tuple"
+#: ``x in c`` and ``c.count(x)`` test a short list or tuple by identity
+#: (``_type(c) is _list or _type(c) is _tuple``: cheaper than ``in _SQ``).
+LIST = "_list"
 #: ``_C_sum`` etc.: the real builtin handed a generator expression whose items
 #: are already metered (see the compiler's ``FastConsumers``).
 FAST_CONSUMER_PREFIX = "_C_"
@@ -136,7 +139,7 @@ def hidden_namespace(runtime: Any, classes: Any, modules: Any, *, capture: type,
         SET_ARGUMENT: sets.grow_argument, SET_ARGUMENTS: sets.grow_arguments,
         SET_METHOD: sets.method_value, SET_KINDS: frozenset({set, frozenset}),
         NUMBERS_OR_SETS: frozenset({int, float, bool, set, frozenset}),
-        PLAIN_HASHED: sets.PLAIN,
+        PLAIN_HASHED: sets.PLAIN, LIST: list,
     }
 
 

@@ -11,6 +11,7 @@ import ast
 import pytest
 
 from smvm import compile_brick
+from smvm.compiler._facts import known_ints
 
 from ._attack import assert_exec_still_serves, exec_sm
 
@@ -82,3 +83,73 @@ def test_a_set_of_a_generator_expression_still_refuses_address_hashed_values(mak
 
 def _transformed(source: str) -> str:
     return ast.unparse(compile_brick(source, "b").transformed)
+
+
+# ---- ``x in c`` where ``x`` is known to hold an int ------------------------------------
+
+def test_a_range_loop_variable_skips_the_text_test_and_equals_cpython():
+    source = ("def main(n):\n    cells = [[1, 2, 3], [2], (3, 4), {5}, {6: 1}]\n    out = []\n"
+              "    for v in range(n):\n"
+              "        out.append(sum(1 if v in cell else 0 for cell in cells))\n"
+              "        out.append([v in cell for cell in cells])\n"
+              "        if v in cells[0]:\n            out.append(-v)\n"
+              "    return out\n")
+    text = _transformed(source)
+    assert "_TX" not in text and "_list" in text
+    assert _run(source, 8)[0] == in_cpython(source, 8)
+
+
+@pytest.mark.parametrize("rebinding", [
+    "    v = 'x' * 4096\n",                      # plainly rebound to a text
+    "    for v in texts:\n        pass\n",          # a loop over something else
+    "    v += 'x'\n",                             # an operator other than an int's
+    "    [v for v in texts]\n",                   # a comprehension's own variable
+    "    def inner(v='x' * 4096):\n        return v\n",  # a nested function's parameter
+    "    global v\n",                             # a global of the module
+])
+def test_a_name_bound_otherwise_anywhere_keeps_its_text_test(rebinding):
+    source = ("texts = ['x' * 4096 + str(i) for i in range(200)]\n\n"
+              "def main(n):\n    found = 0\n    for v in range(n):\n        pass\n"
+              + rebinding + "    found += v in texts\n    return found\n")
+    fn = _function(source, "main")
+    assert "v" not in known_ints(fn, set())
+    if "global" not in rebinding:
+        assert "_type(v) not in _TX" in _transformed(source)
+
+
+def test_a_long_text_scanned_in_a_short_list_is_still_charged():
+    """``p`` is bound by a ``range`` loop and by a text: its scans of a
+    short list of long texts are charged by the texts' length."""
+    source = ("def main(n):\n    c = ['x' * 4096 + str(i) for i in range(200)]\n"
+              "    found = 0\n    for p in range(3):\n        found += p in c\n"
+              "    p = 'x' * 4096\n    for _ in range(n):\n        found += p in c\n"
+              "    return found\n")
+    few, few_fuel = _run(source, 10)
+    many, many_fuel = _run(source, 110)
+    assert few == many == 0
+    assert many_fuel - few_fuel >= 100 * 200 * 64 // 16  # each scan: 200 texts of 64 chunks
+    res = exec_sm(source.replace("return found", "while True:\n        found += p in c"), 10,
+                  fuel=1_000_000)
+    assert res.error is not None and res.error.type == "FuelExhausted"
+    assert_exec_still_serves()
+
+
+def test_a_migrating_function_keeps_its_text_tests():
+    """Its locals travel: a continuation could hold a text where the source
+    binds only ints."""
+    source = ("def main(n):\n    c = [1, 2]\n    found = 0\n    for v in range(n):\n"
+              "        found += v in c\n        sys_migrate(read_tag('neighbors')[-1])\n    return found\n")
+    assert "_type(v) not in _TX" in _transformed(source)
+
+
+def test_known_ints_are_only_the_functions_own_plain_int_names():
+    source = ("def f(a, n):\n    i = 0\n    j = 1\n    j += 2\n    k = 1\n    k /= 2\n"
+              "    for r in range(n, 2 * n, 3):\n        pass\n    for s in range(*a):\n"
+              "        pass\n    t = True\n    g = (u for u in range(3))\n    return a\n")
+    assert known_ints(_function(source, "f"), set()) == {"i", "j", "r"}
+    assert known_ints(_function(source, "f"), {"range"}) == {"i", "j"}  # range rebound
+
+
+def _function(source: str, name: str) -> ast.FunctionDef:
+    return next(n for n in ast.walk(ast.parse(source))
+                if isinstance(n, ast.FunctionDef) and n.name == name)
