@@ -15,7 +15,7 @@ from ._analysis import analyse, generator_errors, resolve
 from ._normalise import Normaliser
 from ._steer import make_resumable
 from ._decorators import cached_errors
-from ._facts import drop_text_tests, known_ints
+from ._facts import drop_known_tests, known_ints, known_lists
 from ._classes import GuardAttributes, drop_inert_dunders
 from ._store_flags import flag_store_targets
 from ._scopes import bound_anywhere, iter_own_scope, plain_class_names, statement_bindings
@@ -291,7 +291,7 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
             fn.body = prologue + flag_store_targets(fn) + fn.body
             ints = known_ints(fn, rebound)
             hold_computed_values(fn, held, ints)
-            drop_text_tests(fn, ints)
+            drop_known_tests(fn, ints, known_lists(fn, rebound))
             hold_set_values(fn, held)
     Instrument().run(tree)
     ast.fix_missing_locations(tree)

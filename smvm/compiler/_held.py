@@ -22,6 +22,7 @@ import itertools
 
 from . import _inline, abi
 from ._astutil import attr, call, load
+from ._facts import int_arithmetic
 
 _SKIPPED = (ast.FunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp,
             ast.DictComp, ast.GeneratorExp)
@@ -131,9 +132,19 @@ class HoldComputedValues(ast.NodeTransformer):
                          orelse=call(attr(abi.GUEST_TEXT, "field"), load(h), conversion, spec))
 
     def _cut(self, node: ast.Call) -> ast.expr | None:
-        """``_R.cut(a[i:j])``: a short list, tuple, str or bytes as it is."""
+        """``_R.cut(a[i:j])``: a short list, tuple, str or bytes as it is;
+        where ``a`` is a name and ``i``, ``j`` int arithmetic of names known
+        to hold ints (computing them runs no code that could grow ``a``),
+        ``a`` is tested before it is cut, as ``_inline.cut`` does."""
         if len(node.args) != 1 or node.keywords:
             return None
+        cut = node.args[0]
+        if isinstance(cut, ast.Subscript) and isinstance(cut.value, ast.Name) \
+                and isinstance(cut.slice, ast.Slice) and all(
+                    int_arithmetic(b, self.ints)
+                    for b in (cut.slice.lower, cut.slice.upper, cut.slice.step)):
+            return ast.IfExp(test=_inline._short(cut.value, abi.SHORT_SLICED), body=cut,
+                             orelse=call(attr(abi.RUNTIME, "cut"), copy.deepcopy(cut)))
         h = self._temp()
         test = ast.BoolOp(op=ast.And(), values=[
             _is_in(_kind_of(_held(h, node.args[0])), abi.SHORT_SLICED),

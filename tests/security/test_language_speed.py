@@ -11,7 +11,7 @@ import ast
 import pytest
 
 from smvm import compile_brick
-from smvm.compiler._facts import known_ints
+from smvm.compiler._facts import known_ints, known_lists
 
 from ._attack import assert_exec_still_serves, exec_sm
 
@@ -103,7 +103,7 @@ def test_a_range_loop_variable_skips_the_text_test_and_equals_cpython():
     "    v = 'x' * 4096\n",                      # plainly rebound to a text
     "    for v in texts:\n        pass\n",          # a loop over something else
     "    v += 'x'\n",                             # an operator other than an int's
-    "    [v for v in texts]\n",                   # a comprehension's own variable
+    "    [(v := t) for t in texts]\n",            # a walrus in a comprehension
     "    def inner(v='x' * 4096):\n        return v\n",  # a nested function's parameter
     "    global v\n",                             # a global of the module
 ])
@@ -153,3 +153,58 @@ def test_known_ints_are_only_the_functions_own_plain_int_names():
 def _function(source: str, name: str) -> ast.FunctionDef:
     return next(n for n in ast.walk(ast.parse(source))
                 if isinstance(n, ast.FunctionDef) and n.name == name)
+
+
+# ---- slices of a name known to hold a list, bounds of int arithmetic -------------------
+
+def test_slices_of_a_known_list_equal_cpython():
+    source = ("def main(n):\n    xs = list(range(n))\n    out = []\n    k = 2\n"
+              "    for i in range(-3, n + 3):\n"
+              "        out.append((xs[i + 1:], xs[i:i + 1], xs[-i:], xs[:i * 2], xs[i::k],"
+              " xs[::-1][i:]))\n"
+              "    return out\n")
+    text = _transformed(source)
+    assert "xs[i + 1:] if _len(xs) <= 256 else" in text  # no kind test: xs holds a list
+    for n in (0, 3, 40):
+        assert _run(source, n)[0] == in_cpython(source, n)
+
+
+def test_slices_of_a_long_known_list_are_charged_and_end_at_the_budget():
+    source = ("def main(n):\n    xs = list(range(n))\n    total = 0\n"
+              "    for i in range(10):\n        total += len(xs[i + 1:])\n    return total\n")
+    short, short_fuel = _run(source, 300)
+    long, long_fuel = _run(source, 300_000)
+    assert short == in_cpython(source, 300) and long == in_cpython(source, 300_000)
+    assert long_fuel - short_fuel >= 10 * (300_000 - 300) // 16  # each copy charged
+    endless = ("def main(n):\n    xs = list(range(n))\n    i = 0\n"
+               "    while True:\n        ys = xs[i + 1:]\n")
+    res = exec_sm(endless, 1_000_000, fuel=2_000_000)
+    assert res.error is not None and res.error.type == "FuelExhausted"
+    assert_exec_still_serves()
+
+
+@pytest.mark.parametrize("rebinding", [
+    "    xs = 'x' * 4096\n", "    xs += 'x'\n", "    for xs in [[1]]:\n        pass\n",
+    "    xs = ident([1])\n", "    def inner(xs=None):\n        return xs\n",
+])
+def test_a_list_name_bound_otherwise_keeps_its_kind_test(rebinding):
+    source = ("def ident(x):\n    return x\n\ndef main(n):\n    xs = [1, 2]\n" + rebinding
+              + "    i = 0\n    return xs[i + 1:]\n")
+    assert "xs" not in known_lists(_function(source, "main"), set())
+    assert "_type(xs) in _SL" in _transformed(source)
+
+
+def test_known_lists_are_lists_the_function_makes():
+    source = ("def f(a):\n    p = [1]\n    q = list(a)\n    r = sorted(a)\n    s = [x for x in a]\n"
+              "    t = (1,)\n    u = a\n    return a\n")
+    assert known_lists(_function(source, "f"), set()) == {"p", "q", "r", "s"}
+    assert known_lists(_function(source, "f"), {"list", "sorted"}) == {"p", "s"}
+
+
+def test_a_comprehension_variable_shadows_a_known_int_only_inside():
+    source = ("def main(n):\n    out = 0\n    texts = ['ab', 'cd']\n    xs = [1, 2, 3]\n"
+              "    for i in range(n):\n        out += i in xs\n"
+              "        out += sum(1 for i in texts if i in texts)\n    return out\n")
+    text = _transformed(source)
+    assert "_type(i) not in _TX" in text  # inside the generator expression, i is a text
+    assert _run(source, 4)[0] == in_cpython(source, 4)
