@@ -172,11 +172,15 @@ class SliceLimits:
         sys.setrecursionlimit(self._depth_limit)
         self._recursion_before = before
 
-    def leave(self, keep_recursion: bool = False) -> None:
+    def leave(self, keep_recursion: bool = False, *, count_growth: bool = True) -> None:
         """Disarm the budgets. ``keep_recursion``: the SM is pausing, maybe
         deep in its recursion, past the caller's own limit; its greenlet's
         depth is not the scheduler's, so the scheduler puts the limit back
-        (``restore_recursion``) once it has switched out."""
+        (``restore_recursion``) once it has switched out. ``count_growth``
+        false: the run is over and nothing will use what its slices grew the
+        address space by (no later slice, no ``outside`` step), so it is not
+        read again (``/proc/self/statm``, about a tenth of a cached hop's
+        budget work in a daemon)."""
         if not self._active:
             return
         self._active = False
@@ -198,7 +202,8 @@ class SliceLimits:
             if not keep_recursion:
                 self.restore_recursion()
         if memory is not None and not keep_recursion:
-            self._count_growth(memory[0])
+            if count_growth:
+                self._count_growth(memory[0])
         elif memory is not None:
             self._grown_from = memory[0]
 

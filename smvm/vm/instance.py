@@ -266,10 +266,12 @@ class SMInstance:
         if self.slice_fuel is not None:
             rt.slice_end = rt.fuel_used() + self.slice_fuel
             rt.pause = self._pause
+        returned = False
         try:
             try:
                 limits.enter()
                 value = body()
+                returned = True
             except Capture as cap:
                 # encoded here, inside the budgets armed for the slice, not
                 # under a second memory budget of its own
@@ -279,7 +281,9 @@ class SMInstance:
                 # frames and the SM's objects would hold each other in a cycle
                 cap.__traceback__ = None
             finally:
-                limits.leave()
+                # only a returned value is encoded after this, under what the
+                # slices left of the memory budget (``SliceLimits.outside``)
+                limits.leave(count_growth=returned)
                 self.output.flush()  # an open line is logged where it was printed
         except BaseException as exc:  # noqa: BLE001 - guest code may raise anything
             ended = exc
