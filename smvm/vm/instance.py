@@ -226,6 +226,7 @@ class SMInstance:
         self.ns.clear()
         self._builtins.clear()
         self.classes.classes.clear()
+        self.__dict__.pop("_refs_cache", None)  # it may name this SM
         rt = self.runtime
         rt.owner = rt.output = rt.pause = None
         rt.loop_fuel = rt._loop_units = None

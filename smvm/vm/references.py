@@ -56,25 +56,37 @@ def function_refs(sm: SMInstance) -> Mapping[int, str]:
     (code objects too: nested functions travel as code plus cells)."""
     refs = sm.__dict__.get("_refs_cache")
     if refs is None:
-        own = {id(fn): "fn:" + fid for fid, fn in function_map(sm).items()}
-        own.update((id(cls), ref) for cls, ref in sm.classes.classes.items())
-        own.update(sm.ns[abi.MODULES].refs())
-        own.update((id(cls), "nt:" + name) for name, cls in sm.runtime.namedtuples.items())
-        refs = _Refs(own, sm.brick.fid_of_code)
-        if "_fn_cache" in sm.__dict__:  # complete: the same until this SM ends here
+        refs = _Refs(sm)
+        if "_loaded" in sm.ns:  # its module's functions are all defined by now
             sm._refs_cache = refs
     return refs
 
 
 class _Refs(dict):
     """id -> reference: this SM's own objects, then the objects shared by
-    every SM (not copied), then the brick's code objects (``code:`` refs)."""
+    every SM (not copied), then the brick's code objects (``code:`` refs).
 
-    __slots__ = ("codes",)
+    The SM's functions, classes and namedtuples are listed only when the
+    encoder first meets an object that is none of the shared ones: most
+    states name only primitives and builtins (a hop's ``sys_migrate``), and
+    those objects are the SM's own, never shared, so the order in which
+    they are looked up changes no reference. Its ``random`` module's
+    members are listed at once, before the shared objects, as always."""
 
-    def __init__(self, own: dict, codes: dict[int, str]):
-        super().__init__(own)
-        self.codes = codes
+    __slots__ = ("codes", "sm")
+
+    def __init__(self, sm: SMInstance):
+        super().__init__(sm.ns[abi.MODULES].refs())
+        self.codes = sm.brick.fid_of_code
+        self.sm = sm  # until its own objects are listed
+
+    def _list_own(self) -> None:
+        sm, self.sm = self.sm, None
+        own = {id(fn): "fn:" + fid for fid, fn in function_map(sm).items()}
+        own.update((id(cls), ref) for cls, ref in sm.classes.classes.items())
+        own.update((id(cls), "nt:" + name) for name, cls in sm.runtime.namedtuples.items())
+        own.update(self)  # the random module's members
+        self.update(own)
 
     def get(self, key, default=None):
         value = dict.get(self, key)
@@ -83,6 +95,11 @@ class _Refs(dict):
         value = _SHARED_REFS.get(key)
         if value is not None:
             return value
+        if self.sm is not None:
+            self._list_own()
+            value = dict.get(self, key)
+            if value is not None:
+                return value
         fid = self.codes.get(key)
         return "code:" + fid if fid is not None else default
 

@@ -248,3 +248,20 @@ def test_global_data_travels_whether_or_not_the_hidden_names_sit_first() -> None
         states.append(msgpack.unpackb(out.state, strict_map_key=False,
                                       ext_hook=lambda code, data: (code, data))["globals"])
     assert states[0] == states[1] == {"limit": 5, "seen": [6]}
+
+
+def test_the_references_of_an_sms_own_objects_are_listed_when_first_needed() -> None:
+    source = GLOBALS + "\nclass Box:\n    pass\n"
+    sm = SMInstance(compile_brick(source, "globals.py"), Host(0))
+    sm._ensure_loaded()
+    refs = sm.function_refs()
+    assert refs.get(id(sys_migrate_of(sm))) == "prim:sys_migrate"   # shared: no listing
+    assert refs.get(id(sm.ns["helper"])) == "fn:" + sm.brick.fid_of_code[id(sm.ns["helper"].__code__)]
+    assert refs.get(id(sm.ns["Box"])) == "class:Box"
+    assert refs.get(id(sm.ns["main"].__code__)) == "code:" + sm.brick.fid_of_code[id(sm.ns["main"].__code__)]
+    assert refs.get(id(object())) is None
+    assert sm.function_refs() is refs    # one table per activation once its module ran
+
+
+def sys_migrate_of(sm: SMInstance):
+    return sm.ns["__builtins__"]["sys_migrate"]

@@ -213,6 +213,7 @@ def test_an_sm_that_moved_on_leaves_nothing_for_the_garbage_collector() -> None:
     its continuation still runs on. (A class the SM defines is a cycle of
     Python's own, its type and its MRO: that much is left to the collector.)"""
     walker = compile_brick(WALKER, "walker.py")
+    plain = compile_brick(SOURCE, "hop.py")   # names only a primitive in its state
     world = LineWorld(2, 100_000, 64)
     hosts = world.nodes
     gc.collect()
@@ -222,6 +223,7 @@ def test_an_sm_that_moved_on_leaves_nothing_for_the_garbage_collector() -> None:
         assert isinstance(out, Migrate)
         out = run_slice(job(walker, Resume(out.state)), hosts[1])
         assert isinstance(out, Migrate)
+        assert isinstance(run_slice(job(plain, Start("main", [])), hosts[0]), Migrate)
         left_behind = gc.collect()
     finally:
         gc.enable()
