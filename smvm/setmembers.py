@@ -171,16 +171,17 @@ def grow_arguments(obj, name: str, /, *args) -> tuple:
     return tuple(grow_argument(obj, name, arg) for arg in args)
 
 
-def new_set(*args):
-    """``set(...)`` handed straight to the real type by the compiler."""
-    s = set(*args)
+def new_set(iterable=(), /):
+    """``set(...)`` handed straight to the real type by the compiler (which
+    gives it one argument, a generator expression or a name)."""
+    s = set(iterable)
     if not _PLAIN.issuperset(map(type, s)):  # ``check``'s common case, in C
         check(s)
     return s
 
 
-def new_frozenset(*args):
-    s = frozenset(*args)
+def new_frozenset(iterable=(), /):
+    s = frozenset(iterable)
     if not _PLAIN.issuperset(map(type, s)):
         check(s)
     return s

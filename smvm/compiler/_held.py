@@ -26,7 +26,7 @@ from ._facts import int_arithmetic
 
 _SKIPPED = (ast.FunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp,
             ast.DictComp, ast.GeneratorExp)
-_GUARDS = frozenset({"cut", "contains", "scan", "bounded"})
+_GUARDS = frozenset({"cut", "contains", "scan", "bounded", "nest"})
 
 
 def _held(name: str, value: ast.expr) -> ast.NamedExpr:
@@ -150,6 +150,17 @@ class HoldComputedValues(ast.NodeTransformer):
             _is_in(_kind_of(_held(h, node.args[0])), abi.SHORT_SLICED),
             _at_most(h, abi.SHORT_LENGTH)])
         return ast.IfExp(test=test, body=load(h), orelse=call(attr(abi.RUNTIME, "cut"), load(h)))
+
+    def _nest(self, node: ast.Call) -> ast.expr | None:
+        """``_R.nest(tuple(...))``: the tuple as it is where no item is a
+        tuple (one level deep: the guard's own first test, in C, without
+        the call); a display's guard is ``_inline.tuple_display``'s."""
+        if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Tuple):
+            return None
+        h = self._temp()
+        test = ast.Compare(left=load(abi.TUPLE), ops=[ast.NotIn()], comparators=[
+            call(abi.MAP, load(abi.TYPE), _held(h, node.args[0]))])
+        return ast.IfExp(test=test, body=load(h), orelse=call(attr(abi.RUNTIME, "nest"), load(h)))
 
     def _bounded(self, node: ast.Call) -> ast.expr | None:
         """``_R.bounded(x)``: a number, a brick instance or a container of

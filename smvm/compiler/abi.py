@@ -75,6 +75,8 @@ TUPLE = "_tuple"
 #: ``x in c`` and ``c.count(x)`` test a short list or tuple by identity
 #: (``_type(c) is _list or _type(c) is _tuple``: cheaper than ``in _SQ``).
 LIST = "_list"
+#: ``_R.nest(t)`` of a computed tuple, inline: ``_tuple not in _map(_type, t)``.
+MAP = "_map"
 #: ``_C_sum`` etc.: the real builtin handed a generator expression whose items
 #: are already metered (see the compiler's ``FastConsumers``).
 FAST_CONSUMER_PREFIX = "_C_"
@@ -139,7 +141,7 @@ def hidden_namespace(runtime: Any, classes: Any, modules: Any, *, capture: type,
         SET_ARGUMENT: sets.grow_argument, SET_ARGUMENTS: sets.grow_arguments,
         SET_METHOD: sets.method_value, SET_KINDS: frozenset({set, frozenset}),
         NUMBERS_OR_SETS: frozenset({int, float, bool, set, frozenset}),
-        PLAIN_HASHED: sets.PLAIN, LIST: list,
+        PLAIN_HASHED: sets.PLAIN, LIST: list, MAP: map,
     }
 
 

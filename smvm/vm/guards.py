@@ -177,16 +177,17 @@ class Guards:
         is charged now and walked as it is; anything else as
         ``lazy_counted``."""
         if type(iterable) in _WALKED_AS_IS:
+            spare = self.fuel_list
             try:
                 size = len(iterable)  # type: ignore[arg-type]
             except OverflowError:  # a range longer than sys.maxsize
                 return self.lazy_counted(iterable)
+            if size <= len(spare) and size <= _CHUNK:  # ``charge``, inline
+                if size:
+                    del spare[-size:]
+                return iterable
             if size <= _CHUNK:
-                spare = self.fuel_list
-                if size <= len(spare):  # ``charge``, inline: one call less per expression
-                    del spare[len(spare) - size:]
-                else:
-                    self.charge(size)
+                self.charge(size)
                 return iterable
         return self.lazy_counted(iterable)
 

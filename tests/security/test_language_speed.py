@@ -208,3 +208,18 @@ def test_a_comprehension_variable_shadows_a_known_int_only_inside():
     text = _transformed(source)
     assert "_type(i) not in _TX" in text  # inside the generator expression, i is a text
     assert _run(source, 4)[0] == in_cpython(source, 4)
+
+
+# ---- tuple(...) of a generator expression: depth checked inline ------------------------
+
+def test_tuples_made_by_tuple_of_a_generator_are_still_checked_for_depth():
+    source = ("def main(n):\n    t = ()\n    for i in range(n):\n"
+              "        t = tuple(x for x in (t, i))\n    return len(t)\n")
+    assert "_map(_type" in _transformed(source)
+    assert _run(source, 50)[0] == in_cpython(source, 50)
+    res = exec_sm(source, 400, fuel=10**6)
+    assert res.error is not None and res.error.type == "ValueError"
+    assert "nested more than" in res.error.message
+    flat = "def main(n):\n    return tuple(x * 2 for x in range(n))\n"
+    assert _run(flat, 100)[0] == in_cpython(flat, 100)
+    assert_exec_still_serves()
