@@ -21,6 +21,7 @@ from ._store_flags import flag_store_targets
 from ._scopes import bound_anywhere, iter_own_scope, plain_class_names, statement_bindings
 from ._with import DesugarWith
 from ._instrument import Instrument
+from ._tick_free import is_tick_free, keep_callees_of, mark_tick_free, unmark
 from ._held import hold_computed_values
 from ._marks import marked_code, strip_marks
 from ._link import brick_imports, is_linked, load_brick, unpack
@@ -71,6 +72,9 @@ class Brick:
     #: iterable): its set operators are checked, and only then may a state
     #: it decodes hold a view (``smvm.setmembers``)
     makes_views: bool = True
+    #: the functions that take no fuel tick of their own (``_tick_free``): a
+    #: state naming one is refused
+    tick_free: frozenset[str] = frozenset()
 
     @property
     def code_ids(self) -> frozenset[str]:
@@ -139,7 +143,7 @@ def _compile_one(source: str, filename: str, name: str, *, tree: ast.Module | No
     try:
         views = True if views is None else views
         brick = _transform(tree, source, filename, name, prefix, frozenset(exports or ()), foreign,
-                           views)
+                           views, marked if exports is None and not prefix else None)
         brick.makes_views = views
         brick.own_domain = marked
         brick.own_domain_code = marked_code(brick.fid_of_code, prefix, marked)
@@ -251,7 +255,11 @@ def _qualnames(tree: ast.Module) -> dict[int, str]:
 
 def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: str = "",
                bricks: frozenset[str] = frozenset(), foreign: dict[str, bool] | None = None,
-               views: bool = True) -> Brick:
+               views: bool = True, lone: frozenset[str] | None = None) -> Brick:
+    # ``lone``: a brick on its own (its ``@own_domain`` names): its leaves
+    # may go without a tick (``_tick_free``); in a unit, none do
+    if lone is not None:
+        mark_tick_free(tree, lone)
     tree = DesugarWith().visit(tree)
     tree = SimplifyImports(bricks).visit(tree)
     tree = GuardCalls().visit(tree)
@@ -268,6 +276,8 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
                 del node._smvm_mig
         res = resolve(tree)
     migrating = analyse(tree, res, foreign)
+    keep_callees_of(tree, [n for n in ast.walk(tree)
+                           if isinstance(n, ast.FunctionDef) and id(n) in migrating])
     tree = GuardScans().visit(tree)
     tree = GuardSetGrowing().visit(tree)
     refused = generator_errors(tree, migrating, filename) + cached_errors(tree, migrating, filename)
@@ -282,9 +292,11 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
     resumable: dict[str, tuple[list[str], int]] = {}
     held = itertools.count()
     rebound = bound_anywhere(tree)
+    tick_free: set[str] = set()
     for fn in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
         fid = f"{prefix}{qualnames[id(fn)]}:{fn.lineno}"
         if id(fn) in migrating:
+            unmark(fn)
             resumable[fid] = (make_resumable(fn, fid, normaliser), fn._smvm_points)
         else:
             prologue = getattr(fn, "_smvm_prologue", [])
@@ -293,6 +305,8 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
             hold_computed_values(fn, held, ints)
             drop_known_tests(fn, ints, known_lists(fn, rebound))
             hold_set_values(fn, held)
+            if is_tick_free(fn):
+                tick_free.add(fid)
     Instrument().run(tree)
     ast.fix_missing_locations(tree)
     try:
@@ -302,7 +316,8 @@ def _transform(tree: ast.Module, source: str, filename: str, name: str, prefix: 
     except (SyntaxError, ValueError, TypeError) as exc:  # a transform produced bad code
         raise CompileError([SourceError(filename, getattr(exc, "lineno", 1) or 1,
                                         f"internal compiler error: {exc}")]) from None
-    brick = Brick(name=name, source=source, hash=brick_hash(source), code=code, transformed=tree)
+    brick = Brick(name=name, source=source, hash=brick_hash(source), code=code, transformed=tree,
+                  tick_free=frozenset(tick_free))
     _index_functions(brick, resumable, prefix)
     return brick
 

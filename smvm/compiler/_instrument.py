@@ -7,6 +7,7 @@ import itertools
 
 from . import abi
 from ._astutil import attr, call, if_, load, not_, store
+from ._tick_free import is_tick_free
 
 
 def _tick_stmt() -> ast.stmt:
@@ -180,10 +181,15 @@ class Instrument:
 
     def run(self, tree: ast.Module) -> None:
         self.own, self.bound = _callable_names(tree)
+        # module-level functions without a tick (``_tick_free``): no loop
+        # counts on their tick, and calling one from a comprehension is not
+        # calling guest code that ticks
+        self.own -= {stmt.name for stmt in tree.body
+                     if isinstance(stmt, ast.FunctionDef) and is_tick_free(stmt)}
         self.ticking = _ticking_functions(tree, self.own)
         self._visit(tree, in_function=False)
         for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef):
+            if isinstance(node, ast.FunctionDef) and not is_tick_free(node):
                 node.body.insert(0, _tick_stmt())
 
     def _visit(self, node: ast.AST, in_function: bool) -> None:

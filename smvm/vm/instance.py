@@ -103,6 +103,8 @@ class SMInstance:
                 values = statecodec.loads(values, functions=Table(self))
                 if type(values) is not list:
                     raise ContinuationError("the arguments are not a list")
+            if self.brick.fid_of_code[id(fn.__code__)] in self.brick.tick_free:
+                _entry_tick(self.ns)
             return fn(*values)
         return self._run(run, entry)
 
@@ -355,6 +357,15 @@ class SMInstance:
     def _decode(self, state: bytes, value: object, error: BaseException | None) -> dict:
         """Decode and check a continuation for this SM (``migration.decode``)."""
         return migration.decode(self, state, value, error)
+
+
+def _entry_tick(ns: dict) -> None:
+    """The tick an entry without one of its own (``Brick.tick_free``) takes
+    as the host calls it: every started call costs a unit, as any call."""
+    try:
+        ns[abi.FUEL_POP]()
+    except IndexError:
+        ns[abi.REFUEL]()
 
 
 def _register_entry_codes() -> None:

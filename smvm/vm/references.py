@@ -150,6 +150,8 @@ class Table:
         sm = self.sm
         if ref in _VIEW_MAKERS and not sm.brick.makes_views:
             return default  # the brick makes no dict view: its state names nothing that does
+        if kind in ("fn", "code") and name in sm.brick.tick_free:
+            return default  # never a value in the brick's code (``Brick.tick_free``)
         if kind == "fn":
             if "_loaded" not in sm.ns:
                 info = sm.brick.functions.get(name)
