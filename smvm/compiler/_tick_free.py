@@ -35,6 +35,9 @@ from .policy import ALLOWED_ATTRIBUTES
 
 #: Names that reach an attribute through a computed name.
 _DYNAMIC_ATTRIBUTES = frozenset({"getattr", "methodcaller", "attrgetter"})
+#: Protocol names C code calls on objects it is given, beyond those host
+#: types have (``ALLOWED_ATTRIBUTES``: ``keys``, ``write``...) and dunders.
+_PROTOCOL_NAMES = frozenset({"send", "throw", "fileno"})
 #: Mark left on the ``FunctionDef`` of each leaf.
 MARK = "_smvm_tick_free"
 
@@ -78,7 +81,8 @@ def _candidates(tree: ast.Module, marked: frozenset[str]) -> tuple[
             if not isinstance(cls, ast.ClassDef) or cls.decorator_list or cls.keywords:
                 continue
             for fn in cls.body:
-                if shaped(fn) and fn.name not in ALLOWED_ATTRIBUTES:  # type: ignore[attr-defined]
+                if shaped(fn) and fn.name not in ALLOWED_ATTRIBUTES \
+                        and fn.name not in _PROTOCOL_NAMES:  # type: ignore[attr-defined]
                     methods.setdefault(fn.name, []).append(fn)  # type: ignore[arg-type]
         # every def of the name is such a method (no function, no nested def)
         count = {name: len(fns) for name, fns in methods.items()}
